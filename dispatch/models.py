@@ -1,0 +1,1 @@
+"""Dispatch — built by its own issue."""

@@ -1,0 +1,1 @@
+"""Fulfillment (time logs) — built by its own issue."""

@@ -1,0 +1,150 @@
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from simple_history.admin import SimpleHistoryAdmin
+
+from members import selectors, services
+from members.models import Member, MemberTransaction
+from unioncore.errors import RuleViolation
+
+
+class LedgerInline(admin.TabularInline):
+    """The ledger on the member page: existing rows read-only, new rows through the service."""
+
+    model = MemberTransaction
+    fk_name = "member"
+    fields = ("posted_on", "kind", "amount", "period", "description", "source", "corrects", "created_by")
+    readonly_fields = ("source", "corrects", "created_by")
+    extra = 0
+    can_delete = False
+    ordering = ("-posted_on", "-id")
+    show_change_link = True
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("corrects", "created_by")
+
+    def has_change_permission(self, request, obj=None):
+        return False  # a ledger row is never edited; correct it with an adjustment
+
+
+@admin.register(Member)
+class MemberAdmin(SimpleHistoryAdmin):
+    list_display = (
+        "card_number", "last_name", "first_name", "classification", "status", "phone", "is_exempt", "balance",
+    )  # fmt: skip
+    list_filter = ("status", "classification", "is_exempt", "exempt_reason", "city")
+    search_fields = ("=card_number", "last_name", "first_name", "phone", "email")
+    readonly_fields = ("balance_display", "dues_paid_through_display", "created_at", "updated_at")
+    autocomplete_fields = ("user",)
+    inlines = [LedgerInline]
+    list_per_page = 50
+    fieldsets = (
+        (None, {"fields": ("card_number", ("first_name", "middle_name", "last_name"), "classification", "status")}),
+        ("Contact", {"fields": ("phone", "email", "address_line1", "address_line2", ("city", "state", "zip_code"))}),
+        ("Exemption (all books)", {"fields": ("is_exempt", "exempt_reason", "exempt_until")}),
+        ("Dues", {"fields": ("balance_display", "dues_paid_through_display")}),
+        ("Account", {"fields": ("user", "notes", "created_at", "updated_at")}),
+    )
+
+    def get_queryset(self, request):
+        return selectors.members_with_balance()
+
+    @admin.display(description="Balance", ordering="balance")
+    def balance(self, member):
+        return member.balance
+
+    @admin.display(description="Balance owed")
+    def balance_display(self, member):
+        return selectors.member_balance(member=member) if member.pk else "—"
+
+    @admin.display(description="Dues paid through")
+    def dues_paid_through_display(self, member):
+        month = selectors.dues_paid_through(member=member) if member.pk else None
+        return month.strftime("%B %Y") if month else "—"
+
+    def save_model(self, request, obj, form, change):
+        fields = {name: form.cleaned_data[name] for name in form.cleaned_data if name in services.MEMBER_FIELDS}
+        if change:
+            saved = services.member_update(member_id=obj.pk, by=request.user, **fields)
+        else:
+            saved = services.member_create(by=request.user, **fields)
+        obj.pk, obj._state.adding = saved.pk, False
+
+    def save_formset(self, request, form, formset, change):
+        if formset.model is not MemberTransaction:
+            return super().save_formset(request, form, formset, change)
+        formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
+        for row_form in formset.extra_forms:
+            if not row_form.has_changed():
+                continue
+            data = row_form.cleaned_data
+            formset.new_objects.append(
+                services.ledger_post(
+                    member_id=form.instance.pk,
+                    by=request.user,
+                    kind=data["kind"],
+                    amount=data["amount"],
+                    posted_on=data["posted_on"],
+                    period=data.get("period"),
+                    description=data.get("description", ""),
+                )
+            )
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # members leave through their status; their history stays
+
+
+class CorrectionForm(forms.Form):
+    reason = forms.CharField(max_length=150)
+
+
+@admin.register(MemberTransaction)
+class MemberTransactionAdmin(SimpleHistoryAdmin):
+    list_display = ("posted_on", "member", "kind", "amount", "period", "source", "description", "corrects")
+    list_filter = ("kind", "source", "posted_on")
+    search_fields = ("=member__card_number", "member__last_name", "member__first_name", "description", "external_ref")
+    list_select_related = ("member", "corrects")
+    autocomplete_fields = ("member",)
+    fields = ("member", "kind", "amount", "posted_on", "period", "description")
+    actions = ["correct_rows"]
+    date_hierarchy = "posted_on"
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is None:
+            return ()
+        return ("member", "kind", "amount", "signed_amount", "posted_on", "period", "description", "source",
+                "external_ref", "corrects", "created_by", "created_at")  # fmt: skip
+
+    def get_fields(self, request, obj=None):
+        return self.get_readonly_fields(request, obj) if obj else self.fields
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        data = form.cleaned_data
+        saved = services.ledger_post(
+            member_id=data["member"].pk,
+            by=request.user,
+            kind=data["kind"],
+            amount=data["amount"],
+            posted_on=data["posted_on"],
+            period=data.get("period"),
+            description=data.get("description", ""),
+        )
+        obj.pk, obj._state.adding = saved.pk, False
+
+    @admin.action(description="Correct the selected rows (adds a reversing adjustment)", permissions=["add"])
+    def correct_rows(self, request, queryset):
+        done = 0
+        for row in queryset:
+            try:
+                services.ledger_correct(transaction_id=row.pk, by=request.user, reason="Reversed from the console")
+                done += 1
+            except (RuleViolation, ValidationError) as refused:
+                self.message_user(request, getattr(refused, "message", str(refused)), messages.WARNING)
+        if done:
+            self.message_user(request, f"{done} row(s) reversed by adjustment.", messages.SUCCESS)

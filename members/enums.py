@@ -1,0 +1,51 @@
+from django.db import models
+
+
+class Classification(models.TextChoices):
+    """The member's trade classification (what they are, not which book they sign)."""
+
+    INSIDE_WIREPERSON = "inside_wireperson", "Inside Wireperson (Journeyman)"
+    APPRENTICE_WIREPERSON = "apprentice_wireperson", "Apprentice Wireperson"
+    RESIDENTIAL_WIREPERSON = "residential_wireperson", "Residential Wireperson"
+    TECHNICIAN = "technician", "Limited Energy Technician"
+    TRADESHOW = "tradeshow", "Tradeshow"
+    STOCKPERSON = "stockperson", "Stockperson"
+    UTILITY_WORKER = "utility_worker", "Utility Worker"
+
+
+class MemberStatus(models.TextChoices):
+    ACTIVE = "active", "Active"
+    SUSPENDED = "suspended", "Suspended"
+    DROPPED = "dropped", "Dropped (non-payment)"
+    WITHDRAWN = "withdrawn", "Withdrawal card"
+    RETIRED = "retired", "Retired"
+    DECEASED = "deceased", "Deceased"
+
+
+class ExemptReason(models.TextChoices):
+    """Why a member is excused from check marks and keeps their place (seed: medical, union
+    business, etc.). Shared by the member's global flag and the per-book override."""
+
+    MEDICAL = "medical", "Medical"
+    MILITARY = "military", "Military service"
+    UNION_BUSINESS = "union_business", "Union business"
+    SALTING = "salting", "Salting / organizing"
+    JURY_DUTY = "jury_duty", "Jury duty"
+    OTHER = "other", "Other (see notes)"
+
+
+class TransactionKind(models.TextChoices):
+    DUES = "dues", "Dues"
+    ASSESSMENT = "assessment", "Assessment"
+    FEE = "fee", "Fee"
+    PAYMENT = "payment", "Payment"
+    ADJUSTMENT = "adjustment", "Adjustment"
+
+
+# Charges raise what the member owes; a payment lowers it; an adjustment carries its own sign.
+CHARGE_KINDS = (TransactionKind.DUES, TransactionKind.ASSESSMENT, TransactionKind.FEE)
+
+
+class TransactionSource(models.TextChoices):
+    LABORPOWER = "laborpower", "LaborPower import"
+    MANUAL = "manual", "Entered by staff"

@@ -1,0 +1,59 @@
+from datetime import date
+from decimal import Decimal
+
+from django.db.models import DecimalField, QuerySet, Sum, Value
+from django.db.models.functions import Coalesce
+
+from members.enums import TransactionKind
+from members.models import ZERO, Member, MemberTransaction
+
+_money = DecimalField(max_digits=12, decimal_places=2)
+
+
+def member_balance(*, member: Member) -> Decimal:
+    """What the member owes (positive) or has in credit (negative)."""
+    total = member.transactions.aggregate(total=Coalesce(Sum("signed_amount"), Value(ZERO), output_field=_money))
+    return total["total"]
+
+
+def members_with_balance() -> QuerySet[Member]:
+    """Members annotated with `balance`, in one query (for lists)."""
+    return Member.objects.annotate(
+        balance=Coalesce(Sum("transactions__signed_amount"), Value(ZERO), output_field=_money)
+    )
+
+
+def dues_paid_through(*, member: Member) -> date | None:
+    """The last month whose dues are paid, as the dues desk counts it.
+
+    Credits (payments and negative adjustments) pay charges oldest first. The paid-through
+    month is the latest dues month reached with every earlier charge paid. A credit left over
+    after every charge pays months ahead at the latest monthly dues rate."""
+    rows = list(
+        MemberTransaction.objects.filter(member=member)
+        .order_by("posted_on", "id")
+        .values_list("kind", "signed_amount", "period", "posted_on")
+    )
+    credit = -sum((amount for _, amount, _, _ in rows if amount < 0), ZERO)
+    charges = sorted(
+        ((period or posted_on, kind, amount) for kind, amount, period, posted_on in rows if amount > 0),
+        key=lambda c: c[0],
+    )
+    paid_through = None
+    last_dues_rate = None
+    for when, kind, amount in charges:
+        if kind == TransactionKind.DUES:
+            last_dues_rate = amount
+        if credit < amount:
+            return paid_through
+        credit -= amount
+        if kind == TransactionKind.DUES:
+            paid_through = when
+    if paid_through is not None and last_dues_rate and credit >= last_dues_rate:
+        paid_through = _add_months(paid_through, int(credit // last_dues_rate))
+    return paid_through
+
+
+def _add_months(month: date, count: int) -> date:
+    index = month.year * 12 + month.month - 1 + count
+    return date(index // 12, index % 12 + 1, 1)

@@ -1,0 +1,1 @@
+"""Referral books — built by its own issue."""

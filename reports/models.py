@@ -1,0 +1,1 @@
+"""Reports — built by its own issue."""

@@ -1,0 +1,68 @@
+from django.contrib import admin, messages
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.utils import timezone
+from simple_history.admin import SimpleHistoryAdmin
+
+from unioncore import services
+from unioncore.forms import StaffLoginForm, UserAddForm, UserEditForm
+from unioncore.models import User
+
+admin.site.login_form = StaffLoginForm
+
+
+class LockedFilter(admin.SimpleListFilter):
+    title = "login lock"
+    parameter_name = "locked"
+
+    def lookups(self, request, model_admin):
+        return [("yes", "Locked now"), ("no", "Not locked")]
+
+    def queryset(self, request, queryset):
+        now = timezone.now()
+        if self.value() == "yes":
+            return queryset.filter(locked_until__gt=now)
+        if self.value() == "no":
+            return queryset.exclude(locked_until__gt=now)
+        return queryset
+
+
+@admin.register(User)
+class UserAdmin(SimpleHistoryAdmin, DjangoUserAdmin):
+    form = UserEditForm
+    add_form = UserAddForm
+    list_display = ("username", "full_name", "kind", "phone", "email", "is_staff", "is_active", "lock_state")
+    list_filter = ("kind", LockedFilter, "is_staff", "is_active", "groups")
+    search_fields = ("username", "first_name", "last_name", "email", "phone")
+    ordering = ("username",)
+    readonly_fields = ("locked_until", "failed_login_count", "last_login", "date_joined")
+    actions = ["clear_login_lock"]
+    fieldsets = (
+        (None, {"fields": ("username", "password", "kind")}),
+        ("Contact", {"fields": ("first_name", "last_name", "phone", "email")}),
+        ("Login lock", {"fields": ("locked_until", "failed_login_count")}),
+        ("Permissions", {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")}),
+        ("Dates", {"fields": ("last_login", "date_joined")}),
+    )
+    add_fieldsets = (
+        (None, {"classes": ("wide",), "fields": ("username", "kind", "phone", "email", "password1", "password2")}),
+    )
+
+    @admin.display(description="Name", ordering="last_name")
+    def full_name(self, user):
+        return user.get_full_name()
+
+    @admin.display(description="Locked", boolean=False)
+    def lock_state(self, user):
+        if not user.is_locked:
+            return "—"
+        return f"until {timezone.localtime(user.locked_until):%H:%M}"
+
+    @admin.action(description="Clear the login lock", permissions=["change"])
+    def clear_login_lock(self, request, queryset):
+        for user in queryset:
+            services.user_unlock(user_id=user.pk, by=request.user)
+        self.message_user(request, f"Login lock cleared for {queryset.count()} account(s).", messages.SUCCESS)
+
+    def has_delete_permission(self, request, obj=None):
+        # Accounts are deactivated, never deleted: their history must stay (7-year audit).
+        return False

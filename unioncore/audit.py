@@ -1,0 +1,90 @@
+"""Who did it: the acting user for history rows written outside a web request, and the
+database rule that keeps audit tables append-only."""
+
+from contextlib import contextmanager
+from contextvars import ContextVar
+
+from django.db import migrations
+
+_actor: ContextVar = ContextVar("unioncore_actor", default=None)
+
+SYSTEM_USERNAME = "system"
+
+
+def history_user(instance=None, request=None, **kwargs):
+    """simple-history's `get_user`: the user named by `acting_as`, else the request's user.
+
+    Services still set `instance._history_user` explicitly; this covers everything else
+    (tasks, commands, imports, API calls made through DRF)."""
+    actor = _actor.get()
+    if actor is not None:
+        return actor
+    if request is not None and getattr(request, "user", None) is not None and request.user.is_authenticated:
+        return request.user
+    return None
+
+
+@contextmanager
+def acting_as(user):
+    """Name the user that history rows written inside this block are attributed to."""
+    token = _actor.set(user)
+    try:
+        yield user
+    finally:
+        _actor.reset(token)
+
+
+def system_user():
+    """The account that Celery tasks and other unattended jobs act as (made by a migration)."""
+    from unioncore.models import User
+
+    return User.objects.get(username=SYSTEM_USERNAME)
+
+
+_FUNCTION_SQL = """
+CREATE OR REPLACE FUNCTION unioncore_reject_change() RETURNS trigger AS $$
+BEGIN
+    RAISE EXCEPTION 'table % is append-only: % refused', TG_TABLE_NAME, TG_OP
+        USING ERRCODE = 'insufficient_privilege';
+END;
+$$ LANGUAGE plpgsql;
+"""
+
+
+def _trigger_name(table: str) -> str:
+    return f"{table}_append_only"[:63]
+
+
+class AppendOnly(migrations.operations.base.Operation):
+    """Migration operation: on PostgreSQL, a trigger rejects every UPDATE and DELETE on `table`.
+
+    Used for every history table (seed rule: audit immutability, 7-year retention) and for the
+    member ledger (corrections are new rows). TRUNCATE stays possible for a DBA and for the
+    test runner's flush."""
+
+    reversible = True
+
+    def __init__(self, table: str):
+        self.table = table
+
+    def state_forwards(self, app_label, state):
+        pass
+
+    def database_forwards(self, app_label, schema_editor, from_state, to_state):
+        if schema_editor.connection.vendor != "postgresql":
+            return
+        name = _trigger_name(self.table)
+        schema_editor.execute(_FUNCTION_SQL, None)
+        schema_editor.execute(
+            f'CREATE OR REPLACE TRIGGER "{name}" BEFORE UPDATE OR DELETE ON "{self.table}" '
+            "FOR EACH ROW EXECUTE FUNCTION unioncore_reject_change()",
+            None,
+        )
+
+    def database_backwards(self, app_label, schema_editor, from_state, to_state):
+        if schema_editor.connection.vendor != "postgresql":
+            return
+        schema_editor.execute(f'DROP TRIGGER IF EXISTS "{_trigger_name(self.table)}" ON "{self.table}"', None)
+
+    def describe(self):
+        return f"Make {self.table} append-only"

@@ -1,0 +1,29 @@
+from django.contrib.auth.backends import ModelBackend
+from django.core.exceptions import PermissionDenied
+
+from unioncore.selectors import login_user_lookup
+
+
+class AccountLocked(PermissionDenied):
+    pass
+
+
+class LockingModelBackend(ModelBackend):
+    """Username or phone + password; a locked account is refused before its password is even
+    checked, whatever the login path (admin, portal, API), so a lock cannot be probed."""
+
+    def authenticate(self, request, username=None, password=None, **kwargs):
+        if username is None:
+            username = kwargs.get("phone")
+        if username is None or password is None:
+            return None
+        user = login_user_lookup(username)
+        if user is None:
+            # Same cost as a real check, so timing does not tell which accounts exist.
+            self.user_model().set_password(password)
+            return None
+        if user.is_locked:
+            raise AccountLocked(user.locked_until)
+        if user.check_password(password) and self.user_can_authenticate(user):
+            return user
+        return None

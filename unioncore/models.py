@@ -1,0 +1,50 @@
+from django.contrib.auth.models import AbstractUser, UserManager
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from phonenumber_field.modelfields import PhoneNumberField
+from simple_history.models import HistoricalRecords
+
+from unioncore.audit import history_user
+
+E164 = r"^\+[1-9][0-9]{1,14}$"
+
+
+class UserKind(models.TextChoices):
+    STAFF = "staff", "Union staff"
+    MEMBER = "member", "Member"
+    EMPLOYER = "employer", "Employer user"
+
+
+class User(AbstractUser):
+    """Anyone who logs in: union staff, members, employers' supervisors."""
+
+    kind = models.CharField(max_length=16, choices=UserKind, default=UserKind.MEMBER)
+    # Phone-first: members log in with it and receive their links on it. NULL when unknown so
+    # that uniqueness applies only to numbers actually set.
+    phone = PhoneNumberField(null=True, blank=True, unique=True, help_text="E.164, e.g. +12065550134")
+    # Seed rule: a lock is a moment in time, not a flag; it lifts itself when the moment passes.
+    locked_until = models.DateTimeField(null=True, blank=True, help_text="Logins refused until then")
+    failed_login_count = models.PositiveSmallIntegerField(default=0, editable=False)
+    failed_login_window_started_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    objects = UserManager()
+    # Passwords and login bookkeeping stay out of the audit trail; the lock itself is audited.
+    history = HistoricalRecords(
+        get_user=history_user,
+        excluded_fields=["password", "last_login", "failed_login_count", "failed_login_window_started_at"],
+    )
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=Q(phone__isnull=True) | Q(phone__regex=E164), name="user_phone_e164"),
+        ]
+
+    def save(self, *args, **kwargs):
+        if not self.phone:
+            self.phone = None  # "" would collide with every other user without a phone
+        super().save(*args, **kwargs)
+
+    @property
+    def is_locked(self) -> bool:
+        return self.locked_until is not None and self.locked_until > timezone.now()

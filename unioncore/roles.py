@@ -1,0 +1,44 @@
+"""Staff groups and what each may do. The code is the source of truth: after every migrate the
+groups receive any permission listed here that they lack (nothing is taken away, so a
+permission an admin granted by hand stays)."""
+
+from django.db import DEFAULT_DB_ALIAS
+
+STAFF_GROUPS = ("dispatcher", "officer", "admin")
+
+# app_label.model -> actions, per group. "admin" gets every permission there is.
+GROUP_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
+    # Dispatchers run books, job requests and dispatches; they read members and ledgers and
+    # never manage user accounts.
+    "dispatcher": {
+        "members.member": ("view", "add", "change"),
+        "members.membertransaction": ("view",),
+    },
+    # Officers see everything in the hall and keep the dues ledger; users are read-only.
+    "officer": {
+        "members.member": ("view", "add", "change"),
+        "members.membertransaction": ("view", "add"),
+        "unioncore.user": ("view",),
+    },
+}
+
+
+def sync_staff_groups(sender=None, using=DEFAULT_DB_ALIAS, apps=None, **kwargs):
+    from django.apps import apps as global_apps
+
+    apps = apps or global_apps
+    try:
+        Group = apps.get_model("auth", "Group")
+        Permission = apps.get_model("auth", "Permission")
+    except LookupError:
+        return
+    groups = {name: Group.objects.using(using).get_or_create(name=name)[0] for name in STAFF_GROUPS}
+    all_perms = Permission.objects.using(using).select_related("content_type")
+    by_key = {(p.content_type.app_label, p.content_type.model, p.codename.split("_", 1)[0]): p for p in all_perms}
+    groups["admin"].permissions.add(*all_perms)
+    for group_name, grants in GROUP_PERMISSIONS.items():
+        wanted = []
+        for model_key, actions in grants.items():
+            app_label, model = model_key.split(".")
+            wanted += [by_key[(app_label, model, a)] for a in actions if (app_label, model, a) in by_key]
+        groups[group_name].permissions.add(*wanted)

@@ -1,0 +1,15 @@
+"""The test suite: always the real PostgreSQL and Redis (SPEC §10)."""
+
+from .base import *  # noqa: F403
+from .base import env
+
+DATABASES = {"default": env.db("DATABASE_URL", default="postgres://postgres@127.0.0.1:5432/unioncore")}
+REDIS_URL = env("REDIS_URL", default="redis://127.0.0.1:6379/0")
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+CELERY_BROKER_URL = REDIS_URL
+CELERY_RESULT_BACKEND = REDIS_URL
+CELERY_BROKER_TRANSPORT_OPTIONS = {}
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # speed only; never in production
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+DEBUG = False
