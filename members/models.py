@@ -109,9 +109,7 @@ class MemberTransaction(models.Model):
     source = models.CharField(max_length=16, choices=TransactionSource, default=TransactionSource.MANUAL)
     # LaborPower's own reference, so a re-import recognises rows it already brought across.
     external_ref = models.CharField(max_length=64, blank=True)
-    corrects = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="corrections"
-    )
+    corrects = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="corrections")
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
 

@@ -32,8 +32,13 @@ def dues_paid_through(*, member: Member) -> date | None:
     rows = list(
         MemberTransaction.objects.filter(member=member)
         .order_by("posted_on", "id")
-        .values_list("kind", "signed_amount", "period", "posted_on")
+        .values_list("id", "corrects_id", "kind", "signed_amount", "period", "posted_on")
     )
+    # A correction and the row it cancels net to zero: both leave the count, so a reversed
+    # payment stops paying months (the reversal is dated today, not in the month it undoes).
+    corrected = {corrects for _, corrects, *_ in rows if corrects is not None}
+    rows = [(kind, amount, period, posted_on) for pk, corrects, kind, amount, period, posted_on in rows
+            if corrects is None and pk not in corrected]  # fmt: skip
     credit = -sum((amount for _, amount, _, _ in rows if amount < 0), ZERO)
     charges = sorted(
         ((period or posted_on, kind, amount) for kind, amount, period, posted_on in rows if amount > 0),

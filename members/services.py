@@ -5,6 +5,7 @@ from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 
 from members.enums import TransactionKind, TransactionSource
 from members.models import Member, MemberTransaction
@@ -97,7 +98,7 @@ def ledger_correct(*, transaction_id: int, by: User, reason: str) -> MemberTrans
         member_id=original.member_id,
         kind=TransactionKind.ADJUSTMENT,
         amount=-original.signed_amount,
-        posted_on=date.today(),
+        posted_on=timezone.localdate(),
         period=original.period,
         description=f"Correction of row {original.pk}: {reason.strip()}"[:200],
         corrects=original,

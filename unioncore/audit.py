@@ -38,7 +38,11 @@ def system_user():
     """The account that Celery tasks and other unattended jobs act as (made by a migration)."""
     from unioncore.models import User
 
-    return User.objects.get(username=SYSTEM_USERNAME)
+    user, _ = User.objects.get_or_create(
+        username=SYSTEM_USERNAME,
+        defaults={"kind": "staff", "is_active": False, "password": "!", "first_name": "System"},
+    )
+    return user
 
 
 _FUNCTION_SQL = """

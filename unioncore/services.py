@@ -80,3 +80,22 @@ def user_unlock(*, user_id: int, by: User) -> User:
     user.save(update_fields=["locked_until", "failed_login_count", "failed_login_window_started_at"])
     return user
 
+
+@transaction.atomic
+def user_create(
+    *, by: User | None, username: str, password: str | None, kind: str, groups: tuple[str, ...] = (), **fields
+) -> User:
+    """Open an account. Staff accounts get console access; `groups` names staff groups."""
+    from django.contrib.auth.models import Group
+
+    user = User(username=username, kind=kind, is_staff=kind == "staff", **fields)
+    if password:
+        user.set_password(password)
+    else:
+        user.set_unusable_password()
+    user.full_clean()
+    user._history_user = by
+    user.save()
+    if groups:
+        user.groups.add(*Group.objects.filter(name__in=groups))
+    return user

@@ -1,0 +1,75 @@
+import os
+import subprocess
+import sys
+from io import StringIO
+from pathlib import Path
+
+import pytest
+from django.contrib.auth.models import Group
+from django.core.management import call_command
+
+from members.models import Member, MemberTransaction
+from unioncore.models import User
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_production_settings_pass_check_deploy_with_no_warning():
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "unioncore.settings.production",
+        "SECRET_KEY": "k3y-" + "x9Qz!p7@Lm2#" * 5,
+        "ALLOWED_HOSTS": "hall.example.org",
+        "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/unioncore",
+    }
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "System check identified no issues" in result.stdout
+
+
+def test_production_settings_refuse_to_start_without_a_secret_key():
+    env = {k: v for k, v in os.environ.items() if k != "SECRET_KEY"}
+    env.update(DJANGO_SETTINGS_MODULE="unioncore.settings.production", ALLOWED_HOSTS="hall.example.org")
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode != 0
+    assert "SECRET_KEY" in result.stderr
+
+
+@pytest.mark.django_db
+def test_seed_demo_twice_gives_the_same_counts():
+    def counts():
+        staff = sum(Group.objects.get(name=g).user_set.count() for g in ("dispatcher", "officer", "admin"))
+        return User.objects.count(), Member.objects.count(), MemberTransaction.objects.count(), staff
+
+    call_command("seed_demo", "--force", stdout=StringIO())
+    first = counts()
+    call_command("seed_demo", "--force", stdout=StringIO())
+    assert counts() == first
+    _users, members, ledger_rows, staff = first
+    assert members == 50
+    assert staff == 3
+    assert ledger_rows >= 50 * 11
+
+
+@pytest.mark.django_db
+def test_seed_demo_prints_the_logins_and_they_work(client):
+    out = StringIO()
+    call_command("seed_demo", "--force", stdout=out)
+    text = out.getvalue()
+    assert "dispatcher" in text
+    assert "dispatch-demo-46" in text
+    response = client.post("/admin/login/", {"username": "dispatcher", "password": "dispatch-demo-46"})
+    assert response.status_code == 302
+
+
+@pytest.mark.django_db
+def test_seed_demo_refuses_to_run_with_debug_off():
+    from django.core.management.base import CommandError
+
+    with pytest.raises(CommandError, match="DEBUG"):
+        call_command("seed_demo")
