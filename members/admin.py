@@ -49,6 +49,12 @@ class MemberAdmin(SimpleHistoryAdmin):
     def get_queryset(self, request):
         return selectors.members_with_balance()
 
+    def get_readonly_fields(self, request, obj=None):
+        # Linking a login account is for staff who may see accounts (not dispatchers).
+        if request.user.has_perm("unioncore.view_user"):
+            return self.readonly_fields
+        return (*self.readonly_fields, "user")
+
     @admin.display(description="Balance", ordering="balance")
     def balance(self, member):
         return member.balance

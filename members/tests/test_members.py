@@ -99,3 +99,11 @@ def test_members_are_found_by_card_number_name_and_phone(client, dispatcher):
         page = client.get(url, {"q": query}).content.decode()
         assert "0004521" in page, query
         assert "0009999" not in page, query
+
+
+def test_a_dispatcher_sees_the_login_account_link_but_cannot_change_it(client, dispatcher):
+    member = MemberFactory()
+    client.force_login(dispatcher)
+    response = client.get(reverse("admin:members_member_change", args=[member.pk]))
+    assert response.status_code == 200
+    assert 'name="user"' not in response.content.decode()

@@ -73,3 +73,20 @@ def test_seed_demo_refuses_to_run_with_debug_off():
 
     with pytest.raises(CommandError, match="DEBUG"):
         call_command("seed_demo")
+
+
+def test_sentry_dsn_turns_on_sentry_with_the_django_and_celery_integrations():
+    code = (
+        "import django; django.setup(); import sentry_sdk; c = sentry_sdk.get_client(); "
+        "print(c.is_active(), sorted(c.integrations))"
+    )
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "unioncore.settings.test",
+        "SENTRY_DSN": "https://key@sentry.invalid/1",
+    }
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("True")
+    assert "'django'" in result.stdout
+    assert "'celery'" in result.stdout
