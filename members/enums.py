@@ -23,15 +23,16 @@ class MemberStatus(models.TextChoices):
 
 
 class ExemptReason(models.TextChoices):
-    """Why a member is excused from check marks and keeps their place (seed: medical, union
-    business, etc.). Shared by the member's global flag and the per-book override."""
+    """Why a member is excused from re-signing and check marks and keeps their place (Local 46's
+    referral procedure). Shared by the member's global flag and the per-book override."""
 
-    MEDICAL = "medical", "Medical"
     MILITARY = "military", "Military service"
     UNION_BUSINESS = "union_business", "Union business"
     SALTING = "salting", "Salting / organizing"
+    MEDICAL = "medical", "Medically unfit"
     JURY_DUTY = "jury_duty", "Jury duty"
-    OTHER = "other", "Other (see notes)"
+    UNDER_SCALE = "under_scale", "Working under scale"
+    TRAVELING = "traveling", "Traveling (working in another local)"
 
 
 class TransactionKind(models.TextChoices):

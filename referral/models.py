@@ -1,1 +1,230 @@
-"""Referral books — built by its own issue."""
+import datetime
+
+from django.conf import settings
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django_fsm import FSMField, FSMModelMixin, transition
+from simple_history.models import HistoricalRecords
+
+from members.models import Member
+from referral.enums import (
+    ACTIVE_STATUSES,
+    BookRegion,
+    BookType,
+    ExemptReason,
+    NoCheckMarkReason,
+    RegistrationAction,
+    RegistrationStatus,
+    RollOffReason,
+)
+from unioncore.audit import history_user
+
+S = RegistrationStatus
+
+
+class ReferralBook(models.Model):
+    """An out-of-work list. Every rule number lives here, per book, so the hall can change it."""
+
+    name = models.CharField(max_length=80)
+    code = models.CharField(max_length=20, unique=True)
+    classification = models.CharField(max_length=32, choices=BookType)
+    book_number = models.PositiveSmallIntegerField(
+        "book (tier)", validators=[MinValueValidator(1)], help_text="Book 1 is referred before Book 2"
+    )
+    region = models.CharField(max_length=16, choices=BookRegion)
+    referral_start_time = models.TimeField(help_text="Requests taken by 3 PM are referred at this time next morning")
+    internet_bidding_enabled = models.BooleanField(default=False)
+    re_sign_days = models.PositiveSmallIntegerField(default=30, help_text="Days between re-signs")
+    re_sign_window_days = models.PositiveSmallIntegerField(
+        default=7, help_text="How many days before the due date a member may re-sign"
+    )
+    grace_period_days = models.PositiveSmallIntegerField(
+        default=1, help_text="Business days after a missed re-sign before the roll-off"
+    )
+    check_marks_allowed = models.PositiveSmallIntegerField(default=2, help_text="The next one rolls the member off")
+    max_days_on_book = models.PositiveSmallIntegerField(
+        default=90, help_text="A dispatch longer than this rolls the member off (long call)"
+    )
+    max_exempt_days = models.PositiveSmallIntegerField(
+        default=183, help_text="Longest exemption staff may grant; officers may extend"
+    )
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    history = HistoricalRecords(get_user=history_user)
+
+    class Meta:
+        ordering = ("classification", "region", "book_number")
+        constraints = [
+            models.UniqueConstraint(fields=["classification", "region", "book_number"], name="book_tier_unique"),
+            models.CheckConstraint(condition=Q(book_number__gte=1), name="book_number_positive"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class BookRegistrationQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(status__in=ACTIVE_STATUSES)
+
+    def out_of_work(self):
+        return self.filter(status=S.REGISTERED)
+
+
+class BookRegistration(FSMModelMixin, models.Model):
+    """A member's place on one book. The APN orders the book (first in, first out)."""
+
+    member = models.ForeignKey(Member, on_delete=models.PROTECT, related_name="registrations")
+    book = models.ForeignKey(ReferralBook, on_delete=models.PROTECT, related_name="registrations")
+    # Never an int or a float: LaborPower's 45810.02 must stay exactly 45810.02.
+    apn = models.DecimalField("APN", max_digits=10, decimal_places=2)
+    status = FSMField(max_length=16, choices=RegistrationStatus, default=S.REGISTERED, protected=True)
+    registered_at = models.DateTimeField(default=timezone.now)
+    last_re_signed_at = models.DateTimeField(null=True, blank=True)
+    re_sign_due = models.DateField(null=True, blank=True, help_text="Last day to re-sign")
+    check_marks = models.PositiveSmallIntegerField(default=0)
+    last_check_mark_on = models.DateField(null=True, blank=True)
+    # Per-book exemption: None follows the member's global flag; True/False override it.
+    is_exempt = models.BooleanField("exempt on this book", null=True, blank=True)
+    exempt_reason = models.CharField(max_length=24, choices=ExemptReason, blank=True)
+    exempt_until = models.DateField(null=True, blank=True)
+    dispatched_at = models.DateTimeField(null=True, blank=True)
+    rolled_off_at = models.DateTimeField(null=True, blank=True)
+    roll_off_reason = models.CharField(max_length=16, choices=RollOffReason, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True, help_text="When it left the book for good")
+    notes = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = BookRegistrationQuerySet.as_manager()
+    history = HistoricalRecords(get_user=history_user)
+
+    class Meta:
+        ordering = ("book", "apn", "id")
+        permissions = [("extend_exemption", "Can extend an exemption past the book's limit")]
+        indexes = [
+            models.Index(fields=["book", "status", "apn"], name="registration_book_order"),
+            models.Index(fields=["status", "re_sign_due"], name="registration_re_sign_due"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["member", "book"],
+                condition=Q(status__in=ACTIVE_STATUSES),
+                name="one_active_registration_per_member_per_book",
+                violation_error_message="This member is already on this book.",
+            ),
+            models.UniqueConstraint(
+                fields=["book", "apn"],
+                condition=Q(status__in=ACTIVE_STATUSES),
+                name="apn_unique_on_book",
+                violation_error_message="Another registration on this book holds this APN.",
+            ),
+            models.CheckConstraint(condition=Q(apn__gt=0), name="apn_positive"),
+            models.CheckConstraint(
+                condition=Q(is_exempt=True, exempt_until__isnull=False) & ~Q(exempt_reason="")
+                | ~Q(is_exempt=True) & Q(exempt_reason="", exempt_until__isnull=True),
+                name="registration_exemption_has_reason_and_end",
+                violation_error_message="An exemption needs a reason and an end date.",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.member} on {self.book.code} at {self.apn}"
+
+    @property
+    def exempt(self) -> bool:
+        """Exempt on this book: its own setting if it has one, else the member's global flag."""
+        if self.is_exempt is not None:
+            return self.is_exempt
+        return self.member.is_exempt
+
+    # Transitions change memory only: services lock the row, call one, and save.
+    @transition(field=status, source=S.REGISTERED, target=S.DISPATCHED)
+    def dispatch(self):
+        self.dispatched_at = timezone.now()
+
+    @transition(field=status, source=S.REGISTERED, target=S.SHORT_CALL)
+    def start_short_call(self):
+        self.dispatched_at = timezone.now()
+
+    @transition(field=status, source=[S.SHORT_CALL, S.DISPATCHED], target=S.REGISTERED)
+    def return_to_book(self):
+        self.dispatched_at = None
+
+    @transition(field=status, source=ACTIVE_STATUSES, target=S.ROLLED_OFF)
+    def roll_off(self, reason: str):
+        self.roll_off_reason = reason
+        self.rolled_off_at = self.closed_at = timezone.now()
+
+    @transition(field=status, source=ACTIVE_STATUSES, target=S.RESIGNED)
+    def resign(self):
+        self.closed_at = timezone.now()
+
+    @transition(field=status, source=ACTIVE_STATUSES, target=S.REMOVED)
+    def remove(self):
+        self.closed_at = timezone.now()
+
+
+class RegistrationActivity(models.Model):
+    """What happened to a registration, in the union's words: the member-visible record.
+    Append-only (the database refuses UPDATE and DELETE)."""
+
+    registration = models.ForeignKey(BookRegistration, on_delete=models.PROTECT, related_name="activities")
+    action = models.CharField(max_length=24, choices=RegistrationAction)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    reason = models.CharField(max_length=200, blank=True)
+    no_check_mark_reason = models.CharField(max_length=24, choices=NoCheckMarkReason, blank=True)
+    apn = models.DecimalField("APN", max_digits=10, decimal_places=2)
+    at = models.DateTimeField(default=timezone.now)
+
+    history = HistoricalRecords(get_user=history_user)
+
+    class Meta:
+        ordering = ("-at", "-id")
+        verbose_name_plural = "registration activities"
+        indexes = [models.Index(fields=["registration", "at"])]
+
+    def __str__(self):
+        return f"{self.get_action_display()} — {self.at:%Y-%m-%d}"
+
+
+class Holiday(models.Model):
+    """A day the hall is closed: not a business day for roll-offs and re-sign deadlines."""
+
+    date = models.DateField(unique=True)
+    name = models.CharField(max_length=80)
+
+    history = HistoricalRecords(get_user=history_user)
+
+    class Meta:
+        ordering = ("date",)
+
+    def __str__(self):
+        return f"{self.name} ({self.date:%Y-%m-%d})"
+
+
+class MaintenanceRun(models.Model):
+    """What the daily book maintenance did to one book on one day (one row per book per day)."""
+
+    book = models.ForeignKey(ReferralBook, on_delete=models.PROTECT, related_name="maintenance_runs")
+    run_on = models.DateField()
+    re_sign_roll_offs = models.PositiveIntegerField(default=0)
+    exemptions_ended = models.PositiveIntegerField(default=0)
+    long_call_roll_offs = models.PositiveIntegerField(default=0)
+    finished_at = models.DateTimeField(default=timezone.now)
+
+    history = HistoricalRecords(get_user=history_user)
+
+    class Meta:
+        ordering = ("-run_on", "book")
+        constraints = [models.UniqueConstraint(fields=["book", "run_on"], name="one_maintenance_run_per_book_per_day")]
+
+    def __str__(self):
+        return f"{self.book.code} {self.run_on}"
+
+
+DAY_ZERO = datetime.date(1899, 12, 30)  # LaborPower and spreadsheets count days from here

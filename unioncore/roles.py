@@ -13,12 +13,22 @@ GROUP_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
     "dispatcher": {
         "members.member": ("view", "add", "change"),
         "members.membertransaction": ("view",),
+        "referral.referralbook": ("view",),
+        "referral.bookregistration": ("view", "add", "change"),
+        "referral.registrationactivity": ("view",),
+        "referral.holiday": ("view",),
+        "referral.maintenancerun": ("view",),
     },
     # Officers see everything in the hall and keep the dues ledger; users are read-only.
     "officer": {
         "members.member": ("view", "add", "change"),
         "members.membertransaction": ("view", "add"),
         "unioncore.user": ("view",),
+        "referral.referralbook": ("view", "change"),
+        "referral.bookregistration": ("view", "add", "change", "extend"),
+        "referral.registrationactivity": ("view",),
+        "referral.holiday": ("view", "add", "change", "delete"),
+        "referral.maintenancerun": ("view",),
     },
 }
 

@@ -135,6 +135,12 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(hour=0, minute=15),
         "options": {"expires": 3600},
     },
+    # After the exemption expiry above; the task itself skips weekends and holidays.
+    "referral-daily-book-maintenance": {
+        "task": "referral.tasks.daily_book_maintenance",
+        "schedule": crontab(hour=0, minute=30),
+        "options": {"expires": 3 * 3600},
+    },
 }
 
 REST_FRAMEWORK = {

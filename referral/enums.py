@@ -1,0 +1,71 @@
+from django.db import models
+
+from members.enums import ExemptReason  # noqa: F401  (one list of reasons for member and registration)
+
+
+class BookType(models.TextChoices):
+    INSIDE_WIREPERSON = "inside_wireperson", "Inside Wireperson"
+    TRADESHOW = "tradeshow", "Tradeshow"
+    STOCKPERSON = "stockperson", "Stockperson"
+    TECHNICIAN = "technician", "Technician"
+    UTILITY_WORKER = "utility_worker", "Utility Worker"
+    TERO_APPRENTICE_WIRE = "tero_apprentice_wire", "TERO Apprentice Wire"
+
+
+class BookRegion(models.TextChoices):
+    SEATTLE = "seattle", "Seattle"
+    BREMERTON = "bremerton", "Bremerton"
+    PORT_ANGELES = "port_angeles", "Port Angeles"
+
+
+class RegistrationStatus(models.TextChoices):
+    REGISTERED = "registered", "Registered (out of work)"
+    DISPATCHED = "dispatched", "Dispatched"
+    SHORT_CALL = "short_call", "On a short call"
+    RESIGNED = "resigned", "Resigned (left the book)"
+    ROLLED_OFF = "rolled_off", "Rolled off"
+    REMOVED = "removed", "Removed by staff"
+
+
+# A registration in one of these holds its APN on the book; the others are closed for good.
+ACTIVE_STATUSES = (RegistrationStatus.REGISTERED, RegistrationStatus.DISPATCHED, RegistrationStatus.SHORT_CALL)
+
+
+class RegistrationAction(models.TextChoices):
+    REGISTER = "register", "Registered"
+    RE_SIGN = "re_sign", "Re-signed"
+    CHECK_MARK = "check_mark", "Check mark"
+    NO_CHECK_MARK = "no_check_mark", "Passed a call, no check mark"
+    CHECK_MARK_RESTORED = "check_mark_restored", "Check mark restored"
+    DISPATCH = "dispatch", "Dispatched"
+    SHORT_CALL = "short_call", "Dispatched on a short call"
+    SHORT_CALL_RETURN = "short_call_return", "Back from a short call"
+    RETURN_TO_BOOK = "return_to_book", "Back on the book"
+    RESIGN = "resign", "Resigned"
+    ROLL_OFF = "roll_off", "Rolled off"
+    REMOVE = "remove", "Removed"
+    EXEMPT_ON = "exempt_on", "Exempt"
+    EXEMPT_EXTENDED = "exempt_extended", "Exemption extended"
+    EXEMPT_OFF = "exempt_off", "Exemption ended"
+
+
+class RollOffReason(models.TextChoices):
+    RE_SIGN_MISSED = "re_sign_missed", "Dropped due to re-sign"
+    CHECK_MARKS = "check_marks", "Third check mark"
+    LONG_CALL = "long_call", "Dispatched over the book's limit (long call)"
+    QUIT = "quit", "Quit a job"
+    DISCHARGE = "discharge", "Discharged by the employer"
+    STAFF = "staff", "By staff"
+
+
+class NoCheckMarkReason(models.TextChoices):
+    """A passed call that costs no check mark (the seed's and Local 46's procedure's list)."""
+
+    SPECIALTY_SKILL = "specialty_skill", "Specialty skill not in the agreement"
+    MOU_SITE = "mou_site", "MOU job site"
+    EARLY_START = "early_start", "Start before 6 AM"
+    UNDER_SCALE = "under_scale", "Under-scale recovery job"
+    VARIOUS_LOCATIONS = "various_locations", "Various-location request"
+    SHORT_CALL = "short_call", "Short call"
+    EMPLOYER_REJECTION = "employer_rejection", "Rejected by the employer"
+    MEDICAL = "medical", "Medical (documented)"

@@ -1,0 +1,417 @@
+"""Every write to the referral books: registration, re-sign, check marks, exemptions, roll-offs,
+and the registration side of dispatches (called by the Dispatch part, never by hand)."""
+
+import datetime
+from decimal import Decimal, InvalidOperation
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from members.enums import MemberStatus
+from members.models import Member
+from referral import calendar
+from referral.enums import ACTIVE_STATUSES, RegistrationAction, RegistrationStatus, RollOffReason
+from referral.models import BookRegistration, ReferralBook, RegistrationActivity
+from referral.selectors import day_serial
+from unioncore.errors import RuleViolation
+from unioncore.models import User
+
+A = RegistrationAction
+S = RegistrationStatus
+MAX_APN = Decimal("99999999.99")
+
+
+def lock_registration(registration_id: int) -> BookRegistration:
+    try:
+        return (
+            BookRegistration.objects.select_for_update(of=("self",))
+            .select_related("book", "member")
+            .get(pk=registration_id)
+        )
+    except BookRegistration.DoesNotExist:
+        raise RuleViolation("not_found", "No such registration.") from None
+
+
+def _record(registration: BookRegistration, *, action: str, by: User, reason: str = "", **extra) -> None:
+    """Save the registration (history row naming `by`) and write its activity row."""
+    registration._history_user = by
+    registration._change_reason = RegistrationAction(action).label
+    registration.save()
+    RegistrationActivity.objects.create(
+        registration=registration, action=action, actor=by, reason=reason[:200], apn=registration.apn, **extra
+    )
+
+
+def _today() -> datetime.date:
+    return timezone.localdate()
+
+
+def _require_reason(reason: str) -> str:
+    if not (reason or "").strip():
+        raise RuleViolation("reason_required", "Give a reason.", fields={"reason": "A reason is required."})
+    return reason.strip()
+
+
+def parse_apn(value) -> Decimal:
+    """An APN exactly as given: a positive decimal of at most 10 digits, 2 after the point."""
+    try:
+        apn = value if isinstance(value, Decimal) else Decimal(str(value).strip())
+    except (InvalidOperation, ValueError):
+        raise RuleViolation("invalid_apn", f"{value!r} is not an APN.", fields={"apn": "Not a number."}) from None
+    if not apn.is_finite() or apn <= 0 or apn > MAX_APN or apn.as_tuple().exponent < -2:
+        raise RuleViolation(
+            "invalid_apn",
+            f"APN {value} does not fit: at most 8 digits before the point and 2 after.",
+            fields={"apn": "At most 8 digits before the point and 2 after."},
+        )
+    return apn.quantize(Decimal("0.01"))
+
+
+def _next_apn(book: ReferralBook, day: datetime.date) -> Decimal:
+    """The day serial plus .01, .02 … in sign-up order. The caller holds the book's lock."""
+    serial = Decimal(day_serial(day))
+    last = (
+        BookRegistration.objects.filter(book=book, apn__gte=serial, apn__lt=serial + 1)
+        .order_by("-apn")
+        .values_list("apn", flat=True)
+        .first()
+    )
+    apn = (last or serial) + Decimal("0.01")
+    if apn >= serial + 1:
+        raise RuleViolation("book_day_full", f"{book.code} has taken 99 sign-ups today; the APN series is full.")
+    return apn
+
+
+@transaction.atomic
+def registration_register(
+    *,
+    member_id: int,
+    book_id: int,
+    by: User,
+    registered_at: datetime.datetime | None = None,
+    apn=None,
+    reason: str = "",
+) -> BookRegistration:
+    """Sign a member onto a book. A new sign-up gets the next APN of the day; an imported one
+    keeps its APN exactly."""
+    book = ReferralBook.objects.select_for_update().get(pk=book_id)  # serialises APNs on the book
+    member = Member.objects.get(pk=member_id)
+    if not book.is_active:
+        raise RuleViolation("book_closed", f"{book.name} is not taking registrations.")
+    if member.status != MemberStatus.ACTIVE:
+        raise RuleViolation("member_not_active", f"{member} is {member.get_status_display().lower()}.")
+    if BookRegistration.objects.active().filter(member=member, book=book).exists():
+        raise RuleViolation("already_registered", f"{member} is already on {book.name}.")
+    registered_at = registered_at or timezone.now()
+    day = timezone.localdate(registered_at)
+    apn = parse_apn(apn) if apn is not None else _next_apn(book, day)
+    if BookRegistration.objects.active().filter(book=book, apn=apn).exists():
+        raise RuleViolation("apn_taken", f"APN {apn} is already held on {book.name}.", fields={"apn": "Taken."})
+    registration = BookRegistration(
+        member=member,
+        book=book,
+        apn=apn,
+        registered_at=registered_at,
+        re_sign_due=day + datetime.timedelta(days=book.re_sign_days),
+    )
+    try:
+        with transaction.atomic():
+            _record(registration, action=A.REGISTER, by=by, reason=reason)
+    except IntegrityError:  # a race the checks above could not see
+        raise RuleViolation("already_registered", f"{member} is already on {book.name}.") from None
+    return registration
+
+
+def re_sign_window(registration: BookRegistration) -> tuple[datetime.date, datetime.date]:
+    """First day a re-sign is accepted, and the day of the roll-off (no longer accepted)."""
+    book = registration.book
+    opens = registration.re_sign_due - datetime.timedelta(days=book.re_sign_window_days)
+    closes = calendar.roll_off_day(re_sign_due=registration.re_sign_due, grace_period_days=book.grace_period_days)
+    return opens, closes
+
+
+@transaction.atomic
+def registration_re_sign(*, registration_id: int, by: User) -> BookRegistration:
+    """The member confirms they are still out of work; the next re-sign is due in re_sign_days."""
+    registration = lock_registration(registration_id)
+    if registration.status != S.REGISTERED:
+        raise RuleViolation(
+            "not_on_book", f"Only a member out of work on the book re-signs (this one is {registration.status})."
+        )
+    today = _today()
+    opens, closes = re_sign_window(registration)
+    if not opens <= today < closes:
+        raise RuleViolation(
+            "outside_re_sign_window",
+            f"Re-signing is open from {opens:%b %-d} until the end of {closes - datetime.timedelta(days=1):%b %-d}.",
+        )
+    registration.last_re_signed_at = timezone.now()
+    registration.re_sign_due = today + datetime.timedelta(days=registration.book.re_sign_days)
+    _record(registration, action=A.RE_SIGN, by=by)
+    return registration
+
+
+@transaction.atomic
+def registration_check_mark(*, registration_id: int, by: User, reason: str) -> BookRegistration:
+    """A check mark for a passed call. One per book per day; past the book's allowance the
+    member is rolled off the book."""
+    reason = _require_reason(reason)
+    registration = lock_registration(registration_id)
+    if registration.status != S.REGISTERED:
+        raise RuleViolation("not_on_book", "Check marks apply only to a member out of work on the book.")
+    if registration.exempt:
+        raise RuleViolation("exempt", f"{registration.member} is exempt on this book: no check marks.")
+    today = _today()
+    if registration.last_check_mark_on == today:
+        return registration  # a second pass on the same day adds nothing
+    registration.check_marks += 1
+    registration.last_check_mark_on = today
+    _record(registration, action=A.CHECK_MARK, by=by, reason=reason)
+    if registration.check_marks > registration.book.check_marks_allowed:
+        _roll_off(registration, by=by, code=RollOffReason.CHECK_MARKS, reason=f"Check mark {registration.check_marks}")
+    return registration
+
+
+@transaction.atomic
+def registration_pass_without_check_mark(
+    *, registration_id: int, by: User, no_check_mark_reason: str, reason: str = ""
+) -> BookRegistration:
+    """A passed call that costs no check mark, with the reason that excuses it."""
+    registration = lock_registration(registration_id)
+    if registration.status != S.REGISTERED:
+        raise RuleViolation("not_on_book", "Only a member out of work on the book passes a call.")
+    _record(registration, action=A.NO_CHECK_MARK, by=by, reason=reason, no_check_mark_reason=no_check_mark_reason)
+    return registration
+
+
+@transaction.atomic
+def registration_check_mark_restore(*, registration_id: int, by: User, reason: str) -> BookRegistration:
+    reason = _require_reason(reason)
+    registration = lock_registration(registration_id)
+    if registration.status != S.REGISTERED:
+        raise RuleViolation("not_on_book", "Only a registration on the book has check marks to restore.")
+    if registration.check_marks == 0:
+        raise RuleViolation("no_check_marks", "This registration has no check mark to restore.")
+    registration.check_marks -= 1
+    registration.last_check_mark_on = None
+    _record(registration, action=A.CHECK_MARK_RESTORED, by=by, reason=reason)
+    return registration
+
+
+def _check_exemption(registration, *, by: User, until: datetime.date | None, reason_code: str, officer_ok: bool):
+    if not reason_code:
+        raise RuleViolation("exempt_reason_required", "An exemption needs a reason.", fields={"exempt_reason": "?"})
+    if until is None:
+        raise RuleViolation("exempt_until_required", "An exemption needs an end date.", fields={"exempt_until": "?"})
+    today = _today()
+    if until <= today:
+        raise RuleViolation("exempt_until_past", "The end date must be after today.", fields={"exempt_until": "?"})
+    limit = today + datetime.timedelta(days=registration.book.max_exempt_days)
+    if until > limit and not (officer_ok and by.has_perm("referral.extend_exemption")):
+        raise RuleViolation(
+            "exempt_too_long",
+            f"An exemption lasts at most {registration.book.max_exempt_days} days (until {limit}); "
+            "an officer may extend it.",
+            fields={"exempt_until": "Too far."},
+        )
+
+
+@transaction.atomic
+def registration_exempt_on(
+    *, registration_id: int, by: User, exempt_reason: str, exempt_until: datetime.date, reason: str = ""
+) -> BookRegistration:
+    """Exempt on this book: no re-sign, no check marks, until `exempt_until`."""
+    registration = lock_registration(registration_id)
+    if registration.status not in ACTIVE_STATUSES:
+        raise RuleViolation("not_on_book", "This registration is closed.")
+    _check_exemption(registration, by=by, until=exempt_until, reason_code=exempt_reason, officer_ok=False)
+    registration.is_exempt, registration.exempt_reason, registration.exempt_until = True, exempt_reason, exempt_until
+    _record(registration, action=A.EXEMPT_ON, by=by, reason=reason or registration.get_exempt_reason_display())
+    return registration
+
+
+@transaction.atomic
+def registration_exempt_extend(
+    *, registration_id: int, by: User, exempt_until: datetime.date, reason: str
+) -> BookRegistration:
+    """An officer extends an exemption past the usual limit."""
+    reason = _require_reason(reason)
+    if not by.has_perm("referral.extend_exemption"):
+        raise RuleViolation("officer_only", "Only an officer may extend an exemption.")
+    registration = lock_registration(registration_id)
+    if registration.is_exempt is not True:
+        raise RuleViolation("not_exempt", "This registration has no exemption of its own to extend.")
+    _check_exemption(registration, by=by, until=exempt_until, reason_code=registration.exempt_reason, officer_ok=True)
+    registration.exempt_until = exempt_until
+    _record(registration, action=A.EXEMPT_EXTENDED, by=by, reason=reason)
+    return registration
+
+
+def _end_exemption(registration: BookRegistration, *, by: User, reason: str) -> None:
+    registration.is_exempt, registration.exempt_reason, registration.exempt_until = None, "", None
+    # Back to re-signing: the first one falls due a full period after the exemption ends.
+    registration.re_sign_due = _today() + datetime.timedelta(days=registration.book.re_sign_days)
+    _record(registration, action=A.EXEMPT_OFF, by=by, reason=reason)
+
+
+@transaction.atomic
+def registration_exempt_off(*, registration_id: int, by: User, reason: str = "") -> BookRegistration:
+    registration = lock_registration(registration_id)
+    if registration.is_exempt is not True:
+        raise RuleViolation("not_exempt", "This registration has no exemption of its own.")
+    _end_exemption(registration, by=by, reason=reason or "Ended by staff")
+    return registration
+
+
+def _roll_off(registration: BookRegistration, *, by: User, code: str, reason: str = "") -> None:
+    registration.roll_off(reason=code)
+    _record(registration, action=A.ROLL_OFF, by=by, reason=reason or RollOffReason(code).label)
+
+
+@transaction.atomic
+def registration_roll_off(*, registration_id: int, by: User, reason: str) -> BookRegistration:
+    """Staff roll a registration off its book."""
+    reason = _require_reason(reason)
+    registration = lock_registration(registration_id)
+    if registration.status not in ACTIVE_STATUSES:
+        raise RuleViolation("not_on_book", "This registration is already off the book.")
+    _roll_off(registration, by=by, code=RollOffReason.STAFF, reason=reason)
+    return registration
+
+
+@transaction.atomic
+def registration_resign(*, registration_id: int, by: User, reason: str = "") -> BookRegistration:
+    """The member leaves the book of their own accord."""
+    registration = lock_registration(registration_id)
+    if registration.status not in ACTIVE_STATUSES:
+        raise RuleViolation("not_on_book", "This registration is already off the book.")
+    registration.resign()
+    _record(registration, action=A.RESIGN, by=by, reason=reason)
+    return registration
+
+
+@transaction.atomic
+def registration_remove(*, registration_id: int, by: User, reason: str) -> BookRegistration:
+    reason = _require_reason(reason)
+    registration = lock_registration(registration_id)
+    if registration.status not in ACTIVE_STATUSES:
+        raise RuleViolation("not_on_book", "This registration is already off the book.")
+    registration.remove()
+    _record(registration, action=A.REMOVE, by=by, reason=reason)
+    return registration
+
+
+# --- The registration side of a dispatch (called by dispatch.services) ---
+
+
+@transaction.atomic
+def registration_dispatch(*, registration_id: int, by: User, short_call: bool, reason: str = "") -> BookRegistration:
+    """A member accepted a job: a short call holds the APN, a long call counts towards the
+    book's day limit."""
+    registration = lock_registration(registration_id)
+    if registration.status != S.REGISTERED:
+        raise RuleViolation("not_available", f"{registration.member} is not out of work on {registration.book}.")
+    if short_call:
+        registration.start_short_call()
+        _record(registration, action=A.SHORT_CALL, by=by, reason=reason)
+    else:
+        registration.dispatch()
+        _record(registration, action=A.DISPATCH, by=by, reason=reason)
+    return registration
+
+
+@transaction.atomic
+def registration_return_to_book(*, registration_id: int, by: User, reason: str = "") -> BookRegistration:
+    """The job ended within the book's limit: back on the book at the original APN."""
+    registration = lock_registration(registration_id)
+    if registration.status not in (S.SHORT_CALL, S.DISPATCHED):
+        raise RuleViolation("not_dispatched", "This registration is not out on a job.")
+    action = A.SHORT_CALL_RETURN if registration.status == S.SHORT_CALL else A.RETURN_TO_BOOK
+    registration.return_to_book()
+    _record(registration, action=action, by=by, reason=reason)
+    return registration
+
+
+@transaction.atomic
+def member_roll_off_all_books(*, member_id: int, by: User, cause: str, reason: str = "") -> list[BookRegistration]:
+    """A quit or a discharge: the member comes off every book they are on (re-registering at the
+    bottom). `cause` is RollOffReason.QUIT or DISCHARGE."""
+    if cause not in (RollOffReason.QUIT, RollOffReason.DISCHARGE):
+        raise ValidationError({"cause": "A quit or a discharge."})
+    ids = list(
+        BookRegistration.objects.active().filter(member_id=member_id).order_by("id").values_list("id", flat=True)
+    )
+    done = []
+    for registration_id in ids:  # locked in id order, as every other path does
+        registration = lock_registration(registration_id)
+        _roll_off(registration, by=by, code=cause, reason=reason)
+        done.append(registration)
+    return done
+
+
+# --- Daily maintenance ---
+
+
+def _effectively_exempt():
+    from django.db.models import Q
+
+    return Q(is_exempt=True) | Q(is_exempt__isnull=True, member__is_exempt=True)
+
+
+@transaction.atomic
+def book_maintenance(*, book_id: int, today: datetime.date, by: User, cal: calendar.BusinessCalendar):
+    """One book's daily rules, once per day: exemptions that ended, re-sign roll-offs, long-call
+    roll-offs. A second run on the same day finds its record and does nothing."""
+    from referral.models import MaintenanceRun
+
+    book = ReferralBook.objects.select_for_update().get(pk=book_id)
+    if MaintenanceRun.objects.filter(book=book, run_on=today).exists():
+        return None
+    run = MaintenanceRun(book=book, run_on=today)
+    on_book = BookRegistration.objects.filter(book=book)
+
+    for registration_id in on_book.active().filter(is_exempt=True, exempt_until__lt=today).values_list("id", flat=True):
+        _end_exemption(lock_registration(registration_id), by=by, reason="Exemption period ended")
+        run.exemptions_ended += 1
+
+    # While exempt, no re-sign falls due: keep the due date a full period ahead, so the member
+    # who comes back from an exemption has a whole period to re-sign. Bookkeeping, no history.
+    on_book.active().filter(_effectively_exempt()).update(
+        re_sign_due=today + datetime.timedelta(days=book.re_sign_days)
+    )
+
+    # Missed re-signs: rolled off at the start of the grace_period_days-th business day after.
+    cutoff = cal.nth_business_day_back(today, max(book.grace_period_days, 1))
+    missed = on_book.filter(status=S.REGISTERED, re_sign_due__lt=cutoff).exclude(_effectively_exempt())
+    for registration_id in missed.order_by("id").values_list("id", flat=True):
+        _roll_off(lock_registration(registration_id), by=by, code=RollOffReason.RE_SIGN_MISSED)
+        run.re_sign_roll_offs += 1
+
+    long_ago = timezone.now() - datetime.timedelta(days=book.max_days_on_book)
+    long_calls = on_book.filter(status=S.DISPATCHED, dispatched_at__lt=long_ago)
+    for registration_id in long_calls.order_by("id").values_list("id", flat=True):
+        _roll_off(lock_registration(registration_id), by=by, code=RollOffReason.LONG_CALL)
+        run.long_call_roll_offs += 1
+
+    run._history_user = by
+    run.save()
+    return run
+
+
+def daily_book_maintenance(*, today: datetime.date, by: User) -> dict[str, dict[str, int]]:
+    """Every book's daily rules, each book in its own transaction. Nothing happens on a weekend
+    or a holiday: roll-offs take effect at the start of a business day."""
+    cal = calendar.calendar_around(today)
+    if not cal.is_business_day(today):
+        return {}
+    done = {}
+    for book in ReferralBook.objects.filter(is_active=True).order_by("id"):
+        run = book_maintenance(book_id=book.pk, today=today, by=by, cal=cal)
+        if run is not None:
+            done[book.code] = {
+                "re_sign_roll_offs": run.re_sign_roll_offs,
+                "exemptions_ended": run.exemptions_ended,
+                "long_call_roll_offs": run.long_call_roll_offs,
+            }
+    return done
