@@ -2,7 +2,8 @@
 and the registration side of dispatches (called by the Dispatch part, never by hand)."""
 
 import datetime
-from decimal import Decimal, InvalidOperation
+import re
+from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -53,18 +54,25 @@ def _require_reason(reason: str) -> str:
     return reason.strip()
 
 
+APN_TEXT = re.compile(r"^[0-9]{1,8}(\.[0-9]{1,2})?$")
+
+
 def parse_apn(value) -> Decimal:
-    """An APN exactly as given: a positive decimal of at most 10 digits, 2 after the point."""
-    try:
-        apn = value if isinstance(value, Decimal) else Decimal(str(value).strip())
-    except (InvalidOperation, ValueError):
-        raise RuleViolation("invalid_apn", f"{value!r} is not an APN.", fields={"apn": "Not a number."}) from None
+    """An APN exactly as given: a positive decimal of at most 8 digits before the point and 2
+    after (DECIMAL(10,2)); text must be written plainly ("45810.02", not "4.581002e4")."""
+    refusal = RuleViolation(
+        "invalid_apn",
+        f"APN {value} is not valid: a positive number with at most 8 digits before the point and 2 after.",
+        fields={"apn": "At most 8 digits before the point and 2 after."},
+    )
+    if isinstance(value, Decimal):
+        apn = value
+    elif isinstance(value, str) and APN_TEXT.match(value.strip()):
+        apn = Decimal(value.strip())
+    else:
+        raise refusal
     if not apn.is_finite() or apn <= 0 or apn > MAX_APN or apn.as_tuple().exponent < -2:
-        raise RuleViolation(
-            "invalid_apn",
-            f"APN {value} does not fit: at most 8 digits before the point and 2 after.",
-            fields={"apn": "At most 8 digits before the point and 2 after."},
-        )
+        raise refusal
     return apn.quantize(Decimal("0.01"))
 
 
