@@ -1,1 +1,356 @@
-"""Dispatch — built by its own issue."""
+from django.conf import settings
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django_fsm import FSMField, FSMModelMixin, transition
+from phonenumber_field.modelfields import PhoneNumberField
+from simple_history.models import HistoricalRecords
+
+from dispatch.enums import (
+    OPEN_DISPATCH_STATUSES,
+    BidStatus,
+    CandidateOutcome,
+    ContractCode,
+    DeclineKind,
+    DispatchStatus,
+    DispatchType,
+    EmployerRole,
+    EmployerStatus,
+    EndReason,
+    JobClass,
+    JobRequestStatus,
+    RequestCategory,
+    SkipReason,
+    SuspensionKind,
+)
+from members.models import Member, Skill
+from referral.enums import BookRegion, BookType
+from referral.models import BookRegistration
+from unioncore.audit import history_user
+
+DS = DispatchStatus
+
+
+class Employer(models.Model):
+    """A signatory contractor that calls the hall for labor."""
+
+    code = models.CharField(max_length=20, unique=True, help_text="LaborPower's employer code")
+    name = models.CharField(max_length=120)
+    status = models.CharField(max_length=16, choices=EmployerStatus, default=EmployerStatus.ACTIVE)
+    phone = PhoneNumberField(null=True, blank=True)
+    email = models.EmailField(blank=True)
+    address_line1 = models.CharField("address", max_length=120, blank=True)
+    city = models.CharField(max_length=60, blank=True)
+    state = models.CharField(max_length=2, blank=True)
+    zip_code = models.CharField("ZIP code", max_length=10, blank=True)
+    notes = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    history = HistoricalRecords(get_user=history_user)
+
+    class Meta:
+        ordering = ("name",)
+
+    def __str__(self):
+        return self.name
+
+
+class EmployerContract(models.Model):
+    """A contract code the employer is signatory to (an employer may hold several)."""
+
+    employer = models.ForeignKey(Employer, on_delete=models.CASCADE, related_name="contracts")
+    contract_code = models.CharField(max_length=20, choices=ContractCode)
+
+    history = HistoricalRecords(get_user=history_user)
+
+    class Meta:
+        ordering = ("contract_code",)
+        constraints = [models.UniqueConstraint(fields=["employer", "contract_code"], name="employer_contract_once")]
+
+    def __str__(self):
+        return self.contract_code
+
+
+class EmployerContact(models.Model):
+    employer = models.ForeignKey(Employer, on_delete=models.CASCADE, related_name="contacts")
+    name = models.CharField(max_length=120)
+    title = models.CharField(max_length=80, blank=True)
+    phone = PhoneNumberField(null=True, blank=True)
+    email = models.EmailField(blank=True)
+
+    history = HistoricalRecords(get_user=history_user)
+
+    def __str__(self):
+        return self.name
+
+
+class EmployerUser(models.Model):
+    """A login of one employer with its role; any role may verify that employer's time logs."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="employer_user")
+    employer = models.ForeignKey(Employer, on_delete=models.PROTECT, related_name="users")
+    role = models.CharField(max_length=16, choices=EmployerRole, default=EmployerRole.SUPERVISOR)
+
+    history = HistoricalRecords(get_user=history_user)
+
+    def __str__(self):
+        return f"{self.user} ({self.get_role_display()}, {self.employer})"
+
+
+class EmployerBar(models.Model):
+    """A member the employer will not take (recorded by staff), optionally until a date."""
+
+    employer = models.ForeignKey(Employer, on_delete=models.PROTECT, related_name="bars")
+    member = models.ForeignKey(Member, on_delete=models.PROTECT, related_name="employer_bars")
+    reason = models.CharField(max_length=200)
+    until = models.DateField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    history = HistoricalRecords(get_user=history_user)
+
+    def __str__(self):
+        return f"{self.member} barred from {self.employer}"
+
+
+class ReferralSuspension(models.Model):
+    """Referral (or online bidding) suspended for a member until staff lift it or it ends."""
+
+    member = models.ForeignKey(Member, on_delete=models.PROTECT, related_name="referral_suspensions")
+    kind = models.CharField(max_length=16, choices=SuspensionKind)
+    reason = models.CharField(max_length=200)
+    starts_at = models.DateTimeField(default=timezone.now)
+    ends_at = models.DateTimeField(null=True, blank=True, help_text="Blank: until staff lift it")
+    lifted_at = models.DateTimeField(null=True, blank=True)
+    lifted_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT)
+
+    history = HistoricalRecords(get_user=history_user)
+
+    def __str__(self):
+        return f"{self.member}: {self.get_kind_display()} suspended"
+
+
+class JobRequest(models.Model):
+    """An employer's call for labor."""
+
+    employer = models.ForeignKey(Employer, on_delete=models.PROTECT, related_name="job_requests")
+    book_classification = models.CharField("classification", max_length=32, choices=BookType)
+    region = models.CharField(max_length=16, choices=BookRegion)
+    job_class = models.CharField(max_length=16, choices=JobClass, default=JobClass.JOURNEYMAN)
+    workers_wanted = models.PositiveSmallIntegerField(validators=[MinValueValidator(1)])
+    start_date = models.DateField()
+    report_time = models.TimeField()
+    worksite = models.CharField(max_length=200)
+    expected_days = models.PositiveSmallIntegerField("expected length (days)", null=True, blank=True)
+    is_short_call = models.BooleanField("short call", default=False)
+    category = models.CharField(max_length=8, choices=RequestCategory, default=RequestCategory.NORMAL)
+    # PLA/CWA priority hire: the home ZIP codes that qualify, comma-separated.
+    priority_zip_codes = models.CharField(max_length=400, blank=True)
+    special_skills = models.ManyToManyField(Skill, blank=True, related_name="job_requests")
+    by_name_members = models.ManyToManyField(Member, blank=True, related_name="requested_by_name")
+    by_name_attested = models.BooleanField(
+        "anti-collusion attestation", default=False,
+        help_text="The employer attests it did not solicit the named members in breach of the referral rules",
+    )  # fmt: skip
+    bidding_opens_at = models.DateTimeField(null=True, blank=True)
+    bidding_closes_at = models.DateTimeField(null=True, blank=True)
+    wage_rate = models.DecimalField(max_digits=8, decimal_places=2, null=True, blank=True)
+    status = FSMField(max_length=16, choices=JobRequestStatus, default=JobRequestStatus.OPEN, protected=True)
+    taken_at = models.DateTimeField(default=timezone.now, help_text="When the hall took the call")
+    refer_at = models.DateTimeField(help_text="When the request is referred (next morning's start time)")
+    taken_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    notes = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    history = HistoricalRecords(get_user=history_user, m2m_fields=[special_skills, by_name_members])
+
+    class Meta:
+        ordering = ("-refer_at", "-id")
+        indexes = [models.Index(fields=["status", "refer_at"])]
+        constraints = [
+            models.CheckConstraint(condition=Q(workers_wanted__gte=1), name="request_wants_workers"),
+            models.CheckConstraint(
+                condition=Q(bidding_opens_at__isnull=True)
+                | Q(bidding_closes_at__isnull=False, bidding_closes_at__gt=models.F("bidding_opens_at")),
+                name="request_bidding_window_ordered",
+            ),
+        ]
+
+    def __str__(self):
+        return f"#{self.pk} {self.employer} — {self.workers_wanted} × {self.get_book_classification_display()}"
+
+    @property
+    def zip_codes(self) -> set[str]:
+        return {z.strip() for z in self.priority_zip_codes.split(",") if z.strip()}
+
+    @transition(field=status, source=JobRequestStatus.OPEN, target=JobRequestStatus.FILLED)
+    def mark_filled(self):
+        pass
+
+    @transition(field=status, source=JobRequestStatus.FILLED, target=JobRequestStatus.OPEN)
+    def reopen(self):
+        pass
+
+    @transition(
+        field=status, source=[JobRequestStatus.OPEN, JobRequestStatus.FILLED], target=JobRequestStatus.CANCELLED
+    )
+    def cancel(self):
+        pass
+
+    @transition(field=status, source=JobRequestStatus.OPEN, target=JobRequestStatus.EXPIRED)
+    def expire(self):
+        pass
+
+
+class ReferralRun(models.Model):
+    """The referral record: one run of the referral order for a request, as it was seen."""
+
+    job_request = models.ForeignKey(JobRequest, on_delete=models.PROTECT, related_name="referral_runs")
+    run_at = models.DateTimeField(default=timezone.now)
+    run_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    workers_sought = models.PositiveSmallIntegerField()
+    candidates_seen = models.PositiveIntegerField(default=0)
+
+    history = HistoricalRecords(get_user=history_user)
+
+    class Meta:
+        ordering = ("-run_at", "-id")
+
+    def __str__(self):
+        return f"Referral run {self.pk} for request {self.job_request_id}"
+
+
+class ReferralCandidate(models.Model):
+    """One line of a referral run: who was considered, in which place, and what came of it."""
+
+    run = models.ForeignKey(ReferralRun, on_delete=models.CASCADE, related_name="candidates")
+    rank = models.PositiveIntegerField(help_text="Place in the order the run saw, 1 = first")
+    registration = models.ForeignKey(BookRegistration, on_delete=models.PROTECT, related_name="+", null=True)
+    member = models.ForeignKey(Member, on_delete=models.PROTECT, related_name="referral_candidacies")
+    apn = models.DecimalField("APN", max_digits=10, decimal_places=2, null=True)
+    tier = models.PositiveSmallIntegerField(null=True)
+    by_name = models.BooleanField(default=False)
+    outcome = models.CharField(max_length=16, choices=CandidateOutcome)
+    skip_reason = models.CharField(max_length=24, choices=SkipReason, blank=True)
+    detail = models.CharField(max_length=200, blank=True)
+
+    history = HistoricalRecords(get_user=history_user)
+
+    class Meta:
+        ordering = ("run", "rank")
+        constraints = [models.UniqueConstraint(fields=["run", "rank"], name="candidate_rank_once")]
+
+    def __str__(self):
+        return f"{self.rank}. {self.member} — {self.get_outcome_display()}"
+
+
+class Dispatch(FSMModelMixin, models.Model):
+    """A member sent to an employer on a request: the booking that time logs work against."""
+
+    member = models.ForeignKey(Member, on_delete=models.PROTECT, related_name="dispatches")
+    employer = models.ForeignKey(Employer, on_delete=models.PROTECT, related_name="dispatches")
+    job_request = models.ForeignKey(JobRequest, on_delete=models.PROTECT, related_name="dispatches")
+    registration = models.ForeignKey(
+        BookRegistration, null=True, blank=True, on_delete=models.PROTECT, related_name="dispatches"
+    )
+    referral_run = models.ForeignKey(ReferralRun, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    type = models.CharField(max_length=16, choices=DispatchType, default=DispatchType.NORMAL)
+    status = FSMField(max_length=16, choices=DispatchStatus, default=DS.PENDING, protected=True)
+    wage_rate = models.DecimalField(max_digits=8, decimal_places=2)
+    primary_site_contact = models.ForeignKey(
+        EmployerUser, null=True, blank=True, on_delete=models.PROTECT, related_name="site_dispatches"
+    )
+    lending_admin = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="lent_dispatches",
+        help_text="The union staff member responsible (escalation target)",
+    )  # fmt: skip
+    offered_at = models.DateTimeField(default=timezone.now)
+    answered_at = models.DateTimeField(null=True, blank=True)
+    decline_kind = models.CharField(max_length=24, choices=DeclineKind, blank=True)
+    start_date = models.DateField()
+    end_date = models.DateField(null=True, blank=True)
+    end_reason = models.CharField(max_length=16, choices=EndReason, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    history = HistoricalRecords(get_user=history_user)
+
+    class Meta:
+        ordering = ("-offered_at", "-id")
+        verbose_name_plural = "dispatches"
+        indexes = [models.Index(fields=["status", "offered_at"]), models.Index(fields=["employer", "status"])]
+        constraints = [
+            # The last line against a double dispatch: one open dispatch per member.
+            models.UniqueConstraint(
+                fields=["member"],
+                condition=Q(status__in=OPEN_DISPATCH_STATUSES),
+                name="one_open_dispatch_per_member",
+                violation_error_message="This member already has an open dispatch.",
+            ),
+            models.CheckConstraint(condition=Q(wage_rate__gte=0), name="dispatch_wage_not_negative"),
+        ]
+
+    def __str__(self):
+        return f"{self.member} → {self.employer} ({self.get_status_display()})"
+
+    @transition(field=status, source=DS.PENDING, target=DS.ACCEPTED)
+    def accept(self):
+        self.answered_at = timezone.now()
+
+    @transition(field=status, source=DS.PENDING, target=DS.DECLINED)
+    def decline(self, kind: str):
+        self.answered_at = timezone.now()
+        self.decline_kind = kind
+
+    @transition(field=status, source=DS.ACCEPTED, target=DS.COMPLETED)
+    def complete(self, end_reason: str, end_date):
+        self.end_reason, self.end_date = end_reason, end_date
+
+    @transition(field=status, source=DS.ACCEPTED, target=DS.TERMINATED)
+    def terminate(self, end_reason: str, end_date):
+        self.end_reason, self.end_date = end_reason, end_date
+
+
+class JobBid(FSMModelMixin, models.Model):
+    """A member's online bid on a request of one of their books, during the bidding window."""
+
+    job_request = models.ForeignKey(JobRequest, on_delete=models.PROTECT, related_name="bids")
+    member = models.ForeignKey(Member, on_delete=models.PROTECT, related_name="bids")
+    registration = models.ForeignKey(BookRegistration, on_delete=models.PROTECT, related_name="bids")
+    status = FSMField(max_length=16, choices=BidStatus, default=BidStatus.PENDING, protected=True)
+    placed_at = models.DateTimeField(default=timezone.now)
+    answered_at = models.DateTimeField(null=True, blank=True)
+
+    history = HistoricalRecords(get_user=history_user)
+
+    class Meta:
+        ordering = ("job_request", "placed_at")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["job_request", "member"],
+                condition=Q(status__in=[BidStatus.PENDING, BidStatus.ACCEPTED]),
+                name="one_live_bid_per_member_per_request",
+            )
+        ]
+
+    def __str__(self):
+        return f"Bid of {self.member} on request {self.job_request_id}"
+
+    @transition(field=status, source=BidStatus.PENDING, target=BidStatus.WITHDRAWN)
+    def withdraw(self):
+        self.answered_at = timezone.now()
+
+    @transition(field=status, source=BidStatus.PENDING, target=BidStatus.ACCEPTED)
+    def accept(self):
+        self.answered_at = timezone.now()
+
+    @transition(field=status, source=[BidStatus.PENDING, BidStatus.ACCEPTED], target=BidStatus.DECLINED)
+    def decline(self):
+        self.answered_at = timezone.now()
+
+    @transition(field=status, source=BidStatus.PENDING, target=BidStatus.EXPIRED)
+    def expire(self):
+        self.answered_at = timezone.now()

@@ -46,6 +46,8 @@ class Member(models.Model):
     is_exempt = models.BooleanField("exempt", default=False)
     exempt_reason = models.CharField(max_length=24, choices=ExemptReason, blank=True)
     exempt_until = models.DateField("exempt until", null=True, blank=True)
+    # TERO requests go to enrolled tribal members: the tribe, blank when none.
+    tribal_affiliation = models.CharField(max_length=80, blank=True)
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="member"
     )
@@ -86,6 +88,35 @@ class Member(models.Model):
     @property
     def full_name(self) -> str:
         return " ".join(p for p in (self.first_name, self.middle_name, self.last_name) if p)
+
+
+class Skill(models.Model):
+    """A special skill or certification an employer may require (cable splicing, a lift card …)."""
+
+    code = models.SlugField(max_length=40, unique=True)
+    name = models.CharField(max_length=80)
+
+    history = HistoricalRecords(get_user=history_user)
+
+    class Meta:
+        ordering = ("name",)
+
+    def __str__(self):
+        return self.name
+
+
+class MemberSkill(models.Model):
+    member = models.ForeignKey(Member, on_delete=models.PROTECT, related_name="skills")
+    skill = models.ForeignKey(Skill, on_delete=models.PROTECT, related_name="holders")
+    expires_on = models.DateField(null=True, blank=True, help_text="Blank when it does not expire")
+
+    history = HistoricalRecords(get_user=history_user)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["member", "skill"], name="member_skill_once")]
+
+    def __str__(self):
+        return f"{self.member} — {self.skill}"
 
 
 class MemberTransaction(models.Model):

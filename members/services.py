@@ -15,7 +15,7 @@ from unioncore.models import User
 MEMBER_FIELDS = (
     "card_number", "first_name", "middle_name", "last_name", "classification", "status", "phone", "email",
     "address_line1", "address_line2", "city", "state", "zip_code", "is_exempt", "exempt_reason",
-    "exempt_until", "user", "notes",
+    "exempt_until", "tribal_affiliation", "user", "notes",
 )  # fmt: skip
 
 
@@ -120,3 +120,19 @@ def members_expire_exemptions(*, today: date, by: User) -> int:
         member._change_reason = "Exemption ended"
         member.save()
     return len(expired)
+
+
+@transaction.atomic
+def member_skill_grant(*, member_id: int, skill_id: int, by: User, expires_on: date | None = None):
+    """Record that a member holds a skill (or renew its expiry)."""
+    from members.models import MemberSkill
+
+    held = MemberSkill.objects.select_for_update().filter(member_id=member_id, skill_id=skill_id).first()
+    if held is None:
+        held = MemberSkill(member_id=member_id, skill_id=skill_id)
+    elif held.expires_on == expires_on:
+        return held
+    held.expires_on = expires_on
+    held._history_user = by
+    held.save()
+    return held

@@ -93,6 +93,10 @@ class BookRegistration(FSMModelMixin, models.Model):
     exempt_reason = models.CharField(max_length=24, choices=ExemptReason, blank=True)
     exempt_until = models.DateField(null=True, blank=True)
     dispatched_at = models.DateTimeField(null=True, blank=True)
+    # Short calls: the APN is restored at most twice (calls of 3 days or less do not count), and
+    # only if the member re-registers by the end of the next working day after the call ends.
+    short_call_restorations = models.PositiveSmallIntegerField(default=0)
+    re_register_by = models.DateField(null=True, blank=True)
     rolled_off_at = models.DateTimeField(null=True, blank=True)
     roll_off_reason = models.CharField(max_length=16, choices=RollOffReason, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True, help_text="When it left the book for good")

@@ -16,7 +16,8 @@ pytestmark = pytest.mark.django_db
 
 
 def history_tables() -> list[str]:
-    return sorted(model.history.model._meta.db_table for model in registered_models.values())
+    """Every table simple-history writes, the many-to-many history tables included."""
+    return sorted(m._meta.db_table for m in apps.get_models() if m.__name__.startswith("Historical"))
 
 
 def test_every_history_table_has_the_append_only_trigger():
@@ -104,7 +105,7 @@ def test_running_the_exemption_task_twice_changes_nothing_the_second_time(system
 
 def test_every_domain_model_keeps_history():
     domain_apps = {"unioncore", "members", "referral", "dispatch", "fulfillment", "reports"}
-    tracked = set(registered_models.values())
+    tracked = {m for m in registered_models.values() if hasattr(m, "history")}
     untracked = [
         m.__name__
         for m in apps.get_models()
