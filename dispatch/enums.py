@@ -103,6 +103,9 @@ class SkipReason(models.TextChoices):
     OUTSIDE_PRIORITY_AREA = "outside_priority_area", "PLA/CWA: home ZIP code outside the priority-hire area"
     BARRED_BY_EMPLOYER = "barred_by_employer", "Barred from this employer"
     ALREADY_OFFERED = "already_offered", "Already offered this request"
+    RECENT_QUIT_OR_DISCHARGE = "recent_quit_or_discharge", "By name: quit or discharged by this employer within 14 days"
+    NOT_ON_BOOK = "not_on_book", "By name: not out of work on a book of this request"
+    NO_BID = "no_bid", "Internet-bid request: no bid placed"
 
 
 class SuspensionKind(models.TextChoices):

@@ -55,6 +55,8 @@ class RollOffReason(models.TextChoices):
     LONG_CALL = "long_call", "Dispatched over the book's limit (long call)"
     QUIT = "quit", "Quit a job"
     DISCHARGE = "discharge", "Discharged by the employer"
+    LATE_RE_REGISTRATION = "late_re_registration", "Did not re-register after a short call"
+    RESTORATIONS_USED = "restorations_used", "Short call ended; both restorations used"
     STAFF = "staff", "By staff"
 
 

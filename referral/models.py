@@ -98,7 +98,7 @@ class BookRegistration(FSMModelMixin, models.Model):
     short_call_restorations = models.PositiveSmallIntegerField(default=0)
     re_register_by = models.DateField(null=True, blank=True)
     rolled_off_at = models.DateTimeField(null=True, blank=True)
-    roll_off_reason = models.CharField(max_length=16, choices=RollOffReason, blank=True)
+    roll_off_reason = models.CharField(max_length=24, choices=RollOffReason, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True, help_text="When it left the book for good")
     notes = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -158,6 +158,12 @@ class BookRegistration(FSMModelMixin, models.Model):
     @transition(field=status, source=[S.SHORT_CALL, S.DISPATCHED], target=S.REGISTERED)
     def return_to_book(self):
         self.dispatched_at = None
+        self.re_register_by = None
+
+    @transition(field=status, source=[S.SHORT_CALL, S.DISPATCHED], target=S.SHORT_CALL)
+    def hold_for_re_registration(self, by_day):
+        """The job ended inside the short-call period: the APN is held until `by_day`."""
+        self.re_register_by = by_day
 
     @transition(field=status, source=ACTIVE_STATUSES, target=S.ROLLED_OFF)
     def roll_off(self, reason: str):
@@ -219,6 +225,7 @@ class MaintenanceRun(models.Model):
     re_sign_roll_offs = models.PositiveIntegerField(default=0)
     exemptions_ended = models.PositiveIntegerField(default=0)
     long_call_roll_offs = models.PositiveIntegerField(default=0)
+    late_re_registration_roll_offs = models.PositiveIntegerField(default=0)
     finished_at = models.DateTimeField(default=timezone.now)
 
     history = HistoricalRecords(get_user=history_user)

@@ -331,10 +331,16 @@ def registration_dispatch(*, registration_id: int, by: User, short_call: bool, r
 
 @transaction.atomic
 def registration_return_to_book(*, registration_id: int, by: User, reason: str = "") -> BookRegistration:
-    """The job ended within the book's limit: back on the book at the original APN."""
+    """Back on the book at the original APN: the member re-registers after a short call (by the
+    end of the next working day), or staff return them."""
     registration = lock_registration(registration_id)
     if registration.status not in (S.SHORT_CALL, S.DISPATCHED):
         raise RuleViolation("not_dispatched", "This registration is not out on a job.")
+    if registration.re_register_by is not None and _today() > registration.re_register_by:
+        raise RuleViolation(
+            "re_registration_late",
+            f"Re-registration was due by the end of {registration.re_register_by:%b %-d}; register again.",
+        )
     action = A.SHORT_CALL_RETURN if registration.status == S.SHORT_CALL else A.RETURN_TO_BOOK
     registration.return_to_book()
     _record(registration, action=action, by=by, reason=reason)
@@ -342,11 +348,42 @@ def registration_return_to_book(*, registration_id: int, by: User, reason: str =
 
 
 @transaction.atomic
+def registration_short_call_ended(
+    *, registration_id: int, by: User, counts: bool, ended_on: datetime.date, max_restorations: int
+) -> BookRegistration:
+    """A short call (or a layoff within a long call's short-call period) ended. The APN is held
+    until the end of the next working day for the member to re-register — unless this call
+    would be a restoration beyond the limit, then the registration is rolled off."""
+    registration = lock_registration(registration_id)
+    if registration.status not in (S.SHORT_CALL, S.DISPATCHED):
+        raise RuleViolation("not_dispatched", "This registration is not out on a job.")
+    if counts and registration.short_call_restorations >= max_restorations:
+        _roll_off(registration, by=by, code=RollOffReason.RESTORATIONS_USED)
+        return registration
+    if counts:
+        registration.short_call_restorations += 1
+    by_day = calendar.calendar_around(ended_on).add_business_days(ended_on, 1)
+    registration.hold_for_re_registration(by_day)
+    _record(registration, action=A.SHORT_CALL, by=by, reason=f"Call ended {ended_on}; re-register by {by_day}")
+    return registration
+
+
+@transaction.atomic
+def registration_roll_off_after_job(*, registration_id: int, by: User) -> BookRegistration:
+    """A long call ended after its short-call period: the member re-registers at the bottom."""
+    registration = lock_registration(registration_id)
+    if registration.status not in ACTIVE_STATUSES:
+        return registration
+    _roll_off(registration, by=by, code=RollOffReason.LONG_CALL, reason="Long call ended")
+    return registration
+
+
+@transaction.atomic
 def member_roll_off_all_books(*, member_id: int, by: User, cause: str, reason: str = "") -> list[BookRegistration]:
     """A quit or a discharge: the member comes off every book they are on (re-registering at the
     bottom). `cause` is RollOffReason.QUIT or DISCHARGE."""
-    if cause not in (RollOffReason.QUIT, RollOffReason.DISCHARGE):
-        raise ValidationError({"cause": "A quit or a discharge."})
+    if cause not in (RollOffReason.QUIT, RollOffReason.DISCHARGE, RollOffReason.LATE_RE_REGISTRATION):
+        raise ValidationError({"cause": "A quit, a discharge or a late re-registration."})
     ids = list(
         BookRegistration.objects.active().filter(member_id=member_id).order_by("id").values_list("id", flat=True)
     )
@@ -396,6 +433,16 @@ def book_maintenance(*, book_id: int, today: datetime.date, by: User, cal: calen
         _roll_off(lock_registration(registration_id), by=by, code=RollOffReason.RE_SIGN_MISSED)
         run.re_sign_roll_offs += 1
 
+    # Late re-registration after a short call: off every book of the member.
+    late = on_book.filter(status=S.SHORT_CALL, re_register_by__lt=today)
+    for member_id in late.order_by("member_id").values_list("member_id", flat=True).distinct():
+        run.late_re_registration_roll_offs += len(
+            member_roll_off_all_books(
+                member_id=member_id, by=by, cause=RollOffReason.LATE_RE_REGISTRATION,
+                reason="Did not re-register after a short call",
+            )
+        )  # fmt: skip
+
     long_ago = timezone.now() - datetime.timedelta(days=book.max_days_on_book)
     long_calls = on_book.filter(status=S.DISPATCHED, dispatched_at__lt=long_ago)
     for registration_id in long_calls.order_by("id").values_list("id", flat=True):
@@ -421,5 +468,6 @@ def daily_book_maintenance(*, today: datetime.date, by: User) -> dict[str, dict[
                 "re_sign_roll_offs": run.re_sign_roll_offs,
                 "exemptions_ended": run.exemptions_ended,
                 "long_call_roll_offs": run.long_call_roll_offs,
+                "late_re_registration_roll_offs": run.late_re_registration_roll_offs,
             }
     return done

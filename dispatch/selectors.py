@@ -1,0 +1,169 @@
+"""The referral order: who is next for a request, and why the others were passed over."""
+
+import datetime
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db.models import Q
+from django.utils import timezone
+
+from dispatch.enums import (
+    OPEN_DISPATCH_STATUSES,
+    BidStatus,
+    CandidateOutcome,
+    EndReason,
+    RequestCategory,
+    SkipReason,
+    SuspensionKind,
+)
+from dispatch.models import Dispatch, EmployerBar, JobBid, JobRequest, ReferralSuspension
+from members.enums import MemberStatus
+from members.models import MemberSkill
+from referral.enums import BookType
+from referral.models import BookRegistration
+from referral.selectors import referral_list
+
+BY_NAME_BAR_DAYS = 14  # a quit or discharge bars by-name requests from that employer for 2 weeks
+
+
+@dataclass
+class Candidate:
+    member_id: int
+    registration: BookRegistration | None
+    apn: Decimal | None
+    tier: int | None
+    by_name: bool
+    outcome: str
+    skip_reason: str = ""
+    detail: str = ""
+
+
+def request_books_list(job_request: JobRequest):
+    """The out-of-work list a request draws from: its trade and region, Book 1 then Book 2 (a
+    TERO request always draws from the TERO book)."""
+    classification = job_request.book_classification
+    if job_request.category == RequestCategory.TERO:
+        classification = BookType.TERO_APPRENTICE_WIRE
+    return referral_list(classification=classification, region=job_request.region)
+
+
+class _Eligibility:
+    """Everything the order needs to know about members, fetched once per run (a fixed number
+    of queries, whatever the length of the book)."""
+
+    def __init__(self, job_request: JobRequest, now: datetime.datetime):
+        self.request = job_request
+        self.on_a_job = set(
+            Dispatch.objects.filter(status__in=OPEN_DISPATCH_STATUSES).values_list("member_id", flat=True)
+        )
+        self.offered = set(job_request.dispatches.values_list("member_id", flat=True))
+        self.suspended = set(
+            ReferralSuspension.objects.filter(kind=SuspensionKind.REFERRAL, lifted_at__isnull=True, starts_at__lte=now)
+            .filter(Q(ends_at__isnull=True) | Q(ends_at__gt=now))
+            .values_list("member_id", flat=True)
+        )
+        today = timezone.localdate(now)
+        self.barred = set(
+            EmployerBar.objects.filter(employer_id=job_request.employer_id)
+            .filter(Q(until__isnull=True) | Q(until__gte=today))
+            .values_list("member_id", flat=True)
+        )
+        self.required_skills = set(job_request.special_skills.values_list("id", flat=True))
+        self.skills: dict[int, set[int]] = {}
+        if self.required_skills:
+            held = MemberSkill.objects.filter(skill_id__in=self.required_skills).filter(
+                Q(expires_on__isnull=True) | Q(expires_on__gte=today)
+            )
+            for member_id, skill_id in held.values_list("member_id", "skill_id"):
+                self.skills.setdefault(member_id, set()).add(skill_id)
+        self.zip_codes = (
+            job_request.zip_codes if job_request.category in (RequestCategory.PLA, RequestCategory.CWA) else set()
+        )
+        since = today - datetime.timedelta(days=BY_NAME_BAR_DAYS)
+        self.recently_left = set(
+            Dispatch.objects.filter(
+                employer_id=job_request.employer_id,
+                end_reason__in=[EndReason.QUIT, EndReason.DISCHARGED],
+                end_date__gte=since,
+            ).values_list("member_id", flat=True)
+        )
+
+    def skip_reason(self, registration: BookRegistration) -> tuple[str, str]:
+        member = registration.member
+        if member.pk in self.offered:
+            return SkipReason.ALREADY_OFFERED, ""
+        if member.pk in self.on_a_job:
+            return SkipReason.ALREADY_DISPATCHED, ""
+        if member.status != MemberStatus.ACTIVE:
+            return SkipReason.MEMBER_NOT_ACTIVE, member.get_status_display()
+        if member.pk in self.suspended:
+            return SkipReason.REFERRAL_SUSPENDED, ""
+        if member.pk in self.barred:
+            return SkipReason.BARRED_BY_EMPLOYER, ""
+        missing = self.required_skills - self.skills.get(member.pk, set())
+        if missing:
+            return SkipReason.MISSING_SKILL, f"{len(missing)} required skill(s) missing"
+        if self.request.category == RequestCategory.TERO and not member.tribal_affiliation:
+            return SkipReason.NOT_TRIBAL_MEMBER, ""
+        if self.zip_codes and member.zip_code[:5] not in self.zip_codes:
+            return SkipReason.OUTSIDE_PRIORITY_AREA, f"home ZIP {member.zip_code or 'unknown'}"
+        return "", ""
+
+
+def referral_order(*, job_request: JobRequest, wanted: int | None = None, now=None) -> list[Candidate]:
+    """The candidates for a request in referral order, as far as it takes to find `wanted`
+    eligible members (all of them when None): by-name members first (when attested), then
+    Book 1 before Book 2, each by APN, every ineligible member with the reason it was skipped.
+    Internet-bid requests consider only the members who bid."""
+    now = now or timezone.now()
+    eligibility = _Eligibility(job_request, now)
+    candidates: list[Candidate] = []
+    selected = 0
+
+    def consider(registration, member_id, by_name, forced_reason=("", "")):
+        nonlocal selected
+        reason, detail = forced_reason if forced_reason[0] else eligibility.skip_reason(registration)
+        if not reason:
+            selected += 1
+        candidates.append(
+            Candidate(
+                member_id=member_id,
+                registration=registration,
+                apn=registration.apn if registration else None,
+                tier=registration.book.book_number if registration else None,
+                by_name=by_name,
+                outcome=CandidateOutcome.SKIPPED if reason else CandidateOutcome.SELECTED,
+                skip_reason=reason,
+                detail=detail,
+            )
+        )
+
+    listing = request_books_list(job_request)
+    named: set[int] = set()
+    if job_request.by_name_attested:
+        named = set(job_request.by_name_members.values_list("id", flat=True))
+        on_book = {r.member_id: r for r in listing.filter(member_id__in=named)}
+        for member_id in sorted(
+            named, key=lambda m: (on_book[m].book.book_number, on_book[m].apn) if m in on_book else (99, 0)
+        ):
+            registration = on_book.get(member_id)
+            if registration is None:
+                candidates.append(
+                    Candidate(member_id, None, None, None, True, CandidateOutcome.SKIPPED, SkipReason.NOT_ON_BOOK)
+                )
+            elif member_id in eligibility.recently_left:
+                consider(registration, member_id, True, (SkipReason.RECENT_QUIT_OR_DISCHARGE, ""))
+            else:
+                consider(registration, member_id, True)
+
+    bidders = None
+    if job_request.bidding_opens_at is not None:
+        bidders = set(
+            JobBid.objects.filter(job_request=job_request, status=BidStatus.PENDING).values_list("member_id", flat=True)
+        )
+        listing = listing.filter(member_id__in=bidders)
+    for registration in listing.exclude(member_id__in=named).iterator(chunk_size=500):
+        if wanted is not None and selected >= wanted:
+            break
+        consider(registration, registration.member_id, False)
+    return candidates

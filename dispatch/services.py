@@ -1,0 +1,386 @@
+"""Every write of the Dispatch part: requests, referral runs, offers, dispatches, bids.
+
+Locks are always taken in the same order — job request, then member, then registration — so two
+dispatchers (or a dispatcher and a bid) wait for each other instead of deadlocking, and the
+database constraints (one open dispatch per member) are the last line."""
+
+import datetime
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from dispatch import selectors
+from dispatch.enums import (
+    FILLING_DISPATCH_STATUSES,
+    BidStatus,
+    DeclineKind,
+    DispatchStatus,
+    DispatchType,
+    EndReason,
+    JobRequestStatus,
+    RequestCategory,
+    SuspensionKind,
+)
+from dispatch.models import (
+    Dispatch,
+    Employer,
+    JobBid,
+    JobRequest,
+    ReferralCandidate,
+    ReferralRun,
+    ReferralSuspension,
+)
+from members.models import Member
+from referral import calendar
+from referral import services as referral_services
+from referral.enums import BookType, RegistrationStatus, RollOffReason
+from referral.models import BookRegistration, ReferralBook
+from unioncore.errors import RuleViolation
+from unioncore.models import User
+
+SAME_DAY_CUTOFF = datetime.time(15, 0)  # requests taken by 3 PM are referred the next morning
+SHORT_CALL_MAX_BUSINESS_DAYS = 10
+UNCOUNTED_SHORT_CALL_DAYS = 3  # calls this short do not count towards the two restorations
+MAX_RESTORATIONS = 2
+BIDDING_OPENS = datetime.time(17, 30)
+BIDDING_CLOSES = datetime.time(7, 0)
+
+
+def _local(day: datetime.date, at: datetime.time) -> datetime.datetime:
+    return timezone.make_aware(datetime.datetime.combine(day, at))
+
+
+def referral_time(*, taken_at: datetime.datetime, start_time: datetime.time) -> datetime.datetime:
+    """Taken by 3 PM: the next business morning at the book's start time; later: the one after."""
+    local = timezone.localtime(taken_at)
+    cal = calendar.calendar_around(local.date())
+    day = cal.add_business_days(local.date(), 1 if local.time() <= SAME_DAY_CUTOFF else 2)
+    return _local(day, start_time)
+
+
+def _request_book(classification: str, region: str) -> ReferralBook:
+    book = ReferralBook.objects.filter(classification=classification, region=region, is_active=True).order_by(
+        "book_number"
+    )
+    first = book.first()
+    if first is None:
+        raise RuleViolation("no_book", "There is no open book for that classification in that region.")
+    return first
+
+
+@transaction.atomic
+def job_request_create(
+    *,
+    by: User,
+    employer_id: int,
+    book_classification: str,
+    region: str,
+    workers_wanted: int,
+    start_date: datetime.date,
+    report_time: datetime.time,
+    worksite: str,
+    expected_days: int | None = None,
+    is_short_call: bool = False,
+    category: str = RequestCategory.NORMAL,
+    priority_zip_codes: str = "",
+    special_skill_ids=(),
+    by_name_member_ids=(),
+    by_name_attested: bool = False,
+    wage_rate=None,
+    job_class: str = "journeyman",
+    taken_at: datetime.datetime | None = None,
+    notes: str = "",
+) -> JobRequest:
+    """Take an employer's call for labor."""
+    taken_at = taken_at or timezone.now()
+    employer = Employer.objects.get(pk=employer_id)
+    if employer.status != "active":
+        raise RuleViolation("employer_not_signatory", f"{employer} is not an active signatory employer.")
+    if workers_wanted is None or workers_wanted < 1:
+        raise RuleViolation("no_workers", "A request asks for at least one worker.", fields={"workers_wanted": "≥ 1"})
+    if start_date < timezone.localdate(taken_at):
+        raise RuleViolation("start_in_past", "The start date is in the past.", fields={"start_date": "In the past."})
+    if is_short_call and expected_days and expected_days > SHORT_CALL_MAX_BUSINESS_DAYS:
+        raise RuleViolation("short_call_too_long", f"A short call lasts {SHORT_CALL_MAX_BUSINESS_DAYS} days or less.")
+    if category == RequestCategory.TERO:
+        book_classification = BookType.TERO_APPRENTICE_WIRE
+    if category in (RequestCategory.PLA, RequestCategory.CWA) and not priority_zip_codes.strip():
+        raise RuleViolation("priority_area_required", "A PLA/CWA request needs its priority-hire ZIP codes.")
+    if by_name_member_ids and not by_name_attested:
+        raise RuleViolation(
+            "attestation_required", "A by-name request needs the employer's anti-collusion attestation.",
+            fields={"by_name_attested": "Required for a by-name request."},
+        )  # fmt: skip
+    book = _request_book(book_classification, region)
+    refer_at = referral_time(taken_at=taken_at, start_time=book.referral_start_time)
+    opens = closes = None
+    if book.internet_bidding_enabled and not by_name_member_ids:
+        # The book's window, from 5:30 PM before the referral morning to 7:00 AM.
+        evening = timezone.localdate(refer_at) - datetime.timedelta(days=1)
+        opens = max(_local(evening, BIDDING_OPENS), taken_at)
+        closes = _local(timezone.localdate(refer_at), BIDDING_CLOSES)
+    request = JobRequest(
+        employer=employer, book_classification=book_classification, region=region, job_class=job_class,
+        workers_wanted=workers_wanted, start_date=start_date, report_time=report_time, worksite=worksite,
+        expected_days=expected_days, is_short_call=is_short_call, category=category,
+        priority_zip_codes=priority_zip_codes, by_name_attested=by_name_attested, wage_rate=wage_rate,
+        taken_at=taken_at, refer_at=refer_at, taken_by=by, notes=notes,
+        bidding_opens_at=opens, bidding_closes_at=closes,
+    )  # fmt: skip
+    request.full_clean()
+    request._history_user = by
+    request.save()
+    request.special_skills.set(special_skill_ids)
+    request.by_name_members.set(by_name_member_ids)
+    return request
+
+
+def lock_request(job_request_id: int) -> JobRequest:
+    return JobRequest.objects.select_for_update(of=("self",)).select_related("employer").get(pk=job_request_id)
+
+
+@transaction.atomic
+def referral_run(*, job_request_id: int, by: User) -> ReferralRun:
+    """Run the referral order for a request and store what it saw (the referral record)."""
+    request = lock_request(job_request_id)
+    if request.status != JobRequestStatus.OPEN:
+        raise RuleViolation("request_not_open", f"Request {request.pk} is {request.status}.")
+    wanted = request.workers_wanted - request.dispatches.filter(status__in=FILLING_DISPATCH_STATUSES).count()
+    candidates = selectors.referral_order(job_request=request, wanted=wanted)
+    run = ReferralRun(job_request=request, run_by=by, workers_sought=wanted, candidates_seen=len(candidates))
+    run._history_user = by
+    run.save()
+    ReferralCandidate.objects.bulk_create(
+        ReferralCandidate(
+            run=run,
+            rank=rank,
+            registration=c.registration,
+            member_id=c.member_id,
+            apn=c.apn,
+            tier=c.tier,
+            by_name=c.by_name,
+            outcome=c.outcome,
+            skip_reason=c.skip_reason,
+            detail=c.detail[:200],
+        )
+        for rank, c in enumerate(candidates, start=1)
+    )
+    return run
+
+
+def _dispatch_type(request: JobRequest, by_name: bool) -> str:
+    if by_name:
+        return DispatchType.BY_NAME
+    return DispatchType.SHORT_CALL if request.is_short_call else DispatchType.NORMAL
+
+
+@transaction.atomic
+def dispatch_offer(
+    *, job_request_id: int, registration_id: int, by: User, run: ReferralRun | None = None,
+    emergency: bool = False,
+) -> Dispatch:  # fmt: skip
+    """Offer the job to the member of a registration. Refused if the member is not eligible now,
+    if the request is full, or if the member already holds an open dispatch."""
+    request = lock_request(job_request_id)
+    if request.status != JobRequestStatus.OPEN:
+        raise RuleViolation("request_not_open", f"Request {request.pk} is {request.get_status_display().lower()}.")
+    registration = BookRegistration.objects.select_related("member", "book").get(pk=registration_id)
+    Member.objects.select_for_update().get(pk=registration.member_id)  # one offer per member at a time
+    registration = referral_services.lock_registration(registration_id)
+    filled = request.dispatches.filter(status__in=FILLING_DISPATCH_STATUSES).count()
+    if filled >= request.workers_wanted:
+        raise RuleViolation("request_full", f"Request {request.pk} already has its {request.workers_wanted} worker(s).")
+    by_name = request.by_name_attested and request.by_name_members.filter(pk=registration.member_id).exists()
+    verdict = next(
+        (c for c in selectors.referral_order(job_request=request) if c.member_id == registration.member_id), None
+    )
+    if verdict is None or verdict.registration is None or verdict.registration.pk != registration.pk:
+        raise RuleViolation("not_eligible", f"{registration.member} is not on the list for this request.")
+    if verdict.skip_reason:
+        raise RuleViolation("not_eligible", f"{registration.member} is not eligible: {verdict.skip_reason.label}.")
+    dispatch = Dispatch(
+        member=registration.member, employer=request.employer, job_request=request, registration=registration,
+        referral_run=run, type=DispatchType.EMERGENCY if emergency else _dispatch_type(request, by_name),
+        wage_rate=request.wage_rate or 0, start_date=request.start_date, created_by=by, lending_admin=by,
+        primary_site_contact=request.employer.users.order_by("id").first(),
+    )  # fmt: skip
+    dispatch._history_user = by
+    try:
+        with transaction.atomic():
+            dispatch.save()
+    except IntegrityError:
+        raise RuleViolation("already_dispatched", f"{registration.member} already has an open dispatch.") from None
+    return dispatch
+
+
+def lock_dispatch(dispatch_id: int) -> Dispatch:
+    dispatch = Dispatch.objects.select_related("job_request").get(pk=dispatch_id)
+    lock_request(dispatch.job_request_id)
+    return (
+        Dispatch.objects.select_for_update(of=("self",))
+        .select_related("job_request", "registration")
+        .get(pk=dispatch_id)
+    )
+
+
+def _save(dispatch: Dispatch, by: User) -> None:
+    dispatch._history_user = by
+    dispatch.save()
+
+
+@transaction.atomic
+def dispatch_accept(*, dispatch_id: int, by: User) -> Dispatch:
+    """The member takes the job: off the book (or held on it for a short call)."""
+    dispatch = lock_dispatch(dispatch_id)
+    if dispatch.status != DispatchStatus.PENDING:
+        raise RuleViolation("wrong_status", f"This dispatch is {dispatch.get_status_display().lower()}.")
+    dispatch.accept()
+    _save(dispatch, by)
+    if dispatch.registration_id:
+        referral_services.registration_dispatch(
+            registration_id=dispatch.registration_id, by=by, short_call=dispatch.type == DispatchType.SHORT_CALL,
+            reason=f"Request {dispatch.job_request_id}, {dispatch.employer}",
+        )  # fmt: skip
+    request = dispatch.job_request
+    if request.dispatches.filter(status__in=FILLING_DISPATCH_STATUSES).count() >= request.workers_wanted:
+        request.mark_filled()
+        request._history_user = by
+        request.save()
+    return dispatch
+
+
+@transaction.atomic
+def dispatch_decline(
+    *, dispatch_id: int, by: User, kind: str = DeclineKind.DECLINED, no_check_mark_reason: str = ""
+) -> Dispatch:
+    """The member declines or does not answer (a check mark unless excused), or the employer
+    rejects the member (no check mark, place kept)."""
+    dispatch = lock_dispatch(dispatch_id)
+    if dispatch.status != DispatchStatus.PENDING:
+        raise RuleViolation("wrong_status", f"This dispatch is {dispatch.get_status_display().lower()}.")
+    dispatch.decline(kind=kind)
+    _save(dispatch, by)
+    registration_id = dispatch.registration_id
+    if registration_id and kind != DeclineKind.EMPLOYER_REJECTION:
+        registration = BookRegistration.objects.get(pk=registration_id)
+        if no_check_mark_reason or registration.exempt:
+            referral_services.registration_pass_without_check_mark(
+                registration_id=registration_id, by=by, no_check_mark_reason=no_check_mark_reason or "",
+                reason=f"Request {dispatch.job_request_id}: {DeclineKind(kind).label}",
+            )  # fmt: skip
+        else:
+            referral_services.registration_check_mark(
+                registration_id=registration_id, by=by,
+                reason=f"Request {dispatch.job_request_id}: {DeclineKind(kind).label}",
+            )  # fmt: skip
+    return dispatch
+
+
+def _business_days_between(start: datetime.date, end: datetime.date) -> int:
+    cal = calendar.BusinessCalendar(start, end)
+    return sum(1 for n in range((end - start).days + 1) if cal.is_business_day(start + datetime.timedelta(days=n)))
+
+
+@transaction.atomic
+def dispatch_end(*, dispatch_id: int, by: User, end_reason: str, end_date: datetime.date) -> Dispatch:
+    """The job ended. A layoff is no penalty; a short call (or a layoff within a long call's
+    short-call period) holds the APN until the member re-registers; a quit or a discharge rolls
+    the member off every book, and a second discharge within 12 months suspends referral."""
+    dispatch = lock_dispatch(dispatch_id)
+    if dispatch.status != DispatchStatus.ACCEPTED:
+        raise RuleViolation("wrong_status", "Only a dispatch on the job can end.")
+    if end_date < dispatch.start_date:
+        raise RuleViolation("end_before_start", "The end date is before the start date.")
+    if end_reason in (EndReason.QUIT, EndReason.DISCHARGED):
+        dispatch.terminate(end_reason=end_reason, end_date=end_date)
+    else:
+        dispatch.complete(end_reason=end_reason, end_date=end_date)
+    _save(dispatch, by)
+
+    if end_reason in (EndReason.QUIT, EndReason.DISCHARGED):
+        referral_services.member_roll_off_all_books(
+            member_id=dispatch.member_id, by=by,
+            cause=RollOffReason.QUIT if end_reason == EndReason.QUIT else RollOffReason.DISCHARGE,
+            reason=f"{EndReason(end_reason).label} — {dispatch.employer}",
+        )  # fmt: skip
+        if end_reason == EndReason.DISCHARGED:
+            _suspend_after_second_discharge(dispatch, by)
+        return dispatch
+
+    registration = dispatch.registration
+    if registration is None or registration.status not in (
+        RegistrationStatus.SHORT_CALL,
+        RegistrationStatus.DISPATCHED,
+    ):
+        return dispatch
+    worked = _business_days_between(dispatch.start_date, end_date)
+    if worked <= SHORT_CALL_MAX_BUSINESS_DAYS:
+        referral_services.registration_short_call_ended(
+            registration_id=registration.pk, by=by, counts=worked > UNCOUNTED_SHORT_CALL_DAYS, ended_on=end_date,
+            max_restorations=MAX_RESTORATIONS,
+        )  # fmt: skip
+    else:
+        referral_services.registration_roll_off_after_job(registration_id=registration.pk, by=by)
+    return dispatch
+
+
+def _suspend_after_second_discharge(dispatch: Dispatch, by: User) -> None:
+    year_ago = dispatch.end_date - datetime.timedelta(days=365)
+    discharges = Dispatch.objects.filter(
+        member_id=dispatch.member_id, end_reason=EndReason.DISCHARGED, end_date__gt=year_ago
+    ).count()
+    if discharges >= 2:
+        suspension = ReferralSuspension(
+            member_id=dispatch.member_id, kind=SuspensionKind.REFERRAL,
+            reason=f"Second discharge for cause within 12 months ({dispatch.employer})",
+        )  # fmt: skip
+        suspension._history_user = by
+        suspension.save()
+
+
+# --- Online bidding ---
+
+
+@transaction.atomic
+def bid_place(*, job_request_id: int, member_id: int, by: User) -> JobBid:
+    """A member bids on a request of one of their books, inside its bidding window."""
+    request = lock_request(job_request_id)
+    now = timezone.now()
+    if request.bidding_opens_at is None:
+        raise RuleViolation("no_bidding", "This request does not take online bids.")
+    if not request.bidding_opens_at <= now < request.bidding_closes_at:
+        opens = timezone.localtime(request.bidding_opens_at)
+        closes = timezone.localtime(request.bidding_closes_at)
+        raise RuleViolation(
+            "outside_bid_window", f"Bids are taken from {opens:%b %-d %-I:%M %p} to {closes:%-I:%M %p}."
+        )
+    suspended = ReferralSuspension.objects.filter(
+        member_id=member_id, kind=SuspensionKind.BIDDING, lifted_at__isnull=True, ends_at__gt=now
+    ).exists()
+    if suspended:
+        raise RuleViolation("bidding_suspended", "Online bidding is suspended for this member.")
+    registration = selectors.request_books_list(request).filter(member_id=member_id).first()
+    if registration is None:
+        raise RuleViolation("not_on_book", "Bids are for members out of work on this request's books.")
+    if JobBid.objects.filter(job_request=request, member_id=member_id, status=BidStatus.PENDING).exists():
+        raise RuleViolation("already_bid", "You have already bid on this request.")
+    bid = JobBid(job_request=request, member_id=member_id, registration=registration)
+    bid._history_user = by
+    bid.save()
+    return bid
+
+
+@transaction.atomic
+def bid_withdraw(*, job_request_id: int, member_id: int, by: User) -> JobBid:
+    lock_request(job_request_id)
+    bid = (
+        JobBid.objects.select_for_update()
+        .filter(job_request_id=job_request_id, member_id=member_id, status=BidStatus.PENDING)
+        .first()
+    )
+    if bid is None:
+        raise RuleViolation("no_bid", "There is no pending bid to withdraw.")
+    bid.withdraw()
+    bid._history_user = by
+    bid.save()
+    return bid
