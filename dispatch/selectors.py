@@ -114,7 +114,7 @@ def referral_order(*, job_request: JobRequest, wanted: int | None = None, now=No
     """The candidates for a request in referral order, as far as it takes to find `wanted`
     eligible members (all of them when None): by-name members first (when attested), then
     Book 1 before Book 2, each by APN, every ineligible member with the reason it was skipped.
-    Internet-bid requests consider only the members who bid."""
+    An internet-bid request takes the members who bid first."""
     now = now or timezone.now()
     eligibility = _Eligibility(job_request, now)
     candidates: list[Candidate] = []
@@ -156,14 +156,15 @@ def referral_order(*, job_request: JobRequest, wanted: int | None = None, now=No
             else:
                 consider(registration, member_id, True)
 
-    bidders = None
+    # An internet-bid request takes its bidders first, in referral order; the rest of the list
+    # follows for the places bids did not fill.
+    sections = [listing.exclude(member_id__in=named)]
     if job_request.bidding_opens_at is not None:
-        bidders = set(
-            JobBid.objects.filter(job_request=job_request, status=BidStatus.PENDING).values_list("member_id", flat=True)
-        )
-        listing = listing.filter(member_id__in=bidders)
-    for registration in listing.exclude(member_id__in=named).iterator(chunk_size=500):
-        if wanted is not None and selected >= wanted:
-            break
-        consider(registration, registration.member_id, False)
+        bidders = JobBid.objects.filter(job_request=job_request, status=BidStatus.PENDING).values("member_id")
+        sections = [sections[0].filter(member_id__in=bidders), sections[0].exclude(member_id__in=bidders)]
+    for section in sections:
+        for registration in section.iterator(chunk_size=500):
+            if wanted is not None and selected >= wanted:
+                return candidates
+            consider(registration, registration.member_id, False)
     return candidates

@@ -127,7 +127,7 @@ def job_request_create(
         taken_at=taken_at, refer_at=refer_at, taken_by=by, notes=notes,
         bidding_opens_at=opens, bidding_closes_at=closes,
     )  # fmt: skip
-    request.full_clean()
+    request.full_clean(exclude=["status"])  # a protected FSM field cannot be re-assigned by clean
     request._history_user = by
     request.save()
     request.special_skills.set(special_skill_ids)

@@ -17,7 +17,7 @@ def out_of_work_list(*, book: ReferralBook) -> QuerySet[BookRegistration]:
         BookRegistration.objects.out_of_work()
         .filter(book=book)
         .select_related("member", "book")
-        .order_by(*REFERRAL_ORDER)
+        .order_by("apn", "id")  # one book, one tier: APN order is referral order (no join to sort)
     )
 
 

@@ -1,6 +1,8 @@
-"""Helpers for tests that race real database transactions."""
+"""Helpers for tests: the hall's clock, and racing real database transactions."""
 
+import datetime
 import threading
+from zoneinfo import ZoneInfo
 
 from django.db import connections
 
@@ -26,3 +28,11 @@ def run_concurrently(*calls, timeout: float = 30.0) -> list:
     for thread in threads:
         thread.join(timeout)
     return results
+
+
+LA = ZoneInfo("America/Los_Angeles")
+
+
+def at(day: datetime.date, hour: int = 9) -> datetime.datetime:
+    """A moment of the hall's day (Los Angeles time)."""
+    return datetime.datetime(day.year, day.month, day.day, hour, tzinfo=LA)

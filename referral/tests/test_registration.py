@@ -12,8 +12,8 @@ from members.tests.factories import MemberFactory
 from referral import selectors, services
 from referral.enums import RegistrationAction, RegistrationStatus, RollOffReason
 from referral.models import BookRegistration, ReferralBook, RegistrationActivity
-from referral.tests.conftest import at
 from unioncore.errors import RuleViolation
+from unioncore.testing import at
 
 pytestmark = pytest.mark.django_db
 

@@ -8,8 +8,8 @@ from referral import services
 from referral.enums import RegistrationAction, RegistrationStatus, RollOffReason
 from referral.models import BookRegistration, Holiday, MaintenanceRun, ReferralBook, RegistrationActivity
 from referral.tasks import daily_book_maintenance
-from referral.tests.conftest import at
 from unioncore.errors import RuleViolation
+from unioncore.testing import at
 
 pytestmark = pytest.mark.django_db
 
@@ -27,13 +27,6 @@ def maintain(day, system_user):
 
 def status(registration):
     return BookRegistration.objects.get(pk=registration.pk).status
-
-
-@pytest.fixture
-def system_user(db):
-    from unioncore.audit import system_user
-
-    return system_user()
 
 
 @pytest.fixture
