@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test lint format migrate seed clean
+.PHONY: run test lint format migrate seed bench clean
 
 $(STAMP): requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -28,6 +28,11 @@ lint: $(STAMP)
 format: $(STAMP)
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
+
+## Benchmarks in their own database (unioncore_bench): all, or one with NAME=referral_positions;
+## SIZE=n overrides the data size. Prints measured vs baseline, ratio, PASS/FAIL; JSON in bench/results/.
+bench: $(STAMP)
+	$(BIN)/python -m bench $(NAME) $(if $(SIZE),--size $(SIZE))
 
 migrate: $(STAMP)
 	$(BIN)/python manage.py migrate

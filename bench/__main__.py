@@ -1,0 +1,53 @@
+"""python -m bench [name] [--size N] [--repeat K] [--fresh]: run the benchmarks in the benchmark
+database and print, for each case, the measured figure, its baseline, their ratio and PASS/FAIL.
+Exits 1 when a case misses its target."""
+
+import argparse
+import importlib
+import pkgutil
+import sys
+
+from bench import harness
+
+NOT_BENCHMARKS = {"harness", "__main__"}
+
+
+def available() -> list[str]:
+    return sorted(m.name for m in pkgutil.iter_modules([str(harness.BENCH_DIR)]) if m.name not in NOT_BENCHMARKS)
+
+
+def main(argv: list[str] | None = None) -> int:
+    names = available()
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument("name", nargs="?", choices=names, help="one benchmark (default: all)")
+    parser.add_argument("--size", type=int, help="data size (default: each benchmark's own)")
+    parser.add_argument("--repeat", type=int, default=21, help="timed runs of each path (median taken)")
+    parser.add_argument("--warmup", type=int, default=3, help="untimed runs of each path first")
+    parser.add_argument("--fresh", action="store_true", help="drop and re-create the benchmark database first")
+    args = parser.parse_args(argv)
+
+    database = harness.setup_django(fresh=args.fresh)
+    from django.db import transaction
+
+    failed = []
+    for name in [args.name] if args.name else names:
+        module = importlib.import_module(f"bench.{name}")
+        size = args.size or module.DEFAULT_SIZE
+        print(f"{name}: size {size}, median of {args.repeat} runs after {args.warmup} warm-up, database {database}")
+        # The data lives only inside this transaction: every run starts from the migrated,
+        # empty database, and an interrupted run leaves nothing behind.
+        with transaction.atomic():
+            results = module.run(size=size, repeat=args.repeat, warmup=args.warmup)
+            transaction.set_rollback(True)
+        for result in results:
+            print(result.line())
+        path = harness.write_json(name, results, size=size, repeat=args.repeat, warmup=args.warmup)
+        print(f"  written to {path.relative_to(harness.BENCH_DIR.parent)}")
+        failed += [r.name for r in results if not r.passed]
+    if failed:
+        print(f"FAIL: {', '.join(failed)}", file=sys.stderr)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
