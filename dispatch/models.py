@@ -256,6 +256,10 @@ class Dispatch(FSMModelMixin, models.Model):
         BookRegistration, null=True, blank=True, on_delete=models.PROTECT, related_name="dispatches"
     )
     referral_run = models.ForeignKey(ReferralRun, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    bid = models.OneToOneField(
+        "JobBid", null=True, blank=True, on_delete=models.PROTECT, related_name="dispatch",
+        help_text="The online bid this dispatch was taken from",
+    )  # fmt: skip
     type = models.CharField(max_length=16, choices=DispatchType, default=DispatchType.NORMAL)
     status = FSMField(max_length=16, choices=DispatchStatus, default=DS.PENDING, protected=True)
     wage_rate = models.DecimalField(max_digits=8, decimal_places=2)

@@ -168,3 +168,37 @@ def referral_order(*, job_request: JobRequest, wanted: int | None = None, now=No
                 return candidates
             consider(registration, registration.member_id, False)
     return candidates
+
+
+@dataclass
+class Explanation:
+    referred: bool
+    reason: str
+    run_at: datetime.datetime | None = None
+    rank: int | None = None
+
+
+def referral_explanation(*, member_id: int, job_request: JobRequest) -> Explanation | None:
+    """Why a member was or was not referred on a request, from the last referral run that saw
+    them (or, if none did, how far the runs got). None when no run has been made."""
+    from dispatch.models import ReferralCandidate, ReferralRun
+
+    last_run = ReferralRun.objects.filter(job_request=job_request).order_by("-run_at", "-id").first()
+    if last_run is None:
+        return None
+    seen = (
+        ReferralCandidate.objects.filter(run__job_request=job_request, member_id=member_id)
+        .select_related("run")
+        .order_by("-run__run_at", "-run_id")
+        .first()
+    )
+    if seen is None:
+        return Explanation(
+            referred=False,
+            reason=f"Not reached: the {last_run.workers_sought} place(s) were filled by members ahead of you.",
+            run_at=last_run.run_at,
+        )
+    if seen.outcome == CandidateOutcome.SELECTED:
+        return Explanation(referred=True, reason="Referred in list order.", run_at=seen.run.run_at, rank=seen.rank)
+    reason = SkipReason(seen.skip_reason).label + (f" ({seen.detail})" if seen.detail else "")
+    return Explanation(referred=False, reason=f"Passed over: {reason}.", run_at=seen.run.run_at, rank=seen.rank)

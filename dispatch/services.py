@@ -177,7 +177,7 @@ def _dispatch_type(request: JobRequest, by_name: bool) -> str:
 @transaction.atomic
 def dispatch_offer(
     *, job_request_id: int, registration_id: int, by: User, run: ReferralRun | None = None,
-    emergency: bool = False,
+    emergency: bool = False, bid: JobBid | None = None,
 ) -> Dispatch:  # fmt: skip
     """Offer the job to the member of a registration. Refused if the member is not eligible now,
     if the request is full, or if the member already holds an open dispatch."""
@@ -200,7 +200,7 @@ def dispatch_offer(
         raise RuleViolation("not_eligible", f"{registration.member} is not eligible: {verdict.skip_reason.label}.")
     dispatch = Dispatch(
         member=registration.member, employer=request.employer, job_request=request, registration=registration,
-        referral_run=run, type=DispatchType.EMERGENCY if emergency else _dispatch_type(request, by_name),
+        referral_run=run, bid=bid, type=DispatchType.EMERGENCY if emergency else _dispatch_type(request, by_name),
         wage_rate=request.wage_rate or 0, start_date=request.start_date, created_by=by, lending_admin=by,
         primary_site_contact=request.employer.users.order_by("id").first(),
     )  # fmt: skip
@@ -260,6 +260,9 @@ def dispatch_decline(
         raise RuleViolation("wrong_status", f"This dispatch is {dispatch.get_status_display().lower()}.")
     dispatch.decline(kind=kind)
     _save(dispatch, by)
+    if dispatch.bid_id and kind != DeclineKind.EMPLOYER_REJECTION:
+        _bidder_rejected(dispatch, by)
+        return dispatch
     registration_id = dispatch.registration_id
     if registration_id and kind != DeclineKind.EMPLOYER_REJECTION:
         registration = BookRegistration.objects.get(pk=registration_id)
@@ -339,6 +342,58 @@ def _suspend_after_second_discharge(dispatch: Dispatch, by: User) -> None:
 
 
 # --- Online bidding ---
+
+BID_REJECTION_SUSPENSION = datetime.timedelta(days=365)
+
+
+def _bidder_rejected(dispatch: Dispatch, by: User) -> None:
+    """An accepted bidder who rejects the job is treated as a quit; a second rejection within
+    12 months suspends online bidding for a year."""
+    bid = JobBid.objects.select_for_update().get(pk=dispatch.bid_id)
+    bid.decline()
+    bid._history_user = by
+    bid.save()
+    referral_services.member_roll_off_all_books(
+        member_id=dispatch.member_id, by=by, cause=RollOffReason.QUIT,
+        reason=f"Rejected the job bid on (request {dispatch.job_request_id})",
+    )  # fmt: skip
+    year_ago = timezone.now() - BID_REJECTION_SUSPENSION
+    rejections = Dispatch.objects.filter(
+        member_id=dispatch.member_id, bid__isnull=False, status=DispatchStatus.DECLINED, answered_at__gt=year_ago
+    ).exclude(decline_kind=DeclineKind.EMPLOYER_REJECTION)
+    if rejections.count() >= 2:
+        suspension = ReferralSuspension(
+            member_id=dispatch.member_id, kind=SuspensionKind.BIDDING,
+            ends_at=timezone.now() + BID_REJECTION_SUSPENSION, reason="Second rejection of a bid job within 12 months",
+        )  # fmt: skip
+        suspension._history_user = by
+        suspension.save()
+
+
+@transaction.atomic
+def bids_take(*, job_request_id: int, by: User) -> ReferralRun:
+    """At referral time: run the referral order; each selected bidder gets the offer (their bid
+    accepted; rejecting the job now counts as a quit), the other bids expire. Places no bidder
+    filled stay for the dispatcher."""
+    run = referral_run(job_request_id=job_request_id, by=by)
+    bids = {
+        b.member_id: b
+        for b in JobBid.objects.select_for_update().filter(job_request_id=job_request_id, status=BidStatus.PENDING)
+    }
+    selected = run.candidates.filter(outcome="selected", member_id__in=bids).order_by("rank")
+    for candidate in selected:
+        bid = bids.pop(candidate.member_id)
+        bid.accept()
+        bid._history_user = by
+        bid.save()
+        dispatch_offer(
+            job_request_id=job_request_id, registration_id=candidate.registration_id, by=by, run=run, bid=bid
+        )
+    for bid in bids.values():
+        bid.expire()
+        bid._history_user = by
+        bid.save()
+    return run
 
 
 @transaction.atomic
