@@ -1,10 +1,10 @@
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
-from simple_history.admin import SimpleHistoryAdmin
 
 from members import selectors, services
 from members.models import Member, MemberTransaction
+from unioncore.admin_actions import HistoryAdmin
 from unioncore.errors import RuleViolation
 
 
@@ -28,7 +28,7 @@ class LedgerInline(admin.TabularInline):
 
 
 @admin.register(Member)
-class MemberAdmin(SimpleHistoryAdmin):
+class MemberAdmin(HistoryAdmin):
     list_display = (
         "card_number", "last_name", "first_name", "classification", "status", "phone", "is_exempt", "balance",
     )  # fmt: skip
@@ -105,7 +105,7 @@ class CorrectionForm(forms.Form):
 
 
 @admin.register(MemberTransaction)
-class MemberTransactionAdmin(SimpleHistoryAdmin):
+class MemberTransactionAdmin(HistoryAdmin):
     list_display = ("posted_on", "member", "kind", "amount", "period", "source", "description", "corrects")
     list_filter = ("kind", "source", "posted_on")
     search_fields = ("=member__card_number", "member__last_name", "member__first_name", "description", "external_ref")

@@ -20,7 +20,7 @@ def members_with_balance() -> QuerySet[Member]:
     """Members annotated with `balance`, in one query (for lists)."""
     return Member.objects.annotate(
         balance=Coalesce(Sum("transactions__signed_amount"), Value(ZERO), output_field=_money)
-    )
+    ).order_by("last_name", "first_name", "card_number")
 
 
 def dues_paid_through(*, member: Member) -> date | None:

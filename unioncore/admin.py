@@ -1,9 +1,9 @@
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.utils import timezone
-from simple_history.admin import SimpleHistoryAdmin
 
 from unioncore import services
+from unioncore.admin_actions import HistoryAdmin
 from unioncore.forms import StaffLoginForm, UserAddForm, UserEditForm
 from unioncore.models import User
 
@@ -27,7 +27,7 @@ class LockedFilter(admin.SimpleListFilter):
 
 
 @admin.register(User)
-class UserAdmin(SimpleHistoryAdmin, DjangoUserAdmin):
+class UserAdmin(HistoryAdmin, DjangoUserAdmin):
     form = UserEditForm
     add_form = UserAddForm
     list_display = ("username", "full_name", "kind", "phone", "email", "is_staff", "is_active", "lock_state")

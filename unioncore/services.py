@@ -83,13 +83,23 @@ def user_unlock(*, user_id: int, by: User) -> User:
 
 @transaction.atomic
 def user_create(
-    *, by: User | None, username: str, password: str | None, kind: str, groups: tuple[str, ...] = (), **fields
+    *,
+    by: User | None,
+    username: str,
+    password: str | None,
+    kind: str,
+    groups: tuple[str, ...] = (),
+    password_hash: str | None = None,
+    **fields,
 ) -> User:
-    """Open an account. Staff accounts get console access; `groups` names staff groups."""
+    """Open an account. Staff accounts get console access; `groups` names staff groups.
+    `password_hash` (from make_password) lets a bulk job hash one shared password once."""
     from django.contrib.auth.models import Group
 
     user = User(username=username, kind=kind, is_staff=kind == "staff", **fields)
-    if password:
+    if password_hash:
+        user.password = password_hash
+    elif password:
         user.set_password(password)
     else:
         user.set_unusable_password()

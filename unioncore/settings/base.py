@@ -171,3 +171,4 @@ if SENTRY_DSN:
         traces_sample_rate=env.float("SENTRY_TRACES_SAMPLE_RATE", default=0.0),
         send_default_pii=False,
     )
+SIMPLE_HISTORY_REVERT_DISABLED = True  # reverts would skip the services (see unioncore.admin_actions.HistoryAdmin)

@@ -9,6 +9,7 @@ from django.contrib.auth.models import Group
 from django.core.management import call_command
 
 from members.models import Member, MemberTransaction
+from referral.models import BookRegistration, ReferralBook
 from unioncore.models import User
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -44,16 +45,21 @@ def test_production_settings_refuse_to_start_without_a_secret_key():
 def test_seed_demo_twice_gives_the_same_counts():
     def counts():
         staff = sum(Group.objects.get(name=g).user_set.count() for g in ("dispatcher", "officer", "admin"))
-        return User.objects.count(), Member.objects.count(), MemberTransaction.objects.count(), staff
+        return (
+            User.objects.count(), Member.objects.count(), MemberTransaction.objects.count(), staff,
+            BookRegistration.objects.count(),
+        )  # fmt: skip
 
     call_command("seed_demo", "--force", stdout=StringIO())
     first = counts()
     call_command("seed_demo", "--force", stdout=StringIO())
     assert counts() == first
-    _users, members, ledger_rows, staff = first
-    assert members == 50
+    _users, members, ledger_rows, staff, registrations = first
+    assert members == 150
     assert staff == 3
-    assert ledger_rows >= 50 * 11
+    assert ledger_rows >= 150 * 11
+    assert registrations >= 200, f"{registrations} registrations"
+    assert not ReferralBook.objects.filter(registrations__isnull=True).exists(), "a book without registrations"
 
 
 @pytest.mark.django_db

@@ -7,11 +7,13 @@ from django.db import transaction
 from unioncore.audit import acting_as, system_user
 
 # Each part adds its demo data here, in dependency order.
-SEEDERS = ("unioncore.demo", "members.demo")
+SEEDERS = ("unioncore.demo", "members.demo", "referral.demo")
 
 
 class Command(BaseCommand):
-    help = "Load the demo data (staff in each group, members with ledgers). Running it twice adds nothing."
+    help = (
+        "Load the demo data (staff, members with ledgers, registrations on the books). Running it twice adds nothing."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--force", action="store_true", help="run even with DEBUG off (never on production)")

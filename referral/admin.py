@@ -1,0 +1,434 @@
+"""The staff console for the referral books. Every change to a registration goes through
+`referral.services` (the add page and the actions); nothing in referral is ever deleted."""
+
+from django import forms
+from django.contrib import admin
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count, Q
+
+from members.enums import ExemptReason
+from referral import selectors, services
+from referral.enums import RegistrationStatus
+from referral.models import BookRegistration, Holiday, MaintenanceRun, ReferralBook, RegistrationActivity
+from unioncore.admin_actions import HistoryAdmin, apply_each, with_form
+from unioncore.errors import RuleViolation
+
+S = RegistrationStatus
+DASH = "—"
+
+
+class NoDeleteMixin:
+    def has_delete_permission(self, request, obj=None):
+        return False  # the books' history stays (7-year audit)
+
+
+class ReadOnlyMixin(NoDeleteMixin):
+    """Rows the services write; the console only shows them."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        raise PermissionDenied  # never reached (no add or change page, no revert): a belt
+
+
+# --- Books ---
+
+
+@admin.register(ReferralBook)
+class ReferralBookAdmin(NoDeleteMixin, HistoryAdmin):
+    """The books and their rule numbers. Officers change the numbers; the live counts come from
+    one grouped query."""
+
+    list_display = (
+        "code", "name", "book_number", "region", "referral_start_time", "out_of_work", "on_short_call",
+        "dispatched", "re_sign_days", "check_marks_allowed", "is_active",
+    )  # fmt: skip
+    list_filter = ("classification", "region", "book_number", "is_active")
+    search_fields = ("code", "name")
+    fieldsets = (
+        (None, {"fields": ("code", "name", "classification", "region", "book_number", "is_active")}),
+        ("Referral", {"fields": ("referral_start_time", "internet_bidding_enabled")}),
+        (
+            "Rules",
+            {
+                "fields": (
+                    ("re_sign_days", "re_sign_window_days", "grace_period_days"),
+                    "check_marks_allowed",
+                    ("max_days_on_book", "max_exempt_days"),
+                )
+            },
+        ),
+        ("Dates", {"fields": ("created_at", "updated_at")}),
+    )
+
+    def get_queryset(self, request):
+        status = "registrations__status"
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                out_of_work_count=Count("registrations", filter=Q(**{status: S.REGISTERED})),
+                short_call_count=Count("registrations", filter=Q(**{status: S.SHORT_CALL})),
+                dispatched_count=Count("registrations", filter=Q(**{status: S.DISPATCHED})),
+            )
+        )
+
+    def get_readonly_fields(self, request, obj=None):
+        # What a book is (its trade, region and tier) is fixed once members are on it.
+        if obj is None:
+            return ("created_at", "updated_at")
+        return ("code", "classification", "region", "book_number", "created_at", "updated_at")
+
+    @admin.display(description="Out of work", ordering="out_of_work_count")
+    def out_of_work(self, book):
+        return book.out_of_work_count
+
+    @admin.display(description="On a short call", ordering="short_call_count")
+    def on_short_call(self, book):
+        return book.short_call_count
+
+    @admin.display(description="Dispatched", ordering="dispatched_count")
+    def dispatched(self, book):
+        return book.dispatched_count
+
+
+# --- Registrations ---
+
+
+class EffectiveExemptFilter(admin.SimpleListFilter):
+    """Exempt on the book: the registration's own setting, else the member's global flag."""
+
+    title = "exempt"
+    parameter_name = "exempt"
+
+    def lookups(self, request, model_admin):
+        return [("yes", "Exempt"), ("no", "Not exempt")]
+
+    def queryset(self, request, queryset):
+        exempt = Q(is_exempt=True) | Q(is_exempt__isnull=True, member__is_exempt=True)
+        if self.value() == "yes":
+            return queryset.filter(exempt)
+        if self.value() == "no":
+            return queryset.exclude(exempt)
+        return queryset
+
+
+class RegistrationAddForm(forms.ModelForm):
+    """Sign a member onto a book. Once the fields are valid the service registers the member
+    (it holds every rule; a refusal shows on the form). The admin's add view runs this inside
+    its transaction. `by`, the staff user, is set by `BookRegistrationAdmin.get_form`."""
+
+    reason = forms.CharField(max_length=200, required=False, help_text="Optional; shown in the member's history.")
+
+    by = None
+
+    class Meta:
+        model = BookRegistration
+        fields = ("member", "book", "apn")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        apn = self.fields["apn"]
+        apn.required = False
+        apn.help_text = "Leave empty for a new sign-up (the next APN of the day); give one to keep a LaborPower APN."
+        self.registration = None
+
+    def full_clean(self):
+        super().full_clean()
+        if not self.is_bound or self.errors:
+            return
+        data = self.cleaned_data
+        try:
+            self.registration = services.registration_register(
+                member_id=data["member"].pk,
+                book_id=data["book"].pk,
+                by=self.by,
+                apn=data.get("apn"),
+                reason=data.get("reason", ""),
+            )
+        except RuleViolation as refused:
+            fields = [name for name in refused.fields if name in self.fields]
+            for name in fields or [None]:
+                self.add_error(name, refused.message)
+
+
+class ActivityInline(admin.TabularInline):
+    """The registration's own history, newest first (written by the services only)."""
+
+    model = RegistrationActivity
+    fields = ("at", "action", "apn", "reason", "no_check_mark_reason", "actor")
+    readonly_fields = fields
+    ordering = ("-at", "-id")
+    extra = 0
+    can_delete = False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("actor")
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(max_length=200, help_text="Shown in the member's history.")
+
+
+class OptionalReasonForm(forms.Form):
+    reason = forms.CharField(max_length=200, required=False, help_text="Optional; shown in the member's history.")
+
+
+def date_field(**kwargs):
+    return forms.DateField(widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}), **kwargs)
+
+
+class ExemptForm(forms.Form):
+    exempt_reason = forms.ChoiceField(label="Exempt because", choices=[("", "---------"), *ExemptReason.choices])
+    # Optional here on purpose: every rule about the end date (given, after today, within the
+    # book's limit) lives in the service, and its refusal is reported per row.
+    exempt_until = date_field(label="Exempt until", required=False, help_text="Within the book's exemption limit.")
+    reason = forms.CharField(label="Note", max_length=200, required=False)
+
+
+class ExtendExemptionForm(forms.Form):
+    exempt_until = date_field(label="Exempt until", required=False, help_text="May go past the book's limit.")
+    reason = forms.CharField(max_length=200)
+
+
+@admin.register(BookRegistration)
+class BookRegistrationAdmin(NoDeleteMixin, HistoryAdmin):
+    """The books' registrations in referral order. State changes only through the actions;
+    the change page is read-only, with the activity below it."""
+
+    list_display = (
+        "book_code", "position", "apn_display", "card_number", "member_name", "status", "re_sign_due_on",
+        "check_marks", "exempt",
+    )  # fmt: skip
+    list_display_links = ("apn_display",)
+    list_filter = ("book", "status", EffectiveExemptFilter, "book__region")
+    list_select_related = ("member", "book")
+    search_fields = ("=member__card_number", "member__last_name", "member__phone")
+    ordering = ("book__book_number", "apn", "id")
+    list_per_page = 100
+    autocomplete_fields = ("member",)
+    inlines = [ActivityInline]
+    actions = [
+        "re_sign", "check_mark", "restore_check_mark", "exempt_on", "extend_exemption", "end_exemption",
+        "roll_off", "remove",
+    ]  # fmt: skip
+    readonly_fields = (
+        "member", "book", "apn", "status", "position_on_book", "registered_at", "last_re_signed_at", "re_sign_due",
+        "check_marks", "last_check_mark_on", "exempt", "is_exempt", "exempt_reason", "exempt_until", "dispatched_at",
+        "short_call_restorations", "re_register_by", "rolled_off_at", "roll_off_reason", "closed_at", "notes",
+        "created_at", "updated_at",
+    )  # fmt: skip
+    fieldsets = (
+        (None, {"fields": ("member", "book", "apn", "status", "position_on_book")}),
+        ("Re-sign", {"fields": ("registered_at", "last_re_signed_at", "re_sign_due")}),
+        ("Check marks", {"fields": ("check_marks", "last_check_mark_on")}),
+        ("Exemption", {"fields": ("exempt", "is_exempt", "exempt_reason", "exempt_until")}),
+        ("On a job", {"fields": ("dispatched_at", "short_call_restorations", "re_register_by")}),
+        ("Off the book", {"fields": (("rolled_off_at", "roll_off_reason"), "closed_at")}),
+        ("Notes", {"fields": ("notes", "created_at", "updated_at")}),
+    )
+    add_fieldsets = ((None, {"fields": ("member", "book", "apn", "reason")}),)
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("member", "book")
+
+    # Read-only change page; add and the actions go through the services.
+
+    def has_change_permission(self, request, obj=None):
+        if obj is not None:
+            return False  # one registration is changed only by an action (or the history stays true)
+        return super().has_change_permission(request)
+
+    def has_extend_exemption_permission(self, request):
+        return request.user.has_perm("referral.extend_exemption")
+
+    def get_fieldsets(self, request, obj=None):
+        return self.add_fieldsets if obj is None else self.fieldsets
+
+    def get_readonly_fields(self, request, obj=None):
+        return () if obj is None else self.readonly_fields
+
+    def get_inlines(self, request, obj):
+        return self.inlines if obj is not None else []
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        if obj is not None:
+            return super().get_form(request, obj, change=change, **kwargs)
+        form = super().get_form(request, obj, change=change, form=RegistrationAddForm, **kwargs)
+        return type(form.__name__, (form,), {"by": request.user})
+
+    def save_form(self, request, form, change):
+        if change:
+            raise PermissionDenied  # never reached: no change page, no revert
+        return form.registration  # registered by the service in form.full_clean()
+
+    def save_model(self, request, obj, form, change):
+        pass  # saved by the service
+
+    def save_related(self, request, form, formsets, change):
+        pass
+
+    # The changelist's position column: members ahead, when the list shows one book.
+
+    def get_changelist_instance(self, request):
+        changelist = super().get_changelist_instance(request)
+        book = self._filtered_book(request)
+        positions = dict(selectors.with_positions(book=book).values_list("id", "position")) if book else {}
+        for registration in changelist.result_list:
+            registration.list_position = positions.get(registration.pk)
+        return changelist
+
+    @staticmethod
+    def _filtered_book(request):
+        book_id = request.GET.get("book__id__exact", "")
+        return ReferralBook.objects.filter(pk=book_id).first() if book_id.isdigit() else None
+
+    @admin.display(description="Position")
+    def position(self, registration):
+        position = getattr(registration, "list_position", None)
+        return DASH if position is None else position
+
+    @admin.display(description="Position (members ahead)")
+    def position_on_book(self, registration):
+        position = selectors.position(registration=registration)
+        return DASH if position is None else position
+
+    @admin.display(description="Book", ordering="book__book_number")
+    def book_code(self, registration):
+        return registration.book.code
+
+    @admin.display(description="APN", ordering="apn")
+    def apn_display(self, registration):
+        return f"{registration.apn:.2f}"  # a Decimal, printed exactly
+
+    @admin.display(description="Card", ordering="member__card_number")
+    def card_number(self, registration):
+        return registration.member.card_number
+
+    @admin.display(description="Member", ordering="member__last_name")
+    def member_name(self, registration):
+        member = registration.member
+        return f"{member.last_name}, {member.first_name}"
+
+    @admin.display(description="Re-sign due", ordering="re_sign_due")
+    def re_sign_due_on(self, registration):
+        return registration.re_sign_due
+
+    @admin.display(description="Exempt", boolean=True)
+    def exempt(self, registration):
+        return registration.exempt
+
+    # --- Actions (each row in its own service call; a refusal is a warning for that row) ---
+
+    @admin.action(description="Re-sign (still out of work)", permissions=["change"])
+    def re_sign(self, request, queryset):
+        apply_each(
+            self,
+            request,
+            queryset,
+            lambda r: services.registration_re_sign(registration_id=r.pk, by=request.user),
+            done="{n} registration(s) re-signed.",
+        )
+
+    @admin.action(description="Check mark (passed a call)", permissions=["change"])
+    @with_form(ReasonForm, done="{n} check mark(s) given.")
+    def check_mark(self, request, registration, data):
+        services.registration_check_mark(registration_id=registration.pk, by=request.user, reason=data["reason"])
+
+    @admin.action(description="Restore a check mark", permissions=["change"])
+    @with_form(ReasonForm, done="{n} check mark(s) restored.")
+    def restore_check_mark(self, request, registration, data):
+        services.registration_check_mark_restore(
+            registration_id=registration.pk, by=request.user, reason=data["reason"]
+        )
+
+    @admin.action(description="Exempt on this book", permissions=["change"])
+    @with_form(ExemptForm, done="{n} registration(s) exempted.")
+    def exempt_on(self, request, registration, data):
+        services.registration_exempt_on(
+            registration_id=registration.pk,
+            by=request.user,
+            exempt_reason=data["exempt_reason"],
+            exempt_until=data["exempt_until"],
+            reason=data["reason"],
+        )
+
+    @admin.action(description="Extend the exemption (officers)", permissions=["extend_exemption"])
+    @with_form(ExtendExemptionForm, done="{n} exemption(s) extended.")
+    def extend_exemption(self, request, registration, data):
+        services.registration_exempt_extend(
+            registration_id=registration.pk, by=request.user, exempt_until=data["exempt_until"], reason=data["reason"]
+        )
+
+    @admin.action(description="End the exemption", permissions=["change"])
+    @with_form(OptionalReasonForm, done="{n} exemption(s) ended.", submit="End the exemption")
+    def end_exemption(self, request, registration, data):
+        services.registration_exempt_off(registration_id=registration.pk, by=request.user, reason=data["reason"])
+
+    @admin.action(description="Roll off the book", permissions=["change"])
+    @with_form(ReasonForm, done="{n} registration(s) rolled off.", submit="Roll off")
+    def roll_off(self, request, registration, data):
+        services.registration_roll_off(registration_id=registration.pk, by=request.user, reason=data["reason"])
+
+    @admin.action(description="Remove from the book", permissions=["change"])
+    @with_form(ReasonForm, done="{n} registration(s) removed.", submit="Remove")
+    def remove(self, request, registration, data):
+        services.registration_remove(registration_id=registration.pk, by=request.user, reason=data["reason"])
+
+
+# --- The record ---
+
+
+@admin.register(RegistrationActivity)
+class RegistrationActivityAdmin(ReadOnlyMixin, HistoryAdmin):
+    list_display = ("at", "card_number", "member_name", "book_code", "action", "apn", "reason", "actor")
+    list_filter = ("action", "at", "registration__book")
+    list_select_related = ("registration__member", "registration__book", "actor")
+    search_fields = ("=registration__member__card_number",)
+    date_hierarchy = "at"
+
+    @admin.display(description="Card", ordering="registration__member__card_number")
+    def card_number(self, activity):
+        return activity.registration.member.card_number
+
+    @admin.display(description="Member", ordering="registration__member__last_name")
+    def member_name(self, activity):
+        member = activity.registration.member
+        return f"{member.last_name}, {member.first_name}"
+
+    @admin.display(description="Book", ordering="registration__book__code")
+    def book_code(self, activity):
+        return activity.registration.book.code
+
+
+@admin.register(Holiday)
+class HolidayAdmin(NoDeleteMixin, HistoryAdmin):
+    """Days the hall is closed; officers keep the list (a wrong date is corrected, not deleted)."""
+
+    list_display = ("date", "name")
+    search_fields = ("name",)
+    date_hierarchy = "date"
+
+
+@admin.register(MaintenanceRun)
+class MaintenanceRunAdmin(ReadOnlyMixin, HistoryAdmin):
+    list_display = (
+        "run_on", "book", "re_sign_roll_offs", "exemptions_ended", "long_call_roll_offs",
+        "late_re_registration_roll_offs", "finished_at",
+    )  # fmt: skip
+    list_filter = ("run_on", "book")
+    list_select_related = ("book",)
+    date_hierarchy = "run_on"
