@@ -1,1 +1,373 @@
-"""Fulfillment (time logs) — built by its own issue."""
+import datetime
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils import timezone
+from django_fsm import FSMField, FSMModelMixin, transition
+from simple_history.models import HistoricalRecords
+
+from dispatch.models import Dispatch
+from fulfillment.enums import (
+    DISPUTABLE,
+    ON_SHIFT,
+    OPEN_STATUSES,
+    TIMED_STATUSES,
+    AcknowledgementMethod,
+    Channel,
+    FundsState,
+    NotificationStatus,
+    SegmentKind,
+    SyncStatus,
+    TimeLogStatus,
+    VerifiedBy,
+)
+from unioncore.audit import history_user
+
+S = TimeLogStatus
+AUTO_APPROVAL_DELAY = datetime.timedelta(hours=4)
+EDIT_THRESHOLD_MINUTES = 1  # seed: a change of billable time of more than 1 minute is an edit
+
+
+@dataclass(frozen=True)
+class Times:
+    """One party's version of a shift."""
+
+    clock_in: datetime.datetime
+    clock_out: datetime.datetime
+    break_minutes: int = 0
+    lunch_minutes: int = 0
+
+    @property
+    def billable_minutes(self) -> int:
+        worked = (self.clock_out - self.clock_in).total_seconds() / 60
+        return max(0, round(worked) - self.break_minutes - self.lunch_minutes)
+
+    def differs_from(self, other: "Times") -> bool:
+        return abs(self.billable_minutes - other.billable_minutes) > EDIT_THRESHOLD_MINUTES
+
+
+def _times_fields(prefix: str, label: str):
+    return {
+        f"{prefix}_clock_in": models.DateTimeField(f"{label} clock-in", null=True, blank=True),
+        f"{prefix}_clock_out": models.DateTimeField(f"{label} clock-out", null=True, blank=True),
+        f"{prefix}_break_minutes": models.PositiveIntegerField(f"{label} break (min)", null=True, blank=True),
+        f"{prefix}_lunch_minutes": models.PositiveIntegerField(f"{label} lunch (min)", null=True, blank=True),
+    }
+
+
+class TimeLog(FSMModelMixin, models.Model):
+    """One shift of a dispatched member, from clock-in to verification."""
+
+    dispatch = models.ForeignKey(Dispatch, on_delete=models.PROTECT, related_name="time_logs")
+    worker = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="time_logs")
+    status = FSMField(max_length=40, choices=TimeLogStatus, default=S.WORKING, protected=True)
+    # What the clock recorded (UTC).
+    clock_in_at = models.DateTimeField(null=True, blank=True)
+    clock_out_at = models.DateTimeField(null=True, blank=True)
+    locals().update(_times_fields("worker", "worker's"))
+    worker_edited = models.BooleanField(default=False, help_text="The worker changed the calculated times in draft")
+    worker_comment = models.TextField(blank=True, help_text="Why the worker rejected the supervisor's edit")
+    locals().update(_times_fields("supervisor", "supervisor's"))
+    supervisor_note = models.TextField(blank=True)
+    locals().update(_times_fields("final", "verified"))
+    billable_minutes = models.PositiveIntegerField(null=True, blank=True)
+    amount = models.DecimalField(max_digits=10, decimal_places=2, null=True, blank=True)
+    funds_state = models.CharField(max_length=16, choices=FundsState, default=FundsState.HELD)
+    auto_approval_time = models.DateTimeField(null=True, blank=True, db_index=True)
+    timer_cycle = models.PositiveIntegerField(default=0, help_text="Increases each time the 4-hour timer restarts")
+    last_editor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    verified_at = models.DateTimeField(null=True, blank=True)
+    verified_how = models.CharField(max_length=24, choices=VerifiedBy, blank=True)
+    verified_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    is_retroactive = models.BooleanField(default=False)
+    note = models.TextField(blank=True, help_text="The worker's note on a manual entry")
+    correction_of = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="corrections"
+    )
+    latitude = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
+    longitude = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
+    project_photo = models.ImageField(upload_to="timelogs/%Y/%m/", null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    history = HistoricalRecords(get_user=history_user)
+
+    class Meta:
+        ordering = ("-clock_in_at", "-id")
+        indexes = [models.Index(fields=["dispatch", "status"]), models.Index(fields=["status", "auto_approval_time"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["dispatch"],
+                condition=Q(status__in=OPEN_STATUSES),
+                name="one_open_time_log_per_dispatch",
+                violation_error_message="This dispatch already has an open time log.",
+            ),
+            models.CheckConstraint(
+                condition=Q(clock_out_at__isnull=True)
+                | Q(clock_in_at__isnull=True)
+                | Q(clock_out_at__gt=F("clock_in_at")),
+                name="time_log_out_after_in",
+            ),
+        ]
+
+    def __str__(self):
+        return f"Time log {self.pk} — {self.dispatch.member} ({self.get_status_display()})"
+
+    # --- The versions of the shift ---
+
+    def calculated_times(self) -> Times | None:
+        if self.clock_in_at is None or self.clock_out_at is None:
+            return None
+        minutes = self.segment_minutes()
+        return Times(self.clock_in_at, self.clock_out_at, minutes[SegmentKind.BREAK], minutes[SegmentKind.LUNCH])
+
+    def segment_minutes(self) -> dict[str, int]:
+        totals = {kind: 0 for kind in SegmentKind.values}
+        for segment in self.segments.all():
+            if segment.ended_at:
+                totals[segment.kind] += round((segment.ended_at - segment.started_at).total_seconds() / 60)
+        return totals
+
+    def _get(self, prefix: str) -> Times | None:
+        clock_in, clock_out = getattr(self, f"{prefix}_clock_in"), getattr(self, f"{prefix}_clock_out")
+        if clock_in is None or clock_out is None:
+            return None
+        return Times(
+            clock_in,
+            clock_out,
+            getattr(self, f"{prefix}_break_minutes") or 0,
+            getattr(self, f"{prefix}_lunch_minutes") or 0,
+        )
+
+    def _set(self, prefix: str, times: Times) -> None:
+        setattr(self, f"{prefix}_clock_in", times.clock_in)
+        setattr(self, f"{prefix}_clock_out", times.clock_out)
+        setattr(self, f"{prefix}_break_minutes", times.break_minutes)
+        setattr(self, f"{prefix}_lunch_minutes", times.lunch_minutes)
+
+    worker_times = property(lambda self: self._get("worker"))
+    supervisor_times = property(lambda self: self._get("supervisor"))
+    final_times = property(lambda self: self._get("final"))
+
+    def set_worker_times(self, times: Times) -> None:
+        self._set("worker", times)
+
+    def set_supervisor_times(self, times: Times) -> None:
+        self._set("supervisor", times)
+
+    # --- Timer ---
+
+    def start_timer(self, now: datetime.datetime) -> None:
+        """The full 4 hours from now (UTC arithmetic), whatever was left."""
+        self.auto_approval_time = now + AUTO_APPROVAL_DELAY
+        self.timer_cycle += 1
+
+    def stop_timer(self) -> None:
+        self.auto_approval_time = None
+
+    # --- Transitions: memory only; services lock, call one, save ---
+
+    @transition(field=status, source=S.WORKING, target=S.BREAK)
+    def start_break(self):
+        pass
+
+    @transition(field=status, source=S.WORKING, target=S.LUNCH)
+    def start_lunch(self):
+        pass
+
+    @transition(field=status, source=S.WORKING, target=S.TRAVEL_TIME)
+    def start_travel(self):
+        pass
+
+    @transition(field=status, source=[S.BREAK, S.LUNCH, S.TRAVEL_TIME], target=S.WORKING)
+    def back_to_work(self):
+        pass
+
+    @transition(field=status, source=list(ON_SHIFT), target=S.DRAFT)
+    def stop_work(self):
+        pass
+
+    @transition(field=status, source=S.DRAFT, target=S.PENDING_VERIFICATION)
+    def submit(self):
+        pass
+
+    @transition(field=status, source=[*ON_SHIFT, S.DRAFT], target=S.PENDING_VERIFICATION)
+    def force_clock_out(self):
+        pass
+
+    @transition(
+        field=status, source=[S.PENDING_VERIFICATION, S.PENDING_SUPERVISOR_REEVALUATION], target=S.PENDING_WORKER_REVIEW
+    )
+    def request_worker_review(self):
+        pass
+
+    @transition(field=status, source=S.PENDING_WORKER_REVIEW, target=S.PENDING_SUPERVISOR_REEVALUATION)
+    def reject_edit(self):
+        pass
+
+    @transition(
+        field=status,
+        source=[*ON_SHIFT, S.DRAFT, S.PENDING_VERIFICATION, S.PENDING_WORKER_REVIEW, S.PENDING_SUPERVISOR_REEVALUATION],
+        target=S.PENDING_SUPERVISOR_VERIFICATION,
+    )
+    def take_retroactive_entry(self):
+        pass
+
+    @transition(field=status, source=[*ON_SHIFT, S.DRAFT, *TIMED_STATUSES], target=S.VERIFIED)
+    def verify(self):
+        self.stop_timer()
+        self.funds_state = FundsState.RELEASED
+
+    @transition(field=status, source=list(DISPUTABLE), target=S.DISPUTED)
+    def dispute(self):
+        self.stop_timer()
+        self.funds_state = FundsState.FROZEN
+
+    @transition(field=status, source=S.DISPUTED, target=S.VERIFIED)
+    def resolve(self):
+        self.funds_state = FundsState.RELEASED
+
+
+class TimeSegment(models.Model):
+    """A break, a lunch or a stretch of travel inside a shift (kept, so breaks can be shown)."""
+
+    time_log = models.ForeignKey(TimeLog, on_delete=models.CASCADE, related_name="segments")
+    kind = models.CharField(max_length=8, choices=SegmentKind)
+    started_at = models.DateTimeField()
+    ended_at = models.DateTimeField(null=True, blank=True)
+
+    history = HistoricalRecords(get_user=history_user)
+
+    class Meta:
+        ordering = ("started_at", "id")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ended_at__isnull=True) | Q(ended_at__gte=F("started_at")), name="segment_ends_after_start"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} from {self.started_at:%H:%M}"
+
+
+class ClockInAcknowledgement(models.Model):
+    """Permanent proof that the employer saw a clock-in (append-only)."""
+
+    time_log = models.ForeignKey(TimeLog, on_delete=models.PROTECT, related_name="acknowledgements")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    acknowledged_at = models.DateTimeField(default=timezone.now)
+    method = models.CharField(max_length=24, choices=AcknowledgementMethod)
+
+    history = HistoricalRecords(get_user=history_user)
+
+    class Meta:
+        ordering = ("acknowledged_at",)
+
+    def __str__(self):
+        return f"Clock-in of time log {self.time_log_id} seen by {self.user} ({self.get_method_display()})"
+
+
+class Notification(models.Model):
+    """The outbox: one row per recipient, channel and ladder step of a timer cycle, so a step
+    can never be sent twice."""
+
+    time_log = models.ForeignKey(TimeLog, null=True, blank=True, on_delete=models.PROTECT, related_name="notifications")
+    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="notifications")
+    channel = models.CharField(max_length=8, choices=Channel)
+    kind = models.CharField(max_length=40, help_text="The message and ladder step, e.g. verify_t60")
+    cycle = models.PositiveIntegerField(default=0, help_text="The time log's timer cycle it belongs to")
+    body = models.TextField()
+    link = models.URLField(max_length=500, blank=True)
+    status = models.CharField(max_length=16, choices=NotificationStatus, default=NotificationStatus.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    error = models.CharField(max_length=300, blank=True)
+    fallback_of = models.OneToOneField("self", null=True, blank=True, on_delete=models.PROTECT, related_name="fallback")
+    created_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    history = HistoricalRecords(get_user=history_user)
+
+    class Meta:
+        ordering = ("-created_at", "-id")
+        indexes = [models.Index(fields=["status", "created_at"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["time_log", "recipient", "channel", "kind", "cycle"], name="notification_once_per_step"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.get_channel_display()} {self.kind} to {self.recipient}"
+
+
+class Dispute(models.Model):
+    time_log = models.OneToOneField(TimeLog, on_delete=models.PROTECT, related_name="dispute_record")
+    opened_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    reason = models.TextField()
+    opened_at = models.DateTimeField(default=timezone.now)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    resolution_note = models.TextField(blank=True)
+
+    history = HistoricalRecords(get_user=history_user)
+
+    def __str__(self):
+        return f"Dispute on time log {self.time_log_id}"
+
+
+class DisputeMessage(models.Model):
+    dispute = models.ForeignKey(Dispute, on_delete=models.PROTECT, related_name="messages")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    body = models.TextField()
+    at = models.DateTimeField(default=timezone.now)
+
+    history = HistoricalRecords(get_user=history_user)
+
+    class Meta:
+        ordering = ("at", "id")
+
+    def __str__(self):
+        return f"{self.author}: {self.body[:40]}"
+
+
+class TimeLogOfflineSync(models.Model):
+    """A raw event recorded on a device while offline, kept as received."""
+
+    worker = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    client_uuid = models.UUIDField()
+    event_type = models.CharField(max_length=24)
+    body_hash = models.CharField(max_length=64, help_text="SHA-256 of the event as sent, to spot a reused id")
+    payload = models.JSONField(default=dict)
+    device_time = models.DateTimeField()
+    received_at = models.DateTimeField(default=timezone.now)
+    clock_offset_seconds = models.IntegerField(help_text="received_at − device_time")
+    clock_suspect = models.BooleanField(default=False, help_text="Device clock more than 5 minutes off")
+    latitude = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
+    longitude = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
+    time_log = models.ForeignKey(TimeLog, null=True, blank=True, on_delete=models.PROTECT, related_name="sync_events")
+    status = models.CharField(max_length=16, choices=SyncStatus, default=SyncStatus.PENDING)
+    result = models.JSONField(default=dict, blank=True)
+    conflict_with = models.ForeignKey(
+        TimeLog, null=True, blank=True, on_delete=models.PROTECT, related_name="sync_conflicts"
+    )
+
+    history = HistoricalRecords(get_user=history_user)
+
+    class Meta:
+        ordering = ("device_time", "id")
+        constraints = [models.UniqueConstraint(fields=["worker", "client_uuid"], name="sync_event_once_per_worker")]
+
+    def __str__(self):
+        return f"{self.event_type} {self.client_uuid} ({self.get_status_display()})"
+
+
+ZERO = Decimal("0.00")
