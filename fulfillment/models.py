@@ -76,7 +76,9 @@ class TimeLog(FSMModelMixin, models.Model):
     billable_minutes = models.PositiveIntegerField(null=True, blank=True)
     amount = models.DecimalField(max_digits=10, decimal_places=2, null=True, blank=True)
     funds_state = models.CharField(max_length=16, choices=FundsState, default=FundsState.HELD)
-    auto_approval_time = models.DateTimeField(null=True, blank=True, db_index=True)
+    # The 4-hour deadline (UTC). Indexed only while it runs (see Meta), so the sweep's scan stays
+    # as short as the number of timers running, however many verified rows pile up.
+    auto_approval_time = models.DateTimeField(null=True, blank=True)
     timer_cycle = models.PositiveIntegerField(default=0, help_text="Increases each time the 4-hour timer restarts")
     last_editor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
@@ -101,7 +103,12 @@ class TimeLog(FSMModelMixin, models.Model):
 
     class Meta:
         ordering = ("-clock_in_at", "-id")
-        indexes = [models.Index(fields=["dispatch", "status"]), models.Index(fields=["status", "auto_approval_time"])]
+        indexes = [
+            models.Index(fields=["dispatch", "status"]),
+            models.Index(
+                fields=["auto_approval_time"], condition=Q(status__in=TIMED_STATUSES), name="time_log_running_timers"
+            ),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["dispatch"],
@@ -222,12 +229,18 @@ class TimeLog(FSMModelMixin, models.Model):
 
     @transition(field=status, source=[*ON_SHIFT, S.DRAFT, *TIMED_STATUSES], target=S.VERIFIED)
     def verify(self):
-        self.stop_timer()
+        # The deadline stays on the row (out of the index, which covers running timers only): a
+        # dispute filed by that moment still wins over the sweep that got there first.
         self.funds_state = FundsState.RELEASED
 
     @transition(field=status, source=list(DISPUTABLE), target=S.DISPUTED)
     def dispute(self):
         self.stop_timer()
+        self.funds_state = FundsState.FROZEN
+
+    @transition(field=status, source=S.VERIFIED, target=S.DISPUTED)
+    def dispute_at_deadline(self):
+        """Only for a dispute filed by the deadline that lost the race to the sweep."""
         self.funds_state = FundsState.FROZEN
 
     @transition(field=status, source=S.DISPUTED, target=S.VERIFIED)

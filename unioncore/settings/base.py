@@ -136,6 +136,11 @@ CELERY_BEAT_SCHEDULE = {
         "options": {"expires": 3600},
     },
     # After the exemption expiry above; the task itself skips weekends and holidays.
+    "fulfillment-sweep-auto-approvals": {
+        "task": "fulfillment.tasks.sweep_auto_approvals",
+        "schedule": 60.0,
+        "options": {"expires": 50},
+    },
     "referral-daily-book-maintenance": {
         "task": "referral.tasks.daily_book_maintenance",
         "schedule": crontab(hour=0, minute=30),

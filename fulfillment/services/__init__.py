@@ -1,0 +1,5 @@
+"""Every write of the Fulfillment part. `timelogs` holds the shift and its verification,
+`notifications` the outbox and the escalation ladders, `sync` the offline events."""
+
+from fulfillment.services.notifications import *  # noqa: F403
+from fulfillment.services.timelogs import *  # noqa: F403

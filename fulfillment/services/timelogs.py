@@ -1,0 +1,520 @@
+"""A shift from clock-in to verification: the seed's negotiation loop, kiosk, force clock-out,
+retroactive entries, disputes, and the 4-hour auto-approval sweep."""
+
+import datetime
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from dispatch.enums import DispatchStatus, EmployerRole
+from dispatch.models import Dispatch, EmployerUser
+from fulfillment.enums import (
+    DISPUTABLE,
+    ON_SHIFT,
+    OPEN_STATUSES,
+    SEGMENT_STATUS,
+    TIMED_STATUSES,
+    SegmentKind,
+    TimeLogStatus,
+    VerifiedBy,
+)
+from fulfillment.models import Dispute, DisputeMessage, TimeLog, Times, TimeSegment
+from fulfillment.services.notifications import announce
+from unioncore.errors import RuleViolation
+from unioncore.models import User
+
+__all__ = [
+    "auto_approve_due",
+    "can_verify",
+    "dispute_message_add",
+    "lock_timelog",
+    "timelog_accept_edit",
+    "timelog_clock_in",
+    "timelog_dispute",
+    "timelog_draft_edit",
+    "timelog_edit",
+    "timelog_force_clock_out",
+    "timelog_kiosk_stop",
+    "timelog_reject_edit",
+    "timelog_resolve_dispute",
+    "timelog_retroactive_submit",
+    "timelog_segment_end",
+    "timelog_segment_start",
+    "timelog_stop_work",
+    "timelog_submit",
+    "timelog_verify",
+]  # fmt: skip
+
+S = TimeLogStatus
+VERIFY_ROLES = (EmployerRole.SUPERVISOR, EmployerRole.MANAGER, EmployerRole.ADMIN)
+FROZEN_STATUSES = (S.VERIFIED, S.DISPUTED)
+
+
+def _now() -> datetime.datetime:
+    return timezone.now()
+
+
+def lock_timelog(timelog_id: int) -> TimeLog:
+    try:
+        return (
+            TimeLog.objects.select_for_update(of=("self",))
+            .select_related("dispatch", "dispatch__employer", "worker")
+            .get(pk=timelog_id)
+        )
+    except TimeLog.DoesNotExist:
+        raise RuleViolation("not_found", "No such time log.") from None
+
+
+def can_verify(user: User, dispatch: Dispatch) -> bool:
+    """Seed: role-based — any supervisor, manager or admin of the dispatch's employer."""
+    return EmployerUser.objects.filter(user=user, employer_id=dispatch.employer_id, role__in=VERIFY_ROLES).exists()
+
+
+def _ensure_supervisor(user: User, time_log: TimeLog) -> None:
+    if not can_verify(user, time_log.dispatch):
+        raise RuleViolation(
+            "not_allowed", "Only a supervisor, manager or admin of this dispatch's employer may do that."
+        )
+
+
+def _ensure_worker(user: User, time_log: TimeLog) -> None:
+    if time_log.worker_id != user.pk:
+        raise RuleViolation("not_allowed", "Only the worker of this time log may do that.")
+
+
+def _ensure_status(time_log: TimeLog, allowed, action: str) -> None:
+    if time_log.status == S.VERIFIED:
+        raise RuleViolation("verified_locked", "This time log is verified and final; a correction is a new time log.")
+    if time_log.status not in allowed:
+        raise RuleViolation(
+            "wrong_status", f"Cannot {action} a time log that is {time_log.get_status_display().lower()}."
+        )
+
+
+def _save(time_log: TimeLog, by: User, reason: str = "") -> None:
+    time_log._history_user = by
+    if reason:
+        time_log._change_reason = reason
+    time_log.save()
+
+
+def _times(*, clock_in, clock_out, break_minutes=0, lunch_minutes=0) -> Times:
+    """Validated times: end after start, breaks not negative and shorter than the shift."""
+    if clock_in is None or clock_out is None:
+        raise RuleViolation("times_required", "Give both the start and the end.")
+    if clock_out <= clock_in:
+        raise RuleViolation("end_before_start", "The end must be after the start.", fields={"clock_out": "Too early."})
+    break_minutes, lunch_minutes = int(break_minutes or 0), int(lunch_minutes or 0)
+    if break_minutes < 0 or lunch_minutes < 0:
+        raise RuleViolation("negative_break", "Breaks cannot be negative.")
+    if break_minutes + lunch_minutes >= (clock_out - clock_in).total_seconds() / 60:
+        raise RuleViolation("breaks_too_long", "Breaks and lunch are longer than the shift.")
+    return Times(clock_in, clock_out, break_minutes, lunch_minutes)
+
+
+def _finalise(time_log: TimeLog, times: Times, *, how: str, by: User | None, now) -> None:
+    """Verified: the standing version becomes final, the amount is fixed, funds are released."""
+    time_log._set("final", times)
+    time_log.billable_minutes = times.billable_minutes
+    rate = time_log.dispatch.wage_rate or Decimal("0")
+    time_log.amount = (Decimal(times.billable_minutes) / 60 * rate).quantize(Decimal("0.01"), ROUND_HALF_UP)
+    time_log.verify()
+    if how != VerifiedBy.AUTO_APPROVAL:
+        time_log.stop_timer()  # an auto-approval keeps its deadline: a dispute filed by then still wins
+    time_log.verified_at, time_log.verified_how, time_log.verified_by = now, how, by
+
+
+# --- The shift ---
+
+
+@transaction.atomic
+def timelog_clock_in(*, dispatch_id: int, by: User, at=None, latitude=None, longitude=None) -> TimeLog:
+    """The dispatched member starts a shift on an accepted dispatch (one open shift at a time)."""
+    dispatch = Dispatch.objects.select_for_update().select_related("member").get(pk=dispatch_id)
+    if dispatch.member.user_id != by.pk:
+        raise RuleViolation("not_allowed", "Only the dispatched member clocks in on this dispatch.")
+    if dispatch.status != DispatchStatus.ACCEPTED:
+        raise RuleViolation("dispatch_not_accepted", "Clock in only on an accepted dispatch.")
+    if TimeLog.objects.filter(dispatch=dispatch, status__in=OPEN_STATUSES).exists():
+        raise RuleViolation("already_clocked_in", "There is already an open shift on this dispatch.")
+    time_log = TimeLog(
+        dispatch=dispatch, worker=by, clock_in_at=at or _now(), latitude=latitude, longitude=longitude, last_editor=by
+    )
+    try:
+        with transaction.atomic():
+            _save(time_log, by, "Clock-in")
+    except IntegrityError:
+        raise RuleViolation("already_clocked_in", "There is already an open shift on this dispatch.") from None
+    announce(time_log=time_log, event="clock_in")
+    return time_log
+
+
+@transaction.atomic
+def timelog_segment_start(*, timelog_id: int, by: User, kind: str, at=None) -> TimeLog:
+    time_log = lock_timelog(timelog_id)
+    _ensure_worker(by, time_log)
+    _ensure_status(time_log, (S.WORKING,), f"start {SegmentKind(kind).label.lower()} on")
+    at = at or _now()
+    {SegmentKind.BREAK: time_log.start_break, SegmentKind.LUNCH: time_log.start_lunch,
+     SegmentKind.TRAVEL: time_log.start_travel}[kind]()  # fmt: skip
+    TimeSegment.objects.create(time_log=time_log, kind=kind, started_at=at)
+    _save(time_log, by)
+    return time_log
+
+
+@transaction.atomic
+def timelog_segment_end(*, timelog_id: int, by: User, kind: str, at=None) -> TimeLog:
+    time_log = lock_timelog(timelog_id)
+    _ensure_worker(by, time_log)
+    _ensure_status(time_log, (SEGMENT_STATUS[kind],), f"end {SegmentKind(kind).label.lower()} on")
+    _close_segment(time_log, at or _now())
+    time_log.back_to_work()
+    _save(time_log, by)
+    return time_log
+
+
+def _close_segment(time_log: TimeLog, at) -> None:
+    segment = time_log.segments.filter(ended_at__isnull=True).order_by("-started_at").first()
+    if segment is not None:
+        if at < segment.started_at:
+            raise RuleViolation("end_before_start", "That end is before the start of the break.")
+        segment.ended_at = at
+        segment.save()
+
+
+@transaction.atomic
+def timelog_stop_work(*, timelog_id: int, by: User, at=None) -> TimeLog:
+    """ "Stop Work": draft mode, with the calculated times for the worker to check."""
+    time_log = lock_timelog(timelog_id)
+    _ensure_worker(by, time_log)
+    _ensure_status(time_log, ON_SHIFT, "stop work on")
+    at = at or _now()
+    if at <= time_log.clock_in_at:
+        raise RuleViolation("end_before_start", "The end must be after the clock-in.")
+    _close_segment(time_log, at)
+    time_log.clock_out_at = at
+    time_log.stop_work()
+    time_log.set_worker_times(time_log.calculated_times())
+    _save(time_log, by, "Stop work (draft)")
+    return time_log
+
+
+@transaction.atomic
+def timelog_draft_edit(*, timelog_id: int, by: User, clock_in, clock_out, break_minutes=0, lunch_minutes=0) -> TimeLog:
+    """The worker corrects the draft before submitting; the supervisor will see the badge."""
+    time_log = lock_timelog(timelog_id)
+    _ensure_worker(by, time_log)
+    if time_log.status == S.PENDING_VERIFICATION:
+        raise RuleViolation(
+            "worker_edit_locked",
+            "Cannot edit timesheet in Pending_Verification. Supervisor must approve, edit, or dispute first.",
+        )
+    _ensure_status(time_log, (S.DRAFT,), "edit")
+    times = _times(clock_in=clock_in, clock_out=clock_out, break_minutes=break_minutes, lunch_minutes=lunch_minutes)
+    time_log.set_worker_times(times)
+    time_log.worker_edited = times != time_log.calculated_times()
+    _save(time_log, by, "Draft edited by the worker")
+    return time_log
+
+
+@transaction.atomic
+def timelog_submit(*, timelog_id: int, by: User) -> TimeLog:
+    """ "Submit": the clock-out event. The supervisor is told and the 4-hour timer starts."""
+    time_log = lock_timelog(timelog_id)
+    _ensure_worker(by, time_log)
+    if time_log.status in ON_SHIFT:
+        raise RuleViolation("not_clocked_out", "Stop work before submitting: this shift has no clock-out yet.")
+    _ensure_status(time_log, (S.DRAFT,), "submit")
+    time_log.submit()
+    time_log.start_timer(_now())
+    time_log.last_editor = by
+    _save(time_log, by, "Submitted")
+    announce(time_log=time_log, event="submitted")
+    return time_log
+
+
+@transaction.atomic
+def timelog_kiosk_stop(*, timelog_id: int, by: User, at=None, times: Times | None = None, note: str = "") -> TimeLog:
+    """Supervisor kiosk "Stop Shift": no edit → verified at once; an edit → the worker reviews."""
+    time_log = lock_timelog(timelog_id)
+    _ensure_supervisor(by, time_log)
+    _ensure_status(time_log, (*ON_SHIFT, S.DRAFT), "stop the shift of")
+    now = _now()
+    if time_log.status in ON_SHIFT:
+        at = at or now
+        _close_segment(time_log, at)
+        time_log.clock_out_at = at
+    calculated = time_log.calculated_times()
+    time_log.set_worker_times(time_log.worker_times or calculated)
+    if times is None or not times.differs_from(calculated):
+        _finalise(time_log, calculated, how=VerifiedBy.KIOSK, by=by, now=now)
+        _save(time_log, by, "Stopped at the kiosk, verified")
+        announce(time_log=time_log, event="verified")
+        return time_log
+    if not note.strip():
+        raise RuleViolation("note_required", "An edit needs a note for the worker.", fields={"note": "Required."})
+    times = _times(clock_in=times.clock_in, clock_out=times.clock_out, break_minutes=times.break_minutes,
+                   lunch_minutes=times.lunch_minutes)  # fmt: skip
+    time_log.force_clock_out()
+    _request_review(time_log, times=times, note=note, by=by, now=now)
+    return time_log
+
+
+@transaction.atomic
+def timelog_force_clock_out(*, timelog_id: int, by: User, at) -> TimeLog:
+    """A supervisor ends a forgotten shift; the 4-hour timer starts as on a submit."""
+    time_log = lock_timelog(timelog_id)
+    _ensure_supervisor(by, time_log)
+    _ensure_status(time_log, (*ON_SHIFT, S.DRAFT), "clock out")
+    if at <= time_log.clock_in_at:
+        raise RuleViolation("end_before_start", "The clock-out must be after the clock-in.")
+    if time_log.status in ON_SHIFT:
+        _close_segment(time_log, at)
+        time_log.clock_out_at = at
+        time_log.set_worker_times(time_log.calculated_times())
+    time_log.force_clock_out()
+    time_log.start_timer(_now())
+    time_log.last_editor = by
+    _save(time_log, by, "Force clock-out")
+    announce(time_log=time_log, event="submitted")
+    return time_log
+
+
+# --- The negotiation loop ---
+
+
+@transaction.atomic
+def timelog_verify(*, timelog_id: int, by: User) -> TimeLog:
+    """The supervisor approves the worker's version (step 1, step 3, or a manual entry)."""
+    time_log = lock_timelog(timelog_id)
+    _ensure_supervisor(by, time_log)
+    _ensure_status(
+        time_log,
+        (S.PENDING_VERIFICATION, S.PENDING_SUPERVISOR_REEVALUATION, S.PENDING_SUPERVISOR_VERIFICATION),
+        "approve",
+    )
+    _finalise(time_log, time_log.worker_times, how=VerifiedBy.SUPERVISOR, by=by, now=_now())
+    _save(time_log, by, "Verified by the supervisor")
+    announce(time_log=time_log, event="verified")
+    return time_log
+
+
+def _request_review(time_log: TimeLog, *, times: Times, note: str, by: User, now) -> None:
+    time_log.set_supervisor_times(times)
+    time_log.supervisor_note = note.strip()
+    time_log.request_worker_review()
+    time_log.start_timer(now)  # the full 4 hours again, whatever was left
+    time_log.last_editor = by
+    _save(time_log, by, "Edited by the supervisor")
+    announce(time_log=time_log, event="worker_review_requested")
+
+
+@transaction.atomic
+def timelog_edit(
+    *, timelog_id: int, by: User, clock_in, clock_out, break_minutes=0, lunch_minutes=0, note: str
+) -> TimeLog:
+    """The supervisor changes the times (step 1, or a correction at step 3): the worker reviews.
+    A change of a minute or less of billable time is not an edit: it verifies."""
+    time_log = lock_timelog(timelog_id)
+    _ensure_supervisor(by, time_log)
+    _ensure_status(time_log, (S.PENDING_VERIFICATION, S.PENDING_SUPERVISOR_REEVALUATION), "edit")
+    if not (note or "").strip():
+        raise RuleViolation("note_required", "An edit needs a note for the worker.", fields={"note": "Required."})
+    times = _times(clock_in=clock_in, clock_out=clock_out, break_minutes=break_minutes, lunch_minutes=lunch_minutes)
+    now = _now()
+    if not times.differs_from(time_log.worker_times):
+        _finalise(time_log, time_log.worker_times, how=VerifiedBy.SUPERVISOR, by=by, now=now)
+        _save(time_log, by, "Verified (the change was under a minute)")
+        announce(time_log=time_log, event="verified")
+        return time_log
+    _request_review(time_log, times=times, note=note, by=by, now=now)
+    return time_log
+
+
+@transaction.atomic
+def timelog_accept_edit(*, timelog_id: int, by: User) -> TimeLog:
+    """Step 2, option A: the worker accepts the supervisor's times."""
+    time_log = lock_timelog(timelog_id)
+    _ensure_worker(by, time_log)
+    _ensure_status(time_log, (S.PENDING_WORKER_REVIEW,), "accept an edit on")
+    _finalise(time_log, time_log.supervisor_times, how=VerifiedBy.WORKER_ACCEPTED, by=by, now=_now())
+    _save(time_log, by, "Worker accepted the edit")
+    announce(time_log=time_log, event="verified")
+    return time_log
+
+
+@transaction.atomic
+def timelog_reject_edit(*, timelog_id: int, by: User, comment: str) -> TimeLog:
+    """Step 2, option B: the worker rejects with a comment; the supervisor re-evaluates."""
+    time_log = lock_timelog(timelog_id)
+    _ensure_worker(by, time_log)
+    _ensure_status(time_log, (S.PENDING_WORKER_REVIEW,), "reject an edit on")
+    if not (comment or "").strip():
+        raise RuleViolation("comment_required", "Say why you reject the edit.", fields={"comment": "Required."})
+    time_log.worker_comment = comment.strip()
+    time_log.reject_edit()
+    time_log.start_timer(_now())
+    time_log.last_editor = by
+    _save(time_log, by, "Worker rejected the edit")
+    announce(time_log=time_log, event="reevaluation_requested")
+    return time_log
+
+
+@transaction.atomic
+def timelog_dispute(*, timelog_id: int, by: User, reason: str, filed_at=None) -> TimeLog:
+    """File a dispute: the timer stops, the funds freeze, a thread opens. Filed by the deadline,
+    it wins even over an auto-approval that got the row first."""
+    filed_at = filed_at or _now()
+    if not (reason or "").strip():
+        raise RuleViolation("reason_required", "A dispute needs a reason.", fields={"reason": "Required."})
+    time_log = lock_timelog(timelog_id)
+    _ensure_supervisor(by, time_log)
+    lost_race = (
+        time_log.status == S.VERIFIED
+        and time_log.verified_how == VerifiedBy.AUTO_APPROVAL
+        and time_log.auto_approval_time is not None
+        and filed_at <= time_log.auto_approval_time
+    )
+    if lost_race:
+        time_log.dispute_at_deadline()
+    else:
+        _ensure_status(time_log, DISPUTABLE, "dispute")
+        time_log.dispute()
+    time_log.stop_timer()
+    time_log.last_editor = by
+    _save(time_log, by, "Disputed")
+    Dispute.objects.create(time_log=time_log, opened_by=by, reason=reason.strip(), opened_at=filed_at)
+    announce(time_log=time_log, event="disputed")
+    return time_log
+
+
+# --- Manual entries, disputes ---
+
+
+@transaction.atomic
+def timelog_retroactive_submit(
+    *, dispatch_id: int, by: User, clock_in, clock_out, break_minutes=0, lunch_minutes=0, note: str = ""
+) -> TimeLog:
+    """A manual entry (bad signal, lost phone): the supervisor verifies it, 4 hours from now.
+    If it overlaps a shift of the same dispatch, that shift takes the worker's times instead."""
+    dispatch = Dispatch.objects.select_for_update().select_related("member").get(pk=dispatch_id)
+    if dispatch.member.user_id != by.pk:
+        raise RuleViolation("not_allowed", "Only the dispatched member enters time on this dispatch.")
+    if dispatch.status not in (DispatchStatus.ACCEPTED, DispatchStatus.COMPLETED, DispatchStatus.TERMINATED):
+        raise RuleViolation("dispatch_not_accepted", "Time is entered only on an accepted dispatch.")
+    times = _times(clock_in=clock_in, clock_out=clock_out, break_minutes=break_minutes, lunch_minutes=lunch_minutes)
+    if times.clock_out > _now():
+        raise RuleViolation("in_the_future", "A manual entry cannot end in the future.")
+    overlapping = list(_overlapping(dispatch, times).select_for_update(of=("self",)))
+    if any(t.status in FROZEN_STATUSES for t in overlapping):
+        raise RuleViolation("overlaps_final", "These hours overlap a verified or disputed time log.")
+    if len(overlapping) > 1:
+        raise RuleViolation("overlaps_several", "These hours overlap more than one time log; enter each separately.")
+    now = _now()
+    if overlapping:
+        time_log = overlapping[0]
+        if time_log.status in ON_SHIFT:
+            _close_segment(time_log, times.clock_out)
+            time_log.clock_out_at = times.clock_out
+        reason = "Replaced by the worker's manual entry"
+    else:
+        time_log = TimeLog(dispatch=dispatch, worker=by, is_retroactive=True)
+        time_log.clock_in_at, time_log.clock_out_at = times.clock_in, times.clock_out
+        reason = "Manual entry"
+    time_log.set_worker_times(times)
+    time_log.note = note.strip()
+    time_log.take_retroactive_entry()
+    time_log.start_timer(now)
+    time_log.last_editor = by
+    _save(time_log, by, reason)
+    announce(time_log=time_log, event="retroactive_submitted" if not overlapping else "retroactive_replaced")
+    return time_log
+
+
+def _overlapping(dispatch: Dispatch, times: Times):
+    """Time logs of the dispatch whose [start, end) meets [times.clock_in, times.clock_out)."""
+    logs = TimeLog.objects.filter(dispatch=dispatch, clock_in_at__lt=times.clock_out)
+    # An open shift has no end yet: it runs until now.
+    return logs.exclude(clock_out_at__isnull=False, clock_out_at__lte=times.clock_in)
+
+
+@transaction.atomic
+def timelog_resolve_dispute(
+    *, timelog_id: int, by: User, clock_in, clock_out, break_minutes=0, lunch_minutes=0, note: str
+) -> TimeLog:
+    """Union staff settle a dispute with the final times: verified, funds released."""
+    if not by.has_perm("fulfillment.change_timelog"):
+        raise RuleViolation("not_allowed", "Only union staff resolve disputes.")
+    if not (note or "").strip():
+        raise RuleViolation("note_required", "A resolution needs a note.", fields={"note": "Required."})
+    time_log = lock_timelog(timelog_id)
+    _ensure_status(time_log, (S.DISPUTED,), "resolve")
+    times = _times(clock_in=clock_in, clock_out=clock_out, break_minutes=break_minutes, lunch_minutes=lunch_minutes)
+    now = _now()
+    time_log._set("final", times)
+    time_log.billable_minutes = times.billable_minutes
+    rate = time_log.dispatch.wage_rate or Decimal("0")
+    time_log.amount = (Decimal(times.billable_minutes) / 60 * rate).quantize(Decimal("0.01"), ROUND_HALF_UP)
+    time_log.resolve()
+    time_log.verified_at, time_log.verified_how, time_log.verified_by = now, VerifiedBy.DISPUTE_RESOLUTION, by
+    _save(time_log, by, "Dispute resolved")
+    dispute = Dispute.objects.select_for_update().get(time_log=time_log)
+    dispute.resolved_at, dispute.resolved_by, dispute.resolution_note = now, by, note.strip()
+    dispute._history_user = by
+    dispute.save()
+    announce(time_log=time_log, event="dispute_resolved")
+    return time_log
+
+
+@transaction.atomic
+def dispute_message_add(*, timelog_id: int, by: User, body: str) -> DisputeMessage:
+    """A message in a dispute's thread: the worker, the employer's users, or union staff."""
+    time_log = TimeLog.objects.select_related("dispatch").get(pk=timelog_id)
+    dispute = Dispute.objects.filter(time_log=time_log).first()
+    if dispute is None:
+        raise RuleViolation("no_dispute", "This time log has no dispute.")
+    allowed = (
+        by.pk == time_log.worker_id
+        or by.is_staff
+        or EmployerUser.objects.filter(user=by, employer_id=time_log.dispatch.employer_id).exists()
+    )
+    if not allowed:
+        raise RuleViolation("not_allowed", "You are not a party to this dispute.")
+    if not (body or "").strip():
+        raise RuleViolation("body_required", "Write a message.")
+    return DisputeMessage.objects.create(dispute=dispute, author=by, body=body.strip())
+
+
+# --- The 4-hour timer ---
+
+
+def auto_approve_due(*, now=None, by: User, batch: int = 500) -> int:
+    """Approve every time log whose timer ran out (silence = consent). Rows are taken with
+    SKIP LOCKED and re-checked inside the transaction, so two sweeps at once, or a sweep and a
+    supervisor, never approve one twice; a dispute holding the row wins."""
+    now = now or _now()
+    approved = 0
+    while True:
+        with transaction.atomic():
+            due = list(
+                TimeLog.objects.select_for_update(skip_locked=True, of=("self",))
+                .select_related("dispatch")
+                .filter(status__in=TIMED_STATUSES, auto_approval_time__lte=now)
+                # Seed: a row changed after its deadline had its timer reset; never approve it here.
+                .filter(updated_at__lte=F("auto_approval_time"))
+                .order_by("auto_approval_time")[:batch]
+            )
+            for time_log in due:
+                # The version of the party who did not answer loses (SPEC §6).
+                if time_log.status == S.PENDING_WORKER_REVIEW:
+                    standing = time_log.supervisor_times
+                else:
+                    standing = time_log.worker_times
+                _finalise(time_log, standing, how=VerifiedBy.AUTO_APPROVAL, by=by, now=now)
+                _save(time_log, by, "Auto-approved after 4 hours")
+                announce(time_log=time_log, event="auto_approved")
+            approved += len(due)
+        if len(due) < batch:
+            return approved
