@@ -1,0 +1,80 @@
+"""The timer against people, and against itself, in real concurrent transactions."""
+
+import datetime
+
+import pytest
+import time_machine
+
+from fulfillment import services
+from fulfillment.enums import TimeLogStatus, VerifiedBy
+from fulfillment.models import AUTO_APPROVAL_DELAY, TimeLog
+from unioncore.errors import RuleViolation
+from unioncore.testing import at, run_concurrently
+
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+
+S = TimeLogStatus
+ROUNDS = 100
+SUBMITTED = at(datetime.date(2026, 12, 7), 16)
+DEADLINE = SUBMITTED + AUTO_APPROVAL_DELAY
+
+
+def pending_log(shift) -> TimeLog:
+    """A submitted day, due for auto-approval at DEADLINE (the world, not the behaviour under test)."""
+    with time_machine.travel(SUBMITTED, tick=False):
+        time_log = TimeLog(
+            dispatch=shift.dispatch, worker=shift.worker, status=S.PENDING_VERIFICATION,
+            clock_in_at=SUBMITTED - datetime.timedelta(hours=8), clock_out_at=SUBMITTED,
+            worker_clock_in=SUBMITTED - datetime.timedelta(hours=8), worker_clock_out=SUBMITTED,
+            worker_break_minutes=0, worker_lunch_minutes=30, auto_approval_time=DEADLINE, timer_cycle=1,
+        )  # fmt: skip
+        time_log.save()
+    return time_log
+
+
+def test_a_dispute_filed_at_the_deadline_always_wins_over_the_sweep(shift, system_user):
+    outcomes = {"disputed": 0, "verified": 0, "double": 0}
+    with time_machine.travel(DEADLINE, tick=False):
+        for _ in range(ROUNDS):
+            time_log = pending_log(shift)
+            results = run_concurrently(
+                lambda t=time_log: services.timelog_dispute(timelog_id=t.pk, by=shift.supervisor, reason="no-show"),
+                lambda: services.auto_approve_due(by=system_user),
+            )
+            errors = [r for r in results if isinstance(r, Exception)]
+            assert not errors, errors
+            final = TimeLog.objects.get(pk=time_log.pk)
+            outcomes["disputed" if final.status == S.DISPUTED else "verified"] += 1
+            approvals = final.history.filter(history_change_reason="Auto-approved after 4 hours").count()
+            outcomes["double"] += approvals > 1
+    assert outcomes == {"disputed": ROUNDS, "verified": 0, "double": 0}, outcomes
+
+
+def test_two_sweeps_at_once_approve_each_time_log_once(shift, system_user):
+    logs = [pending_log(shift) for _ in range(200)]
+    with time_machine.travel(DEADLINE, tick=False):
+        counts = run_concurrently(
+            lambda: services.auto_approve_due(by=system_user, batch=20),
+            lambda: services.auto_approve_due(by=system_user, batch=20),
+        )
+    assert not [c for c in counts if isinstance(c, Exception)], counts
+    assert sum(counts) == len(logs), f"{sum(counts)} approvals for {len(logs)} time logs"
+    approved = TimeLog.objects.filter(status=S.VERIFIED, verified_how=VerifiedBy.AUTO_APPROVAL).count()
+    assert approved == len(logs)
+    doubles = sum(
+        t.history.filter(history_change_reason="Auto-approved after 4 hours").count() > 1 for t in TimeLog.objects.all()
+    )
+    assert doubles == 0, f"{doubles} double verifications"
+
+
+def test_a_supervisor_and_the_sweep_at_the_deadline_verify_once(shift, system_user):
+    time_log = pending_log(shift)
+    with time_machine.travel(DEADLINE, tick=False):
+        results = run_concurrently(
+            lambda: services.timelog_verify(timelog_id=time_log.pk, by=shift.supervisor),
+            lambda: services.auto_approve_due(by=system_user),
+        )
+    verified = [r for r in results if isinstance(r, TimeLog)] + [r for r in results if r == 1]
+    refused = [r for r in results if isinstance(r, RuleViolation)]
+    assert len(verified) + len(refused) + results.count(0) == 2
+    assert TimeLog.objects.get(pk=time_log.pk).history.filter(status=S.VERIFIED).count() == 1
