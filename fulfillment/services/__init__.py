@@ -2,4 +2,5 @@
 `notifications` the outbox and the escalation ladders, `sync` the offline events."""
 
 from fulfillment.services.notifications import *  # noqa: F403
+from fulfillment.services.sync import *  # noqa: F403
 from fulfillment.services.timelogs import *  # noqa: F403
