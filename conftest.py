@@ -3,6 +3,15 @@
 import pytest
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _empty_the_test_broker():
+    """Transactional tests enqueue real tasks on commit (notifications); leave Redis clean."""
+    yield
+    from unioncore.celery import app
+
+    app.control.purge()
+
+
 @pytest.fixture
 def system_user(db):
     from unioncore.audit import system_user

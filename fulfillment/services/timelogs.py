@@ -500,7 +500,7 @@ def auto_approve_due(*, now=None, by: User, batch: int = 500) -> int:
         with transaction.atomic():
             due = list(
                 TimeLog.objects.select_for_update(skip_locked=True, of=("self",))
-                .select_related("dispatch")
+                .select_related("dispatch", "worker", "dispatch__primary_site_contact__user")
                 .filter(status__in=TIMED_STATUSES, auto_approval_time__lte=now)
                 # Seed: a row changed after its deadline had its timer reset; never approve it here.
                 .filter(updated_at__lte=F("auto_approval_time"))

@@ -177,3 +177,18 @@ if SENTRY_DSN:
         send_default_pii=False,
     )
 SIMPLE_HISTORY_REVERT_DISABLED = True  # reverts would skip the services (see unioncore.admin_actions.HistoryAdmin)
+
+# Notifications (fulfillment): the SMS backend (a dotted path: fulfillment.sms.ConsoleSmsBackend,
+# InMemorySmsBackend for tests, TwilioSmsBackend in production) and the site's address for the
+# signed deep links in messages.
+SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
+SMS_BACKEND = env("SMS_BACKEND", default="fulfillment.sms.ConsoleSmsBackend")
+TWILIO_ACCOUNT_SID = env("TWILIO_ACCOUNT_SID", default="")
+TWILIO_AUTH_TOKEN = env("TWILIO_AUTH_TOKEN", default="")
+TWILIO_FROM_NUMBER = env("TWILIO_FROM_NUMBER", default="")
+TWILIO_MESSAGING_SERVICE_SID = env("TWILIO_MESSAGING_SERVICE_SID", default="")
+CELERY_BEAT_SCHEDULE["fulfillment-run-escalations"] = {
+    "task": "fulfillment.tasks.run_escalations",
+    "schedule": 60.0,
+    "options": {"expires": 50},
+}

@@ -18,3 +18,4 @@ SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+SMS_BACKEND = env("SMS_BACKEND", default="fulfillment.sms.TwilioSmsBackend")  # never the console in production
