@@ -242,7 +242,8 @@ def dispatch_accept(*, dispatch_id: int, by: User) -> Dispatch:
             reason=f"Request {dispatch.job_request_id}, {dispatch.employer}",
         )  # fmt: skip
     request = dispatch.job_request
-    if request.dispatches.filter(status__in=FILLING_DISPATCH_STATUSES).count() >= request.workers_wanted:
+    on_the_job = request.dispatches.filter(status__in=(DispatchStatus.ACCEPTED, DispatchStatus.COMPLETED)).count()
+    if request.status == JobRequestStatus.OPEN and on_the_job >= request.workers_wanted:
         request.mark_filled()
         request._history_user = by
         request.save()

@@ -6,6 +6,17 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from dispatch.tests.factories import (
+    DispatchFactory,
+    EmployerBarFactory,
+    EmployerContactFactory,
+    EmployerContractFactory,
+    EmployerUserFactory,
+    JobBidFactory,
+    ReferralCandidateFactory,
+    ReferralRunFactory,
+    ReferralSuspensionFactory,
+)
 from members.tests.factories import MemberFactory, MemberTransactionFactory
 from referral.tests.factories import (
     BookRegistrationFactory,
@@ -30,10 +41,36 @@ MAKERS = {
     "referral.registrationactivity": lambda n: RegistrationActivityFactory.create_batch(n),
     "referral.holiday": lambda n: HolidayFactory.create_batch(n),
     "referral.maintenancerun": lambda n: MaintenanceRunFactory.create_batch(n),
+    # Employers with contract codes, contacts, a login and an open dispatch (the live counts).
+    "dispatch.employer": lambda n: [make_employer() for _ in range(n)],
+    "dispatch.jobrequest": lambda n: [d.job_request for d in DispatchFactory.create_batch(n)],
+    "dispatch.dispatch": lambda n: DispatchFactory.create_batch(n),
+    "dispatch.referralrun": lambda n: [(BookRegistrationFactory(), ReferralRunFactory())[1] for _ in range(n)],
+    "dispatch.referralcandidate": lambda n: ReferralCandidateFactory.create_batch(n),
+    "dispatch.jobbid": lambda n: JobBidFactory.create_batch(n),
+    "dispatch.referralsuspension": lambda n: ReferralSuspensionFactory.create_batch(n),
+    "dispatch.employerbar": lambda n: EmployerBarFactory.create_batch(n),
 }
 
+
+def make_employer():
+    employer = EmployerContractFactory().employer
+    EmployerContractFactory(employer=employer, contract_code="RESIDENTIAL")
+    EmployerContactFactory(employer=employer)
+    EmployerUserFactory(employer=employer)
+    DispatchFactory(job_request__employer=employer)
+    return employer
+
+
 # Records only the services write: the console shows them and has no add page for them.
-WRITTEN_BY_SERVICES_ONLY = {"referral.registrationactivity", "referral.maintenancerun"}
+WRITTEN_BY_SERVICES_ONLY = {
+    "referral.registrationactivity",
+    "referral.maintenancerun",
+    "dispatch.referralrun",
+    "dispatch.referralcandidate",
+    "dispatch.jobbid",
+    "dispatch.referralsuspension",
+}
 
 
 def registered():

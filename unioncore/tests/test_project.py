@@ -8,6 +8,8 @@ import pytest
 from django.contrib.auth.models import Group
 from django.core.management import call_command
 
+from dispatch.enums import ContractCode, DispatchType, EndReason
+from dispatch.models import Dispatch, Employer, EmployerContract, JobRequest
 from members.models import Member, MemberTransaction
 from referral.models import BookRegistration, ReferralBook
 from unioncore.models import User
@@ -47,19 +49,25 @@ def test_seed_demo_twice_gives_the_same_counts():
         staff = sum(Group.objects.get(name=g).user_set.count() for g in ("dispatcher", "officer", "admin"))
         return (
             User.objects.count(), Member.objects.count(), MemberTransaction.objects.count(), staff,
-            BookRegistration.objects.count(),
+            BookRegistration.objects.count(), Employer.objects.count(), Dispatch.objects.count(),
         )  # fmt: skip
 
     call_command("seed_demo", "--force", stdout=StringIO())
     first = counts()
     call_command("seed_demo", "--force", stdout=StringIO())
     assert counts() == first
-    _users, members, ledger_rows, staff, registrations = first
+    _users, members, ledger_rows, staff, registrations, employers, dispatches = first
     assert members == 150
     assert staff == 3
     assert ledger_rows >= 150 * 11
     assert registrations >= 200, f"{registrations} registrations"
     assert not ReferralBook.objects.filter(registrations__isnull=True).exists(), "a book without registrations"
+    assert employers == 100
+    assert set(EmployerContract.objects.values_list("contract_code", flat=True)) == set(ContractCode.values)
+    assert dispatches >= 40, f"{dispatches} dispatches"
+    assert set(Dispatch.objects.values_list("type", flat=True)) == set(DispatchType.values)
+    assert set(Dispatch.objects.exclude(end_reason="").values_list("end_reason", flat=True)) == set(EndReason.values)
+    assert {"open", "filled"} <= set(JobRequest.objects.values_list("status", flat=True))
 
 
 @pytest.mark.django_db
@@ -69,6 +77,7 @@ def test_seed_demo_prints_the_logins_and_they_work(client):
     text = out.getvalue()
     assert "dispatcher" in text
     assert "dispatch-demo-46" in text
+    assert "employer-demo-46" in text
     response = client.post("/admin/login/", {"username": "dispatcher", "password": "dispatch-demo-46"})
     assert response.status_code == 302
 

@@ -7,12 +7,13 @@ from django.db import transaction
 from unioncore.audit import acting_as, system_user
 
 # Each part adds its demo data here, in dependency order.
-SEEDERS = ("unioncore.demo", "members.demo", "referral.demo")
+SEEDERS = ("unioncore.demo", "members.demo", "referral.demo", "dispatch.demo")
 
 
 class Command(BaseCommand):
     help = (
-        "Load the demo data (staff, members with ledgers, registrations on the books). Running it twice adds nothing."
+        "Load the demo data (staff, members with ledgers, registrations on the books, employers with their "
+        "requests and dispatches). Running it twice adds nothing."
     )
 
     def add_arguments(self, parser):
