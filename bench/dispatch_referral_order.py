@@ -195,7 +195,7 @@ def orm_order(request: JobRequest, now: datetime.datetime) -> list:
 
 
 def as_rows(candidates) -> list[tuple]:
-    return [(c.member_id, c.registration.pk, c.apn, c.tier, str(c.skip_reason)) for c in candidates]
+    return [(c.member_id, c.registration_id, c.apn, c.tier, str(c.skip_reason)) for c in candidates]
 
 
 def sql_order(request: JobRequest, now: datetime.datetime) -> list[tuple]:

@@ -3,6 +3,7 @@
 import datetime
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import NamedTuple
 
 from django.db.models import Q
 from django.utils import timezone
@@ -20,7 +21,6 @@ from dispatch.models import Dispatch, EmployerBar, JobBid, JobRequest, ReferralS
 from members.enums import MemberStatus
 from members.models import MemberSkill
 from referral.enums import BookType
-from referral.models import BookRegistration
 from referral.selectors import referral_list
 
 BY_NAME_BAR_DAYS = 14  # a quit or discharge bars by-name requests from that employer for 2 weeks
@@ -29,7 +29,7 @@ BY_NAME_BAR_DAYS = 14  # a quit or discharge bars by-name requests from that emp
 @dataclass
 class Candidate:
     member_id: int
-    registration: BookRegistration | None
+    registration_id: int | None
     apn: Decimal | None
     tier: int | None
     by_name: bool
@@ -88,26 +88,49 @@ class _Eligibility:
             ).values_list("member_id", flat=True)
         )
 
-    def skip_reason(self, registration: BookRegistration) -> tuple[str, str]:
-        member = registration.member
-        if member.pk in self.offered:
+    def skip_reason(self, row: "_Row") -> tuple[str, str]:
+        member_id = row.member_id
+        if member_id in self.offered:
             return SkipReason.ALREADY_OFFERED, ""
-        if member.pk in self.on_a_job:
+        if member_id in self.on_a_job:
             return SkipReason.ALREADY_DISPATCHED, ""
-        if member.status != MemberStatus.ACTIVE:
-            return SkipReason.MEMBER_NOT_ACTIVE, member.get_status_display()
-        if member.pk in self.suspended:
+        if row.member_status != MemberStatus.ACTIVE:
+            return SkipReason.MEMBER_NOT_ACTIVE, MemberStatus(row.member_status).label
+        if member_id in self.suspended:
             return SkipReason.REFERRAL_SUSPENDED, ""
-        if member.pk in self.barred:
+        if member_id in self.barred:
             return SkipReason.BARRED_BY_EMPLOYER, ""
-        missing = self.required_skills - self.skills.get(member.pk, set())
-        if missing:
-            return SkipReason.MISSING_SKILL, f"{len(missing)} required skill(s) missing"
-        if self.request.category == RequestCategory.TERO and not member.tribal_affiliation:
+        if self.required_skills:
+            missing = self.required_skills - self.skills.get(member_id, set())
+            if missing:
+                return SkipReason.MISSING_SKILL, f"{len(missing)} required skill(s) missing"
+        if self.request.category == RequestCategory.TERO and not row.tribal_affiliation:
             return SkipReason.NOT_TRIBAL_MEMBER, ""
-        if self.zip_codes and member.zip_code[:5] not in self.zip_codes:
-            return SkipReason.OUTSIDE_PRIORITY_AREA, f"home ZIP {member.zip_code or 'unknown'}"
+        if self.zip_codes and row.zip_code[:5] not in self.zip_codes:
+            return SkipReason.OUTSIDE_PRIORITY_AREA, f"home ZIP {row.zip_code or 'unknown'}"
         return "", ""
+
+
+class _Row(NamedTuple):
+    """What the order needs of a registration, read as plain values (no model objects: the
+    list may be 10,000 long)."""
+
+    registration_id: int
+    member_id: int
+    apn: Decimal
+    tier: int
+    member_status: str
+    tribal_affiliation: str
+    zip_code: str
+
+
+_ROW_FIELDS = ("id", "member_id", "apn", "book__book_number", "member__status", "member__tribal_affiliation",
+               "member__zip_code")  # fmt: skip
+
+
+def _rows(queryset):
+    for values in queryset.values_list(*_ROW_FIELDS).iterator(chunk_size=2000):
+        yield _Row(*values)
 
 
 def referral_order(*, job_request: JobRequest, wanted: int | None = None, now=None) -> list[Candidate]:
@@ -120,17 +143,17 @@ def referral_order(*, job_request: JobRequest, wanted: int | None = None, now=No
     candidates: list[Candidate] = []
     selected = 0
 
-    def consider(registration, member_id, by_name, forced_reason=("", "")):
+    def consider(row: _Row, by_name: bool, forced_reason=("", "")):
         nonlocal selected
-        reason, detail = forced_reason if forced_reason[0] else eligibility.skip_reason(registration)
+        reason, detail = forced_reason if forced_reason[0] else eligibility.skip_reason(row)
         if not reason:
             selected += 1
         candidates.append(
             Candidate(
-                member_id=member_id,
-                registration=registration,
-                apn=registration.apn if registration else None,
-                tier=registration.book.book_number if registration else None,
+                member_id=row.member_id,
+                registration_id=row.registration_id,
+                apn=row.apn,
+                tier=row.tier,
                 by_name=by_name,
                 outcome=CandidateOutcome.SKIPPED if reason else CandidateOutcome.SELECTED,
                 skip_reason=reason,
@@ -142,19 +165,17 @@ def referral_order(*, job_request: JobRequest, wanted: int | None = None, now=No
     named: set[int] = set()
     if job_request.by_name_attested:
         named = set(job_request.by_name_members.values_list("id", flat=True))
-        on_book = {r.member_id: r for r in listing.filter(member_id__in=named)}
-        for member_id in sorted(
-            named, key=lambda m: (on_book[m].book.book_number, on_book[m].apn) if m in on_book else (99, 0)
-        ):
-            registration = on_book.get(member_id)
-            if registration is None:
+        on_book = {row.member_id: row for row in _rows(listing.filter(member_id__in=named))}
+        for member_id in sorted(named, key=lambda m: (on_book[m].tier, on_book[m].apn) if m in on_book else (99, 0)):
+            row = on_book.get(member_id)
+            if row is None:
                 candidates.append(
                     Candidate(member_id, None, None, None, True, CandidateOutcome.SKIPPED, SkipReason.NOT_ON_BOOK)
                 )
             elif member_id in eligibility.recently_left:
-                consider(registration, member_id, True, (SkipReason.RECENT_QUIT_OR_DISCHARGE, ""))
+                consider(row, True, (SkipReason.RECENT_QUIT_OR_DISCHARGE, ""))
             else:
-                consider(registration, member_id, True)
+                consider(row, True)
 
     # An internet-bid request takes its bidders first, in referral order; the rest of the list
     # follows for the places bids did not fill.
@@ -163,10 +184,10 @@ def referral_order(*, job_request: JobRequest, wanted: int | None = None, now=No
         bidders = JobBid.objects.filter(job_request=job_request, status=BidStatus.PENDING).values("member_id")
         sections = [sections[0].filter(member_id__in=bidders), sections[0].exclude(member_id__in=bidders)]
     for section in sections:
-        for registration in section.iterator(chunk_size=500):
+        for row in _rows(section):
             if wanted is not None and selected >= wanted:
                 return candidates
-            consider(registration, registration.member_id, False)
+            consider(row, False)
     return candidates
 
 

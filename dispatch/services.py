@@ -154,7 +154,7 @@ def referral_run(*, job_request_id: int, by: User) -> ReferralRun:
         ReferralCandidate(
             run=run,
             rank=rank,
-            registration=c.registration,
+            registration_id=c.registration_id,
             member_id=c.member_id,
             apn=c.apn,
             tier=c.tier,
@@ -194,7 +194,7 @@ def dispatch_offer(
     verdict = next(
         (c for c in selectors.referral_order(job_request=request) if c.member_id == registration.member_id), None
     )
-    if verdict is None or verdict.registration is None or verdict.registration.pk != registration.pk:
+    if verdict is None or verdict.registration_id != registration.pk:
         raise RuleViolation("not_eligible", f"{registration.member} is not on the list for this request.")
     if verdict.skip_reason:
         raise RuleViolation("not_eligible", f"{registration.member} is not eligible: {verdict.skip_reason.label}.")
