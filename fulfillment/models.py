@@ -103,6 +103,7 @@ class TimeLog(FSMModelMixin, models.Model):
 
     class Meta:
         ordering = ("-clock_in_at", "-id")
+        permissions = [("act_as_lending_admin", "Can verify, dispute and clock out time logs as the lending admin")]
         indexes = [
             models.Index(fields=["dispatch", "status"]),
             models.Index(

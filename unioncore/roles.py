@@ -29,6 +29,12 @@ GROUP_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "dispatch.jobbid": ("view",),
         "dispatch.referralsuspension": ("view",),
         "dispatch.employerbar": ("view", "add", "change"),
+        # Dispatchers are the lending admins of their dispatches.
+        "fulfillment.timelog": ("view", "act"),
+        "fulfillment.notification": ("view",),
+        "fulfillment.dispute": ("view",),
+        "fulfillment.clockinacknowledgement": ("view",),
+        "fulfillment.timelogofflinesync": ("view",),
     },
     # Officers see everything in the hall and keep the dues ledger; users are read-only.
     "officer": {
@@ -51,6 +57,12 @@ GROUP_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "dispatch.jobbid": ("view",),
         "dispatch.referralsuspension": ("view",),
         "dispatch.employerbar": ("view", "add", "change"),
+        # Officers also resolve disputes (change_timelog).
+        "fulfillment.timelog": ("view", "act", "change"),
+        "fulfillment.notification": ("view",),
+        "fulfillment.dispute": ("view",),
+        "fulfillment.clockinacknowledgement": ("view",),
+        "fulfillment.timelogofflinesync": ("view",),
     },
 }
 

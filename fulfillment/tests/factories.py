@@ -4,11 +4,13 @@ the job, dispatched through the real services."""
 import datetime
 
 import factory
+from django.utils import timezone
 
 from dispatch import services as dispatch_services
 from dispatch.enums import EmployerRole
 from dispatch.models import Dispatch, Employer
 from dispatch.tests.factories import EmployerUserFactory
+from fulfillment.models import ClockInAcknowledgement, Dispute, Notification, TimeLog, TimeLogOfflineSync
 from members.models import Member
 from members.tests.factories import MemberFactory
 from referral import services as referral_services
@@ -65,3 +67,66 @@ def on_the_job(
     )  # fmt: skip
     dispatch = dispatch_services.dispatch_offer(job_request_id=request.pk, registration_id=registration.pk, by=by)
     return dispatch_services.dispatch_accept(dispatch_id=dispatch.pk, by=by)
+
+
+# --- Rows as they stand, for the console's list pages (the behaviour is tested via services) ---
+
+
+class TimeLogFactory(factory.django.DjangoModelFactory):
+    """A submitted day on a (pending) dispatch, waiting for the supervisor."""
+
+    class Meta:
+        model = TimeLog
+
+    dispatch = factory.SubFactory("dispatch.tests.factories.DispatchFactory")
+    worker = factory.SubFactory(UserFactory, kind=UserKind.MEMBER)
+    status = "pending_verification"
+    clock_in_at = factory.LazyFunction(lambda: timezone.now() - datetime.timedelta(hours=9))
+    clock_out_at = factory.LazyFunction(lambda: timezone.now() - datetime.timedelta(hours=1))
+    worker_clock_in = factory.SelfAttribute("clock_in_at")
+    worker_clock_out = factory.SelfAttribute("clock_out_at")
+    worker_break_minutes = 0
+    worker_lunch_minutes = 30
+    auto_approval_time = factory.LazyFunction(lambda: timezone.now() + datetime.timedelta(hours=3))
+    timer_cycle = 1
+
+
+class NotificationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Notification
+
+    time_log = factory.SubFactory(TimeLogFactory)
+    recipient = factory.SelfAttribute("time_log.worker")
+    channel = "sms"
+    kind = factory.Sequence(lambda n: f"verify_t0_{n}")
+    body = "Verify hours"
+
+
+class DisputeFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Dispute
+
+    time_log = factory.SubFactory(TimeLogFactory, status="disputed")
+    opened_by = factory.SubFactory(UserFactory, kind=UserKind.EMPLOYER)
+    reason = "No-show after lunch"
+
+
+class AcknowledgementFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ClockInAcknowledgement
+
+    time_log = factory.SubFactory(TimeLogFactory, status="working")
+    user = factory.SubFactory(UserFactory, kind=UserKind.EMPLOYER)
+    method = "deep_link_clicked"
+
+
+class OfflineSyncFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = TimeLogOfflineSync
+
+    worker = factory.SubFactory(UserFactory, kind=UserKind.MEMBER)
+    client_uuid = factory.Faker("uuid4")
+    event_type = "clock_in"
+    body_hash = "0" * 64
+    device_time = factory.LazyFunction(timezone.now)
+    clock_offset_seconds = 0

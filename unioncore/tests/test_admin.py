@@ -17,6 +17,13 @@ from dispatch.tests.factories import (
     ReferralRunFactory,
     ReferralSuspensionFactory,
 )
+from fulfillment.tests.factories import (
+    AcknowledgementFactory,
+    DisputeFactory,
+    NotificationFactory,
+    OfflineSyncFactory,
+    TimeLogFactory,
+)
 from members.tests.factories import MemberFactory, MemberTransactionFactory
 from referral.tests.factories import (
     BookRegistrationFactory,
@@ -50,6 +57,11 @@ MAKERS = {
     "dispatch.jobbid": lambda n: JobBidFactory.create_batch(n),
     "dispatch.referralsuspension": lambda n: ReferralSuspensionFactory.create_batch(n),
     "dispatch.employerbar": lambda n: EmployerBarFactory.create_batch(n),
+    "fulfillment.timelog": lambda n: TimeLogFactory.create_batch(n),
+    "fulfillment.notification": lambda n: NotificationFactory.create_batch(n),
+    "fulfillment.dispute": lambda n: DisputeFactory.create_batch(n),
+    "fulfillment.clockinacknowledgement": lambda n: AcknowledgementFactory.create_batch(n),
+    "fulfillment.timelogofflinesync": lambda n: OfflineSyncFactory.create_batch(n),
 }
 
 
@@ -70,6 +82,11 @@ WRITTEN_BY_SERVICES_ONLY = {
     "dispatch.referralcandidate",
     "dispatch.jobbid",
     "dispatch.referralsuspension",
+    "fulfillment.timelog",
+    "fulfillment.notification",
+    "fulfillment.dispute",
+    "fulfillment.clockinacknowledgement",
+    "fulfillment.timelogofflinesync",
 }
 
 

@@ -1,0 +1,216 @@
+"""Time logs in the staff console: by status and employer, with the versions of the shift side
+by side, the ladder sent so far, and the actions a lending admin may take (through the same
+services and rules as the portal and the API)."""
+
+from django import forms
+from django.contrib import admin
+from django.utils import timezone
+from django.utils.html import format_html, format_html_join
+
+from fulfillment import services
+from fulfillment.enums import TimeLogStatus
+from fulfillment.models import (
+    ClockInAcknowledgement,
+    Dispute,
+    DisputeMessage,
+    Notification,
+    TimeLog,
+    TimeLogOfflineSync,
+    TimeSegment,
+)
+from unioncore.admin_actions import HistoryAdmin, apply_each, with_form
+
+S = TimeLogStatus
+
+
+class ReadOnly:
+    """Rows the services write; the console only shows them (and never deletes: audit)."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class SegmentInline(ReadOnly, admin.TabularInline):
+    model = TimeSegment
+    fields = ("kind", "started_at", "ended_at")
+    extra = 0
+
+
+class NotificationInline(ReadOnly, admin.TabularInline):
+    model = Notification
+    fields = ("created_at", "kind", "cycle", "channel", "recipient", "status", "sent_at", "error")
+    readonly_fields = fields
+    extra = 0
+    ordering = ("created_at", "id")
+    verbose_name_plural = "messages sent (the ladder so far)"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("recipient")
+
+
+class AcknowledgementInline(ReadOnly, admin.TabularInline):
+    model = ClockInAcknowledgement
+    fields = ("acknowledged_at", "user", "method")
+    readonly_fields = fields
+    extra = 0
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("user")
+
+
+def _fmt(times):
+    if times is None:
+        return "—"
+    local_in, local_out = timezone.localtime(times.clock_in), timezone.localtime(times.clock_out)
+    return (
+        f"{local_in:%a %b %-d %-I:%M %p} – {local_out:%-I:%M %p}, break {times.break_minutes} min, "
+        f"lunch {times.lunch_minutes} min = {times.billable_minutes / 60:.2f} h"
+    )
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(max_length=500, widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class ResolveForm(forms.Form):
+    clock_in = forms.SplitDateTimeField()
+    clock_out = forms.SplitDateTimeField()
+    break_minutes = forms.IntegerField(min_value=0, initial=0)
+    lunch_minutes = forms.IntegerField(min_value=0, initial=0)
+    note = forms.CharField(max_length=500, widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class ClockOutForm(forms.Form):
+    clock_out = forms.SplitDateTimeField(help_text="When the shift really ended")
+
+
+@admin.register(TimeLog)
+class TimeLogAdmin(ReadOnly, HistoryAdmin):
+    list_display = (
+        "id", "worker_name", "employer", "status", "clock_in_at", "clock_out_at", "badge", "auto_approval_time",
+        "funds_state", "amount",
+    )  # fmt: skip
+    list_filter = ("status", "funds_state", "is_retroactive", "dispatch__employer")
+    search_fields = ("=dispatch__member__card_number", "dispatch__member__last_name", "dispatch__employer__name")
+    list_select_related = ("dispatch__member", "dispatch__employer")
+    date_hierarchy = "clock_in_at"
+    ordering = ("auto_approval_time", "-clock_in_at")
+    inlines = [SegmentInline, AcknowledgementInline, NotificationInline]
+    readonly_fields = (
+        "dispatch", "worker", "status", "versions", "supervisor_note", "worker_comment", "note",
+        "auto_approval_time", "timer_cycle", "funds_state", "billable_minutes", "amount", "last_editor",
+        "verified_at", "verified_how", "verified_by", "is_retroactive", "correction_of", "latitude", "longitude",
+        "created_at", "updated_at",
+    )  # fmt: skip
+    fields = readonly_fields
+    actions = ["verify", "dispute", "force_clock_out", "resolve_dispute"]
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.has_perm("fulfillment.view_timelog")
+
+    @admin.display(description="Member")
+    def worker_name(self, time_log):
+        return time_log.dispatch.member
+
+    @admin.display(description="Employer", ordering="dispatch__employer__name")
+    def employer(self, time_log):
+        return time_log.dispatch.employer
+
+    @admin.display(description="")
+    def badge(self, time_log):
+        return "Worker edited" if time_log.worker_edited else ""
+
+    @admin.display(description="The shift, version by version")
+    def versions(self, time_log):
+        rows = [
+            ("Clock (calculated)", _fmt(time_log.calculated_times())),
+            ("Worker" + (" — edited in draft" if time_log.worker_edited else ""), _fmt(time_log.worker_times)),
+            ("Supervisor", _fmt(time_log.supervisor_times)),
+            ("Verified", _fmt(time_log.final_times)),
+        ]
+        return format_html("<table>{}</table>", format_html_join("", "<tr><th>{}</th><td>{}</td></tr>", rows))
+
+    def _lending_admin_ok(self, request):
+        return request.user.has_perm("fulfillment.act_as_lending_admin")
+
+    @admin.action(description="Approve the worker's times (as lending admin)", permissions=["lending_admin"])
+    def verify(self, request, queryset):
+        def verify_one(time_log):
+            services.timelog_verify(timelog_id=time_log.pk, by=request.user)
+
+        apply_each(self, request, queryset, verify_one, done="{n} time log(s) verified.")
+
+    @admin.action(description="File a dispute (as lending admin)", permissions=["lending_admin"])
+    @with_form(ReasonForm, done="{n} dispute(s) filed.")
+    def dispute(self, request, time_log, data):
+        services.timelog_dispute(timelog_id=time_log.pk, by=request.user, reason=data["reason"])
+
+    @admin.action(description="Force clock-out of a forgotten shift (as lending admin)", permissions=["lending_admin"])
+    @with_form(ClockOutForm, done="{n} shift(s) clocked out; the 4-hour timer runs.")
+    def force_clock_out(self, request, time_log, data):
+        services.timelog_force_clock_out(timelog_id=time_log.pk, by=request.user, at=data["clock_out"])
+
+    @admin.action(description="Resolve the dispute with final times", permissions=["resolve"])
+    @with_form(ResolveForm, done="{n} dispute(s) resolved; funds released.")
+    def resolve_dispute(self, request, time_log, data):
+        services.timelog_resolve_dispute(timelog_id=time_log.pk, by=request.user, **data)
+
+    def has_lending_admin_permission(self, request):
+        return self._lending_admin_ok(request)
+
+    def has_resolve_permission(self, request):
+        return request.user.has_perm("fulfillment.change_timelog")
+
+
+class DisputeMessageInline(ReadOnly, admin.TabularInline):
+    model = DisputeMessage
+    fields = ("at", "author", "body")
+    readonly_fields = fields
+    extra = 0
+
+
+@admin.register(Dispute)
+class DisputeAdmin(ReadOnly, HistoryAdmin):
+    list_display = ("time_log", "opened_by", "opened_at", "resolved_at", "resolved_by")
+    list_filter = ("resolved_at",)
+    list_select_related = ("time_log__dispatch__member", "time_log__dispatch__employer", "opened_by", "resolved_by")
+    readonly_fields = ("time_log", "opened_by", "reason", "opened_at", "resolved_at", "resolved_by", "resolution_note")
+    inlines = [DisputeMessageInline]
+
+
+@admin.register(Notification)
+class NotificationAdmin(ReadOnly, HistoryAdmin):
+    """The outbox."""
+
+    list_display = ("created_at", "kind", "cycle", "channel", "recipient", "status", "sent_at", "time_log_id", "error")
+    list_filter = ("status", "channel", "kind")
+    search_fields = ("recipient__username", "recipient__phone", "kind")
+    list_select_related = ("recipient",)
+    readonly_fields = (
+        "time_log", "recipient", "channel", "kind", "cycle", "body", "link", "status", "attempts", "error",
+        "fallback_of", "created_at", "sent_at",
+    )  # fmt: skip
+
+
+@admin.register(TimeLogOfflineSync)
+class OfflineSyncAdmin(ReadOnly, HistoryAdmin):
+    list_display = ("received_at", "worker", "event_type", "device_time", "clock_suspect", "status", "time_log_id")
+    list_filter = ("status", "event_type", "clock_suspect")
+    list_select_related = ("worker",)
+    readonly_fields = (
+        "worker", "client_uuid", "event_type", "payload", "device_time", "received_at", "clock_offset_seconds",
+        "clock_suspect", "time_log", "status", "result", "conflict_with",
+    )  # fmt: skip
+
+
+@admin.register(ClockInAcknowledgement)
+class AcknowledgementAdmin(ReadOnly, HistoryAdmin):
+    list_display = ("acknowledged_at", "time_log_id", "user", "method")
+    list_filter = ("method",)
+    list_select_related = ("user",)
