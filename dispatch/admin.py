@@ -290,6 +290,10 @@ class JobRequestAddForm(forms.ModelForm):
             add_refusal(self, refused)
 
 
+class CancelForm(forms.Form):
+    reason = forms.CharField(max_length=200, help_text="Why the employer called it off")
+
+
 class OfferForm(forms.Form):
     emergency = forms.BooleanField(
         label="Emergency call", required=False, help_text="Record the offers as emergency dispatches."
@@ -339,7 +343,7 @@ class JobRequestAdmin(ActionsOnlyMixin, HistoryAdmin):
     date_hierarchy = "refer_at"
     autocomplete_fields = ("employer", "by_name_members")
     inlines = [ReferralRunInline, RequestDispatchInline]
-    actions = ["run_referral", "offer_next", "take_bids"]
+    actions = ["run_referral", "offer_next", "take_bids", "cancel_request"]
     add_fieldsets = (
         (None, {"fields": ("employer", ("book_classification", "region"), "job_class", "workers_wanted")}),
         ("When and where", {"fields": (("start_date", "report_time"), "worksite", "expected_days", "is_short_call")}),
@@ -445,6 +449,11 @@ class JobRequestAdmin(ActionsOnlyMixin, HistoryAdmin):
             return run
 
         return self._each_run(request, queryset, run_one)
+
+    @admin.action(description="Cancel the request (pending offers lapse, no check marks)", permissions=["change"])
+    @with_form(CancelForm, done="{n} request(s) cancelled.")
+    def cancel_request(self, request, job_request, data):
+        services.job_request_cancel(job_request_id=job_request.pk, by=request.user, reason=data["reason"])
 
     @admin.action(description="Take bids (offer to the bidders in referral order)", permissions=["change"])
     def take_bids(self, request, queryset):

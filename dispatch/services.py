@@ -440,3 +440,52 @@ def bid_withdraw(*, job_request_id: int, member_id: int, by: User) -> JobBid:
     bid._history_user = by
     bid.save()
     return bid
+
+
+# --- The end of a request ---
+
+
+@transaction.atomic
+def job_request_cancel(*, job_request_id: int, by: User, reason: str) -> JobRequest:
+    """The employer calls the request off: pending offers and bids lapse (no check marks)."""
+    if not (reason or "").strip():
+        raise RuleViolation("reason_required", "Give a reason.", fields={"reason": "Required."})
+    request = lock_request(job_request_id)
+    if request.status not in (JobRequestStatus.OPEN, JobRequestStatus.FILLED):
+        raise RuleViolation("request_not_open", f"Request {request.pk} is {request.get_status_display().lower()}.")
+    if request.dispatches.filter(status=DispatchStatus.ACCEPTED).exists():
+        raise RuleViolation("members_on_the_job", "Members are on this job: end their dispatches first.")
+    for dispatch in request.dispatches.select_for_update().filter(status=DispatchStatus.PENDING):
+        dispatch.decline(kind=DeclineKind.EMPLOYER_REJECTION)  # the offer lapses; the place is kept
+        _save(dispatch, by)
+    _expire_bids(request, by)
+    request.cancel()
+    request._history_user = by
+    request._change_reason = f"Cancelled: {reason.strip()}"[:100]
+    request.save()
+    return request
+
+
+def _expire_bids(request: JobRequest, by: User) -> None:
+    for bid in JobBid.objects.select_for_update().filter(job_request=request, status=BidStatus.PENDING):
+        bid.expire()
+        bid._history_user = by
+        bid.save()
+
+
+def job_requests_expire(*, today: datetime.date, by: User) -> int:
+    """Open requests whose start date has passed unfilled expire (their bids with them). Each in
+    its own transaction; safe to run twice."""
+    expired = 0
+    ids = JobRequest.objects.filter(status=JobRequestStatus.OPEN, start_date__lt=today).values_list("id", flat=True)
+    for job_request_id in list(ids):
+        with transaction.atomic():
+            request = lock_request(job_request_id)
+            if request.status != JobRequestStatus.OPEN or request.start_date >= today:
+                continue
+            _expire_bids(request, by)
+            request.expire()
+            request._history_user = by
+            request.save()
+            expired += 1
+    return expired

@@ -476,3 +476,17 @@ def test_the_ranked_list_runs_a_constant_number_of_queries_however_long(as_dispa
     few, many = run_page(2), run_page(20)
     assert many[0] > few[0] + 18
     assert many[1] == few[1], f"{few[1]} queries for {few[0]} candidates, {many[1]} for {many[0]}"
+
+
+def test_a_request_is_cancelled_from_the_console_with_a_reason(client, dispatcher, make_request, clock):
+    from dispatch.enums import JobRequestStatus
+    from dispatch.models import JobRequest
+
+    job_request = make_request()
+    client.force_login(dispatcher)
+    url = reverse("admin:dispatch_jobrequest_changelist")
+    client.post(url, {"action": "cancel_request", "_selected_action": [job_request.pk]})
+    assert JobRequest.objects.get(pk=job_request.pk).status == JobRequestStatus.OPEN
+    client.post(url, {"action": "cancel_request", "_selected_action": [job_request.pk], "_apply_action": "1",
+                      "reason": "postponed"})  # fmt: skip
+    assert JobRequest.objects.get(pk=job_request.pk).status == JobRequestStatus.CANCELLED

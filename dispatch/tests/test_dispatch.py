@@ -220,3 +220,26 @@ def test_candidates_of_a_run_cannot_be_rewritten(book, register, make_request, d
     services.referral_run(job_request_id=make_request().pk, by=dispatcher)
     with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
         ReferralCandidate.objects.update(skip_reason="barred_by_employer")
+
+
+def test_a_cancelled_request_lets_its_offers_lapse_without_a_check_mark(
+    book, register, make_request, dispatcher, clock
+):
+    registration = register(book)
+    request = make_request()
+    services.dispatch_offer(job_request_id=request.pk, registration_id=registration.pk, by=dispatcher)
+    with pytest.raises(RuleViolation):
+        services.job_request_cancel(job_request_id=request.pk, by=dispatcher, reason="")
+    services.job_request_cancel(job_request_id=request.pk, by=dispatcher, reason="job postponed")
+    assert JobRequest.objects.get(pk=request.pk).status == JobRequestStatus.CANCELLED
+    assert Dispatch.objects.get().status == DispatchStatus.DECLINED
+    assert reg(registration).check_marks == 0
+
+
+def test_open_requests_past_their_start_date_expire_once(make_request, dispatcher, system_user, clock):
+    request = make_request()
+    assert services.job_requests_expire(today=request.start_date, by=system_user) == 0
+    later = request.start_date + datetime.timedelta(days=1)
+    assert services.job_requests_expire(today=later, by=system_user) == 1
+    assert services.job_requests_expire(today=later, by=system_user) == 0
+    assert JobRequest.objects.get(pk=request.pk).status == JobRequestStatus.EXPIRED

@@ -136,6 +136,11 @@ CELERY_BEAT_SCHEDULE = {
         "options": {"expires": 3600},
     },
     # After the exemption expiry above; the task itself skips weekends and holidays.
+    "dispatch-expire-job-requests": {
+        "task": "dispatch.tasks.expire_job_requests",
+        "schedule": crontab(hour=0, minute=45),
+        "options": {"expires": 3600},
+    },
     "fulfillment-sweep-auto-approvals": {
         "task": "fulfillment.tasks.sweep_auto_approvals",
         "schedule": 60.0,
