@@ -223,3 +223,32 @@ def referral_explanation(*, member_id: int, job_request: JobRequest) -> Explanat
         return Explanation(referred=True, reason="Referred in list order.", run_at=seen.run.run_at, rank=seen.rank)
     reason = SkipReason(seen.skip_reason).label + (f" ({seen.detail})" if seen.detail else "")
     return Explanation(referred=False, reason=f"Passed over: {reason}.", run_at=seen.run.run_at, rank=seen.rank)
+
+
+def member_jobs(*, member_id: int):
+    """Open requests that take online bids and draw from a book the member is out of work on
+    (TERO requests from the TERO book of their region), each with `my_bid_status` (the
+    member's pending bid, or None). Two queries, whatever the number of books or requests."""
+    from django.db.models import OuterRef, Subquery
+
+    from dispatch.enums import JobRequestStatus
+    from referral.models import BookRegistration
+
+    books = set(
+        BookRegistration.objects.out_of_work()
+        .filter(member_id=member_id, book__is_active=True)
+        .values_list("book__classification", "book__region")
+    )
+    on_my_books = Q(pk__in=[])
+    for classification, region in books:
+        if classification == BookType.TERO_APPRENTICE_WIRE:
+            on_my_books |= Q(category=RequestCategory.TERO, region=region)
+        else:
+            on_my_books |= Q(book_classification=classification, region=region) & ~Q(category=RequestCategory.TERO)
+    my_bid = JobBid.objects.filter(job_request=OuterRef("pk"), member_id=member_id, status=BidStatus.PENDING)
+    return (
+        JobRequest.objects.filter(on_my_books, status=JobRequestStatus.OPEN, bidding_opens_at__isnull=False)
+        .select_related("employer")
+        .annotate(my_bid_status=Subquery(my_bid.values("status")[:1]))
+        .order_by("bidding_closes_at", "id")
+    )

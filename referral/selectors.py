@@ -71,3 +71,40 @@ def apn_day(apn: Decimal) -> datetime.date:
 
 def day_serial(day: datetime.date) -> int:
     return (day - DAY_ZERO).days
+
+
+def member_registrations(*, member_id: int) -> QuerySet[BookRegistration]:
+    """A member's registrations still on a book, each with `position_ahead` (members ahead of it
+    on its trade's out-of-work list, as `position` counts them; None when not out of work). One
+    query, whatever the number of books."""
+    from django.db.models import Case, OuterRef, When
+
+    ahead = (
+        BookRegistration.objects.out_of_work()
+        .filter(
+            book__classification=OuterRef("book__classification"),
+            book__region=OuterRef("book__region"),
+            book__is_active=True,
+        )
+        .filter(
+            Q(book__book_number__lt=OuterRef("book__book_number"))
+            | Q(book__book_number=OuterRef("book__book_number"), apn__lt=OuterRef("apn"))
+            | Q(book__book_number=OuterRef("book__book_number"), apn=OuterRef("apn"), id__lt=OuterRef("id"))
+        )
+        .order_by()
+        .annotate(n=Func(F("id"), function="COUNT"))
+        .values("n")
+    )
+    return (
+        BookRegistration.objects.active()
+        .filter(member_id=member_id)
+        .select_related("book", "member")
+        .annotate(
+            position_ahead=Case(
+                When(status=RegistrationStatus.REGISTERED, then=Subquery(ahead[:1], output_field=IntegerField())),
+                default=None,
+                output_field=IntegerField(),
+            )
+        )
+        .order_by(*REFERRAL_ORDER)
+    )

@@ -1,3 +1,4 @@
+from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
 from django.core.exceptions import PermissionDenied
 
@@ -20,7 +21,7 @@ class LockingModelBackend(ModelBackend):
         user = login_user_lookup(username)
         if user is None:
             # Same cost as a real check, so timing does not tell which accounts exist.
-            self.user_model().set_password(password)
+            get_user_model()().set_password(password)
             return None
         if user.is_locked:
             raise AccountLocked(user.locked_until)

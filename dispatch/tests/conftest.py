@@ -5,6 +5,7 @@ import time_machine
 
 from dispatch import services
 from dispatch.tests.factories import EmployerFactory, EmployerUserFactory
+from unioncore.api.testing import api, api_as, fresh_throttles  # noqa: F401
 from unioncore.testing import at
 
 MONDAY = datetime.date(2026, 12, 7)

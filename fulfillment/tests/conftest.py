@@ -8,6 +8,7 @@ from dispatch import services as dispatch_services
 from dispatch.models import Dispatch, EmployerUser
 from dispatch.tests.factories import EmployerFactory, EmployerUserFactory
 from members.tests.factories import MemberFactory
+from unioncore.api.testing import api, api_as, fresh_throttles  # noqa: F401
 from unioncore.models import User, UserKind
 from unioncore.testing import at
 from unioncore.tests.factories import UserFactory

@@ -5,6 +5,7 @@ from django.contrib.auth.models import Group
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from knox.models import AuthToken
 
 from dispatch.tests.factories import (
     DispatchFactory,
@@ -62,6 +63,8 @@ MAKERS = {
     "fulfillment.dispute": lambda n: DisputeFactory.create_batch(n),
     "fulfillment.clockinacknowledgement": lambda n: AcknowledgementFactory.create_batch(n),
     "fulfillment.timelogofflinesync": lambda n: OfflineSyncFactory.create_batch(n),
+    # Phone API tokens (knox's own admin): one per device login.
+    "knox.authtoken": lambda n: [AuthToken.objects.create(UserFactory())[0] for _ in range(n)],
 }
 
 

@@ -147,3 +147,9 @@ def test_the_lock_writes_one_history_row_and_the_failed_attempts_none():
         authenticate(None, username="0012345", password="nope")
     rows = list(User.objects.get(pk=user.pk).history.all()[: user.history.count() - before])
     assert [r.history_change_reason for r in rows] == ["Locked after 5 failed logins"]
+
+
+def test_an_unknown_username_is_an_ordinary_refusal_not_an_error(client):
+    response = client.post(reverse("admin:login"), {"username": "nobody-here", "password": "whatever"})
+    assert response.status_code == 200
+    assert "correct username and password" in response.content.decode()

@@ -1,0 +1,115 @@
+"""Phone API (SPEC §9): job requests open for bidding on my books, my bids, my dispatches."""
+
+from django.db.models import Q
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers
+from rest_framework.response import Response
+
+from dispatch import selectors, services
+from dispatch.enums import DeclineKind
+from dispatch.models import Dispatch, JobRequest
+from unioncore.api.base import ApiView, Error, page_of, paginated, visible_or_404
+
+
+def _member_id(user) -> int | None:
+    member = getattr(user, "member", None)
+    return member.pk if member is not None else None
+
+
+class JobOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    employer = serializers.CharField(source="employer.name")
+    classification = serializers.CharField(source="book_classification")
+    region = serializers.CharField()
+    job_class = serializers.CharField()
+    worksite = serializers.CharField()
+    start_date = serializers.DateField()
+    report_time = serializers.TimeField()
+    expected_days = serializers.IntegerField(allow_null=True)
+    is_short_call = serializers.BooleanField()
+    wage_rate = serializers.DecimalField(max_digits=8, decimal_places=2, allow_null=True)
+    bidding_opens_at = serializers.DateTimeField()
+    bidding_closes_at = serializers.DateTimeField()
+    my_bid = serializers.CharField(source="my_bid_status", allow_null=True, help_text="My pending bid, if any")
+
+
+class BidOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    job_request = serializers.IntegerField(source="job_request_id")
+    status = serializers.CharField()
+    placed_at = serializers.DateTimeField()
+
+
+class DispatchOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    status = serializers.CharField()
+    type = serializers.CharField()
+    job_request = serializers.IntegerField(source="job_request_id")
+    employer = serializers.CharField(source="employer.name")
+    worksite = serializers.CharField(source="job_request.worksite")
+    start_date = serializers.DateField()
+    report_time = serializers.TimeField(source="job_request.report_time")
+    end_date = serializers.DateField(allow_null=True)
+    wage_rate = serializers.DecimalField(max_digits=8, decimal_places=2)
+    offered_at = serializers.DateTimeField()
+    answered_at = serializers.DateTimeField(allow_null=True)
+
+
+def _my_dispatches(user):
+    return (
+        Dispatch.objects.filter(member__user=user)
+        .select_related("employer", "job_request")
+        .order_by("-offered_at", "-id")
+    )
+
+
+class JobsApi(ApiView):
+    """Requests open for bidding on my books."""
+
+    @extend_schema(responses={200: page_of(JobOutput), 401: Error})
+    def get(self, request):
+        jobs = selectors.member_jobs(member_id=_member_id(request.user))
+        return paginated(request, self, jobs, JobOutput)
+
+
+class JobBidApi(ApiView):
+    """Place (POST) or withdraw (DELETE) my bid on a request."""
+
+    @extend_schema(request=None, responses={201: BidOutput, 400: Error, 404: Error, 409: Error})
+    def post(self, request, pk: int):
+        member_id = _member_id(request.user)
+        visible_or_404(selectors.member_jobs(member_id=member_id), pk)
+        bid = services.bid_place(job_request_id=pk, member_id=member_id, by=request.user)
+        return Response(BidOutput(bid).data, status=201)
+
+    @extend_schema(request=None, responses={200: BidOutput, 400: Error, 404: Error})
+    def delete(self, request, pk: int):
+        member_id = _member_id(request.user)
+        mine = JobRequest.objects.filter(
+            Q(pk__in=selectors.member_jobs(member_id=member_id).values("pk")) | Q(bids__member_id=member_id)
+        )
+        visible_or_404(mine.distinct(), pk)
+        bid = services.bid_withdraw(job_request_id=pk, member_id=member_id, by=request.user)
+        return Response(BidOutput(bid).data)
+
+
+class MyDispatchesApi(ApiView):
+    @extend_schema(responses={200: page_of(DispatchOutput), 401: Error})
+    def get(self, request):
+        return paginated(request, self, _my_dispatches(request.user), DispatchOutput)
+
+
+class DispatchAcceptApi(ApiView):
+    @extend_schema(request=None, responses={200: DispatchOutput, 404: Error, 409: Error})
+    def post(self, request, pk: int):
+        visible_or_404(_my_dispatches(request.user), pk)
+        services.dispatch_accept(dispatch_id=pk, by=request.user)
+        return Response(DispatchOutput(_my_dispatches(request.user).get(pk=pk)).data)
+
+
+class DispatchDeclineApi(ApiView):
+    @extend_schema(request=None, responses={200: DispatchOutput, 404: Error, 409: Error})
+    def post(self, request, pk: int):
+        visible_or_404(_my_dispatches(request.user), pk)
+        services.dispatch_decline(dispatch_id=pk, by=request.user, kind=DeclineKind.DECLINED)
+        return Response(DispatchOutput(_my_dispatches(request.user).get(pk=pk)).data)

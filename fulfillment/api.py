@@ -1,0 +1,352 @@
+"""Phone API (SPEC §9): time logs — the shift, the negotiation loop, offline sync.
+
+Idempotency: clock-in and the shift events carry a `client_uuid`. They are applied through
+`sync_events` as a batch of one event, which stores each event by (worker, client_uuid) with
+its answer: the same key and body again answers the first result and writes nothing; the same
+key with another body is a 422. So a phone that lost a response can simply send it again.
+The `clock_out` event stops work and submits (as offline); a draft (after a supervisor's force
+clock-out or a kiosk stop in draft) is edited with PATCH and submitted with `submit/`.
+"""
+
+import datetime
+
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers
+from rest_framework.response import Response
+
+from dispatch.models import Dispatch
+from fulfillment import services
+from fulfillment.enums import AcknowledgementMethod, TimeLogStatus
+from fulfillment.models import TimeLog
+from fulfillment.services.sync import EVENT_TYPES
+from unioncore.api.base import ApiView, Error, page_of, paginated, validated, visible_or_404
+from unioncore.api.errors import error_body, status_for
+from unioncore.models import User
+
+SHIFT_EVENTS = tuple(t for t in EVENT_TYPES if t != "clock_in")
+
+
+# --- Who sees what ---
+
+
+def visible_timelogs(user: User) -> QuerySet[TimeLog]:
+    """A member: their own; an employer user: their employer's; union staff: all."""
+    logs = TimeLog.objects.select_related("dispatch__employer", "worker")
+    if user.is_staff:
+        return logs
+    employer_user = getattr(user, "employer_user", None)
+    if employer_user is not None:
+        return logs.filter(Q(dispatch__employer_id=employer_user.employer_id) | Q(worker=user))
+    return logs.filter(worker=user)
+
+
+def _my_dispatches(user: User) -> QuerySet[Dispatch]:
+    return Dispatch.objects.filter(member__user=user)
+
+
+# --- Output ---
+
+
+class TimesOutput(serializers.Serializer):
+    clock_in = serializers.DateTimeField()
+    clock_out = serializers.DateTimeField()
+    break_minutes = serializers.IntegerField()
+    lunch_minutes = serializers.IntegerField()
+    billable_minutes = serializers.IntegerField()
+
+
+def _times(time_log: TimeLog, prefix: str) -> dict | None:
+    times = time_log._get(prefix)
+    if times is None:
+        return None
+    return {**vars(times), "billable_minutes": times.billable_minutes}
+
+
+class TimeLogOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    dispatch = serializers.IntegerField(source="dispatch_id")
+    employer = serializers.CharField(source="dispatch.employer.name")
+    worker = serializers.IntegerField(source="worker_id")
+    worker_name = serializers.SerializerMethodField()
+    status = serializers.ChoiceField(choices=TimeLogStatus.choices)
+    clock_in_at = serializers.DateTimeField(allow_null=True)
+    clock_out_at = serializers.DateTimeField(allow_null=True)
+    worker_times = serializers.SerializerMethodField()
+    supervisor_times = serializers.SerializerMethodField()
+    final_times = serializers.SerializerMethodField()
+    worker_edited = serializers.BooleanField()
+    worker_comment = serializers.CharField()
+    supervisor_note = serializers.CharField()
+    note = serializers.CharField()
+    is_retroactive = serializers.BooleanField()
+    billable_minutes = serializers.IntegerField(allow_null=True)
+    amount = serializers.DecimalField(max_digits=10, decimal_places=2, allow_null=True)
+    funds_state = serializers.CharField()
+    auto_approval_time = serializers.DateTimeField(allow_null=True)
+    verified_at = serializers.DateTimeField(allow_null=True)
+    verified_how = serializers.CharField()
+
+    def get_worker_name(self, time_log) -> str:
+        return time_log.worker.get_full_name() or time_log.worker.username
+
+    @extend_schema(responses=TimesOutput(allow_null=True))
+    def get_worker_times(self, time_log) -> dict | None:
+        return _times(time_log, "worker")
+
+    @extend_schema(responses=TimesOutput(allow_null=True))
+    def get_supervisor_times(self, time_log) -> dict | None:
+        return _times(time_log, "supervisor")
+
+    @extend_schema(responses=TimesOutput(allow_null=True))
+    def get_final_times(self, time_log) -> dict | None:
+        return _times(time_log, "final")
+
+
+def _answer(time_log_id: int, request) -> Response:
+    return Response(TimeLogOutput(visible_timelogs(request.user).get(pk=time_log_id)).data)
+
+
+class TimesInput(serializers.Serializer):
+    clock_in = serializers.DateTimeField()
+    clock_out = serializers.DateTimeField()
+    break_minutes = serializers.IntegerField(min_value=0, default=0)
+    lunch_minutes = serializers.IntegerField(min_value=0, default=0)
+
+
+# --- Lists ---
+
+
+class TimeLogListApi(ApiView):
+    class Filters(serializers.Serializer):
+        status = serializers.ChoiceField(choices=TimeLogStatus.choices, required=False)
+        dispatch = serializers.IntegerField(required=False)
+        date = serializers.DateField(required=False, help_text="The hall's local date of the clock-in")
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("status", str, enum=TimeLogStatus.values),
+            OpenApiParameter("dispatch", int),
+            OpenApiParameter("date", datetime.date),
+            OpenApiParameter("page", int),
+        ],
+        responses={200: page_of(TimeLogOutput), 400: Error, 401: Error},
+    )
+    def get(self, request):
+        filters = validated(self.Filters, request.query_params)
+        logs = visible_timelogs(request.user)
+        if "status" in filters:
+            logs = logs.filter(status=filters["status"])
+        if "dispatch" in filters:
+            logs = logs.filter(dispatch_id=filters["dispatch"])
+        if "date" in filters:
+            start = timezone.make_aware(datetime.datetime.combine(filters["date"], datetime.time()))
+            logs = logs.filter(clock_in_at__gte=start, clock_in_at__lt=start + datetime.timedelta(days=1))
+        return paginated(request, self, logs.order_by("-clock_in_at", "-id"), TimeLogOutput)
+
+
+# --- The shift (idempotent, through sync_events) ---
+
+
+class EventResult(serializers.Serializer):
+    client_uuid = serializers.UUIDField()
+    status = serializers.CharField()
+    time_log = TimeLogOutput(allow_null=True)
+
+
+def _apply_one(request, event: dict, *, created_status: int = 200) -> Response:
+    """One event through `sync_events`: the first answer, or that answer again on a replay."""
+    (result,) = services.sync_events(worker=request.user, events=[event])
+    replayed = result["status"] == "duplicate"
+    if replayed:
+        result = result["first_result"]
+    if result.get("reused") or result["status"] == "failed":
+        error = result["error"]
+        response = Response(error_body(error["code"], error["message"]), status=status_for(error["code"]))
+    elif result["status"] == "conflict":
+        body = error_body("conflict", "Your supervisor already ended this shift; they will settle it.")
+        response = Response({**body, "conflict": result["conflict"]}, status=409)
+    else:
+        time_log = visible_timelogs(request.user).get(pk=result["time_log"])
+        body = {"client_uuid": result["client_uuid"], "status": "synced", "time_log": TimeLogOutput(time_log).data}
+        response = Response(body, status=created_status)
+    if replayed:
+        response["Idempotent-Replayed"] = "true"
+    return response
+
+
+class ClockInApi(ApiView):
+    class Input(serializers.Serializer):
+        dispatch = serializers.IntegerField()
+        client_uuid = serializers.UUIDField()
+        device_time = serializers.DateTimeField()
+        lat = serializers.FloatField(required=False, min_value=-90, max_value=90)
+        lng = serializers.FloatField(required=False, min_value=-180, max_value=180)
+
+    @extend_schema(request=Input, responses={201: EventResult, 400: Error, 404: Error, 409: Error, 422: Error})
+    def post(self, request):
+        data = validated(self.Input, request.data)
+        payload = {k: data[k] for k in ("lat", "lng") if k in data}
+        event = {"type": "clock_in", "client_uuid": str(data["client_uuid"]), "device_time": data["device_time"],
+                 "dispatch": data["dispatch"], "payload": payload}  # fmt: skip
+        return _apply_one(request, event, created_status=201)
+
+
+class TimeLogEventApi(ApiView):
+    class Input(serializers.Serializer):
+        type = serializers.ChoiceField(choices=SHIFT_EVENTS)
+        client_uuid = serializers.UUIDField()
+        device_time = serializers.DateTimeField()
+        times = TimesInput(required=False, help_text="clock_out only: the worker's corrected times")
+
+    @extend_schema(request=Input, responses={200: EventResult, 400: Error, 404: Error, 409: Error, 422: Error})
+    def post(self, request, pk: int):
+        data = validated(self.Input, request.data)
+        visible_or_404(TimeLog.objects.filter(worker=request.user), pk)
+        payload = {"times": dict(data["times"])} if data.get("times") and data["type"] == "clock_out" else {}
+        event = {"type": data["type"], "client_uuid": str(data["client_uuid"]), "device_time": data["device_time"],
+                 "timelog": pk, "payload": payload}  # fmt: skip
+        return _apply_one(request, event)
+
+
+class SyncApi(ApiView):
+    """A batch of offline events: one result per event (synced, duplicate, conflict, failed)."""
+
+    class Input(serializers.Serializer):
+        events = serializers.ListField(child=serializers.DictField(), allow_empty=False, max_length=500)
+        sent_at = serializers.DateTimeField(required=False, help_text="The device's clock when it sent the batch")
+
+    class Output(serializers.Serializer):
+        results = serializers.ListField(child=serializers.DictField())
+
+    @extend_schema(request=Input, responses={200: Output, 400: Error, 422: Error})
+    def post(self, request):
+        data = validated(self.Input, request.data)
+        results = services.sync_events(worker=request.user, events=data["events"], sent_at=data.get("sent_at"))
+        reused = [r for r in results if r.get("reused")]
+        if reused:
+            body = error_body(
+                "idempotency_key_reused",
+                "A client_uuid of this batch was already used for a different event.",
+                {"events": ", ".join(r["client_uuid"] for r in reused)},
+            )
+            return Response({**body, "results": results}, status=422)
+        return Response({"results": results})
+
+
+# --- The worker ---
+
+
+class TimeLogDraftEditApi(ApiView):
+    @extend_schema(request=TimesInput, responses={200: TimeLogOutput, 400: Error, 404: Error, 409: Error})
+    def patch(self, request, pk: int):
+        data = validated(TimesInput, request.data)
+        visible_or_404(visible_timelogs(request.user), pk)
+        services.timelog_draft_edit(timelog_id=pk, by=request.user, **data)
+        return _answer(pk, request)
+
+
+class TimeLogSubmitApi(ApiView):
+    @extend_schema(request=None, responses={200: TimeLogOutput, 403: Error, 404: Error, 409: Error})
+    def post(self, request, pk: int):
+        visible_or_404(visible_timelogs(request.user), pk)
+        services.timelog_submit(timelog_id=pk, by=request.user)
+        return _answer(pk, request)
+
+
+class RetroactiveApi(ApiView):
+    class Input(serializers.Serializer):
+        dispatch = serializers.IntegerField()
+        start = serializers.DateTimeField()
+        end = serializers.DateTimeField()
+        breaks = serializers.IntegerField(min_value=0, default=0, help_text="Break minutes")
+        lunch = serializers.IntegerField(min_value=0, default=0, help_text="Lunch minutes")
+        note = serializers.CharField(allow_blank=True, default="")
+
+    @extend_schema(request=Input, responses={201: TimeLogOutput, 400: Error, 404: Error, 409: Error})
+    def post(self, request):
+        data = validated(self.Input, request.data)
+        visible_or_404(_my_dispatches(request.user), data["dispatch"])
+        time_log = services.timelog_retroactive_submit(
+            dispatch_id=data["dispatch"], by=request.user, clock_in=data["start"], clock_out=data["end"],
+            break_minutes=data["breaks"], lunch_minutes=data["lunch"], note=data["note"],
+        )  # fmt: skip
+        response = _answer(time_log.pk, request)
+        response.status_code = 201
+        return response
+
+
+class TimeLogAcceptApi(ApiView):
+    @extend_schema(request=None, responses={200: TimeLogOutput, 403: Error, 404: Error, 409: Error})
+    def post(self, request, pk: int):
+        visible_or_404(visible_timelogs(request.user), pk)
+        services.timelog_accept_edit(timelog_id=pk, by=request.user)
+        return _answer(pk, request)
+
+
+class TimeLogRejectApi(ApiView):
+    class Input(serializers.Serializer):
+        comment = serializers.CharField()
+
+    @extend_schema(request=Input, responses={200: TimeLogOutput, 400: Error, 403: Error, 404: Error, 409: Error})
+    def post(self, request, pk: int):
+        data = validated(self.Input, request.data)
+        visible_or_404(visible_timelogs(request.user), pk)
+        services.timelog_reject_edit(timelog_id=pk, by=request.user, comment=data["comment"])
+        return _answer(pk, request)
+
+
+# --- The employer ---
+
+
+class TimeLogVerifyApi(ApiView):
+    @extend_schema(request=None, responses={200: TimeLogOutput, 403: Error, 404: Error, 409: Error})
+    def post(self, request, pk: int):
+        visible_or_404(visible_timelogs(request.user), pk)
+        services.timelog_verify(timelog_id=pk, by=request.user)
+        return _answer(pk, request)
+
+
+class TimeLogEditApi(ApiView):
+    class Input(TimesInput):
+        note = serializers.CharField()
+
+    @extend_schema(request=Input, responses={200: TimeLogOutput, 400: Error, 403: Error, 404: Error, 409: Error})
+    def post(self, request, pk: int):
+        data = validated(self.Input, request.data)
+        visible_or_404(visible_timelogs(request.user), pk)
+        services.timelog_edit(timelog_id=pk, by=request.user, **data)
+        return _answer(pk, request)
+
+
+class TimeLogDisputeApi(ApiView):
+    class Input(serializers.Serializer):
+        reason = serializers.CharField()
+
+    @extend_schema(request=Input, responses={200: TimeLogOutput, 400: Error, 403: Error, 404: Error, 409: Error})
+    def post(self, request, pk: int):
+        data = validated(self.Input, request.data)
+        visible_or_404(visible_timelogs(request.user), pk)
+        services.timelog_dispute(timelog_id=pk, by=request.user, reason=data["reason"])
+        return _answer(pk, request)
+
+
+class TimeLogAcknowledgeApi(ApiView):
+    class Input(serializers.Serializer):
+        method = serializers.ChoiceField(
+            choices=AcknowledgementMethod.choices, default=AcknowledgementMethod.APP_OPENED
+        )
+
+    class Output(serializers.Serializer):
+        id = serializers.IntegerField()
+        time_log = serializers.IntegerField(source="time_log_id")
+        method = serializers.CharField()
+        acknowledged_at = serializers.DateTimeField()
+
+    @extend_schema(request=Input, responses={201: Output, 403: Error, 404: Error})
+    def post(self, request, pk: int):
+        data = validated(self.Input, request.data)
+        visible_or_404(visible_timelogs(request.user), pk)
+        acknowledgement = services.timelog_acknowledge(timelog_id=pk, by=request.user, method=data["method"])
+        return Response(self.Output(acknowledgement).data, status=201)

@@ -1,0 +1,55 @@
+"""Phone API (SPEC §9): a member's own registrations, and re-signing one."""
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers
+from rest_framework.response import Response
+
+from referral import selectors, services
+from referral.models import BookRegistration
+from unioncore.api.base import ApiView, Error, page_of, paginated, visible_or_404
+
+
+class RegistrationOutput(serializers.Serializer):
+    class Book(serializers.Serializer):
+        id = serializers.IntegerField()
+        code = serializers.CharField()
+        name = serializers.CharField()
+        book_number = serializers.IntegerField()
+
+    id = serializers.IntegerField()
+    book = Book()
+    # A string with exactly two decimals, never a float: "45900.03".
+    apn = serializers.DecimalField(max_digits=10, decimal_places=2, coerce_to_string=True)
+    status = serializers.CharField()
+    position = serializers.IntegerField(source="position_ahead", allow_null=True, help_text="Members ahead of me")
+    re_sign_due = serializers.DateField(allow_null=True)
+    check_marks = serializers.IntegerField()
+    check_marks_allowed = serializers.IntegerField(source="book.check_marks_allowed")
+    exempt = serializers.BooleanField()
+    registered_at = serializers.DateTimeField()
+
+
+def _member_id(user) -> int | None:
+    member = getattr(user, "member", None)
+    return member.pk if member is not None else None
+
+
+class MyRegistrationsApi(ApiView):
+    """My registrations on the books, with my place in line."""
+
+    @extend_schema(responses={200: page_of(RegistrationOutput), 401: Error})
+    def get(self, request):
+        registrations = selectors.member_registrations(member_id=_member_id(request.user))
+        return paginated(request, self, registrations, RegistrationOutput)
+
+
+class RegistrationReSignApi(ApiView):
+    """Re-sign a registration inside its window."""
+
+    @extend_schema(request=None, responses={200: RegistrationOutput, 400: Error, 404: Error})
+    def post(self, request, pk: int):
+        mine = BookRegistration.objects.filter(member_id=_member_id(request.user))
+        visible_or_404(mine, pk)
+        services.registration_re_sign(registration_id=pk, by=request.user)
+        registration = selectors.member_registrations(member_id=_member_id(request.user)).get(pk=pk)
+        return Response(RegistrationOutput(registration).data)

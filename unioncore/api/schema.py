@@ -1,0 +1,9 @@
+from drf_spectacular.openapi import AutoSchema as BaseAutoSchema
+
+
+class AutoSchema(BaseAutoSchema):
+    """Views nest their own `Input` and `Output`: name components by the qualified name
+    (`LoginApi.Input` → `LoginApiInput`) so that they never collide."""
+
+    def get_serializer_name(self, serializer, direction):
+        return type(serializer).__qualname__.replace(".", "")
