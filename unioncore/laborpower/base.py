@@ -1,0 +1,439 @@
+"""What every LaborPower import shares: reading the CSV (Windows-1252 or UTF-8 with a BOM),
+LaborPower's value formats, row errors with line and column, and the run itself (validate
+every row, then write everything in one transaction or nothing)."""
+
+import csv
+import datetime
+import io
+import re
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+
+import phonenumbers
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.db import transaction
+from django.dispatch import receiver
+from django.utils import timezone
+from simple_history.signals import pre_create_historical_record
+from tqdm import tqdm
+
+from unioncore.audit import acting_as
+from unioncore.errors import RuleViolation
+
+CHANGE_REASON = "LaborPower import"
+PROGRESS_FROM = 500  # rows: shorter files get no progress bar
+
+# --- history rows say "LaborPower import" ------------------------------------------------
+
+_reason: ContextVar = ContextVar("laborpower_change_reason", default=None)
+
+
+@receiver(pre_create_historical_record, dispatch_uid="laborpower_change_reason")
+def _stamp_change_reason(sender, history_instance=None, **kwargs):
+    reason = _reason.get()
+    if reason and history_instance is not None:
+        history_instance.history_change_reason = reason
+
+
+@contextmanager
+def change_reason(reason: str = CHANGE_REASON):
+    """Every history row written inside this block carries `reason` (services included)."""
+    token = _reason.set(reason)
+    try:
+        yield
+    finally:
+        _reason.reset(token)
+
+
+# --- errors and results -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RowError:
+    line: int  # the file's line number (the header is line 1); 0 for the whole file
+    column: str
+    reason: str
+    value: str = ""
+
+
+@dataclass
+class ImportReport:
+    kind: str
+    rows: int = 0
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    dry_run: bool = False
+    written: bool = False
+    errors: list[RowError] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    @property
+    def changes(self) -> int:
+        return self.created + self.updated
+
+    def summary(self) -> str:
+        if self.errors:
+            lines = sorted({e.line for e in self.errors})
+            return f"{len(self.errors)} errors on {len(lines)} lines of {self.rows} rows; nothing written."
+        counts = f"{self.created} created, {self.updated} updated, {self.unchanged} unchanged"
+        if self.dry_run:
+            return f"Dry run of {self.rows} {self.kind} rows, nothing written. Would be: {counts}."
+        if not self.changes:
+            return f"Nothing to change: all {self.rows} {self.kind} rows already match the database."
+        return f"Imported {self.rows} {self.kind} rows: {counts}."
+
+
+def write_error_report(errors: list[RowError], out) -> None:
+    writer = csv.writer(out)
+    writer.writerow(["line", "column", "value", "reason"])
+    for e in sorted(errors, key=lambda e: (e.line, e.column)):
+        writer.writerow([e.line, e.column, e.value, e.reason])
+
+
+# --- reading the file ---------------------------------------------------------------------
+
+
+class FileRejected(Exception):
+    """The file as a whole cannot be read (encoding, header)."""
+
+
+def decode(data: bytes) -> tuple[str, str]:
+    """The text of an export and the encoding it was in: UTF-8 (with or without a BOM), else
+    Windows-1252 (what LaborPower and Access write)."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise FileRejected("The file is UTF-16: save it as CSV (UTF-8) or plain CSV (Windows-1252).")
+    if data.startswith(b"\xef\xbb\xbf"):
+        try:
+            return data[3:].decode("utf-8"), "utf-8-sig"
+        except UnicodeDecodeError as e:
+            raise FileRejected(f"The file starts as UTF-8 but byte {e.start + 3} is not UTF-8.") from None
+    try:
+        return data.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        pass
+    try:
+        return data.decode("cp1252"), "cp1252"
+    except UnicodeDecodeError as e:
+        raise FileRejected(
+            f"The file is neither UTF-8 nor Windows-1252 (byte 0x{data[e.start]:02x} at offset {e.start})."
+        ) from None
+
+
+def header_key(name: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "_", name.strip().lower()).strip("_")
+
+
+class Row:
+    """One data line of the file, with parsers that record an error and return None."""
+
+    def __init__(self, line: int, values: dict[str, str]):
+        self.line = line
+        self.values = values
+        self.errors: list[RowError] = []
+
+    def error(self, column: str, reason: str) -> None:
+        self.errors.append(RowError(self.line, column, reason, self.values.get(column, "")))
+
+    def raw(self, column: str) -> str:
+        return (self.values.get(column) or "").strip()
+
+    def text(self, column: str, *, required: bool = False, max_length: int | None = None) -> str | None:
+        value = self.raw(column)
+        if required and not value:
+            self.error(column, "Required.")
+            return None
+        if max_length and len(value) > max_length:
+            self.error(column, f"At most {max_length} characters (this has {len(value)}).")
+            return None
+        return value
+
+    def card(self, column: str = "card_number") -> str | None:
+        value = self.raw(column)
+        if not re.fullmatch(r"[0-9]{1,12}", value):
+            self.error(column, "A card number is 1 to 12 digits (leading zeros are kept).")
+            return None
+        return value
+
+    def date(self, column: str, *, required: bool = True) -> datetime.date | None:
+        value = self.raw(column)
+        if not value:
+            if required:
+                self.error(column, "Required.")
+            return None
+        try:
+            return parse_date(value)
+        except ValueError as e:
+            self.error(column, str(e))
+            return None
+
+    def moment(self, column: str, *, required: bool = True) -> datetime.datetime | None:
+        value = self.raw(column)
+        if not value:
+            if required:
+                self.error(column, "Required.")
+            return None
+        try:
+            return parse_moment(value)
+        except ValueError as e:
+            self.error(column, str(e))
+            return None
+
+    def apn(self, column: str = "apn") -> Decimal | None:
+        from referral.services import parse_apn
+
+        try:
+            return parse_apn(self.raw(column))
+        except RuleViolation as e:
+            self.error(column, e.message)
+            return None
+
+    def money(self, column: str, *, required: bool = True) -> Decimal | None:
+        value = self.raw(column).replace("$", "").replace(",", "")
+        if not value:
+            if required:
+                self.error(column, "Required.")
+            return None
+        if value.startswith("(") and value.endswith(")"):  # accounting negative
+            value = "-" + value[1:-1]
+        try:
+            amount = Decimal(value)
+        except InvalidOperation:
+            self.error(column, "Not an amount: write dollars and cents, like 45.50.")
+            return None
+        if not amount.is_finite() or amount.as_tuple().exponent < -2:
+            self.error(column, "At most 2 decimals (cents).")
+            return None
+        return amount.quantize(Decimal("0.01"))
+
+    def integer(self, column: str, *, default: int | None = None, minimum: int = 0) -> int | None:
+        value = self.raw(column)
+        if not value:
+            return default
+        if not re.fullmatch(r"[0-9]+", value) or int(value) < minimum:
+            self.error(column, f"A whole number, {minimum} or more.")
+            return None
+        return int(value)
+
+    def flag(self, column: str) -> bool | None:
+        value = self.raw(column).lower()
+        if value in ("", "n", "no", "0", "false", "f"):
+            return False
+        if value in ("y", "yes", "1", "true", "t", "x"):
+            return True
+        self.error(column, "Y or N.")
+        return None
+
+    def choice(self, column: str, choices, *, default=None, required: bool = True):
+        """A TextChoices value, given as its value or its label (any case)."""
+        value = self.raw(column)
+        if not value:
+            if default is not None:
+                return default
+            if required:
+                self.error(column, "Required.")
+            return None
+        wanted = value.casefold()
+        for choice in choices:
+            if wanted in (choice.value.casefold(), str(choice.label).casefold()):
+                return choice.value
+        self.error(column, f"Unknown value; one of {', '.join(c.value for c in choices)}.")
+        return None
+
+    def phone(self, column: str) -> str | None:
+        value = self.raw(column)
+        if not value:
+            return None
+        try:
+            number = phonenumbers.parse(value, "US")
+        except phonenumbers.NumberParseException:
+            number = None
+        if number is None or not phonenumbers.is_possible_number(number):
+            self.error(column, "Not a phone number.")
+            return None
+        return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+    def validation_error(self, error: ValidationError, columns: dict[str, str]) -> None:
+        """Record a model's ValidationError, field by field, under the file's column names."""
+        for name, messages in error.message_dict.items():
+            column = columns.get(name, "row" if name == NON_FIELD_ERRORS else name)
+            for message in messages:
+                self.error(column, message)
+
+
+DATE_FORMATS = ("%m/%d/%Y", "%Y-%m-%d", "%m/%d/%y", "%m-%d-%Y", "%Y/%m/%d")
+TIME_FORMATS = ("%H:%M", "%H:%M:%S", "%I:%M %p", "%I:%M:%S %p", "%I:%M%p")
+
+
+def parse_date(value: str) -> datetime.date:
+    """LaborPower writes 03/15/2025; Access and re-saved files write 2025-03-15."""
+    value = value.strip()
+    for fmt in DATE_FORMATS:
+        try:
+            return datetime.datetime.strptime(value, fmt).date()
+        except ValueError:
+            continue
+    if re.fullmatch(r"\d{1,2}/\d{1,2}/\d{4}|\d{4}-\d{1,2}-\d{1,2}", value):
+        raise ValueError(f"{value} is not a date that exists.")
+    raise ValueError(f"{value} is not a date: write 03/15/2025 or 2025-03-15.")
+
+
+def parse_moment(value: str) -> datetime.datetime:
+    """A date, or a date and a time of day ("03/15/2025 08:30", "2025-03-15T08:30"), in the
+    hall's time zone."""
+    value = value.strip().replace("T", " ")
+    day_text, _, time_text = value.partition(" ")
+    day = parse_date(day_text)
+    at = datetime.time(0, 0)
+    if time_text.strip():
+        for fmt in TIME_FORMATS:
+            try:
+                at = datetime.datetime.strptime(time_text.strip().upper(), fmt).time()
+                break
+            except ValueError:
+                continue
+        else:
+            raise ValueError(f"{time_text} is not a time of day: write 08:30 or 8:30 AM.")
+    return timezone.make_aware(datetime.datetime.combine(day, at))
+
+
+def parse_month(value: str) -> datetime.date:
+    """A dues period: 03/2025, 2025-03, or the first day of the month as a date."""
+    value = value.strip()
+    for fmt in ("%m/%Y", "%Y-%m"):
+        try:
+            return datetime.datetime.strptime(value, fmt).date()
+        except ValueError:
+            continue
+    day = parse_date(value)
+    if day.day != 1:
+        raise ValueError(f"{value}: a period is a month; write 03/2025 or its first day.")
+    return day
+
+
+# --- the run ------------------------------------------------------------------------------
+
+
+@dataclass
+class Change:
+    line: int
+    action: str  # "create" | "update" | "unchanged"
+    apply: object = None  # callable(by) -> None, for create and update
+    instance: object = None  # a validated new row the kind inserts in bulk (see Kind.bulk_create)
+
+
+class Kind:
+    """One kind of file. Subclasses give the columns, a row parser and a planner."""
+
+    name = ""
+    required: tuple[str, ...] = ()
+    optional: tuple[str, ...] = ()
+
+    def prepare(self) -> None:
+        """Load what parsing looks up (the books, …) once per file."""
+
+    def parse(self, row: Row):  # -> a record, or None when the row has errors
+        raise NotImplementedError
+
+    def bulk_create(self, instances: list, by) -> None:
+        """Insert rows already validated in `plan` (with their history rows)."""
+        raise NotImplementedError
+
+    def plan(self, records: list, by) -> list[Change]:
+        """Compare records (each has .row) with the database; record row errors on rows."""
+        raise NotImplementedError
+
+
+def read_rows(data: bytes, kind: Kind) -> tuple[list[Row], list[RowError]]:
+    try:
+        text, _encoding = decode(data)
+    except FileRejected as e:
+        return [], [RowError(0, "file", str(e))]
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        header = next(reader)
+    except StopIteration:
+        return [], [RowError(1, "header", "The file is empty.")]
+    except csv.Error as e:
+        return [], [RowError(1, "header", f"Not a CSV file: {e}.")]
+    columns = [header_key(h) for h in header]
+    errors = []
+    known = set(kind.required) | set(kind.optional)
+    for missing in [c for c in kind.required if c not in columns]:
+        errors.append(RowError(1, missing, "Missing column."))
+    for extra in [c for c in columns if c not in known]:
+        errors.append(RowError(1, extra or "(blank)", "Unknown column; see docs/imports.md."))
+    for dup in {c for c in columns if columns.count(c) > 1}:
+        errors.append(RowError(1, dup, "Column given twice."))
+    if errors:
+        return [], errors
+    rows = []
+    try:
+        for values in reader:
+            if not any(v.strip() for v in values):
+                continue
+            line = reader.line_num
+            row = Row(line, dict(zip(columns, values, strict=False)))
+            if len(values) != len(columns):
+                row.error("row", f"{len(values)} fields where the header has {len(columns)}.")
+            rows.append(row)
+    except csv.Error as e:
+        errors.append(RowError(reader.line_num, "row", f"Unreadable CSV: {e}."))
+    return rows, errors
+
+
+COUNTERS = {"create": "created", "update": "updated", "unchanged": "unchanged"}
+
+
+def run_import(kind: Kind, data: bytes, *, by, dry_run: bool = False, progress: bool = False) -> ImportReport:
+    """Validate every row; then, unless it is a dry run or a row is wrong, write it all in one
+    transaction. History rows name `by` and say "LaborPower import"."""
+    report = ImportReport(kind=kind.name, dry_run=dry_run)
+    rows, file_errors = read_rows(data, kind)
+    report.rows = len(rows)
+    report.errors.extend(file_errors)
+    if file_errors and not rows:
+        return report
+    bar = progress and len(rows) >= PROGRESS_FROM
+    kind.prepare()
+    records = []
+    for row in tqdm(rows, desc=f"checking {kind.name}", unit="row", disable=not bar):
+        if not row.errors:
+            record = kind.parse(row)
+            if record is not None and not row.errors:
+                records.append(record)
+    with transaction.atomic(), acting_as(by), change_reason():
+        changes = kind.plan(records, by)
+        report.errors.extend(e for row in rows for e in row.errors)
+        if report.errors:
+            return report
+        for change in changes:
+            counter = COUNTERS[change.action]
+            setattr(report, counter, getattr(report, counter) + 1)
+        if dry_run:
+            transaction.set_rollback(True)
+            return report
+        todo = [c for c in changes if c.apply is not None]
+        bar = progress and len(todo) >= PROGRESS_FROM
+        for change in tqdm(todo, desc=f"writing {kind.name}", unit="row", disable=not bar):
+            try:
+                with transaction.atomic():
+                    change.apply(by)
+            except ValidationError as e:
+                for message in e.messages:
+                    report.errors.append(RowError(change.line, "row", message))
+            except RuleViolation as e:
+                report.errors.append(RowError(change.line, next(iter(e.fields), "row"), e.message))
+        bulk = [c.instance for c in changes if c.instance is not None]
+        if bulk and not report.errors:
+            kind.bulk_create(bulk, by)
+        if report.errors:
+            transaction.set_rollback(True)
+            return report
+        report.written = True
+    return report

@@ -1,0 +1,159 @@
+"""Employers: one row per employer, keyed by LaborPower's employer code, with its contract codes
+(";"-separated) and one contact (matched by name)."""
+
+from dataclasses import dataclass
+
+from django.core.exceptions import ValidationError
+
+from dispatch.enums import ContractCode, EmployerStatus
+from dispatch.models import Employer, EmployerContact, EmployerContract
+from unioncore.laborpower.base import Change, Kind, Row
+
+COLUMNS = {
+    "employer_code": "code",
+    "name": "name",
+    "status": "status",
+    "phone": "phone",
+    "email": "email",
+    "address": "address_line1",
+    "city": "city",
+    "state": "state",
+    "zip": "zip_code",
+}
+FIELD_COLUMNS = {f: c for c, f in COLUMNS.items()}
+CONTACT_COLUMNS = {"contact_name": "name", "contact_title": "title", "contact_phone": "phone", "contact_email": "email"}
+CONTACT_FIELD_COLUMNS = {f: c for c, f in CONTACT_COLUMNS.items()}
+
+
+@dataclass
+class EmployerRecord:
+    row: Row
+    fields: dict
+    contracts: set[str] | None  # None: the file has no contract column
+    contact: dict | None
+
+
+def _phone(value):
+    return value.as_e164 if value else None
+
+
+class Employers(Kind):
+    name = "employers"
+    required = ("employer_code", "name")
+    optional = ("status", "phone", "email", "address", "city", "state", "zip", "contract_codes", *CONTACT_COLUMNS)
+
+    def parse(self, row: Row):
+        fields = {
+            "code": row.text("employer_code", required=True, max_length=20),
+            "name": row.text("name", required=True, max_length=120),
+            "status": row.choice("status", EmployerStatus, default=EmployerStatus.ACTIVE),
+            "phone": row.phone("phone"),
+            "email": row.text("email"),
+            "address_line1": row.text("address", max_length=120),
+            "city": row.text("city", max_length=60),
+            "state": (row.text("state", max_length=2) or "").upper(),
+            "zip_code": row.text("zip", max_length=10),
+        }
+        fields = {f: v for f, v in fields.items() if FIELD_COLUMNS[f] in row.values}
+        contracts = None
+        if "contract_codes" in row.values:
+            contracts = set()
+            by_value = {c.value.casefold(): c.value for c in ContractCode}
+            for token in filter(None, (t.strip() for t in row.raw("contract_codes").split(";"))):
+                if token.casefold() not in by_value:
+                    row.error(
+                        "contract_codes", f"Unknown contract code {token!r}; one of {', '.join(ContractCode.values)}."
+                    )
+                else:
+                    contracts.add(by_value[token.casefold()])
+        contact = None
+        if row.raw("contact_name"):
+            contact = {
+                "name": row.text("contact_name", max_length=120),
+                "title": row.text("contact_title", max_length=80),
+                "phone": row.phone("contact_phone"),
+                "email": row.text("contact_email"),
+            }
+        elif any(row.raw(c) for c in CONTACT_COLUMNS):
+            row.error("contact_name", "A contact's title, phone or email needs the contact's name.")
+        return None if row.errors else EmployerRecord(row, fields, contracts, contact)
+
+    def plan(self, records: list[EmployerRecord], by) -> list[Change]:
+        codes = [r.fields["code"] for r in records]
+        existing = {
+            e.code: e for e in Employer.objects.filter(code__in=codes).prefetch_related("contracts", "contacts")
+        }
+        seen: dict[str, int] = {}
+        changes = []
+        for record in records:
+            row = record.row
+            code = record.fields["code"]
+            if code in seen:
+                row.error("employer_code", f"Employer code {code} is also on line {seen[code]}.")
+                continue
+            seen[code] = row.line
+            employer = existing.get(code)
+            is_new = employer is None
+            employer = employer or Employer()
+            diff = {
+                f: v
+                for f, v in record.fields.items()
+                if (_phone(getattr(employer, f)) if f == "phone" else getattr(employer, f)) != v or is_new
+            }
+            for name, value in diff.items():
+                setattr(employer, name, value)
+            try:
+                employer.full_clean(validate_unique=False)
+            except ValidationError as e:
+                row.validation_error(e, FIELD_COLUMNS)
+                continue
+            held = set() if is_new else {c.contract_code for c in employer.contracts.all()}
+            add = remove = set()
+            if record.contracts is not None:
+                add, remove = record.contracts - held, held - record.contracts
+            contact, contact_diff = None, {}
+            if record.contact:
+                if not is_new:
+                    contact = next((c for c in employer.contacts.all() if c.name == record.contact["name"]), None)
+                base = contact or EmployerContact(name=record.contact["name"])
+                contact_diff = {
+                    f: v
+                    for f, v in record.contact.items()
+                    if (_phone(getattr(base, f)) if f == "phone" else getattr(base, f)) != v or contact is None
+                }
+                for name, value in contact_diff.items():
+                    setattr(base, name, value)
+                try:
+                    base.full_clean(exclude=["employer"])
+                except ValidationError as e:
+                    row.validation_error(e, CONTACT_FIELD_COLUMNS)
+                    continue
+                contact = base
+            if not (diff or add or remove or contact_diff):
+                changes.append(Change(row.line, "unchanged"))
+                continue
+            action = "create" if is_new else "update"
+            changes.append(
+                Change(row.line, action, _writer(employer, bool(diff), add, remove, contact if contact_diff else None))
+            )
+        return changes
+
+
+def _writer(employer: Employer, save: bool, add: set[str], remove: set[str], contact: EmployerContact | None):
+    def apply(by):
+        if save:
+            employer._history_user = by
+            employer.save()
+        for code in sorted(add):
+            row = EmployerContract(employer=employer, contract_code=code)
+            row._history_user = by
+            row.save()
+        for row in EmployerContract.objects.filter(employer=employer, contract_code__in=remove):
+            row._history_user = by
+            row.delete()
+        if contact is not None:
+            contact.employer = employer
+            contact._history_user = by
+            contact.save()
+
+    return apply

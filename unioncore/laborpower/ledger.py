@@ -1,0 +1,103 @@
+"""Member ledger rows (dues, assessments, fees, payments, adjustments), keyed by LaborPower's
+own reference. Ledger rows are never edited: a re-imported reference must match exactly."""
+
+from dataclasses import dataclass
+
+from django.core.exceptions import ValidationError
+
+from members import services
+from members.enums import TransactionKind, TransactionSource
+from members.models import Member, MemberTransaction
+from unioncore.laborpower.base import Change, Kind, Row, parse_month
+
+FIELD_COLUMNS = {
+    "posted_on": "date",
+    "kind": "kind",
+    "amount": "amount",
+    "period": "period",
+    "external_ref": "reference",
+    "description": "description",
+}
+COMPARED = ("member_id", "kind", "amount", "posted_on", "period", "description")
+
+
+@dataclass
+class LedgerRecord:
+    row: Row
+    card_number: str
+    fields: dict
+
+
+class Ledger(Kind):
+    name = "ledger"
+    required = ("card_number", "date", "kind", "amount", "reference")
+    optional = ("period", "description")
+
+    def parse(self, row: Row):
+        period = None
+        if row.raw("period"):
+            try:
+                period = parse_month(row.raw("period"))
+            except ValueError as e:
+                row.error("period", str(e))
+        fields = {
+            "posted_on": row.date("date"),
+            "kind": row.choice("kind", TransactionKind),
+            "amount": row.money("amount"),
+            "period": period,
+            "external_ref": row.text("reference", required=True, max_length=64),
+            "description": row.text("description", max_length=200) or "",
+        }
+        card = row.card("card_number")
+        return None if row.errors else LedgerRecord(row, card, fields)
+
+    def plan(self, records: list[LedgerRecord], by) -> list[Change]:
+        members = {m.card_number: m for m in Member.objects.filter(card_number__in={r.card_number for r in records})}
+        existing = {
+            t.external_ref: t
+            for t in MemberTransaction.objects.filter(
+                source=TransactionSource.LABORPOWER, external_ref__in=[r.fields["external_ref"] for r in records]
+            )
+        }
+        seen: dict[str, int] = {}
+        changes = []
+        for record in records:
+            row, fields = record.row, record.fields
+            member = members.get(record.card_number)
+            if member is None:
+                row.error("card_number", f"No member with card number {record.card_number}: import members first.")
+                continue
+            ref = fields["external_ref"]
+            if ref in seen:
+                row.error("reference", f"Reference {ref} is also on line {seen[ref]}.")
+                continue
+            seen[ref] = row.line
+            fields = {**fields, "member_id": member.pk}
+            current = existing.get(ref)
+            if current is not None:
+                differing = [f for f in COMPARED if getattr(current, f) != fields[f]]
+                if differing:
+                    column = FIELD_COLUMNS.get(differing[0], "card_number")
+                    row.error(
+                        column,
+                        f"Reference {ref} was imported before with other values ({', '.join(differing)}); "
+                        "ledger rows are never changed: post a correction instead.",
+                    )
+                else:
+                    changes.append(Change(row.line, "unchanged"))
+                continue
+            candidate = MemberTransaction(source=TransactionSource.LABORPOWER, created_by=by, **fields)
+            try:
+                candidate.full_clean(validate_unique=False)
+            except ValidationError as e:
+                row.validation_error(e, FIELD_COLUMNS)
+                continue
+            changes.append(Change(row.line, "create", _poster(fields)))
+        return changes
+
+
+def _poster(fields: dict):
+    def apply(by):
+        services.ledger_post(by=by, source=TransactionSource.LABORPOWER, **fields)
+
+    return apply

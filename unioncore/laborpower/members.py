@@ -1,0 +1,122 @@
+"""Members: one row per member, keyed by card number (kept as text, leading zeros and all)."""
+
+from dataclasses import dataclass
+
+from django.core.exceptions import ValidationError
+from django.db import connection
+from simple_history.utils import bulk_create_with_history
+
+from members import services
+from members.enums import Classification, MemberStatus
+from members.models import Member
+from unioncore.laborpower.base import CHANGE_REASON, Change, Kind, Row
+
+# file column -> Member field
+COLUMNS = {
+    "card_number": "card_number",
+    "last_name": "last_name",
+    "first_name": "first_name",
+    "middle_name": "middle_name",
+    "classification": "classification",
+    "status": "status",
+    "phone": "phone",
+    "email": "email",
+    "address": "address_line1",
+    "address_2": "address_line2",
+    "city": "city",
+    "state": "state",
+    "zip": "zip_code",
+}
+FIELD_COLUMNS = {f: c for c, f in COLUMNS.items()}
+
+
+@dataclass
+class MemberRecord:
+    row: Row
+    fields: dict
+
+
+def _current(member: Member, name: str):
+    value = getattr(member, name)
+    if name == "phone":
+        return value.as_e164 if value else None
+    return value
+
+
+class Members(Kind):
+    name = "members"
+    required = ("card_number", "last_name", "first_name", "classification")
+    optional = ("middle_name", "status", "phone", "email", "address", "address_2", "city", "state", "zip")
+
+    def parse(self, row: Row):
+        fields = {
+            "card_number": row.card("card_number"),
+            "last_name": row.text("last_name", required=True, max_length=60),
+            "first_name": row.text("first_name", required=True, max_length=60),
+            "middle_name": row.text("middle_name", max_length=60),
+            "classification": row.choice("classification", Classification),
+            "status": row.choice("status", MemberStatus, default=MemberStatus.ACTIVE),
+            "phone": row.phone("phone"),
+            "email": row.text("email"),
+            "address_line1": row.text("address", max_length=120),
+            "address_line2": row.text("address_2", max_length=120),
+            "city": row.text("city", max_length=60),
+            "state": (row.text("state", max_length=2) or "").upper(),
+            "zip_code": row.text("zip", max_length=10),
+        }
+        # Only the columns the file has: a file without a phone column leaves phones alone.
+        fields = {f: v for f, v in fields.items() if FIELD_COLUMNS[f] in row.values}
+        return None if row.errors else MemberRecord(row, fields)
+
+    def bulk_create(self, instances: list[Member], by) -> None:
+        """New members in batches: each was checked by `plan` exactly as member_create checks it
+        (full_clean; card numbers unique in the file and not in the database, the table locked)."""
+        bulk_create_with_history(
+            instances, Member, batch_size=500, default_user=by, default_change_reason=CHANGE_REASON
+        )
+
+    def plan(self, records: list[MemberRecord], by) -> list[Change]:
+        with connection.cursor() as cursor:  # no enrolment may slip in between this check and the insert
+            cursor.execute(f"LOCK TABLE {Member._meta.db_table} IN SHARE ROW EXCLUSIVE MODE")
+        seen: dict[str, int] = {}
+        existing = {
+            m.card_number: m for m in Member.objects.filter(card_number__in=[r.fields["card_number"] for r in records])
+        }
+        changes = []
+        for record in records:
+            row, fields = record.row, record.fields
+            card = fields["card_number"]
+            if card in seen:
+                row.error("card_number", f"Card number {card} is also on line {seen[card]}.")
+                continue
+            seen[card] = row.line
+            member = existing.get(card)
+            if member is None:
+                candidate = Member(**fields)
+                try:
+                    candidate.full_clean(validate_unique=False)
+                except ValidationError as e:
+                    row.validation_error(e, FIELD_COLUMNS)
+                    continue
+                changes.append(Change(row.line, "create", instance=candidate))
+                continue
+            diff = {f: v for f, v in fields.items() if _current(member, f) != v}
+            if not diff:
+                changes.append(Change(row.line, "unchanged"))
+                continue
+            for name, value in diff.items():
+                setattr(member, name, value)
+            try:
+                member.full_clean(validate_unique=False)
+            except ValidationError as e:
+                row.validation_error(e, FIELD_COLUMNS)
+                continue
+            changes.append(Change(row.line, "update", _updater(member.pk, diff)))
+        return changes
+
+
+def _updater(member_id, diff):
+    def apply(by):
+        services.member_update(member_id=member_id, by=by, **diff)
+
+    return apply
