@@ -1,14 +1,17 @@
 """Phone API (SPEC §9): job requests open for bidding on my books, my bids, my dispatches."""
 
+import django_filters
 from django.db.models import Q
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.response import Response
 
 from dispatch import selectors, services
-from dispatch.enums import DeclineKind
-from dispatch.models import Dispatch, JobRequest
-from unioncore.api.base import ApiView, Error, page_of, paginated, visible_or_404
+from dispatch.enums import DeclineKind, DispatchStatus, RequestCategory
+from dispatch.models import Dispatch, JobBid, JobRequest
+from referral.enums import BookType
+from referral.models import ReferralBook
+from unioncore.api.base import ApiView, Error, filter_parameters, filtered, page_of, paginated, visible_or_404
 
 
 def _member_id(user) -> int | None:
@@ -63,12 +66,40 @@ def _my_dispatches(user):
     )
 
 
+class JobFilter(django_filters.FilterSet):
+    # Books are the hall's public lists (not another party's object): an unknown id is a 400.
+    book = django_filters.ModelChoiceFilter(
+        queryset=ReferralBook.objects.filter(is_active=True),
+        method="on_book",
+        help_text="A book id (as in me/registrations/): only the requests drawing from that book",
+    )
+
+    class Meta:
+        model = JobRequest
+        fields = ("book",)
+
+    def on_book(self, queryset, name, book: ReferralBook):
+        if book.classification == BookType.TERO_APPRENTICE_WIRE:
+            return queryset.filter(category=RequestCategory.TERO, region=book.region)
+        return queryset.filter(book_classification=book.classification, region=book.region).exclude(
+            category=RequestCategory.TERO
+        )
+
+
+class DispatchFilter(django_filters.FilterSet):
+    status = django_filters.ChoiceFilter(choices=DispatchStatus.choices)
+
+    class Meta:
+        model = Dispatch
+        fields = ("status",)
+
+
 class JobsApi(ApiView):
     """Requests open for bidding on my books."""
 
-    @extend_schema(responses={200: page_of(JobOutput), 401: Error})
+    @extend_schema(parameters=filter_parameters(JobFilter), responses={200: page_of(JobOutput), 400: Error, 401: Error})
     def get(self, request):
-        jobs = selectors.member_jobs(member_id=_member_id(request.user))
+        jobs = filtered(JobFilter, request, selectors.member_jobs(member_id=_member_id(request.user)))
         return paginated(request, self, jobs, JobOutput)
 
 
@@ -85,18 +116,25 @@ class JobBidApi(ApiView):
     @extend_schema(request=None, responses={200: BidOutput, 400: Error, 404: Error})
     def delete(self, request, pk: int):
         member_id = _member_id(request.user)
+        # Not `Q(bids__member_id=member_id)`: for a caller who is no member that is `IS NULL` over a
+        # LEFT JOIN, which matched every request without bids (a 400 instead of a 404).
+        my_bids = JobBid.objects.filter(member_id=member_id).values("job_request_id")
         mine = JobRequest.objects.filter(
-            Q(pk__in=selectors.member_jobs(member_id=member_id).values("pk")) | Q(bids__member_id=member_id)
+            Q(pk__in=selectors.member_jobs(member_id=member_id).values("pk")) | Q(pk__in=my_bids)
         )
-        visible_or_404(mine.distinct(), pk)
+        visible_or_404(mine, pk)
         bid = services.bid_withdraw(job_request_id=pk, member_id=member_id, by=request.user)
         return Response(BidOutput(bid).data)
 
 
 class MyDispatchesApi(ApiView):
-    @extend_schema(responses={200: page_of(DispatchOutput), 401: Error})
+    @extend_schema(
+        parameters=filter_parameters(DispatchFilter),
+        responses={200: page_of(DispatchOutput), 400: Error, 401: Error},
+    )
     def get(self, request):
-        return paginated(request, self, _my_dispatches(request.user), DispatchOutput)
+        dispatches = filtered(DispatchFilter, request, _my_dispatches(request.user))
+        return paginated(request, self, dispatches, DispatchOutput)
 
 
 class DispatchAcceptApi(ApiView):

@@ -10,10 +10,12 @@ clock-out or a kiosk stop in draft) is edited with PATCH and submitted with `sub
 
 import datetime
 
+import django_filters
 from django.db.models import Q, QuerySet
 from django.utils import timezone
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
+from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
 from dispatch.models import Dispatch
@@ -21,7 +23,16 @@ from fulfillment import services
 from fulfillment.enums import AcknowledgementMethod, TimeLogStatus
 from fulfillment.models import TimeLog
 from fulfillment.services.sync import EVENT_TYPES
-from unioncore.api.base import ApiView, Error, page_of, paginated, validated, visible_or_404
+from unioncore.api.base import (
+    ApiView,
+    Error,
+    filter_parameters,
+    filtered,
+    page_of,
+    paginated,
+    validated,
+    visible_or_404,
+)
 from unioncore.api.errors import error_body, status_for
 from unioncore.models import User
 
@@ -118,31 +129,32 @@ class TimesInput(serializers.Serializer):
 # --- Lists ---
 
 
+class TimeLogFilter(django_filters.FilterSet):
+    status = django_filters.ChoiceFilter(choices=TimeLogStatus.choices)
+    # By id, not a model choice: another party's dispatch must be an empty page, not a 400 that
+    # tells it exists.
+    dispatch = django_filters.NumberFilter(field_name="dispatch_id")
+    date = django_filters.DateFilter(method="on_date", help_text="The hall's local date of the clock-in")
+
+    class Meta:
+        model = TimeLog
+        fields = ("status", "dispatch", "date")
+
+    def on_date(self, queryset, name, value):
+        start = timezone.make_aware(datetime.datetime.combine(value, datetime.time()))
+        end = timezone.make_aware(datetime.datetime.combine(value + datetime.timedelta(days=1), datetime.time()))
+        return queryset.filter(clock_in_at__gte=start, clock_in_at__lt=end)
+
+
 class TimeLogListApi(ApiView):
-    class Filters(serializers.Serializer):
-        status = serializers.ChoiceField(choices=TimeLogStatus.choices, required=False)
-        dispatch = serializers.IntegerField(required=False)
-        date = serializers.DateField(required=False, help_text="The hall's local date of the clock-in")
+    """Mine (a member), my employer's (an employer user); newest clock-in first."""
 
     @extend_schema(
-        parameters=[
-            OpenApiParameter("status", str, enum=TimeLogStatus.values),
-            OpenApiParameter("dispatch", int),
-            OpenApiParameter("date", datetime.date),
-            OpenApiParameter("page", int),
-        ],
+        parameters=filter_parameters(TimeLogFilter),
         responses={200: page_of(TimeLogOutput), 400: Error, 401: Error},
     )
     def get(self, request):
-        filters = validated(self.Filters, request.query_params)
-        logs = visible_timelogs(request.user)
-        if "status" in filters:
-            logs = logs.filter(status=filters["status"])
-        if "dispatch" in filters:
-            logs = logs.filter(dispatch_id=filters["dispatch"])
-        if "date" in filters:
-            start = timezone.make_aware(datetime.datetime.combine(filters["date"], datetime.time()))
-            logs = logs.filter(clock_in_at__gte=start, clock_in_at__lt=start + datetime.timedelta(days=1))
+        logs = filtered(TimeLogFilter, request, visible_timelogs(request.user))
         return paginated(request, self, logs.order_by("-clock_in_at", "-id"), TimeLogOutput)
 
 
@@ -200,10 +212,14 @@ class TimeLogEventApi(ApiView):
         device_time = serializers.DateTimeField()
         times = TimesInput(required=False, help_text="clock_out only: the worker's corrected times")
 
-    @extend_schema(request=Input, responses={200: EventResult, 400: Error, 404: Error, 409: Error, 422: Error})
+    @extend_schema(
+        request=Input, responses={200: EventResult, 400: Error, 403: Error, 404: Error, 409: Error, 422: Error}
+    )
     def post(self, request, pk: int):
         data = validated(self.Input, request.data)
-        visible_or_404(TimeLog.objects.filter(worker=request.user), pk)
+        time_log = visible_or_404(visible_timelogs(request.user), pk)
+        if time_log.worker_id != request.user.pk:  # the employer's or staff's view of it: seen, not theirs
+            raise PermissionDenied("Only the worker of this time log records its shift events.")
         payload = {"times": dict(data["times"])} if data.get("times") and data["type"] == "clock_out" else {}
         event = {"type": data["type"], "client_uuid": str(data["client_uuid"]), "device_time": data["device_time"],
                  "timelog": pk, "payload": payload}  # fmt: skip

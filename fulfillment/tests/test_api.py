@@ -183,3 +183,275 @@ def test_the_time_log_list_runs_a_constant_number_of_queries(shift, api_as, cloc
     with django_assert_num_queries(one):
         assert len(supervisor.get("/api/v1/timelogs/").json()["results"]) == 5
     assert worker.get("/api/v1/timelogs/").json()["count"] == 5
+
+
+# --- Filters (django-filter): a bad value is a 400 in the error format ---
+
+
+@pytest.mark.parametrize(
+    ("query", "field"),
+    [({"status": "bogus"}, "status"), ({"date": "last tuesday"}, "date"), ({"dispatch": "abc"}, "dispatch")],
+)
+def test_a_bad_time_log_filter_is_a_400_naming_the_field(shift, api_as, query, field):
+    response = api_as(shift.worker).get("/api/v1/timelogs/", query)
+    assert response.status_code == 400, response.content
+    error = response.json()["error"]
+    assert error["code"] == "invalid"
+    assert set(error["fields"]) == {field}
+
+
+def test_time_logs_filter_by_status_dispatch_and_local_date(shift, api_as, clock):
+    log = services.timelog_clock_in(dispatch_id=shift.dispatch.pk, by=shift.worker)
+    supervisor = api_as(shift.supervisor)
+
+    def ids(**query):
+        response = supervisor.get("/api/v1/timelogs/", query)
+        assert response.status_code == 200, response.content
+        return [row["id"] for row in response.json()["results"]]
+
+    assert ids(status="working") == [log.pk]
+    assert ids(status="verified") == []
+    assert ids(dispatch=shift.dispatch.pk) == [log.pk]
+    assert ids(dispatch=shift.dispatch.pk + 1000) == []
+    assert ids(date=MONDAY.isoformat()) == [log.pk]
+    assert ids(date=(MONDAY + datetime.timedelta(days=1)).isoformat()) == []
+
+
+def test_filtering_by_another_partys_dispatch_is_an_empty_page_not_a_400(shift, api_as):
+    from members.tests.factories import MemberFactory
+    from unioncore.models import UserKind
+    from unioncore.tests.factories import UserFactory
+
+    services.timelog_clock_in(dispatch_id=shift.dispatch.pk, by=shift.worker)
+    stranger = UserFactory(kind=UserKind.MEMBER)
+    MemberFactory(user=stranger)
+    response = api_as(stranger).get("/api/v1/timelogs/", {"dispatch": shift.dispatch.pk})
+    assert (response.status_code, response.json()["count"]) == (200, 0)
+
+
+# --- Who may see and do what: each role against member A's time log ---
+
+ROLES = ("member_a", "member_b", "supervisor_x", "supervisor_y", "staff")
+
+
+@pytest.fixture
+def roles(shift):
+    from members.tests.factories import MemberFactory
+    from unioncore.models import UserKind
+    from unioncore.tests.factories import StaffFactory, UserFactory
+
+    member_b = UserFactory(kind=UserKind.MEMBER)
+    MemberFactory(user=member_b)
+    return {
+        "member_a": shift.worker,
+        "member_b": member_b,
+        "supervisor_x": shift.supervisor,
+        "supervisor_y": shift.other_employer_supervisor,
+        "staff": StaffFactory(),
+    }
+
+
+def _open(shift, clock):
+    return services.timelog_clock_in(dispatch_id=shift.dispatch.pk, by=shift.worker)
+
+
+def _draft(shift, clock):
+    log = _open(shift, clock)
+    clock.move_to(at(MONDAY, 15))
+    return services.timelog_stop_work(timelog_id=log.pk, by=shift.worker)
+
+
+def _pending(shift, clock):
+    log = _draft(shift, clock)
+    return services.timelog_submit(timelog_id=log.pk, by=shift.worker)
+
+
+def _in_review(shift, clock):
+    log = _pending(shift, clock)
+    return services.timelog_edit(
+        timelog_id=log.pk, by=shift.supervisor, clock_in=at(MONDAY, 7), clock_out=at(MONDAY, 14), note="Left at 2"
+    )
+
+
+def _times_body():
+    clock_out = at(MONDAY, 14) + datetime.timedelta(minutes=30)
+    return {"clock_in": at(MONDAY, 7).isoformat(), "clock_out": clock_out.isoformat(), "break_minutes": 15}
+
+
+# endpoint: (state, method, path, body, {role: expected status})
+WRITE_MATRIX = {
+    "event": (_open, "post", "events/", lambda: {**event("break_start", 9)},
+              {"member_a": 200, "member_b": 404, "supervisor_x": 403, "supervisor_y": 404, "staff": 403}),
+    "draft_edit": (_draft, "patch", "", _times_body,
+                   {"member_a": 200, "member_b": 404, "supervisor_x": 403, "supervisor_y": 404, "staff": 403}),
+    "submit": (_draft, "post", "submit/", dict,
+               {"member_a": 200, "member_b": 404, "supervisor_x": 403, "supervisor_y": 404, "staff": 403}),
+    # union staff act as the lending admin (a dispatcher holds `act_as_lending_admin`)
+    "verify": (_pending, "post", "verify/", dict,
+               {"member_a": 403, "member_b": 404, "supervisor_x": 200, "supervisor_y": 404, "staff": 200}),
+    "edit": (_pending, "post", "edit/", lambda: {**_times_body(), "note": "Left at 2:30"},
+             {"member_a": 403, "member_b": 404, "supervisor_x": 200, "supervisor_y": 404, "staff": 200}),
+    "dispute": (_pending, "post", "dispute/", lambda: {"reason": "Not on site"},
+                {"member_a": 403, "member_b": 404, "supervisor_x": 200, "supervisor_y": 404, "staff": 200}),
+    "accept": (_in_review, "post", "accept/", dict,
+               {"member_a": 200, "member_b": 404, "supervisor_x": 403, "supervisor_y": 404, "staff": 403}),
+    "reject": (_in_review, "post", "reject/", lambda: {"comment": "I stayed"},
+               {"member_a": 200, "member_b": 404, "supervisor_x": 403, "supervisor_y": 404, "staff": 403}),
+    "acknowledge": (_open, "post", "acknowledge/", dict,
+                    {"member_a": 403, "member_b": 404, "supervisor_x": 201, "supervisor_y": 404, "staff": 201}),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("endpoint", WRITE_MATRIX)
+def test_visibility_matrix_for_time_log_writes(shift, roles, api_as, clock, endpoint, role):
+    state, method, suffix, body, expected = WRITE_MATRIX[endpoint]
+    log = state(shift, clock)
+    clock.move_to(at(MONDAY, 16))
+    before = TimeLog.objects.get(pk=log.pk).status
+    client = api_as(roles[role])
+    response = getattr(client, method)(f"/api/v1/timelogs/{log.pk}/{suffix}", body(), format="json")
+    assert response.status_code == expected[role], (endpoint, role, response.content)
+    if response.status_code >= 400:
+        error = response.json()["error"]
+        assert error["code"] == {403: "not_allowed", 404: "not_found"}[response.status_code]
+        assert str(log.pk) not in error["message"]  # a 404 says nothing of the object
+        assert TimeLog.objects.get(pk=log.pk).status == before  # and nothing was done
+
+
+LIST_VISIBLE = {"member_a": True, "member_b": False, "supervisor_x": True, "supervisor_y": False, "staff": True}
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_visibility_matrix_for_the_time_log_list(shift, roles, api_as, clock, role):
+    log = _pending(shift, clock)
+    client = api_as(roles[role])
+    for query in ({}, {"dispatch": shift.dispatch.pk}, {"status": "pending_verification"}):
+        response = client.get("/api/v1/timelogs/", query)
+        assert response.status_code == 200
+        assert [row["id"] for row in response.json()["results"]] == ([log.pk] if LIST_VISIBLE[role] else [])
+
+
+CREATE_MATRIX = {"member_a": 201, "member_b": 404, "supervisor_x": 404, "supervisor_y": 404, "staff": 404}
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_visibility_matrix_for_clock_in_on_a_dispatch(shift, roles, api_as, role):
+    response = api_as(roles[role]).post("/api/v1/timelogs/clock-in/", clock_in_body(shift), format="json")
+    assert response.status_code == CREATE_MATRIX[role], response.content
+    assert TimeLog.objects.count() == (1 if response.status_code == 201 else 0)
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_visibility_matrix_for_retroactive_entry_on_a_dispatch(shift, roles, api_as, clock, role):
+    client = api_as(roles[role])
+    clock.move_to(at(MONDAY, 18))
+    body = {"dispatch": shift.dispatch.pk, "start": at(MONDAY, 7).isoformat(), "end": at(MONDAY, 15).isoformat()}
+    response = client.post("/api/v1/timelogs/retroactive/", body, format="json")
+    assert response.status_code == CREATE_MATRIX[role], response.content
+    if response.status_code == 404:
+        assert not TimeLog.objects.exists()
+
+
+def test_sync_events_naming_another_members_time_log_fail_not_found(shift, roles, api_as, clock):
+    log = _open(shift, clock)
+    clock.move_to(at(MONDAY, 16))
+    events = [{**event("break_start", 9), "timelog": log.pk}, {**event("clock_in", 8), "dispatch": shift.dispatch.pk}]
+    response = api_as(roles["member_b"]).post("/api/v1/sync/", {"events": events}, format="json")
+    assert response.status_code == 200
+    assert [(r["status"], r["error"]["code"]) for r in response.json()["results"]] == [
+        ("failed", "not_found"),
+        ("failed", "not_found"),
+    ]
+    assert TimeLog.objects.get(pk=log.pk).status == "working"
+
+
+# --- Offline sync: conflicts and the device clock ---
+
+
+def test_an_offline_clock_out_after_a_force_clock_out_is_a_conflict_with_the_competing_record(shift, api_as, clock):
+    from fulfillment.enums import SyncStatus
+
+    log = _open(shift, clock)
+    clock.move_to(at(MONDAY, 17))
+    forced = services.timelog_force_clock_out(timelog_id=log.pk, by=shift.supervisor, at=at(MONDAY, 16))
+    clock.move_to(at(MONDAY, 18))
+    worker = api_as(shift.worker)
+    clock_out = {**event("clock_out", 15, 30), "timelog": log.pk}
+    response = worker.post("/api/v1/sync/", {"events": [clock_out]}, format="json")
+    assert response.status_code == 200, response.content
+    (result,) = response.json()["results"]
+    assert result["status"] == "conflict"
+    assert result["conflict"]["time_log"] == log.pk
+    assert result["conflict"]["by"] == shift.supervisor.pk
+    assert result["conflict"]["status"] == forced.status
+    assert datetime.datetime.fromisoformat(result["conflict"]["clock_out_at"]) == at(MONDAY, 16)
+    # both versions kept: the time log as the supervisor left it, the worker's event stored raw
+    log.refresh_from_db()
+    assert (log.status, log.clock_out_at) == (forced.status, at(MONDAY, 16))
+    row = TimeLogOfflineSync.objects.get(client_uuid=clock_out["client_uuid"])
+    assert (row.status, row.conflict_with_id) == (SyncStatus.CONFLICT, log.pk)
+    assert row.device_time == at(MONDAY, 15) + datetime.timedelta(minutes=30)
+    # a replay answers the same conflict as a duplicate and writes nothing
+    again = worker.post("/api/v1/sync/", {"events": [clock_out]}, format="json").json()["results"][0]
+    assert again["status"] == "duplicate"
+    assert again["first_result"] == result
+    assert TimeLogOfflineSync.objects.count() == 1
+
+
+def test_an_event_dated_ten_minutes_in_the_future_fails_and_the_others_sync(shift, api_as, clock):
+    clock.move_to(at(MONDAY, 12))
+    events = [
+        {**event("clock_in", 7), "dispatch": shift.dispatch.pk},
+        {**event("break_start", 10), "dispatch": shift.dispatch.pk},
+        {**event("break_end", 12, 10), "dispatch": shift.dispatch.pk},  # 10 minutes ahead of the server
+        {**event("lunch_start", 11), "dispatch": shift.dispatch.pk},
+    ]
+    response = api_as(shift.worker).post("/api/v1/sync/", {"events": events}, format="json")
+    assert response.status_code == 200, response.content
+    results = response.json()["results"]
+    assert [r["status"] for r in results] == ["synced", "synced", "failed", "failed"]
+    assert results[2]["error"]["code"] == "device_time_in_future"
+    # lunch at 11 while the break (started 10:00) was never ended by the refused event
+    assert results[3]["error"]["code"] != "device_time_in_future"
+    rows = {str(r.client_uuid): r for r in TimeLogOfflineSync.objects.all()}
+    assert len(rows) == 4
+    future = rows[events[2]["client_uuid"]]
+    assert future.clock_offset_seconds == -600
+    assert future.clock_suspect
+    assert TimeLog.objects.get(dispatch=shift.dispatch).status != "verified"
+
+
+def test_a_future_event_alone_fails_while_a_slightly_fast_clock_is_only_flagged(shift, api_as, clock):
+    clock.move_to(at(MONDAY, 7))
+    events = [
+        {**event("clock_in", 7, 3), "dispatch": shift.dispatch.pk},  # 3 minutes fast: tolerated
+        {**event("break_start", 7, 10), "dispatch": shift.dispatch.pk},  # 10 minutes: refused
+    ]
+    results = api_as(shift.worker).post("/api/v1/sync/", {"events": events}, format="json").json()["results"]
+    assert [r["status"] for r in results] == ["synced", "failed"]
+    assert results[1]["error"]["code"] == "device_time_in_future"
+    assert TimeLog.objects.get(dispatch=shift.dispatch).status == "working"
+
+
+# --- Constant queries for the list, seen by the worker and by the supervisor ---
+
+
+@pytest.mark.parametrize("who", ["worker", "supervisor"])
+def test_the_time_log_list_runs_the_same_queries_for_1_and_5_rows(shift, api_as, clock, who, django_assert_num_queries):
+    client = api_as(getattr(shift, who))
+
+    def shifts(n):
+        for _ in range(n):
+            log = services.timelog_clock_in(dispatch_id=shift.dispatch.pk, by=shift.worker)
+            clock.shift(datetime.timedelta(hours=1))
+            services.timelog_stop_work(timelog_id=log.pk, by=shift.worker)
+            services.timelog_submit(timelog_id=log.pk, by=shift.worker)
+            clock.shift(datetime.timedelta(hours=1))
+
+    query = {"status": "pending_verification"}
+    shifts(1)
+    one = count_queries(lambda: client.get("/api/v1/timelogs/", query))
+    shifts(4)
+    with django_assert_num_queries(one):
+        assert len(client.get("/api/v1/timelogs/", query).json()["results"]) == 5

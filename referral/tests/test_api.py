@@ -80,3 +80,39 @@ def test_my_registrations_run_a_constant_number_of_queries(register, member_user
     assert len(registered) >= 2, "needs at least two books a member can sign"
     with django_assert_num_queries(one):
         assert len(client.get("/api/v1/me/registrations/").json()["results"]) == len(registered)
+
+
+# --- Who may see and do what: each role against member A's registration ---
+
+ROLES = ("member_a", "member_b", "supervisor_x", "supervisor_y", "staff")
+
+
+@pytest.fixture
+def roles(member_user):
+    from dispatch.tests.factories import EmployerFactory, EmployerUserFactory
+    from unioncore.tests.factories import StaffFactory
+
+    member_b = UserFactory(kind=UserKind.MEMBER)
+    MemberFactory(user=member_b)
+    employer_x, employer_y = EmployerFactory(), EmployerFactory()
+    return {
+        "member_a": member_user,
+        "member_b": member_b,
+        "supervisor_x": EmployerUserFactory(employer=employer_x, role="supervisor").user,
+        "supervisor_y": EmployerUserFactory(employer=employer_y, role="supervisor").user,
+        "staff": StaffFactory(),
+    }
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_visibility_matrix_for_registrations(book, register, roles, api_as, role):
+    mine = register(book, member=roles["member_a"].member)
+    owner = role == "member_a"
+    client = api_as(roles[role])
+    with time_machine.travel(mine.re_sign_due - datetime.timedelta(days=1)):
+        listed = [r["id"] for r in client.get("/api/v1/me/registrations/").json()["results"]]
+        response = client.post(f"/api/v1/registrations/{mine.pk}/re-sign/")
+    assert listed == ([mine.pk] if owner else [])
+    assert response.status_code == (200 if owner else 404), response.content
+    due = type(mine).objects.get(pk=mine.pk).re_sign_due
+    assert (due > mine.re_sign_due) if owner else (due == mine.re_sign_due)

@@ -1,7 +1,12 @@
 """What every API view shares: input validation, the write throttle, lookups that answer 404
 for what the caller may not see."""
 
+import datetime
+
+import django_filters
 from django.db.models import Model, QuerySet
+from django_filters.utils import translate_validation
+from drf_spectacular.utils import OpenApiParameter
 from rest_framework import serializers
 from rest_framework.exceptions import NotFound
 from rest_framework.permissions import SAFE_METHODS
@@ -22,6 +27,33 @@ def visible_or_404(queryset: QuerySet, pk) -> Model:
     if obj is None:
         raise NotFound("Not found.")
     return obj
+
+
+def filtered(filterset_class: type[django_filters.FilterSet], request, queryset: QuerySet) -> QuerySet:
+    """`queryset` narrowed by the query string through a django-filter FilterSet; a bad value
+    (an unknown status, a date that is not one) is a 400 in the error format, naming the field."""
+    filterset = filterset_class(data=request.query_params, queryset=queryset, request=request)
+    if not filterset.is_valid():
+        raise translate_validation(filterset.errors)
+    return filterset.qs
+
+
+def filter_parameters(filterset_class: type[django_filters.FilterSet]) -> list[OpenApiParameter]:
+    """The schema's query parameters of a FilterSet (the views are plain APIViews, so
+    drf-spectacular's django-filter extension does not see them), plus `page` and `page_size`."""
+    parameters = []
+    for name, field in filterset_class.base_filters.items():
+        description = str(field.extra.get("help_text", "") or field.label or "")
+        if isinstance(field, django_filters.ModelChoiceFilter):
+            parameters.append(OpenApiParameter(name, int, description=description))
+        elif isinstance(field, django_filters.ChoiceFilter):
+            values = [value for value, _ in field.extra["choices"]]
+            parameters.append(OpenApiParameter(name, str, enum=values, description=description))
+        elif isinstance(field, django_filters.DateFilter):
+            parameters.append(OpenApiParameter(name, datetime.date, description=description))
+        else:  # NumberFilter
+            parameters.append(OpenApiParameter(name, int, description=description))
+    return [*parameters, OpenApiParameter("page", int), OpenApiParameter("page_size", int)]
 
 
 class WriteThrottle(ScopedRateThrottle):

@@ -25,6 +25,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "knox",
     "drf_spectacular",
+    "django_filters",
     "simple_history",
     "phonenumber_field",
     "unioncore",

@@ -110,3 +110,36 @@ def test_the_schema_is_served_and_valid(api):
 
 def test_the_schema_ui_is_served(api):
     assert api.get(reverse("schema-ui")).status_code == 200
+
+
+def test_a_token_stops_working_once_its_ttl_has_passed(api, member, settings):
+    import datetime
+
+    import time_machine
+    from django.utils import timezone
+
+    now = timezone.now()
+    with time_machine.travel(now, tick=False):
+        body = api.post(LOGIN, {"username": "sparky", "password": PASSWORD}, format="json").json()
+    api.credentials(HTTP_AUTHORIZATION=f"Token {body['token']}")
+    ttl = settings.REST_KNOX["TOKEN_TTL"]
+    with time_machine.travel(now + ttl - datetime.timedelta(minutes=1), tick=False):
+        assert api.get("/api/v1/me/").status_code == 200
+    with time_machine.travel(now + ttl + datetime.timedelta(minutes=1), tick=False):
+        response = api.get("/api/v1/me/")
+    assert response.status_code == 401
+    assert response.json()["error"]["code"] == "authentication_failed"
+
+
+def test_logging_out_one_device_leaves_the_other_logged_in(member, fresh_throttles):
+    from rest_framework.test import APIClient
+
+    phone, tablet = APIClient(), APIClient()
+    for device in (phone, tablet):
+        token = device.post(LOGIN, {"username": "sparky", "password": PASSWORD}, format="json").json()["token"]
+        device.credentials(HTTP_AUTHORIZATION=f"Token {token}")
+    assert AuthToken.objects.filter(user=member).count() == 2
+    assert phone.post("/api/v1/auth/logout/").status_code == 204
+    assert phone.get("/api/v1/me/").status_code == 401
+    assert tablet.get("/api/v1/me/").json()["id"] == member.pk
+    assert AuthToken.objects.filter(user=member).count() == 1
