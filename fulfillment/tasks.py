@@ -1,8 +1,12 @@
+import logging
+
 from celery import shared_task
 from django.utils import timezone
 
 from fulfillment import services
 from unioncore.audit import system_user
+
+logger = logging.getLogger(__name__)
 
 
 @shared_task(name="fulfillment.tasks.sweep_auto_approvals", acks_late=True, reject_on_worker_lost=True, expires=50)
@@ -21,3 +25,17 @@ def run_escalations() -> int:
 def send_notification(notification_id: int) -> str:
     """Send one outbox row after commit. Idempotent: only a pending row is sent, under its lock."""
     return services.send_notification(notification_id=notification_id)
+
+
+@shared_task(name="fulfillment.tasks.send_notifications", acks_late=True, reject_on_worker_lost=True)
+def send_notifications(notification_ids: list[int]) -> list[str]:
+    """Send a batch of outbox rows (one task per sweep batch): `send_notification` for each, in
+    order. A row that raises stays pending (run_escalations queues it again); the rest still go."""
+    statuses = []
+    for notification_id in notification_ids:
+        try:
+            statuses.append(services.send_notification(notification_id=notification_id))
+        except Exception:
+            logger.exception("Could not send notification %s", notification_id)
+            statuses.append("error")
+    return statuses

@@ -1,0 +1,57 @@
+"""The sweep benchmark (bench/fulfillment_sweep.py) at a tiny size, in the test database: its
+data gives due rows that one sweep approves as the rules say, in as many queries among few rows
+as among more, and the benchmark runs end to end. The figures themselves come from
+`make bench`, never from the test suite."""
+
+import pytest
+
+from bench import fulfillment_sweep as bench
+from bench import harness
+from fulfillment.enums import TIMED_STATUSES, TimeLogStatus
+from fulfillment.models import TimeLog
+
+pytestmark = pytest.mark.django_db
+
+DUE, SMALL, BIG = 12, 40, 120
+
+
+@pytest.fixture
+def world():
+    world = bench.make_world()
+    bench.add_due(world, DUE)
+    bench.add_history(world, SMALL - DUE)
+    return world
+
+
+def test_the_data_has_the_due_rows_among_verified_history_and_running_timers(world):
+    due = TimeLog.objects.filter(auto_approval_time__lte=world.now, status__in=TIMED_STATUSES)
+    assert due.count() == DUE
+    assert TimeLog.objects.count() == SMALL
+    assert TimeLog.objects.filter(status=TimeLogStatus.VERIFIED).count() > SMALL // 2
+    assert TimeLog.objects.filter(status=TimeLogStatus.PENDING_WORKER_REVIEW).exists()
+
+
+def test_one_sweep_approves_every_due_row_as_the_rules_say_in_both_cases(world):
+    bench.copy_small_case()
+    bench.add_history(world, BIG - SMALL)
+    small = bench.check(world, bench.SMALL_CASE)
+    big = bench.check(world, None)
+    bench.use_case(None)
+    assert small["queries"] == big["queries"], f"{small['queries']} queries among {SMALL}, {big['queries']} among {BIG}"
+    assert TimeLog.objects.filter(status=TimeLogStatus.VERIFIED, verified_at=world.now).count() == 0  # rolled back
+
+
+def test_a_wrong_approval_fails_the_benchmark(world, monkeypatch):
+    monkeypatch.setattr(bench, "AUTO_APPROVED", "Approved by magic")
+    with pytest.raises(harness.BenchmarkError, match="history rows"):
+        bench.check(world, None)
+
+
+def test_the_benchmark_runs_end_to_end_at_a_tiny_size():
+    scale, rate = bench.run(size=BIG, small=SMALL, due=DUE, repeat=2, warmup=1)
+    assert (scale.name, rate.name) == (f"{bench.NAME}_scale", f"{bench.NAME}_rate")
+    assert (scale.notes["rows_small"], scale.notes["rows_big"]) == (SMALL, BIG)
+    assert min(scale.measured_s, scale.baseline_s) > 0
+    assert rate.baseline_s == DUE / bench.TARGET_RATE
+    assert all(("PASS" in r.line()) != ("FAIL" in r.line()) for r in (scale, rate))
+    assert "approvals/s" in rate.line()

@@ -1,0 +1,200 @@
+"""The auto-approval sweep works a batch at a time (one UPDATE, one history INSERT, one outbox
+INSERT, one task): each time log of a batch still gets everything a single approval gives it."""
+
+import datetime
+from dataclasses import dataclass
+from decimal import Decimal
+
+import pytest
+import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from dispatch.enums import EmployerRole
+from dispatch.models import Dispatch
+from dispatch.tests.factories import EmployerFactory
+from fulfillment import services, sms, tasks
+from fulfillment.enums import Channel, FundsState, NotificationStatus, TimeLogStatus, VerifiedBy
+from fulfillment.models import Notification, TimeLog
+from fulfillment.services.timelogs import AUTO_APPROVED
+from fulfillment.tests.factories import ReachableStaffFactory, SiteUserFactory, WorkerFactory, on_the_job
+from unioncore.models import User
+from unioncore.testing import at
+
+pytestmark = pytest.mark.django_db
+
+S = TimeLogStatus
+MONDAY = datetime.date(2026, 12, 7)
+H = datetime.timedelta(hours=1)
+
+
+def t(hour, minute=0):
+    return at(MONDAY, hour).replace(minute=minute)
+
+
+STOPPED, SUBMITTED = t(15, 30), t(15, 35)
+
+
+@dataclass
+class Crew:
+    """Workers on the job for one employer: a site contact, a borrowing admin."""
+
+    employer_id: int
+    site_contact: User
+    admin: User
+    lending_admin: User
+    dispatches: list[Dispatch]
+
+
+@pytest.fixture(autouse=True)
+def sms_outbox():
+    sms.reset()
+    yield sms.outbox
+    sms.reset()
+
+
+@pytest.fixture
+def hall_clock():
+    with time_machine.travel(t(6), tick=False) as traveller:
+        yield traveller
+
+
+def crew(workers: int) -> Crew:
+    employer = EmployerFactory()
+    site_contact = SiteUserFactory(employer=employer).user  # the first user: the site contact
+    admin = SiteUserFactory(employer=employer, role=EmployerRole.ADMIN).user
+    lending_admin = ReachableStaffFactory()
+    dispatches = [
+        on_the_job(worker=WorkerFactory(), employer=employer, by=lending_admin, day=MONDAY) for _ in range(workers)
+    ]
+    return Crew(employer.pk, site_contact, admin, lending_admin, dispatches)
+
+
+def submitted(dispatch: Dispatch, hall_clock, *, clock_out=STOPPED, at_=SUBMITTED) -> TimeLog:
+    """Clocked in at 7:00, stopped at `clock_out`, submitted at `at_`: the 4-hour timer runs."""
+    worker = dispatch.member.user
+    hall_clock.move_to(t(7))
+    time_log = services.timelog_clock_in(dispatch_id=dispatch.pk, by=worker)
+    services.timelog_stop_work(timelog_id=time_log.pk, by=worker, at=clock_out)
+    hall_clock.move_to(at_)
+    return services.timelog_submit(timelog_id=time_log.pk, by=worker)
+
+
+def sweep(by: User) -> int:
+    return services.auto_approve_due(by=by)
+
+
+def test_each_time_log_of_a_batch_gets_the_silent_partys_version_its_amount_and_its_history(hall_clock, system_user):
+    team = crew(2)
+    waiting_on_supervisor = submitted(team.dispatches[0], hall_clock)
+    edited = submitted(team.dispatches[1], hall_clock)
+    edited = services.timelog_edit(timelog_id=edited.pk, by=team.site_contact, clock_in=t(7), clock_out=t(14),
+                                   lunch_minutes=30, note="left at 2")  # fmt: skip
+    hall_clock.move_to(edited.auto_approval_time)
+    assert sweep(system_user) == 2
+
+    for time_log, minutes in ((waiting_on_supervisor, 8 * 60 + 30), (edited, 6 * 60 + 30)):
+        before = time_log.auto_approval_time
+        time_log = TimeLog.objects.get(pk=time_log.pk)
+        assert (time_log.status, time_log.funds_state, time_log.verified_how, time_log.verified_by) == (
+            S.VERIFIED, FundsState.RELEASED, VerifiedBy.AUTO_APPROVAL, system_user,
+        )  # fmt: skip
+        assert time_log.billable_minutes == minutes
+        assert time_log.amount == Decimal(minutes) / 60 * Decimal("60.00")
+        assert time_log.auto_approval_time == before  # kept: a dispute filed by then still wins
+        assert time_log.updated_at == edited.auto_approval_time
+        last = time_log.history.first()
+        assert (last.history_type, last.history_user, last.history_change_reason) == ("~", system_user, AUTO_APPROVED)
+        assert (last.status, last.amount, last.final_clock_out) == (S.VERIFIED, time_log.amount,
+                                                                    time_log.final_clock_out)  # fmt: skip
+    assert TimeLog.objects.get(pk=edited.pk).final_clock_out == t(14)
+
+
+def test_the_amount_is_rounded_half_up_to_the_cent(hall_clock, system_user):
+    team = crew(1)
+    Dispatch.objects.filter(pk=team.dispatches[0].pk).update(wage_rate=Decimal("45.01"))
+    time_log = submitted(team.dispatches[0], hall_clock, clock_out=t(7, 30))  # 30 minutes: 22.505
+    hall_clock.move_to(time_log.auto_approval_time)
+    sweep(system_user)
+    assert TimeLog.objects.get(pk=time_log.pk).amount == Decimal("22.51")
+
+
+def test_a_sweep_over_several_batches_approves_each_once(hall_clock, system_user):
+    team = crew(3)
+    logs = [submitted(d, hall_clock, at_=t(15, 35 + i)) for i, d in enumerate(team.dispatches)]
+    hall_clock.move_to(t(20))
+    assert services.auto_approve_due(by=system_user, batch=2) == 3
+    assert services.auto_approve_due(by=system_user, batch=2) == 0
+    approvals = TimeLog.history.filter(id__in=[x.pk for x in logs], history_change_reason=AUTO_APPROVED).count()
+    assert approvals == 3, f"{approvals} approval history rows for 3 time logs"
+
+
+def test_a_batch_tells_every_worker_and_site_contact_and_queues_one_task(
+    hall_clock, system_user, monkeypatch, django_capture_on_commit_callbacks
+):
+    batch_tasks, single_tasks = [], []
+    monkeypatch.setattr(tasks.send_notifications, "delay", batch_tasks.append)
+    monkeypatch.setattr(tasks.send_notification, "delay", single_tasks.append)
+    team = crew(3)
+    logs = [submitted(d, hall_clock) for d in team.dispatches]
+    hall_clock.move_to(t(19, 35))
+    single_tasks.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        assert sweep(system_user) == 3
+    written = Notification.objects.filter(kind="auto_approved").order_by("pk")
+    assert sorted((n.time_log_id, n.recipient_id) for n in written) == sorted(
+        [(x.pk, x.worker_id) for x in logs] + [(x.pk, team.site_contact.pk) for x in logs]
+    )
+    assert batch_tasks == [[n.pk for n in written]]
+    assert single_tasks == []
+    assert Notification.history.filter(kind="auto_approved", history_type="+").count() == 6
+
+
+def test_a_dispatch_without_a_site_contact_tells_the_employers_admins(hall_clock, system_user):
+    team = crew(1)
+    Dispatch.objects.filter(pk=team.dispatches[0].pk).update(primary_site_contact=None)
+    time_log = submitted(team.dispatches[0], hall_clock)
+    hall_clock.move_to(time_log.auto_approval_time)
+    sweep(system_user)
+    recipients = set(Notification.objects.filter(kind="auto_approved").values_list("recipient_id", flat=True))
+    assert recipients == {time_log.worker_id, team.admin.pk}
+
+
+def test_a_step_already_written_is_neither_written_again_nor_queued(hall_clock, system_user):
+    team = crew(1)
+    time_log = submitted(team.dispatches[0], hall_clock)
+    earlier = Notification.objects.create(
+        time_log=time_log, recipient=time_log.worker, channel=Channel.SMS, kind="auto_approved",
+        cycle=time_log.timer_cycle, body="written before",
+    )  # fmt: skip
+    hall_clock.move_to(time_log.auto_approval_time)
+    time_log = services.lock_timelog(time_log.pk)
+    ids = services.announce_many(time_logs=[time_log], event="auto_approved")
+    assert earlier.pk not in ids
+    assert len(ids) == 1  # the site contact's
+    assert Notification.objects.filter(kind="auto_approved", recipient=time_log.worker).count() == 1
+    assert not Notification.history.filter(id=earlier.pk, history_type="+", history_date=t(19, 35)).exists()
+
+
+def test_the_batch_task_sends_each_message(hall_clock, system_user, sms_outbox):
+    team = crew(2)
+    logs = [submitted(d, hall_clock) for d in team.dispatches]
+    hall_clock.move_to(logs[-1].auto_approval_time)
+    sweep(system_user)
+    ids = list(Notification.objects.filter(kind="auto_approved").order_by("pk").values_list("pk", flat=True))
+    assert tasks.send_notifications.apply(args=[ids]).get() == [NotificationStatus.SENT] * 4
+    assert [m.body.split(".")[0] for m in sms_outbox[-4:]] == ["Timesheet auto-approved after 4 hours"] * 4
+
+
+def test_a_batch_costs_the_same_queries_for_one_time_log_as_for_three(hall_clock, system_user):
+    team = crew(4)
+    first = submitted(team.dispatches[0], hall_clock, at_=t(15, 35))
+    for d in team.dispatches[1:]:
+        submitted(d, hall_clock, at_=t(15, 45))
+    hall_clock.move_to(first.auto_approval_time)
+    with CaptureQueriesContext(connection) as one:
+        assert sweep(system_user) == 1
+    hall_clock.move_to(t(19, 45))
+    with CaptureQueriesContext(connection) as three:
+        assert sweep(system_user) == 3
+    assert len(three) == len(one), f"{len(one)} queries for one time log, {len(three)} for three"
