@@ -170,6 +170,13 @@ class TimeLog(FSMModelMixin, models.Model):
     def set_supervisor_times(self, times: Times) -> None:
         self._set("supervisor", times)
 
+    @property
+    def reconciliation_amount(self) -> Decimal | None:
+        """For a verified correction: what it adds to (or takes back from) the original."""
+        if self.correction_of_id is None or self.amount is None or self.correction_of.amount is None:
+            return None
+        return self.amount - self.correction_of.amount
+
     # --- Timer ---
 
     def start_timer(self, now: datetime.datetime) -> None:

@@ -32,6 +32,7 @@ __all__ = [
     "lock_timelog",
     "timelog_accept_edit",
     "timelog_clock_in",
+    "timelog_correction_submit",
     "timelog_dispute",
     "timelog_draft_edit",
     "timelog_edit",
@@ -436,6 +437,35 @@ def timelog_retroactive_submit(
     _save(time_log, by, reason)
     announce(time_log=time_log, event="retroactive_submitted" if not overlapping else "retroactive_replaced")
     return time_log
+
+
+@transaction.atomic
+def timelog_correction_submit(
+    *, timelog_id: int, by: User, clock_in, clock_out, break_minutes=0, lunch_minutes=0, note: str
+) -> TimeLog:
+    """A verified time log is final; a correction is a new time log linked to it, verified like
+    a manual entry (the supervisor approves or disputes, 4 hours of silence accept it). Its
+    amount is the corrected shift's; the difference to settle is `reconciliation_amount`."""
+    original = lock_timelog(timelog_id)
+    _ensure_worker(by, original)
+    if original.status != S.VERIFIED:
+        raise RuleViolation("not_verified", "Only a verified time log is corrected this way; edit the others.")
+    if not (note or "").strip():
+        raise RuleViolation("note_required", "Say what the correction is for.", fields={"note": "Required."})
+    if original.corrections.exclude(status__in=FROZEN_STATUSES).exists():
+        raise RuleViolation("correction_pending", "A correction of this time log is already waiting.")
+    times = _times(clock_in=clock_in, clock_out=clock_out, break_minutes=break_minutes, lunch_minutes=lunch_minutes)
+    correction = TimeLog(
+        dispatch=original.dispatch, worker=by, is_retroactive=True, correction_of=original,
+        clock_in_at=times.clock_in, clock_out_at=times.clock_out, note=note.strip(),
+    )  # fmt: skip
+    correction.set_worker_times(times)
+    correction.take_retroactive_entry()
+    correction.start_timer(_now())
+    correction.last_editor = by
+    _save(correction, by, f"Correction of time log {original.pk}")
+    announce(time_log=correction, event="retroactive_submitted")
+    return correction
 
 
 def _overlapping(dispatch: Dispatch, times: Times):

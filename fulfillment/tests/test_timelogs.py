@@ -379,3 +379,21 @@ def test_the_timer_is_four_hours_of_utc_across_the_dst_change(shift, system_user
         assert services.auto_approve_due(by=system_user) == 0
         clock.move_to(time_log.auto_approval_time)
         assert services.auto_approve_due(by=system_user) == 1
+
+
+def test_a_verified_time_log_is_corrected_by_a_new_linked_one(shift, clock):
+    time_log = worked_day(shift, clock)
+    services.timelog_verify(timelog_id=time_log.pk, by=shift.supervisor)
+    with pytest.raises(RuleViolation) as no_note:
+        services.timelog_correction_submit(timelog_id=time_log.pk, by=shift.worker, clock_in=t(7), clock_out=t(16),
+                                           lunch_minutes=30, note="")  # fmt: skip
+    assert no_note.value.code == "note_required"
+    correction = services.timelog_correction_submit(
+        timelog_id=time_log.pk, by=shift.worker, clock_in=t(7), clock_out=t(16), lunch_minutes=30,
+        note="stayed to finish the panel",
+    )  # fmt: skip
+    assert (correction.status, correction.correction_of_id) == (S.PENDING_SUPERVISOR_VERIFICATION, time_log.pk)
+    correction = services.timelog_verify(timelog_id=correction.pk, by=shift.supervisor)
+    assert correction.reconciliation_amount == Decimal("30.00")  # half an hour at 60.00
+    original = get(time_log)
+    assert (original.status, original.amount) == (S.VERIFIED, Decimal("480.00")), "the original never changes"
