@@ -39,7 +39,7 @@ from dispatch.models import (
     ReferralSuspension,
 )
 from referral.enums import NoCheckMarkReason
-from unioncore.admin_actions import HistoryAdmin, apply_each, refusal_message, with_form
+from unioncore.admin_actions import HistoryAdmin, ServiceAddMixin, apply_each, refusal_message, with_form
 from unioncore.errors import RuleViolation
 from unioncore.models import UserKind
 
@@ -327,7 +327,9 @@ class RequestDispatchInline(ReadOnlyInline):
 
 
 @admin.register(JobRequest)
-class JobRequestAdmin(ActionsOnlyMixin, HistoryAdmin):
+class JobRequestAdmin(ServiceAddMixin, ActionsOnlyMixin, HistoryAdmin):
+    service_add_form = JobRequestAddForm  # taken through the service
+    service_result = "job_request"
     """Employers' calls for labor. Taken through the add page (the service checks every rule);
     then referred, offered and bid on through the actions. The change page shows the request,
     its referral runs and its dispatches."""
@@ -377,23 +379,6 @@ class JobRequestAdmin(ActionsOnlyMixin, HistoryAdmin):
 
     def get_inlines(self, request, obj):
         return self.inlines if obj is not None else []
-
-    def get_form(self, request, obj=None, change=False, **kwargs):
-        if obj is not None:
-            return super().get_form(request, obj, change=change, **kwargs)
-        form = super().get_form(request, obj, change=change, form=JobRequestAddForm, **kwargs)
-        return type(form.__name__, (form,), {"by": request.user})
-
-    def save_form(self, request, form, change):
-        if change:
-            raise PermissionDenied  # never reached: no change page, no revert
-        return form.job_request  # taken by the service in form.full_clean()
-
-    def save_model(self, request, obj, form, change):
-        pass  # saved by the service
-
-    def save_related(self, request, form, formsets, change):
-        pass
 
     @admin.display(description="Request", ordering="id")
     def number(self, job_request):
@@ -671,7 +656,9 @@ class EndForm(forms.Form):
 
 
 @admin.register(Dispatch)
-class DispatchAdmin(ActionsOnlyMixin, HistoryAdmin):
+class DispatchAdmin(ServiceAddMixin, ActionsOnlyMixin, HistoryAdmin):
+    service_add_form = DispatchOfferForm  # offered through the service
+    service_result = "dispatch"
     """The dispatch log. An offer is made from a request (its actions) or from the add page;
     accept, decline and end are the actions here. The change page only shows the dispatch."""
 
@@ -709,23 +696,6 @@ class DispatchAdmin(ActionsOnlyMixin, HistoryAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         return () if obj is None else ("request_number", "referral_run_link")
-
-    def get_form(self, request, obj=None, change=False, **kwargs):
-        if obj is not None:
-            return super().get_form(request, obj, change=change, **kwargs)
-        form = super().get_form(request, obj, change=change, form=DispatchOfferForm, **kwargs)
-        return type(form.__name__, (form,), {"by": request.user})
-
-    def save_form(self, request, form, change):
-        if change:
-            raise PermissionDenied  # never reached: no change page, no revert
-        return form.dispatch  # offered by the service in form.full_clean()
-
-    def save_model(self, request, obj, form, change):
-        pass  # saved by the service
-
-    def save_related(self, request, form, formsets, change):
-        pass
 
     @admin.display(description="Member", ordering="member__last_name")
     def member_display(self, dispatch):

@@ -10,7 +10,7 @@ from members.enums import ExemptReason
 from referral import selectors, services
 from referral.enums import RegistrationStatus
 from referral.models import BookRegistration, Holiday, MaintenanceRun, ReferralBook, RegistrationActivity
-from unioncore.admin_actions import HistoryAdmin, apply_each, with_form
+from unioncore.admin_actions import HistoryAdmin, ServiceAddMixin, apply_each, with_form
 from unioncore.errors import RuleViolation
 
 S = RegistrationStatus
@@ -205,7 +205,9 @@ class ExtendExemptionForm(forms.Form):
 
 
 @admin.register(BookRegistration)
-class BookRegistrationAdmin(NoDeleteMixin, HistoryAdmin):
+class BookRegistrationAdmin(ServiceAddMixin, NoDeleteMixin, HistoryAdmin):
+    service_add_form = RegistrationAddForm  # registers through the service
+    service_result = "registration"
     """The books' registrations in referral order. State changes only through the actions;
     the change page is read-only, with the activity below it."""
 
@@ -263,23 +265,6 @@ class BookRegistrationAdmin(NoDeleteMixin, HistoryAdmin):
 
     def get_inlines(self, request, obj):
         return self.inlines if obj is not None else []
-
-    def get_form(self, request, obj=None, change=False, **kwargs):
-        if obj is not None:
-            return super().get_form(request, obj, change=change, **kwargs)
-        form = super().get_form(request, obj, change=change, form=RegistrationAddForm, **kwargs)
-        return type(form.__name__, (form,), {"by": request.user})
-
-    def save_form(self, request, form, change):
-        if change:
-            raise PermissionDenied  # never reached: no change page, no revert
-        return form.registration  # registered by the service in form.full_clean()
-
-    def save_model(self, request, obj, form, change):
-        pass  # saved by the service
-
-    def save_related(self, request, form, formsets, change):
-        pass
 
     # The changelist's position column: members ahead, when the list shows one book.
 

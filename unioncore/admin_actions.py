@@ -102,3 +102,30 @@ class HistoryAdmin(SimpleHistoryAdmin):
         if request.method == "POST":
             raise PermissionDenied
         return super().history_form_view(request, object_id, version_id, extra_context)
+
+
+class ServiceAddMixin:
+    """An add page whose form calls the service itself (in its `clean`, so a refusal shows on
+    the form) and keeps what it made in `form.<service_result>`; the admin saves nothing. The
+    change page is the ordinary (read-only) one. Set `service_add_form` and `service_result`;
+    the form class gets `by`, the staff user."""
+
+    service_add_form: type[forms.ModelForm]
+    service_result: str
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        if obj is not None:
+            return super().get_form(request, obj, change=change, **kwargs)
+        form = super().get_form(request, obj, change=change, form=self.service_add_form, **kwargs)
+        return type(form.__name__, (form,), {"by": request.user})
+
+    def save_form(self, request, form, change):
+        if change:
+            raise PermissionDenied  # never reached: no change page that saves, no revert
+        return getattr(form, self.service_result)  # made by the service in form.full_clean()
+
+    def save_model(self, request, obj, form, change):
+        pass  # saved by the service
+
+    def save_related(self, request, form, formsets, change):
+        pass
