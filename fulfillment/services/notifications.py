@@ -335,6 +335,25 @@ def _enqueue(ids: list[int]) -> None:
 BATCH_FIELDS = ("time_log", "recipient", "channel", "kind", "cycle", "body", "link")
 
 
+def _write_batch_portable(rows: list[tuple]) -> list[int]:
+    """The same rows through the ORM, for the embedded SQLite of `make run` (slower, same result:
+    a step already written is skipped)."""
+    from simple_history.utils import bulk_create_with_history
+
+    fresh = []
+    for values in rows:
+        fields = dict(
+            zip(("time_log_id", "recipient_id", "channel", "kind", "cycle", "body", "link"), values, strict=True)
+        )
+        key = {k: fields[k] for k in ("time_log_id", "recipient_id", "channel", "kind", "cycle")}
+        if not Notification.objects.filter(**key).exists():
+            fresh.append(Notification(**fields))
+    ids = [n.pk for n in bulk_create_with_history(fresh, Notification)] if fresh else []
+    if ids:
+        transaction.on_commit(lambda: _enqueue_batch(ids))
+    return ids
+
+
 def _write_batch(rows: list[tuple]) -> list[int]:
     """The outbox rows of a batch (values of BATCH_FIELDS) and their history in one statement;
     returns the ids written, sent by one task after commit. INSERT … ON CONFLICT DO NOTHING: a
@@ -345,6 +364,8 @@ def _write_batch(rows: list[tuple]) -> list[int]:
     0.5 ms), and with the ids, which bulk_create does not return when it ignores conflicts."""
     if not rows:
         return []
+    if connection.vendor != "postgresql":
+        return _write_batch_portable(rows)
     meta, quote = Notification._meta, connection.ops.quote_name
     given = [meta.get_field(name) for name in BATCH_FIELDS]
     rest = [f for f in meta.concrete_fields if not f.primary_key and f.name not in BATCH_FIELDS]
