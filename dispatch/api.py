@@ -11,7 +11,16 @@ from dispatch.enums import DeclineKind, DispatchStatus, RequestCategory
 from dispatch.models import Dispatch, JobBid, JobRequest
 from referral.enums import BookType
 from referral.models import ReferralBook
-from unioncore.api.base import ApiView, Error, filter_parameters, filtered, page_of, paginated, visible_or_404
+from unioncore.api.base import (
+    ApiView,
+    Error,
+    WallClockTimeField,
+    filter_parameters,
+    filtered,
+    page_of,
+    paginated,
+    visible_or_404,
+)
 
 
 def _member_id(user) -> int | None:
@@ -27,7 +36,7 @@ class JobOutput(serializers.Serializer):
     job_class = serializers.CharField()
     worksite = serializers.CharField()
     start_date = serializers.DateField()
-    report_time = serializers.TimeField()
+    report_time = WallClockTimeField()
     expected_days = serializers.IntegerField(allow_null=True)
     is_short_call = serializers.BooleanField()
     wage_rate = serializers.DecimalField(max_digits=8, decimal_places=2, allow_null=True)
@@ -51,7 +60,7 @@ class DispatchOutput(serializers.Serializer):
     employer = serializers.CharField(source="employer.name")
     worksite = serializers.CharField(source="job_request.worksite")
     start_date = serializers.DateField()
-    report_time = serializers.TimeField(source="job_request.report_time")
+    report_time = WallClockTimeField(source="job_request.report_time")
     end_date = serializers.DateField(allow_null=True)
     wage_rate = serializers.DecimalField(max_digits=8, decimal_places=2)
     offered_at = serializers.DateTimeField()

@@ -167,6 +167,19 @@ class EventResult(serializers.Serializer):
     time_log = TimeLogOutput(allow_null=True)
 
 
+class DeviceTimeField(serializers.DateTimeField):
+    """A device's clock reading: within ten years of the server's now (a clock further off is
+    not a clock; its offset would not even fit the sync row)."""
+
+    MAX_SKEW = datetime.timedelta(days=3652)
+
+    def to_internal_value(self, value):
+        moment = super().to_internal_value(value)
+        if abs(moment - timezone.now()) > self.MAX_SKEW:
+            raise serializers.ValidationError("The device's clock is more than ten years off.")
+        return moment
+
+
 def _apply_one(request, event: dict, *, created_status: int = 200) -> Response:
     """One event through `sync_events`: the first answer, or that answer again on a replay."""
     (result,) = services.sync_events(worker=request.user, events=[event])
@@ -192,7 +205,7 @@ class ClockInApi(ApiView):
     class Input(serializers.Serializer):
         dispatch = serializers.IntegerField()
         client_uuid = serializers.UUIDField()
-        device_time = serializers.DateTimeField()
+        device_time = DeviceTimeField()
         lat = serializers.FloatField(required=False, min_value=-90, max_value=90)
         lng = serializers.FloatField(required=False, min_value=-180, max_value=180)
 
@@ -209,7 +222,7 @@ class TimeLogEventApi(ApiView):
     class Input(serializers.Serializer):
         type = serializers.ChoiceField(choices=SHIFT_EVENTS)
         client_uuid = serializers.UUIDField()
-        device_time = serializers.DateTimeField()
+        device_time = DeviceTimeField()
         times = TimesInput(required=False, help_text="clock_out only: the worker's corrected times")
 
     @extend_schema(
@@ -226,12 +239,32 @@ class TimeLogEventApi(ApiView):
         return _apply_one(request, event)
 
 
+def _device_times_in_range(events: list[dict]) -> None:
+    """A batch whose event's device_time is readable but centuries off is a 400 naming it
+    (unreadable ones the service answers per event, as `failed`)."""
+    errors = {}
+    for index, event in enumerate(events):
+        value = event.get("device_time")
+        if value is None:
+            continue
+        try:
+            serializers.DateTimeField().to_internal_value(value)
+        except serializers.ValidationError:
+            continue
+        try:
+            DeviceTimeField().to_internal_value(value)
+        except serializers.ValidationError as error:
+            errors[str(index)] = {"device_time": " ".join(map(str, error.detail))}
+    if errors:
+        raise serializers.ValidationError({"events": errors})
+
+
 class SyncApi(ApiView):
     """A batch of offline events: one result per event (synced, duplicate, conflict, failed)."""
 
     class Input(serializers.Serializer):
         events = serializers.ListField(child=serializers.DictField(), allow_empty=False, max_length=500)
-        sent_at = serializers.DateTimeField(required=False, help_text="The device's clock when it sent the batch")
+        sent_at = DeviceTimeField(required=False, help_text="The device's clock when it sent the batch")
 
     class Output(serializers.Serializer):
         results = serializers.ListField(child=serializers.DictField())
@@ -239,6 +272,7 @@ class SyncApi(ApiView):
     @extend_schema(request=Input, responses={200: Output, 400: Error, 422: Error})
     def post(self, request):
         data = validated(self.Input, request.data)
+        _device_times_in_range(data["events"])
         results = services.sync_events(worker=request.user, events=data["events"], sent_at=data.get("sent_at"))
         reused = [r for r in results if r.get("reused")]
         if reused:

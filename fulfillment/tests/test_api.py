@@ -100,6 +100,15 @@ def test_clock_in_without_a_dispatch_is_a_400_naming_the_field(shift, api_as):
     assert set(response.json()["error"]["fields"]) == {"dispatch"}
 
 
+@pytest.mark.parametrize("device_time", ["0672-09-01T23:56:18Z", "3100-08-11T17:31:46+09:04"])
+def test_a_device_time_centuries_off_is_a_400_not_a_500(shift, api_as, device_time):
+    """Found by schemathesis: the clock offset overflowed its integer column (a 500)."""
+    body = {**clock_in_body(shift), "device_time": device_time}
+    response = api_as(shift.worker).post("/api/v1/timelogs/clock-in/", body, format="json")
+    assert response.status_code == 400
+    assert set(response.json()["error"]["fields"]) == {"device_time"}
+
+
 def test_a_second_clock_in_on_an_open_shift_is_a_409(shift, api_as):
     worker = api_as(shift.worker)
     worker.post("/api/v1/timelogs/clock-in/", clock_in_body(shift), format="json")
@@ -150,6 +159,16 @@ def test_retroactive_entry_and_acknowledge(shift, api_as, clock):
     assert response.json()["status"] == "pending_supervisor_verification"
     ack = api_as(shift.supervisor).post(f"/api/v1/timelogs/{response.json()['id']}/acknowledge/", {}, format="json")
     assert ack.status_code == 201, ack.content
+
+
+def test_a_synced_event_with_a_device_time_centuries_off_is_a_400_not_a_500(shift, api_as):
+    far_off = clock_in_body(shift, device_time="0672-09-01T23:56:18Z")
+    events = [{**clock_in_body(shift), "type": "clock_in"}, {**far_off, "type": "clock_in"}]
+    response = api_as(shift.worker).post("/api/v1/sync/", {"events": events}, format="json")
+    assert response.status_code == 400
+    message = "The device's clock is more than ten years off."
+    assert response.json()["error"]["fields"] == {"events": {"1": {"device_time": message}}}
+    assert not TimeLogOfflineSync.objects.exists()
 
 
 def test_sync_replays_a_batch_identically(shift, api_as, clock):

@@ -6,7 +6,7 @@ import datetime
 import django_filters
 from django.db.models import Model, QuerySet
 from django_filters.utils import translate_validation
-from drf_spectacular.utils import OpenApiParameter
+from drf_spectacular.utils import OpenApiParameter, extend_schema_field
 from rest_framework import serializers
 from rest_framework.exceptions import NotFound
 from rest_framework.permissions import SAFE_METHODS
@@ -72,13 +72,23 @@ class ApiView(APIView):
     throttle_scope = "write"
 
 
+@extend_schema_field({"type": "string", "pattern": r"^\d{2}:\d{2}(:\d{2}(\.\d+)?)?$", "example": "07:00:00"})
+class WallClockTimeField(serializers.TimeField):
+    """A local time of day without an offset ("07:00:00"); the schema's `format: time` would
+    demand an RFC 3339 offset, so it is described by a pattern instead."""
+
+
 class Error(serializers.Serializer):
     """The error envelope, for the schema."""
 
     class Body(serializers.Serializer):
         code = serializers.CharField()
         message = serializers.CharField()
-        fields = serializers.DictField(child=serializers.CharField(), required=False)
+        fields = serializers.DictField(
+            child=serializers.JSONField(),
+            required=False,
+            help_text="field → message; a nested input's errors nest the same way (a list's by index)",
+        )
 
     error = Body()
 
