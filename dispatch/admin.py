@@ -39,7 +39,15 @@ from dispatch.models import (
     ReferralSuspension,
 )
 from referral.enums import NoCheckMarkReason
-from unioncore.admin_actions import HistoryAdmin, ServiceAddMixin, apply_each, refusal_message, with_form
+from unioncore.admin_actions import (
+    HistoryAdmin,
+    NoDeleteMixin,
+    ReadOnlyMixin,
+    ServiceAddMixin,
+    apply_each,
+    refusal_message,
+    with_form,
+)
 from unioncore.errors import RuleViolation
 from unioncore.models import UserKind
 
@@ -80,24 +88,6 @@ def member_name(member):
 
 def date_field(**kwargs):
     return forms.DateField(widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}), **kwargs)
-
-
-class NoDeleteMixin:
-    def has_delete_permission(self, request, obj=None):
-        return False  # the hall's record stays (7-year audit)
-
-
-class ReadOnlyMixin(NoDeleteMixin):
-    """Rows the services write; the console only shows them."""
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def save_model(self, request, obj, form, change):
-        raise PermissionDenied  # never reached (no add or change page, no revert): a belt
 
 
 class ActionsOnlyMixin(NoDeleteMixin):

@@ -18,31 +18,18 @@ from fulfillment.models import (
     TimeLogOfflineSync,
     TimeSegment,
 )
-from unioncore.admin_actions import HistoryAdmin, apply_each, with_form
+from unioncore.admin_actions import HistoryAdmin, ReadOnlyMixin, apply_each, with_form
 
 S = TimeLogStatus
 
 
-class ReadOnly:
-    """Rows the services write; the console only shows them (and never deletes: audit)."""
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
-class SegmentInline(ReadOnly, admin.TabularInline):
+class SegmentInline(ReadOnlyMixin, admin.TabularInline):
     model = TimeSegment
     fields = ("kind", "started_at", "ended_at")
     extra = 0
 
 
-class NotificationInline(ReadOnly, admin.TabularInline):
+class NotificationInline(ReadOnlyMixin, admin.TabularInline):
     model = Notification
     fields = ("created_at", "kind", "cycle", "channel", "recipient", "status", "sent_at", "error")
     readonly_fields = fields
@@ -54,7 +41,7 @@ class NotificationInline(ReadOnly, admin.TabularInline):
         return super().get_queryset(request).select_related("recipient")
 
 
-class AcknowledgementInline(ReadOnly, admin.TabularInline):
+class AcknowledgementInline(ReadOnlyMixin, admin.TabularInline):
     model = ClockInAcknowledgement
     fields = ("acknowledged_at", "user", "method")
     readonly_fields = fields
@@ -91,7 +78,7 @@ class ClockOutForm(forms.Form):
 
 
 @admin.register(TimeLog)
-class TimeLogAdmin(ReadOnly, HistoryAdmin):
+class TimeLogAdmin(ReadOnlyMixin, HistoryAdmin):
     list_display = (
         "id", "worker_name", "employer", "status", "clock_in_at", "clock_out_at", "badge", "auto_approval_time",
         "funds_state", "amount",
@@ -168,7 +155,7 @@ class TimeLogAdmin(ReadOnly, HistoryAdmin):
         return request.user.has_perm("fulfillment.change_timelog")
 
 
-class DisputeMessageInline(ReadOnly, admin.TabularInline):
+class DisputeMessageInline(ReadOnlyMixin, admin.TabularInline):
     model = DisputeMessage
     fields = ("at", "author", "body")
     readonly_fields = fields
@@ -176,7 +163,7 @@ class DisputeMessageInline(ReadOnly, admin.TabularInline):
 
 
 @admin.register(Dispute)
-class DisputeAdmin(ReadOnly, HistoryAdmin):
+class DisputeAdmin(ReadOnlyMixin, HistoryAdmin):
     list_display = ("time_log", "opened_by", "opened_at", "resolved_at", "resolved_by")
     list_filter = ("resolved_at",)
     list_select_related = ("time_log__dispatch__member", "time_log__dispatch__employer", "opened_by", "resolved_by")
@@ -185,7 +172,7 @@ class DisputeAdmin(ReadOnly, HistoryAdmin):
 
 
 @admin.register(Notification)
-class NotificationAdmin(ReadOnly, HistoryAdmin):
+class NotificationAdmin(ReadOnlyMixin, HistoryAdmin):
     """The outbox."""
 
     list_display = ("created_at", "kind", "cycle", "channel", "recipient", "status", "sent_at", "time_log_id", "error")
@@ -199,7 +186,7 @@ class NotificationAdmin(ReadOnly, HistoryAdmin):
 
 
 @admin.register(TimeLogOfflineSync)
-class OfflineSyncAdmin(ReadOnly, HistoryAdmin):
+class OfflineSyncAdmin(ReadOnlyMixin, HistoryAdmin):
     list_display = ("received_at", "worker", "event_type", "device_time", "clock_suspect", "status", "time_log_id")
     list_filter = ("status", "event_type", "clock_suspect")
     list_select_related = ("worker",)
@@ -210,7 +197,7 @@ class OfflineSyncAdmin(ReadOnly, HistoryAdmin):
 
 
 @admin.register(ClockInAcknowledgement)
-class AcknowledgementAdmin(ReadOnly, HistoryAdmin):
+class AcknowledgementAdmin(ReadOnlyMixin, HistoryAdmin):
     list_display = ("acknowledged_at", "time_log_id", "user", "method")
     list_filter = ("method",)
     list_select_related = ("user",)

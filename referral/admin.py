@@ -3,36 +3,17 @@
 
 from django import forms
 from django.contrib import admin
-from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q
 
 from members.enums import ExemptReason
 from referral import selectors, services
 from referral.enums import RegistrationStatus
 from referral.models import BookRegistration, Holiday, MaintenanceRun, ReferralBook, RegistrationActivity
-from unioncore.admin_actions import HistoryAdmin, ServiceAddMixin, apply_each, with_form
+from unioncore.admin_actions import HistoryAdmin, NoDeleteMixin, ReadOnlyMixin, ServiceAddMixin, apply_each, with_form
 from unioncore.errors import RuleViolation
 
 S = RegistrationStatus
 DASH = "—"
-
-
-class NoDeleteMixin:
-    def has_delete_permission(self, request, obj=None):
-        return False  # the books' history stays (7-year audit)
-
-
-class ReadOnlyMixin(NoDeleteMixin):
-    """Rows the services write; the console only shows them."""
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def save_model(self, request, obj, form, change):
-        raise PermissionDenied  # never reached (no add or change page, no revert): a belt
 
 
 # --- Books ---

@@ -129,3 +129,21 @@ class ServiceAddMixin:
 
     def save_related(self, request, form, formsets, change):
         pass
+
+
+class NoDeleteMixin:
+    def has_delete_permission(self, request, obj=None):
+        return False  # the hall's record stays (7-year audit)
+
+
+class ReadOnlyMixin(NoDeleteMixin):
+    """Rows the services write; the console only shows them."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        raise PermissionDenied  # never reached (no add or change page, no revert): a belt
