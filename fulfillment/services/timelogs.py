@@ -121,12 +121,17 @@ def _times(*, clock_in, clock_out, break_minutes=0, lunch_minutes=0) -> Times:
     return Times(clock_in, clock_out, break_minutes, lunch_minutes)
 
 
-def _finalise(time_log: TimeLog, times: Times, *, how: str, by: User | None, now) -> None:
-    """Verified: the standing version becomes final, the amount is fixed, funds are released."""
+def _fix_final(time_log: TimeLog, times: Times) -> None:
+    """The final version and its amount: billable hours × the dispatch's wage rate, to the cent."""
     time_log._set("final", times)
     time_log.billable_minutes = times.billable_minutes
     rate = time_log.dispatch.wage_rate or Decimal("0")
     time_log.amount = (Decimal(times.billable_minutes) / 60 * rate).quantize(Decimal("0.01"), ROUND_HALF_UP)
+
+
+def _finalise(time_log: TimeLog, times: Times, *, how: str, by: User | None, now) -> None:
+    """Verified: the standing version becomes final, the amount is fixed, funds are released."""
+    _fix_final(time_log, times)
     time_log.verify()
     if how != VerifiedBy.AUTO_APPROVAL:
         time_log.stop_timer()  # an auto-approval keeps its deadline: a dispute filed by then still wins
@@ -489,10 +494,7 @@ def timelog_resolve_dispute(
     _ensure_status(time_log, (S.DISPUTED,), "resolve")
     times = _times(clock_in=clock_in, clock_out=clock_out, break_minutes=break_minutes, lunch_minutes=lunch_minutes)
     now = _now()
-    time_log._set("final", times)
-    time_log.billable_minutes = times.billable_minutes
-    rate = time_log.dispatch.wage_rate or Decimal("0")
-    time_log.amount = (Decimal(times.billable_minutes) / 60 * rate).quantize(Decimal("0.01"), ROUND_HALF_UP)
+    _fix_final(time_log, times)
     time_log.resolve()
     time_log.verified_at, time_log.verified_how, time_log.verified_by = now, VerifiedBy.DISPUTE_RESOLUTION, by
     _save(time_log, by, "Dispute resolved")

@@ -161,25 +161,20 @@ class Row:
         return value
 
     def date(self, column: str, *, required: bool = True) -> datetime.date | None:
-        value = self.raw(column)
-        if not value:
-            if required:
-                self.error(column, "Required.")
-            return None
-        try:
-            return parse_date(value)
-        except ValueError as e:
-            self.error(column, str(e))
-            return None
+        return self._parsed(column, parse_date, required=required)
 
     def moment(self, column: str, *, required: bool = True) -> datetime.datetime | None:
+        return self._parsed(column, parse_moment, required=required)
+
+    def _parsed(self, column: str, parse, *, required: bool):
+        """`parse(value)` of a column; a missing or unreadable value becomes the row's error."""
         value = self.raw(column)
         if not value:
             if required:
                 self.error(column, "Required.")
             return None
         try:
-            return parse_moment(value)
+            return parse(value)
         except ValueError as e:
             self.error(column, str(e))
             return None
