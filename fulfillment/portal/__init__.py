@@ -1,0 +1,1 @@
+"""Portal pages for time logs."""

@@ -1,0 +1,3 @@
+"""Supervisor pages: the verification card, the waiting list, the site kiosk."""
+
+urlpatterns = []

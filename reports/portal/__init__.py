@@ -1,0 +1,1 @@
+"""Staff dashboards in the portal."""

@@ -1,0 +1,3 @@
+"""Staff dashboards: out-of-work counts, dispatches per day, time logs waiting."""
+
+urlpatterns = []

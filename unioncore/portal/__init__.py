@@ -1,0 +1,1 @@
+"""The portal: server-rendered pages for members and employers' supervisors, phone-first."""
