@@ -53,3 +53,45 @@ def register(dispatcher):
         )
 
     return _register
+
+
+# --- Browser tests: Playwright driving Debian's Chromium against the live server -------------
+
+CHROMIUM = "/usr/bin/chromium"
+PHONE = {"width": 360, "height": 780}  # the narrowest phone the portal is built for
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """One headless Chromium for the session (Debian's, installed by .ci/run)."""
+    import os
+
+    from playwright.sync_api import sync_playwright
+
+    # Playwright's sync API runs an event loop in this thread; Django's ORM (used by the test
+    # for setup and checks) refuses to run where a loop is running unless told it is safe.
+    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    with sync_playwright() as p:
+        instance = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=["--no-sandbox"])
+        yield instance
+        instance.close()
+
+
+@pytest.fixture
+def page(browser, live_server):
+    """A fresh phone-sized page; `page.goto(url("/portal/"))` with `page.base_url`."""
+    context = browser.new_context(viewport=PHONE, base_url=live_server.url, locale="en-US")
+    context.set_default_timeout(10_000)
+    tab = context.new_page()
+    yield tab
+    context.close()
+
+
+@pytest.fixture
+def artifacts_dir():
+    """Where browser tests save screenshots (kept by CI as test artifacts; gitignored)."""
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parent / "var" / "test-artifacts"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
