@@ -48,3 +48,23 @@ class User(AbstractUser):
     @property
     def is_locked(self) -> bool:
         return self.locked_until is not None and self.locked_until > timezone.now()
+
+
+class LoginLink(models.Model):
+    """A one-time sign-in link sent by SMS (and email). Only a SHA-256 digest of its key is kept;
+    it works once, until `expires_at` (docs/decisions/0017)."""
+
+    user = models.ForeignKey(User, on_delete=models.PROTECT, related_name="login_links")
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    # Who asked for links and when they were used is audited; the digest is not copied.
+    history = HistoricalRecords(get_user=history_user, excluded_fields=["token_hash"])
+
+    class Meta:
+        indexes = [models.Index(fields=["user", "created_at"])]
+
+    def __str__(self):
+        return f"Sign-in link for {self.user} ({self.created_at:%Y-%m-%d %H:%M})"

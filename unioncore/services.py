@@ -1,5 +1,7 @@
 """Accounts: logins, the failed-login lock, and its clearing by staff."""
 
+import hashlib
+import secrets
 from datetime import timedelta
 
 from django.conf import settings
@@ -8,7 +10,7 @@ from django.db import transaction
 from django.utils import formats, timezone
 
 from unioncore.errors import RuleViolation
-from unioncore.models import User
+from unioncore.models import LoginLink, User
 from unioncore.selectors import login_user_lookup
 
 
@@ -108,4 +110,82 @@ def user_create(
     user.save()
     if groups:
         user.groups.add(*Group.objects.filter(name__in=groups))
+    return user
+
+
+# --- Magic links (docs/decisions/0017) ---
+
+# At most this many links per account within one link lifetime: a stranger typing a member's
+# number cannot flood their phone. Requests beyond it are silently dropped (the page says the
+# same thing either way).
+LOGIN_LINKS_PER_WINDOW = 3
+
+
+def login_link_digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def login_link_url(token: str) -> str:
+    from django.urls import reverse
+
+    return f"{settings.SITE_URL.rstrip('/')}{reverse('portal:login-link-redeem', args=[token])}"
+
+
+@transaction.atomic
+def login_link_send(*, identifier: str) -> LoginLink | None:
+    """Send a one-time sign-in link to the account a phone number (or username) names, by SMS
+    and by email when it has both. Returns None — and sends nothing — for an unknown, inactive,
+    locked or unreachable account, or past the per-window limit; the caller must not tell the
+    difference to the visitor."""
+    from fulfillment.services.notifications import announce_critical
+
+    user = login_user_lookup(identifier)
+    if user is None or not user.is_active or user.is_locked or not (user.phone or user.email):
+        return None
+    now = timezone.now()
+    lifetime = timedelta(minutes=settings.LOGIN_LINK_MINUTES)
+    User.objects.select_for_update().filter(pk=user.pk).first()  # one request at a time per account
+    if LoginLink.objects.filter(user=user, created_at__gt=now - lifetime).count() >= LOGIN_LINKS_PER_WINDOW:
+        return None
+    token = secrets.token_urlsafe(32)
+    link = LoginLink(user=user, token_hash=login_link_digest(token), created_at=now, expires_at=now + lifetime)
+    link._history_user = user
+    link.save()
+    announce_critical(
+        user=user,
+        kind="magic_link",
+        body=f"IBEW Local 46: your sign-in link, valid {settings.LOGIN_LINK_MINUTES} minutes and once:",
+        link=login_link_url(token),
+    )
+    return link
+
+
+LINK_REFUSED = "This sign-in link has expired or was already used. Ask for a new one."
+
+
+@transaction.atomic
+def login_link_redeem(*, token: str) -> User:
+    """The account a sign-in link opens, once. Using it spends every other open link of the
+    account too. Raises RuleViolation `login_link_invalid` (unknown, used, expired, inactive)
+    or `account_locked` — a locked account gets no session, and its link stays unspent."""
+    link = (
+        LoginLink.objects.select_for_update(of=("self",))
+        .select_related("user")
+        .filter(token_hash=login_link_digest(token or ""))
+        .first()
+    )
+    now = timezone.now()
+    if link is None or link.used_at is not None or link.expires_at <= now or not link.user.is_active:
+        raise RuleViolation("login_link_invalid", LINK_REFUSED)
+    user = link.user
+    if user.is_locked:
+        raise RuleViolation("account_locked", locked_message(user))
+    link.used_at = now
+    link._history_user = user
+    link.save(update_fields=["used_at"])
+    for other in LoginLink.objects.select_for_update().filter(user=user, used_at__isnull=True, expires_at__gt=now):
+        other.used_at = now
+        other._history_user = user
+        other._change_reason = "Spent by another link's use"
+        other.save(update_fields=["used_at"])
     return user

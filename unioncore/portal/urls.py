@@ -2,9 +2,21 @@
 
 from django.urls import include, path
 
+from unioncore.portal import views
+
 app_name = "portal"
 
 urlpatterns = [
+    path("", views.home, name="home"),
+    path("login/", views.login_view, name="login"),
+    path("logout/", views.logout_view, name="logout"),
+    path("login/link/", views.login_link_request, name="login-link"),
+    path("login/link/sent/", views.login_link_sent, name="login-link-sent"),
+    path("login/link/<str:token>/", views.login_link_redeem, name="login-link-redeem"),
+    path("employer/", views.employer_home, name="employer-home"),
+    path("nothing-here/", views.nothing_here, name="nothing-here"),
+    # Members: home, books, jobs, dispatches, time logs.
+    path("me/", include("members.portal.urls")),
     # Supervisors: verification card (the SMS deep link), waiting list, kiosk.
     path("", include("fulfillment.portal.supervisor_urls")),
     # Staff dashboards.

@@ -19,3 +19,5 @@ X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SMS_BACKEND = env("SMS_BACKEND", default="fulfillment.sms.TwilioSmsBackend")  # never the console in production
+# Hashed, compressed static files (`manage.py collectstatic` at deploy), served by WhiteNoise.
+STORAGES["staticfiles"] = {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"}  # noqa: F405

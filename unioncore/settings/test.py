@@ -14,3 +14,6 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # speed on
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 DEBUG = False
 SMS_BACKEND = "fulfillment.sms.InMemorySmsBackend"
+# WhiteNoise looks files up per request (no collected STATIC_ROOT in tests; the live server
+# serves static files itself).
+WHITENOISE_AUTOREFRESH = True
