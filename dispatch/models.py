@@ -161,6 +161,9 @@ class JobRequest(models.Model):
     refer_at = models.DateTimeField(help_text="When the request is referred (next morning's start time)")
     taken_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     notes = models.TextField(blank=True)
+    # Made by the LaborPower import to hold imported dispatch history (decision 0020): one per
+    # employer, start day and book; never referred, never open.
+    is_history = models.BooleanField("LaborPower history", default=False, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

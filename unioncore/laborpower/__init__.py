@@ -4,16 +4,17 @@
 transaction, or nothing. See docs/imports.md for the columns of each kind."""
 
 from unioncore.laborpower.base import CHANGE_REASON, ImportReport, RowError, run_import, write_error_report
+from unioncore.laborpower.dispatches import Dispatches
 from unioncore.laborpower.employers import Employers
 from unioncore.laborpower.ledger import Ledger
 from unioncore.laborpower.members import Members
 from unioncore.laborpower.registrations import Registrations
 
-KINDS = {kind.name: kind for kind in (Members(), Employers(), Registrations(), Ledger())}
+KINDS = {kind.name: kind for kind in (Members(), Employers(), Registrations(), Dispatches(), Ledger())}
 
 
-def run(kind: str, data: bytes, *, by, dry_run: bool = False, progress: bool = False) -> ImportReport:
-    return run_import(KINDS[kind], data, by=by, dry_run=dry_run, progress=progress)
+def run(kind: str, data: bytes, *, by, dry_run: bool = False, progress: bool = False, on_progress=None) -> ImportReport:
+    return run_import(KINDS[kind], data, by=by, dry_run=dry_run, progress=progress, on_progress=on_progress)
 
 
 __all__ = ["CHANGE_REASON", "KINDS", "ImportReport", "RowError", "run", "write_error_report"]

@@ -4,6 +4,7 @@ every row, then write everything in one transaction or nothing)."""
 
 import csv
 import datetime
+import functools
 import io
 import re
 from contextlib import contextmanager
@@ -13,7 +14,7 @@ from decimal import Decimal, InvalidOperation
 
 import phonenumbers
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.dispatch import receiver
 from django.utils import timezone
 from simple_history.signals import pre_create_historical_record
@@ -24,6 +25,7 @@ from unioncore.errors import RuleViolation
 
 CHANGE_REASON = "LaborPower import"
 PROGRESS_FROM = 500  # rows: shorter files get no progress bar
+PROGRESS_EVERY = 1000  # rows between two progress reports to a callback
 
 # --- history rows say "LaborPower import" ------------------------------------------------
 
@@ -233,12 +235,10 @@ class Row:
             if required:
                 self.error(column, "Required.")
             return None
-        wanted = value.casefold()
-        for choice in choices:
-            if wanted in (choice.value.casefold(), str(choice.label).casefold()):
-                return choice.value
-        self.error(column, f"Unknown value; one of {', '.join(c.value for c in choices)}.")
-        return None
+        found = _choice_map(choices).get(value.casefold())
+        if found is None:
+            self.error(column, f"Unknown value; one of {', '.join(c.value for c in choices)}.")
+        return found
 
     def phone(self, column: str) -> str | None:
         value = self.raw(column)
@@ -261,10 +261,21 @@ class Row:
                 self.error(column, message)
 
 
+@functools.cache
+def _choice_map(choices) -> dict[str, str]:
+    """casefolded value or label -> value, once per TextChoices class."""
+    found = {}
+    for choice in choices:
+        found.setdefault(str(choice.label).casefold(), choice.value)
+        found[choice.value.casefold()] = choice.value
+    return found
+
+
 DATE_FORMATS = ("%m/%d/%Y", "%Y-%m-%d", "%m/%d/%y", "%m-%d-%Y", "%Y/%m/%d")
 TIME_FORMATS = ("%H:%M", "%H:%M:%S", "%I:%M %p", "%I:%M:%S %p", "%I:%M%p")
 
 
+@functools.lru_cache(maxsize=1 << 16)  # a history repeats its dates: parse each once
 def parse_date(value: str) -> datetime.date:
     """LaborPower writes 03/15/2025; Access and re-saved files write 2025-03-15."""
     value = value.strip()
@@ -278,6 +289,7 @@ def parse_date(value: str) -> datetime.date:
     raise ValueError(f"{value} is not a date: write 03/15/2025 or 2025-03-15.")
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def parse_moment(value: str) -> datetime.datetime:
     """A date, or a date and a time of day ("03/15/2025 08:30", "2025-03-15T08:30"), in the
     hall's time zone."""
@@ -318,12 +330,46 @@ def parse_month(value: str) -> datetime.date:
 class Change:
     line: int
     action: str  # "create" | "update" | "unchanged"
-    apply: object = None  # callable(by) -> None, for create and update
-    instance: object = None  # a validated new row the kind inserts in bulk (see Kind.bulk_create)
+    apply: object = None  # callable(by) -> None, for a kind that writes row by row
+    instance: object = None  # a validated row (new or changed) that the kind writes in bulk
+
+
+class Progress:
+    """Where an import is: a tqdm bar with rate and ETA in a terminal, and/or a callback
+    `on_progress(phase, done, total)` (the admin page's import job) at most every `every` rows."""
+
+    def __init__(self, *, bar: bool = False, on_progress=None, every: int = PROGRESS_EVERY):
+        self.bar_wanted, self.on_progress, self.every = bar, on_progress, every
+        self.bar = None
+        self.phase, self.done, self.total, self.reported = "", 0, 0, 0
+
+    def start(self, phase: str, total: int) -> None:
+        self.close()
+        self.phase, self.done, self.total, self.reported = phase, 0, total, 0
+        if self.bar_wanted and total >= PROGRESS_FROM:
+            self.bar = tqdm(total=total, desc=phase, unit="row")
+        self._report()
+
+    def advance(self, n: int = 1) -> None:
+        self.done += n
+        if self.bar is not None:
+            self.bar.update(n)
+        if self.done - self.reported >= self.every or self.done >= self.total:
+            self._report()
+
+    def _report(self) -> None:
+        self.reported = self.done
+        if self.on_progress is not None:
+            self.on_progress(self.phase, self.done, self.total)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+            self.bar = None
 
 
 class Kind:
-    """One kind of file. Subclasses give the columns, a row parser and a planner."""
+    """One kind of file. Subclasses give the columns, a row parser, a planner and a writer."""
 
     name = ""
     required: tuple[str, ...] = ()
@@ -335,12 +381,22 @@ class Kind:
     def parse(self, row: Row):  # -> a record, or None when the row has errors
         raise NotImplementedError
 
-    def bulk_create(self, instances: list, by) -> None:
-        """Insert rows already validated in `plan` (with their history rows)."""
+    def plan(self, records: list, by) -> list[Change]:
+        """Compare records (each has .row) with the database in a constant number of queries;
+        record row errors on the rows. Nothing is written here."""
         raise NotImplementedError
 
-    def plan(self, records: list, by) -> list[Change]:
-        """Compare records (each has .row) with the database; record row errors on rows."""
+    def write(self, changes: list[Change], by, progress: Progress) -> list[RowError]:
+        """Write the planned changes (in bulk, with their history rows naming `by`). Returns the
+        row errors the database found (a row raced in since the plan); any error → nothing kept."""
+        errors = write_one_by_one(changes, by, progress)
+        new = [c.instance for c in changes if c.instance is not None]
+        if new and not errors:
+            self.bulk_create(new, by)
+            progress.advance(len(new))
+        return errors
+
+    def bulk_create(self, instances: list, by) -> None:
         raise NotImplementedError
 
 
@@ -385,50 +441,68 @@ def read_rows(data: bytes, kind: Kind) -> tuple[list[Row], list[RowError]]:
 COUNTERS = {"create": "created", "update": "updated", "unchanged": "unchanged"}
 
 
-def run_import(kind: Kind, data: bytes, *, by, dry_run: bool = False, progress: bool = False) -> ImportReport:
+def run_import(
+    kind: Kind, data: bytes, *, by, dry_run: bool = False, progress: bool = False, on_progress=None
+) -> ImportReport:
     """Validate every row; then, unless it is a dry run or a row is wrong, write it all in one
-    transaction. History rows name `by` and say "LaborPower import"."""
+    transaction. History rows name `by` and say "LaborPower import". `progress` shows bars in
+    a terminal; `on_progress(phase, done, total)` is called every PROGRESS_EVERY rows."""
     report = ImportReport(kind=kind.name, dry_run=dry_run)
     rows, file_errors = read_rows(data, kind)
     report.rows = len(rows)
     report.errors.extend(file_errors)
     if file_errors and not rows:
         return report
-    bar = progress and len(rows) >= PROGRESS_FROM
-    kind.prepare()
-    records = []
-    for row in tqdm(rows, desc=f"checking {kind.name}", unit="row", disable=not bar):
-        if not row.errors:
-            record = kind.parse(row)
-            if record is not None and not row.errors:
-                records.append(record)
-    with transaction.atomic(), acting_as(by), change_reason():
-        changes = kind.plan(records, by)
-        report.errors.extend(e for row in rows for e in row.errors)
-        if report.errors:
-            return report
-        for change in changes:
-            counter = COUNTERS[change.action]
-            setattr(report, counter, getattr(report, counter) + 1)
-        if dry_run:
-            transaction.set_rollback(True)
-            return report
-        todo = [c for c in changes if c.apply is not None]
-        bar = progress and len(todo) >= PROGRESS_FROM
-        for change in tqdm(todo, desc=f"writing {kind.name}", unit="row", disable=not bar):
+    tracker = Progress(bar=progress, on_progress=on_progress)
+    try:
+        kind.prepare()
+        tracker.start(f"checking {kind.name}", len(rows))
+        records = []
+        for row in rows:
+            if not row.errors:
+                record = kind.parse(row)
+                if record is not None and not row.errors:
+                    records.append(record)
+            tracker.advance()
+        with transaction.atomic(), acting_as(by), change_reason():
+            changes = kind.plan(records, by)
+            report.errors.extend(e for row in rows for e in row.errors)
+            if report.errors:
+                return report
+            for change in changes:
+                counter = COUNTERS[change.action]
+                setattr(report, counter, getattr(report, counter) + 1)
+            if dry_run:
+                transaction.set_rollback(True)
+                return report
+            tracker.start(f"writing {kind.name}", report.changes)
             try:
                 with transaction.atomic():
-                    change.apply(by)
-            except ValidationError as e:
-                for message in e.messages:
-                    report.errors.append(RowError(change.line, "row", message))
-            except RuleViolation as e:
-                report.errors.append(RowError(change.line, next(iter(e.fields), "row"), e.message))
-        bulk = [c.instance for c in changes if c.instance is not None]
-        if bulk and not report.errors:
-            kind.bulk_create(bulk, by)
-        if report.errors:
-            transaction.set_rollback(True)
-            return report
-        report.written = True
+                    report.errors.extend(kind.write(changes, by, tracker))
+            except IntegrityError as e:
+                report.errors.append(RowError(0, "file", f"The database refused the import: {e}".strip()))
+            if report.errors:
+                transaction.set_rollback(True)
+                return report
+            report.written = True
+    finally:
+        tracker.close()
     return report
+
+
+def write_one_by_one(changes: list[Change], by, progress: Progress) -> list[RowError]:
+    """For a change written through a service (`change.apply(by)`): a service's refusal becomes
+    the row's error."""
+    errors = []
+    for change in changes:
+        if change.apply is None:
+            continue
+        try:
+            with transaction.atomic():
+                change.apply(by)
+        except ValidationError as e:
+            errors.extend(RowError(change.line, "row", message) for message in e.messages)
+        except RuleViolation as e:
+            errors.append(RowError(change.line, next(iter(e.fields), "row"), e.message))
+        progress.advance()
+    return errors
