@@ -9,7 +9,13 @@ __all__ = ["LoginForm", "LoginLinkForm", "PortalForm", "show_violation"]
 
 def show_violation(form: forms.Form, violation: RuleViolation) -> forms.Form:
     """Put a RuleViolation on the form: each of its `fields` on that field when the form has
-    it, the rest (and the message itself when no field is named) above the form."""
+    it, the rest (and the message itself when no field is named) above the form. A form's
+    `violation_fields` ({code: field}) places a rule that names no field beside the field it is
+    about."""
+    field = getattr(form, "violation_fields", {}).get(violation.code)
+    if field in form.fields:
+        form.add_error(field, violation.message)
+        return form
     placed = False
     for name, message in (violation.fields or {}).items():
         if name in form.fields:
@@ -25,6 +31,8 @@ def show_violation(form: forms.Form, violation: RuleViolation) -> forms.Form:
 
 class PortalForm(forms.Form):
     """A form whose errors are shown in place (see templates/portal/includes/field.html)."""
+
+    violation_fields: dict[str, str] = {}
 
     def show_violation(self, violation: RuleViolation) -> "PortalForm":
         return show_violation(self, violation)

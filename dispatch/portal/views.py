@@ -1,0 +1,102 @@
+"""A member's job requests (bid, withdraw, why I was or was not referred) and dispatches
+(accept, decline) — through the same services and visibility as the phone API."""
+
+from django.http import Http404
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
+
+from dispatch import selectors, services
+from dispatch.enums import DeclineKind
+from dispatch.portal import selectors as portal_selectors
+from unioncore.portal.access import member_required
+from unioncore.portal.actions import run_action
+
+
+def _job_context(request, job_request):
+    member_id = request.member.pk
+    on_offer = selectors.member_jobs(member_id=member_id).filter(pk=job_request.pk).first()
+    return {
+        "job": job_request,
+        "on_offer": on_offer,  # open for bids on my books (with my_bid_status)
+        "bidding_open": portal_selectors.bidding_open(job_request),
+        "my_bid": portal_selectors.member_bid(member_id=member_id, job_request_id=job_request.pk),
+        "explanation": selectors.referral_explanation(member_id=member_id, job_request=job_request),
+        "my_dispatches": portal_selectors.member_dispatches(member_id=member_id).filter(job_request=job_request),
+    }
+
+
+@never_cache
+@member_required
+def job_detail(request, pk: int):
+    job_request = get_object_or_404(portal_selectors.member_requests(member_id=request.member.pk), pk=pk)
+    return render(request, "portal/member/job.html", _job_context(request, job_request))
+
+
+def _bid_action(request, pk: int, action, success: str):
+    member_id = request.member.pk
+    if not portal_selectors.member_requests(member_id=member_id).filter(pk=pk).exists():
+        raise Http404("No such request on your books.")
+
+    def card():
+        job = selectors.member_jobs(member_id=member_id).filter(pk=pk).first()
+        if job is None:
+            job = portal_selectors.member_requests(member_id=member_id).get(pk=pk)
+            job.my_bid_status = None
+        return "portal/member/includes/job.html", {"job": job, "bidding_open": portal_selectors.bidding_open(job)}
+
+    return run_action(
+        request,
+        lambda: action(job_request_id=pk, member_id=member_id, by=request.user),
+        success=success,
+        back=reverse("portal:member-job", args=[pk])
+        if request.POST.get("from") == "job"
+        else reverse("portal:member-home") + f"#job-{pk}",
+        partial=card,
+    )
+
+
+@require_POST
+@member_required
+def bid(request, pk: int):
+    return _bid_action(request, pk, services.bid_place, "Your bid is in.")
+
+
+@require_POST
+@member_required
+def withdraw(request, pk: int):
+    return _bid_action(request, pk, services.bid_withdraw, "Your bid is withdrawn.")
+
+
+@never_cache
+@member_required
+def dispatch_detail(request, pk: int):
+    dispatch = get_object_or_404(portal_selectors.member_dispatches(member_id=request.member.pk), pk=pk)
+    context = _job_context(request, dispatch.job_request)
+    context["dispatch"] = dispatch
+    return render(request, "portal/member/dispatch.html", context)
+
+
+def _answer(request, pk: int, action, success: str):
+    if not portal_selectors.member_dispatches(member_id=request.member.pk).filter(pk=pk).exists():
+        raise Http404("No such dispatch of yours.")
+    return run_action(
+        request, lambda: action(dispatch_id=pk, by=request.user), success=success,
+        back=reverse("portal:member-dispatch", args=[pk]),
+    )  # fmt: skip
+
+
+@require_POST
+@member_required
+def accept(request, pk: int):
+    return _answer(request, pk, services.dispatch_accept, "You accepted the job. Report on time!")
+
+
+@require_POST
+@member_required
+def decline(request, pk: int):
+    def decline_it(*, dispatch_id, by):
+        return services.dispatch_decline(dispatch_id=dispatch_id, by=by, kind=DeclineKind.DECLINED)
+
+    return _answer(request, pk, decline_it, "You declined the job.")

@@ -1,0 +1,216 @@
+"""A member's time logs: clock in, breaks, stop work, the draft, submit, a manual entry, the
+answer to a supervisor's edit, the dispute thread. Every change goes through
+`fulfillment.services`; another worker's time log is a 404."""
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods, require_POST
+
+from fulfillment import services
+from fulfillment.enums import ON_SHIFT, SegmentKind, TimeLogStatus
+from fulfillment.portal import member_selectors as selectors
+from fulfillment.portal.member_forms import DisputeMessageForm, RejectForm, RetroactiveForm, TimesForm
+from unioncore.errors import RuleViolation
+from unioncore.portal.access import member_required
+from unioncore.portal.actions import run_action
+
+S = TimeLogStatus
+
+
+def _mine(request, pk: int):
+    return get_object_or_404(selectors.member_timelogs(user=request.user), pk=pk)
+
+
+def _back(pk: int) -> str:
+    return reverse("portal:member-timelog", args=[pk])
+
+
+@never_cache
+@member_required
+def timelogs(request):
+    page = Paginator(selectors.member_timelogs(user=request.user), 20).get_page(request.GET.get("page"))
+    context = {
+        "open_shift": selectors.open_shift(user=request.user),
+        "clock_in_dispatches": selectors.clock_in_dispatches(user=request.user),
+        "waiting": selectors.waiting_on_worker(user=request.user),
+        "page": page,
+    }
+    return render(request, "portal/member/timelogs/list.html", context)
+
+
+@require_POST
+@member_required
+def clock_in(request):
+    try:
+        dispatch_id = int(request.POST.get("dispatch", ""))
+    except ValueError:
+        raise Http404("No such dispatch.") from None
+    if not selectors.retroactive_dispatches(user=request.user).filter(pk=dispatch_id).exists():
+        raise Http404("No such dispatch of yours.")
+    done = {}
+
+    def act():
+        done["log"] = services.timelog_clock_in(dispatch_id=dispatch_id, by=request.user)
+
+    response = run_action(request, act, success="You are clocked in.", back=reverse("portal:member-timelogs"))
+    if "log" in done:
+        return redirect(_back(done["log"].pk))
+    return response
+
+
+def _detail_context(request, time_log, **forms):
+    dispute, thread = selectors.dispute_thread(time_log=time_log)
+    context = {
+        "log": time_log,
+        "on_shift": time_log.status in ON_SHIFT,
+        "segment_kinds": SegmentKind.choices,
+        "compare": selectors.compare(time_log.worker_times, time_log.supervisor_times),
+        "hours": selectors.hours,
+        "dispute": dispute,
+        "thread": thread,
+        "S": {s.name: s.value for s in S},
+    }
+    if time_log.status == S.DRAFT:
+        context["draft_form"] = forms.get("draft_form") or TimesForm(
+            initial=TimesForm.initial_from(time_log.worker_times)
+        )
+    if time_log.status == S.PENDING_WORKER_REVIEW:
+        context["reject_form"] = forms.get("reject_form") or RejectForm()
+    if dispute is not None:
+        context["message_form"] = forms.get("message_form") or DisputeMessageForm()
+    return context
+
+
+@never_cache
+@member_required
+def timelog_detail(request, pk: int):
+    time_log = _mine(request, pk)
+    return render(request, "portal/member/timelogs/detail.html", _detail_context(request, time_log))
+
+
+@require_POST
+@member_required
+def segment(request, pk: int, edge: str):
+    _mine(request, pk)
+    if edge not in ("start", "end"):
+        raise Http404("No such action.")
+    kind = request.POST.get("kind") or SegmentKind.BREAK
+    if kind not in SegmentKind.values:
+        kind = SegmentKind.BREAK
+    label = SegmentKind(kind).label.lower()
+    if edge == "start":
+        action, success = services.timelog_segment_start, f"{label.capitalize()} started."
+    else:
+        action, success = services.timelog_segment_end, f"Back to work: {label} ended."
+    return run_action(
+        request, lambda: action(timelog_id=pk, by=request.user, kind=kind), success=success, back=_back(pk)
+    )
+
+
+@require_POST
+@member_required
+def stop(request, pk: int):
+    _mine(request, pk)
+    return run_action(
+        request,
+        lambda: services.timelog_stop_work(timelog_id=pk, by=request.user),
+        success="Work stopped. Check your times, then submit them.",
+        back=_back(pk),
+    )
+
+
+@require_POST
+@member_required
+def draft_edit(request, pk: int):
+    time_log = _mine(request, pk)
+    form = TimesForm(request.POST)
+    if form.is_valid():
+        try:
+            services.timelog_draft_edit(timelog_id=pk, by=request.user, **form.times())
+        except RuleViolation as refused:
+            form.show_violation(refused)
+        else:
+            messages.success(request, "Times saved. Submit them when they are right.")
+            return redirect(_back(pk))
+    time_log.refresh_from_db()
+    return render(request, "portal/member/timelogs/detail.html", _detail_context(request, time_log, draft_form=form))
+
+
+@require_POST
+@member_required
+def submit(request, pk: int):
+    _mine(request, pk)
+    return run_action(
+        request,
+        lambda: services.timelog_submit(timelog_id=pk, by=request.user),
+        success="Submitted. Your supervisor has 4 hours to verify, or your times stand.",
+        back=_back(pk),
+    )
+
+
+@require_POST
+@member_required
+def accept_edit(request, pk: int):
+    _mine(request, pk)
+    return run_action(
+        request,
+        lambda: services.timelog_accept_edit(timelog_id=pk, by=request.user),
+        success="You accepted the supervisor's times. They are final.",
+        back=_back(pk),
+    )
+
+
+@require_POST
+@member_required
+def reject_edit(request, pk: int):
+    time_log = _mine(request, pk)
+    form = RejectForm(request.POST)
+    if form.is_valid():
+        try:
+            services.timelog_reject_edit(timelog_id=pk, by=request.user, comment=form.cleaned_data["comment"])
+        except RuleViolation as refused:
+            form.show_violation(refused)
+        else:
+            messages.success(request, "You rejected the change. Your supervisor will look at it again.")
+            return redirect(_back(pk))
+    return render(request, "portal/member/timelogs/detail.html", _detail_context(request, time_log, reject_form=form))
+
+
+@require_POST
+@member_required
+def dispute_message(request, pk: int):
+    time_log = _mine(request, pk)
+    form = DisputeMessageForm(request.POST)
+    if form.is_valid():
+        try:
+            services.dispute_message_add(timelog_id=pk, by=request.user, body=form.cleaned_data["body"])
+        except RuleViolation as refused:
+            form.show_violation(refused)
+        else:
+            messages.success(request, "Message posted.")
+            return redirect(_back(pk) + "#thread")
+    return render(request, "portal/member/timelogs/detail.html", _detail_context(request, time_log, message_form=form))
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+@member_required
+def retroactive(request):
+    dispatches = list(selectors.retroactive_dispatches(user=request.user))
+    form = RetroactiveForm(request.POST or None, dispatches=dispatches)
+    if request.method == "POST" and form.is_valid():
+        try:
+            time_log = services.timelog_retroactive_submit(
+                dispatch_id=form.cleaned_data["dispatch"], by=request.user, note=form.cleaned_data["note"],
+                **form.times(),
+            )  # fmt: skip
+        except RuleViolation as refused:
+            form.show_violation(refused)
+        else:
+            messages.success(request, "Your manual entry is sent to the supervisor to verify.")
+            return redirect(_back(time_log.pk))
+    return render(request, "portal/member/timelogs/retroactive.html", {"form": form, "dispatches": dispatches})
