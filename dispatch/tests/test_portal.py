@@ -146,10 +146,8 @@ def test_a_member_sees_why_they_were_or_were_not_referred(client, book, register
     from dispatch.models import EmployerBar
 
     users = [UserFactory(kind=UserKind.MEMBER) for _ in range(3)]
-    barred, referred, not_reached = (
-        register(book, member=MemberFactory(user=u), apn=f"46000.0{n}") for n, u in enumerate(users, 1)
-    )
-    EmployerBar.objects.create(employer=employer, member=barred.member, reason="safety")
+    registrations = [register(book, member=MemberFactory(user=u), apn=f"46000.0{n}") for n, u in enumerate(users, 1)]
+    EmployerBar.objects.create(employer=employer, member=registrations[0].member, reason="safety")
     with time_machine.travel(at(FRIDAY, 10), tick=False):
         request = make_request(taken_at=timezone.now())
     with time_machine.travel(at(MONDAY, 8).replace(minute=30), tick=False):
