@@ -1,3 +1,12 @@
 """Supervisor pages: the verification card, the waiting list, the site kiosk."""
 
-urlpatterns = []
+from django.urls import path
+
+from fulfillment.portal import supervisor
+
+urlpatterns = [
+    path("timelogs/<str:token>/", supervisor.timelog_card, name="timelog-card"),
+    path("crew/", supervisor.waiting_list, name="supervisor-list"),
+    path("crew/kiosk/", supervisor.kiosk, name="supervisor-kiosk"),
+    path("crew/kiosk/<int:pk>/stop/", supervisor.kiosk_stop, name="supervisor-kiosk-stop"),
+]

@@ -1,0 +1,211 @@
+"""Supervisor pages: the verification card (the SMS deep link), the list of time logs waiting on
+my employer, the site kiosk.
+
+The views read (supervisor_selectors), call a service of `fulfillment.services` — the same ones,
+with the same permission checks, as the API — and redirect: every action is a plain POST that
+works with JavaScript off. See docs/decisions/0018-supervisor-card-links.md for how the signed
+link and the login work together."""
+
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.core import signing
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_http_methods, require_POST
+
+from fulfillment import services
+from fulfillment.enums import TIMED_STATUSES, AcknowledgementMethod, TimeLogStatus
+from fulfillment.portal import supervisor_selectors as selectors
+from fulfillment.portal.supervisor_forms import DisputeForm, EditForm, MessageForm, add_violation
+from unioncore.errors import RuleViolation
+from unioncore.portal.access import employer_user_required, portal_login_required
+
+S = TimeLogStatus
+CAN_APPROVE = (S.PENDING_VERIFICATION, S.PENDING_SUPERVISOR_REEVALUATION, S.PENDING_SUPERVISOR_VERIFICATION)
+CAN_EDIT = (S.PENDING_VERIFICATION, S.PENDING_SUPERVISOR_REEVALUATION)
+CAN_DISPUTE = (*CAN_APPROVE, S.PENDING_WORKER_REVIEW)
+
+
+def _not_found(request):
+    """The same answer for a time log that does not exist and one of another employer."""
+    return render(request, "portal/supervisor/not_found.html", status=404)
+
+
+def timelog_card(request, token: str):
+    """The SMS deep link. The token only names the time log (signed, 14 days); the session says
+    who is looking, and only someone who may verify that dispatch's time logs sees it."""
+    try:
+        timelog_id = services.card_link_timelog_id(token)
+    except signing.SignatureExpired:
+        return render(request, "portal/supervisor/link_problem.html", {"expired": True}, status=410)
+    except (signing.BadSignature, ValueError):
+        return render(request, "portal/supervisor/link_problem.html", {"expired": False}, status=404)
+    return _card(request, timelog_id=timelog_id)
+
+
+@portal_login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def _card(request, *, timelog_id: int):
+    time_log = selectors.card_timelog(timelog_id=timelog_id)
+    if time_log is None or not services.can_verify(request.user, time_log.dispatch):
+        return _not_found(request)
+    if request.method != "POST":
+        if not selectors.has_acknowledged(timelog_id=time_log.pk, user=request.user):
+            services.timelog_acknowledge(
+                timelog_id=time_log.pk, by=request.user, method=AcknowledgementMethod.DEEP_LINK_CLICKED
+            )
+        return _render_card(request, time_log)
+    action = request.POST.get("action")
+    handler = ACTIONS.get(action)
+    if handler is None:
+        messages.error(request, "That action is not one this card offers.")
+        return redirect(request.path)
+    return handler(request, time_log)
+
+
+def _render_card(request, time_log, *, forms=None, open_form: str = "", status: int = 200):
+    forms = forms or {}
+    edit_initial = {**EditForm.initial_from(time_log.supervisor_times or time_log.worker_times)}
+    context = {
+        "time_log": time_log,
+        "dispatch": time_log.dispatch,
+        "member": time_log.dispatch.member,
+        "versions": selectors.versions_table(time_log),
+        "standing": selectors.standing_times(time_log),
+        "dispute": getattr(time_log, "dispute_record", None),
+        "timed_statuses": TIMED_STATUSES,
+        "approve_hours": _hours(time_log.worker_times.billable_minutes) if time_log.worker_times else "",
+        "can_approve": time_log.status in CAN_APPROVE,
+        "can_edit": time_log.status in CAN_EDIT,
+        "can_dispute": time_log.status in CAN_DISPUTE,
+        "edit_form": forms.get("edit") or EditForm(initial=edit_initial),
+        "dispute_form": forms.get("dispute") or DisputeForm(),
+        "message_form": forms.get("message") or MessageForm(),
+        "open_form": open_form,
+    }
+    if context["dispute"] is not None:
+        context["dispute_messages"] = list(context["dispute"].messages.select_related("author"))
+    return render(request, "portal/supervisor/card.html", context, status=status)
+
+
+def _approve(request, time_log):
+    try:
+        time_log = services.timelog_verify(timelog_id=time_log.pk, by=request.user)
+    except RuleViolation as refused:
+        messages.error(request, refused.message)
+    else:
+        messages.success(request, f"Approved: {_hours(time_log.billable_minutes)} verified.")
+    return redirect(request.path)
+
+
+def _edit(request, time_log):
+    form = EditForm(request.POST)
+    if form.is_valid():
+        try:
+            time_log = services.timelog_edit(
+                timelog_id=time_log.pk, by=request.user, note=form.cleaned_data["note"], **form.times_kwargs()
+            )
+        except RuleViolation as refused:
+            add_violation(form, refused)
+        else:
+            if time_log.status == S.VERIFIED:
+                messages.success(request, "The change was a minute or less, so the worker's times were approved.")
+            else:
+                messages.success(request, f"Your times were sent to {time_log.worker.get_full_name()} to review.")
+            return redirect(request.path)
+    return _render_card(request, time_log, forms={"edit": form}, open_form="edit")
+
+
+def _dispute(request, time_log):
+    form = DisputeForm(request.POST)
+    if form.is_valid():
+        try:
+            services.timelog_dispute(timelog_id=time_log.pk, by=request.user, reason=form.cleaned_data["reason"])
+        except RuleViolation as refused:
+            add_violation(form, refused)
+        else:
+            messages.success(request, "Dispute filed. The hours are frozen until the union settles it.")
+            return redirect(request.path)
+    return _render_card(request, time_log, forms={"dispute": form}, open_form="dispute")
+
+
+def _message(request, time_log):
+    form = MessageForm(request.POST)
+    if form.is_valid():
+        try:
+            services.dispute_message_add(timelog_id=time_log.pk, by=request.user, body=form.cleaned_data["body"])
+        except RuleViolation as refused:
+            add_violation(form, refused)
+        else:
+            messages.success(request, "Message added to the dispute.")
+            return redirect(request.path)
+    return _render_card(request, time_log, forms={"message": form}, open_form="message")
+
+
+ACTIONS = {"approve": _approve, "edit": _edit, "dispute": _dispute, "message": _message}
+
+
+def _hours(minutes) -> str:
+    minutes = minutes or 0
+    return f"{minutes // 60} h {minutes % 60:02d}"
+
+
+# --- My employer's list ---
+
+
+@employer_user_required
+def waiting_list(request):
+    """Time logs waiting on my employer's supervisors, soonest auto-approval first."""
+    on_supervisor, on_worker = selectors.split_waiting(
+        selectors.waiting_on_employer(employer_id=request.employer_user.employer_id)
+    )
+    context = {
+        "employer": request.employer_user.employer,
+        "on_supervisor": [_row(t) for t in on_supervisor],
+        "on_worker": [_row(t) for t in on_worker],
+    }
+    return render(request, "portal/supervisor/list.html", context)
+
+
+def _row(time_log) -> tuple:
+    standing = selectors.standing_times(time_log)
+    return time_log, selectors.card_path(time_log), _hours(standing.billable_minutes) if standing else ""
+
+
+# --- The site kiosk ---
+
+
+@employer_user_required
+def kiosk(request):
+    """A tablet on site: my employer's open shifts, each with "Stop shift"."""
+    employer_id = request.employer_user.employer_id
+    worksites = selectors.open_worksites(employer_id=employer_id)
+    worksite = request.GET.get("site", "")
+    if worksite not in worksites:
+        worksite = ""
+    context = {
+        "employer": request.employer_user.employer,
+        "shifts": selectors.open_shifts(employer_id=employer_id, worksite=worksite),
+        "worksites": worksites,
+        "worksite": worksite,
+    }
+    return render(request, "portal/supervisor/kiosk.html", context)
+
+
+@employer_user_required
+@require_POST
+def kiosk_stop(request, pk: int):
+    """ "Stop shift" with no edit: the shift ends now and is verified at once (seed)."""
+    time_log = selectors.employer_timelog(employer_id=request.employer_user.employer_id, timelog_id=pk)
+    if time_log is None:
+        return _not_found(request)
+    try:
+        time_log = services.timelog_kiosk_stop(timelog_id=pk, by=request.user)
+    except RuleViolation as refused:
+        messages.error(request, refused.message)
+    else:
+        name = time_log.worker.get_full_name() or time_log.worker.username
+        messages.success(request, f"Stopped and verified: {name}, {_hours(time_log.billable_minutes)}.")
+    site = request.POST.get("site", "")
+    return redirect(reverse("portal:supervisor-kiosk") + (f"?{urlencode({'site': site})}" if site else ""))
