@@ -35,6 +35,8 @@ GROUP_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "fulfillment.dispute": ("view",),
         "fulfillment.clockinacknowledgement": ("view",),
         "fulfillment.timelogofflinesync": ("view",),
+        # Reports: the referral and dispatch ones (reports/).
+        "reports.reportrun": ("referral",),
     },
     # Officers see everything in the hall and keep the dues ledger; users are read-only.
     "officer": {
@@ -63,6 +65,9 @@ GROUP_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "fulfillment.dispute": ("view",),
         "fulfillment.clockinacknowledgement": ("view",),
         "fulfillment.timelogofflinesync": ("view",),
+        # Reports: all of them, the audit of who ran which, and others' background exports.
+        "reports.reportrun": ("view", "referral", "fulfillment"),
+        "reports.exportjob": ("view",),
     },
 }
 

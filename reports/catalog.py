@@ -1,0 +1,542 @@
+"""The 16 priority-0 referral reports (SPEC §7), each one declaration. docs/reports.md lists
+them with their filters, columns and the LaborPower report each replaces."""
+
+import datetime
+
+from django import forms
+from django.utils import timezone
+
+from dispatch.enums import (
+    BidStatus,
+    ContractCode,
+    DispatchStatus,
+    DispatchType,
+    EmployerStatus,
+    EndReason,
+    JobRequestStatus,
+    RequestCategory,
+)
+from dispatch.models import Employer
+from members.enums import ExemptReason
+from members.models import Member
+from referral.enums import (
+    BookRegion,
+    BookType,
+    NoCheckMarkReason,
+    RegistrationAction,
+    RegistrationStatus,
+    RollOffReason,
+)
+from referral.models import ReferralBook
+from reports import selectors
+from reports.framework import FULFILLMENT, Column, DateRangeForm, Report, register
+
+# --- Filter fields ---
+
+
+def _blank(choices) -> list[tuple[str, str]]:
+    return [("", "All"), *choices.choices]
+
+
+def book_field(required: bool = False) -> forms.ModelChoiceField:
+    return forms.ModelChoiceField(
+        ReferralBook.objects.filter(is_active=True).order_by("classification", "region", "book_number"),
+        required=required, empty_label=None if required else "All books", label="Book",
+    )  # fmt: skip
+
+
+def employer_field(required: bool = False) -> forms.ModelChoiceField:
+    return forms.ModelChoiceField(
+        Employer.objects.order_by("name"), required=required, label="Employer",
+        empty_label="Choose an employer" if required else "All employers",
+    )  # fmt: skip
+
+
+class MemberByCardField(forms.CharField):
+    """A member, typed as their card number."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("label", "Card number")
+        kwargs.setdefault("max_length", 12)
+        super().__init__(**kwargs)
+
+    def clean(self, value):
+        value = super().clean(value)
+        if not value:
+            return None
+        member = Member.objects.filter(card_number=value.strip()).first()
+        if member is None:
+            raise forms.ValidationError(f"No member has card number {value.strip()}.")
+        return member
+
+
+def _days_ago(n: int) -> str:
+    return (timezone.localdate() - datetime.timedelta(days=n)).isoformat()
+
+
+def _today() -> str:
+    return timezone.localdate().isoformat()
+
+
+# --- Columns used by several reports ---
+
+CARD = Column("member__card_number", "Card", "text")
+NAME = Column("name", "Name", "text", sort="member__last_name")
+APN = Column("apn", "APN", "apn")
+
+
+# 1
+class BookForm(forms.Form):
+    book = book_field(required=True)
+
+
+@register
+class OutOfWorkList(Report):
+    slug = "out-of-work-list"
+    title = "Out-of-work list"
+    replaces = "Out of Work List (by book)"
+    description = "Members out of work on one book in referral order: place, APN, re-sign due, check marks."
+    filters = BookForm
+    selector = staticmethod(selectors.out_of_work_rows)
+    columns = (
+        Column("place", "Place", "int"),
+        APN,
+        CARD,
+        NAME,
+        Column("registered_at", "Registered", "date"),
+        Column("re_sign_due", "Re-sign due", "date"),
+        Column("check_marks", "Check marks", "int"),
+        Column("exempt", "Exempt", "bool"),
+    )
+
+    @classmethod
+    def initial(cls):
+        first = ReferralBook.objects.filter(is_active=True, code="WIRE_SEA_1").values_list("pk", flat=True).first()
+        return {"book": first}
+
+
+# 2
+class RegionForm(forms.Form):
+    region = forms.ChoiceField(choices=_blank(BookRegion), required=False)
+    classification = forms.ChoiceField(choices=_blank(BookType), required=False)
+
+
+@register
+class OutOfWorkSummary(Report):
+    slug = "out-of-work-summary"
+    title = "Out-of-work summary"
+    replaces = "Out of Work Summary (counts by book)"
+    description = "How many are out of work, exempt, on short calls and dispatched, by book and region."
+    filters = RegionForm
+    selector = staticmethod(selectors.out_of_work_summary_rows)
+    group_by = "region"
+    columns = (
+        Column("region", "Region", choices=BookRegion),
+        Column("name", "Book"),
+        Column("book_number", "Tier", "int"),
+        Column("out_of_work", "Out of work", "int", total=True),
+        Column("exempt_count", "Of whom exempt", "int", total=True),
+        Column("short_call", "On short calls", "int", total=True),
+        Column("dispatched", "Dispatched", "int", total=True),
+    )
+    default_sort = ("name",)
+
+
+# 3
+class DispatchLogForm(DateRangeForm):
+    max_days = 92
+    employer = employer_field()
+    status = forms.ChoiceField(choices=_blank(DispatchStatus), required=False)
+
+
+@register
+class DailyDispatchLog(Report):
+    slug = "daily-dispatch-log"
+    title = "Daily dispatch log (day book)"
+    replaces = "Daily Dispatch Report (the day book)"
+    description = "Every dispatch offered on the days chosen, in the order it was made."
+    filters = DispatchLogForm
+    selector = staticmethod(selectors.dispatch_log_rows)
+    columns = (
+        Column("offered_at", "Offered", "datetime"),
+        CARD,
+        NAME,
+        Column("employer__name", "Employer"),
+        Column("job_request_id", "Request", "int"),
+        Column("job_request__book_classification", "Classification", choices=BookType),
+        Column("type", "Type", choices=DispatchType),
+        Column("status", "Status", choices=DispatchStatus),
+        Column("start_date", "Start", "date"),
+        Column("wage_rate", "Wage rate", "money"),
+    )
+
+    @classmethod
+    def initial(cls):
+        return {"date_from": _today(), "date_to": _today()}
+
+
+# 4
+class JobRequestForm(DateRangeForm):
+    employer = employer_field()
+    status = forms.ChoiceField(choices=_blank(JobRequestStatus), required=False)
+
+
+@register
+class JobRequestRegister(Report):
+    slug = "job-request-register"
+    title = "Job request register"
+    replaces = "Job Request Register / Open Requests"
+    description = "Employers' calls for labor taken on the days chosen: workers wanted and dispatched."
+    filters = JobRequestForm
+    selector = staticmethod(selectors.job_request_rows)
+    columns = (
+        Column("id", "Request", "int"),
+        Column("taken_at", "Taken", "datetime"),
+        Column("employer__name", "Employer"),
+        Column("book_classification", "Classification", choices=BookType),
+        Column("region", "Region", choices=BookRegion),
+        Column("category", "Category", choices=RequestCategory),
+        Column("workers_wanted", "Wanted", "int", total=True),
+        Column("dispatched", "Dispatched", "int", total=True),
+        Column("start_date", "Start", "date"),
+        Column("status", "Status", choices=JobRequestStatus),
+        Column("wage_rate", "Wage rate", "money"),
+    )
+
+    @classmethod
+    def initial(cls):
+        return {"date_from": _days_ago(30), "date_to": _today()}
+
+
+# 5, 6
+HISTORY_COLUMNS = (
+    Column("offered_at", "Offered", "datetime"),
+    CARD,
+    NAME,
+    Column("employer__name", "Employer"),
+    Column("job_request_id", "Request", "int"),
+    Column("type", "Type", choices=DispatchType),
+    Column("status", "Status", choices=DispatchStatus),
+    Column("start_date", "Start", "date"),
+    Column("end_date", "End", "date"),
+    Column("end_reason", "End reason", choices=EndReason),
+    Column("wage_rate", "Wage rate", "money"),
+)
+
+
+class MemberForm(forms.Form):
+    member = MemberByCardField(required=True)
+
+
+@register
+class MemberDispatchHistory(Report):
+    slug = "member-dispatch-history"
+    title = "Member dispatch history"
+    replaces = "Member Dispatch History"
+    description = "Every dispatch of one member, newest first."
+    filters = MemberForm
+    selector = staticmethod(selectors.member_dispatch_rows)
+    columns = HISTORY_COLUMNS
+
+
+class EmployerHistoryForm(DateRangeForm):
+    max_days = None
+    employer = employer_field(required=True)
+
+
+@register
+class EmployerDispatchHistory(Report):
+    slug = "employer-dispatch-history"
+    title = "Employer dispatch history"
+    replaces = "Employer Dispatch History"
+    description = "Every dispatch to one employer, newest first."
+    filters = EmployerHistoryForm
+    selector = staticmethod(selectors.employer_dispatch_rows)
+    columns = HISTORY_COLUMNS
+
+
+# 7
+class ReSignForm(forms.Form):
+    due_by = forms.DateField(
+        label="Due by", required=False, widget=forms.DateInput(attrs={"type": "date"}),
+        help_text="Default: a week from today",
+    )  # fmt: skip
+    book = book_field()
+
+
+@register
+class ReSignDue(Report):
+    slug = "re-sign-due"
+    title = "Re-sign due / overdue"
+    replaces = "Re-Sign Due List / Overdue Re-Signs"
+    description = "Members out of work (not exempt) whose re-sign is due by the day chosen; overdue first."
+    filters = ReSignForm
+    selector = staticmethod(selectors.re_sign_due_rows)
+    group_by = "book__name"
+    columns = (
+        Column("book__name", "Book"),
+        APN,
+        CARD,
+        NAME,
+        Column("re_sign_due", "Re-sign due", "date"),
+        Column("days_left", "Days left", "int"),
+        Column("state", "State"),
+    )
+
+
+# 8
+class RollOffForm(DateRangeForm):
+    book = book_field()
+    reason = forms.ChoiceField(choices=_blank(RollOffReason), required=False)
+
+
+@register
+class RollOffReport(Report):
+    slug = "roll-off-report"
+    title = "Roll-off report"
+    replaces = "Roll-Off Report (dropped due to re-sign, check marks, short call)"
+    description = "Registrations rolled off on the days chosen, with why."
+    filters = RollOffForm
+    selector = staticmethod(selectors.roll_off_rows)
+    group_by = "book__name"
+    columns = (
+        Column("book__name", "Book"),
+        Column("rolled_off_at", "Rolled off", "date"),
+        APN,
+        CARD,
+        NAME,
+        Column("roll_off_reason", "Reason", choices=RollOffReason),
+        Column("check_marks", "Check marks", "int"),
+    )
+
+    @classmethod
+    def initial(cls):
+        return {"date_from": _days_ago(30), "date_to": _today()}
+
+
+# 9
+class BookDatesForm(DateRangeForm):
+    book = book_field()
+
+
+@register
+class CheckMarkReport(Report):
+    slug = "check-mark-report"
+    title = "Check-mark report"
+    replaces = "Check Mark Report"
+    description = "Passed calls: check marks (+1), passes excused without one (0), check marks restored (−1)."
+    filters = BookDatesForm
+    selector = staticmethod(selectors.check_mark_rows)
+    columns = (
+        Column("at", "When", "datetime"),
+        Column("registration__book__name", "Book"),
+        APN,
+        Column("registration__member__card_number", "Card"),
+        Column("name", "Name", sort="registration__member__last_name"),
+        Column("action", "Action", choices=RegistrationAction),
+        Column("marks", "Marks", "int", total=True),
+        Column("no_check_mark_reason", "Excused because", choices=NoCheckMarkReason),
+        Column("reason", "Reason"),
+        Column("by", "By"),
+    )
+
+    @classmethod
+    def initial(cls):
+        return {"date_from": _days_ago(30), "date_to": _today()}
+
+
+# 10
+class ShortCallForm(forms.Form):
+    book = book_field()
+    overdue_only = forms.BooleanField(label="Overdue only", required=False)
+
+
+@register
+class ShortCallReport(Report):
+    slug = "short-call-report"
+    title = "Short-call report"
+    replaces = "Short Call Report (incl. overdue short calls)"
+    description = (
+        "Members on a short call. Overdue: the day to re-register has passed, or the call has run past "
+        "the short-call limit of working days."
+    )
+    filters = ShortCallForm
+    selector = staticmethod(selectors.short_call_rows)
+    columns = (
+        Column("book__name", "Book"),
+        APN,
+        CARD,
+        NAME,
+        Column("dispatched_at", "Out since", "date"),
+        Column("re_register_by", "Re-register by", "date"),
+        Column("short_call_restorations", "Restorations used", "int"),
+        Column("overdue", "Overdue", "bool"),
+    )
+
+
+# 11
+class BookOnlyForm(forms.Form):
+    book = book_field()
+
+
+@register
+class ExemptMembers(Report):
+    slug = "exempt-members"
+    title = "Exempt members"
+    replaces = "Exempt Members List"
+    description = "Members exempt on a book (their own exemption on the book, or the member's on all books)."
+    filters = BookOnlyForm
+    selector = staticmethod(selectors.exempt_rows)
+    columns = (
+        Column("book__name", "Book"),
+        APN,
+        CARD,
+        NAME,
+        Column("status", "Status", choices=RegistrationStatus),
+        Column("reason", "Reason", choices=ExemptReason),
+        Column("until", "Until", "date"),
+        Column("source", "Exempt on"),
+    )
+
+
+# 12
+class ActivityForm(DateRangeForm):
+    max_days = 366
+    book = book_field()
+    action = forms.ChoiceField(choices=_blank(RegistrationAction), required=False)
+    member = MemberByCardField(required=False)
+
+
+@register
+class RegistrationActivityAudit(Report):
+    slug = "registration-activity-audit"
+    title = "Registration activity audit"
+    replaces = "Registration Activity / Audit Trail"
+    description = "Everything that happened to registrations on the days chosen, who did it and why."
+    filters = ActivityForm
+    selector = staticmethod(selectors.activity_rows)
+    columns = (
+        Column("at", "When", "datetime"),
+        Column("registration__book__name", "Book"),
+        APN,
+        Column("registration__member__card_number", "Card"),
+        Column("name", "Name", sort="registration__member__last_name"),
+        Column("action", "Action", choices=RegistrationAction),
+        Column("reason", "Reason"),
+        Column("by", "By"),
+    )
+
+    @classmethod
+    def initial(cls):
+        return {"date_from": _days_ago(7), "date_to": _today()}
+
+
+# 13
+class BidForm(DateRangeForm):
+    status = forms.ChoiceField(choices=_blank(BidStatus), required=False)
+
+
+@register
+class OnlineBidReport(Report):
+    slug = "online-bid-report"
+    title = "Online bid report"
+    replaces = "Internet Bidding Report"
+    description = "Members' online bids placed on the days chosen, by request."
+    filters = BidForm
+    selector = staticmethod(selectors.bid_rows)
+    group_by = "job_request_id"
+    columns = (
+        Column("job_request_id", "Request", "int"),
+        Column("placed_at", "Placed", "datetime"),
+        Column("job_request__employer__name", "Employer"),
+        CARD,
+        NAME,
+        Column("registration__book__name", "Book"),
+        Column("registration__apn", "APN", "apn"),
+        Column("status", "Status", choices=BidStatus),
+    )
+
+    @classmethod
+    def initial(cls):
+        return {"date_from": _days_ago(7), "date_to": _today()}
+
+
+# 14
+class ContractForm(forms.Form):
+    contract_code = forms.ChoiceField(label="Contract code", choices=_blank(ContractCode), required=False)
+    status = forms.ChoiceField(label="Employer status", choices=_blank(EmployerStatus), required=False)
+
+
+@register
+class EmployersByContractCode(Report):
+    slug = "employers-by-contract-code"
+    title = "Employers by contract code"
+    replaces = "Employer List by Contract Code"
+    description = "Signatory employers under each of the 8 contract codes."
+    filters = ContractForm
+    selector = staticmethod(selectors.employer_contract_rows)
+    group_by = "contract_code"
+    columns = (
+        Column("contract_code", "Contract code", choices=ContractCode),
+        Column("employer__code", "Code"),
+        Column("employer__name", "Employer"),
+        Column("employer__city", "City"),
+        Column("employer__status", "Status", choices=EmployerStatus),
+        Column("employer__phone", "Phone"),
+    )
+
+
+# 15
+class TimeLogForm(DateRangeForm):
+    employer = employer_field()
+
+
+@register
+class VerificationStatus(Report):
+    slug = "time-log-verification-status"
+    title = "Time-log verification status by employer"
+    replaces = "— (new with Fulfillment; LaborPower had no time logs)"
+    description = "Per employer, its time logs of the days chosen: open, waiting, verified, disputed."
+    permission = FULFILLMENT
+    filters = TimeLogForm
+    selector = staticmethod(selectors.verification_status_rows)
+    columns = (
+        Column("dispatch__employer__name", "Employer"),
+        Column("open", "On shift / draft", "int", total=True),
+        Column("pending", "Waiting", "int", total=True),
+        Column("verified", "Verified", "int", total=True),
+        Column("disputed", "Disputed", "int", total=True),
+        Column("logs", "Time logs", "int", total=True),
+    )
+
+    @classmethod
+    def initial(cls):
+        return {"date_from": _days_ago(14), "date_to": _today()}
+
+
+# 16
+@register
+class VerifiedHoursAndFunds(Report):
+    slug = "verified-hours-and-funds"
+    title = "Verified hours and funds by employer and week"
+    replaces = "— (new with Fulfillment; LaborPower had no time logs)"
+    description = (
+        "Verified time logs by employer and ISO week of the shift: billable hours and funds. "
+        "A log replaced by a verified correction counts once, as the correction."
+    )
+    permission = FULFILLMENT
+    filters = TimeLogForm
+    selector = staticmethod(selectors.verified_hours_rows)
+    group_by = "dispatch__employer__name"
+    columns = (
+        Column("dispatch__employer__name", "Employer"),
+        Column("iso_week", "ISO week"),
+        Column("week", "Week of", "date"),
+        Column("logs", "Time logs", "int", total=True),
+        Column("hours", "Hours", "hours", total=True),
+        Column("funds", "Funds", "money", total=True),
+    )
+
+    @classmethod
+    def initial(cls):
+        return {"date_from": _days_ago(56), "date_to": _today()}

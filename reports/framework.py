@@ -1,0 +1,414 @@
+"""The report framework: a report is one declaration (title, the LaborPower report it replaces,
+permission, filters, selector, columns, grouping, totals); the web page, the PDF and the Excel
+file all come from it (reports/rendering.py, reports/views.py). No report writes its own PDF or
+Excel code.
+
+    @register
+    class OutOfWorkList(Report):
+        slug = "out-of-work-list"
+        title = "Out-of-work list"
+        replaces = "Out of Work List (by book)"
+        filters = BookForm
+        selector = staticmethod(selectors.out_of_work_rows)
+        columns = (Column("position", "Position", "int"), Column("apn", "APN", "apn"), ...)
+
+Rows are dicts (a `values()` queryset, or a list of dicts): a column's `accessor` is the key,
+and, for a queryset, also the field it is sorted and totalled on.
+"""
+
+import datetime
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django import forms
+from django.conf import settings
+from django.db.models import QuerySet, Sum
+from django.utils import timezone
+
+REFERRAL = "reports.referral_reports"
+FULFILLMENT = "reports.fulfillment_reports"
+
+COLUMN_TYPES = ("text", "int", "apn", "date", "datetime", "money", "hours", "bool")
+NUMERIC = ("int", "apn", "money", "hours")
+
+# How far a chunked read goes at once (exports stream; memory does not grow with the rows).
+CHUNK = 2000
+
+
+def sync_max_rows() -> int:
+    """Above this many rows a PDF or Excel export is built in the background."""
+    return getattr(settings, "REPORTS_SYNC_MAX_ROWS", 5000)
+
+
+def max_export_rows() -> int:
+    """No export may be larger (a filter must narrow it)."""
+    return getattr(settings, "REPORTS_MAX_EXPORT_ROWS", 1_000_000)
+
+
+def local_name() -> str:
+    return getattr(settings, "REPORTS_LOCAL_NAME", "IBEW Local 46")
+
+
+@dataclass(frozen=True)
+class Column:
+    accessor: str
+    label: str
+    type: str = "text"
+    total: bool = False  # summed in the totals row (and each group's)
+    choices: Any = None  # a TextChoices: show its label for the stored value
+    sortable: bool = True
+    sort: str | None = None  # the field to sort on when it differs from the accessor
+
+    def __post_init__(self):
+        if self.type not in COLUMN_TYPES:
+            raise ValueError(f"column {self.accessor}: unknown type {self.type!r}")
+
+    @property
+    def numeric(self) -> bool:
+        return self.type in NUMERIC
+
+    @property
+    def sort_field(self) -> str:
+        return self.sort or self.accessor
+
+    def raw(self, row):
+        if isinstance(row, dict):
+            return row.get(self.accessor)
+        value = row
+        for part in self.accessor.split("."):
+            value = getattr(value, part, None)
+        return value
+
+    def value(self, row):
+        """The typed value: Decimal for APN, money and hours, a date, a local naive datetime
+        (spreadsheets have no time zones), an int, or text."""
+        return self.convert(self.raw(row))
+
+    def convert(self, value):
+        if value is None:
+            return None
+        kind = self.type
+        if kind == "date":
+            if isinstance(value, datetime.datetime):
+                return timezone.localtime(value).date() if timezone.is_aware(value) else value.date()
+            return value
+        if kind == "datetime":
+            if timezone.is_aware(value):
+                value = timezone.localtime(value)
+            return value.replace(tzinfo=None)
+        if kind in ("apn", "money", "hours"):
+            return Decimal(value).quantize(Decimal("0.01"))
+        if kind == "int":
+            return int(value)
+        if kind == "bool":
+            return "Yes" if value else "No"
+        if self.choices is not None:
+            try:
+                return str(self.choices(value).label)
+            except ValueError:
+                return str(value)
+        return value if isinstance(value, str) else str(value)
+
+    def text(self, value) -> str:
+        """A typed value as a person reads it on the page and in the PDF."""
+        if value is None or value == "":
+            return ""
+        kind = self.type
+        if kind == "apn" or kind == "hours":
+            return f"{value:,.2f}" if kind == "hours" else f"{value:.2f}"
+        if kind == "money":
+            return f"-${-value:,.2f}" if value < 0 else f"${value:,.2f}"
+        if kind == "int":
+            return f"{value:,}"
+        if kind == "date":
+            return f"{value:%Y-%m-%d}"
+        if kind == "datetime":
+            return f"{value:%Y-%m-%d %H:%M}"
+        return str(value)
+
+
+class NoFilters(forms.Form):
+    pass
+
+
+class DateRangeForm(forms.Form):
+    """From/to dates (both optional, both inclusive). A range ending before it starts, or longer
+    than `max_days`, is a form error."""
+
+    max_days: int | None = 366
+    range_label = "Dates"
+
+    date_from = forms.DateField(label="From", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    date_to = forms.DateField(label="To", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("date_from"), data.get("date_to")
+        if start and end and end < start:
+            self.add_error("date_to", f"The range ends ({end:%Y-%m-%d}) before it starts ({start:%Y-%m-%d}).")
+        elif self.max_days and start and end and (end - start).days + 1 > self.max_days:
+            self.add_error(
+                None,
+                f"{(end - start).days + 1:,} days is too long a range for this report: "
+                f"choose at most {self.max_days} days.",
+            )
+        return data
+
+
+class Report:
+    """Subclass and declare; `register` it. See the module docstring."""
+
+    slug: str = ""
+    title: str = ""
+    replaces: str = ""  # the LaborPower report it replaces
+    description: str = ""
+    permission: str = REFERRAL
+    filters: type[forms.Form] = NoFilters
+    selector: Callable[..., QuerySet | list] = None  # staticmethod(selectors.x), takes the cleaned filters
+    columns: tuple[Column, ...] = ()
+    group_by: str | None = None  # the accessor of the column rows are grouped on (shown as a heading)
+    default_sort: tuple[str, ...] = ()  # accessors, "-" for descending; () keeps the selector's order
+    page_size: int = 100
+
+    # --- The declaration, read ---
+
+    @classmethod
+    def column(cls, accessor: str) -> Column | None:
+        return next((c for c in cls.columns if c.accessor == accessor), None)
+
+    @classmethod
+    def shown_columns(cls) -> tuple[Column, ...]:
+        """The columns of the table (the grouping column is the group's heading instead)."""
+        return tuple(c for c in cls.columns if c.accessor != cls.group_by)
+
+    @classmethod
+    def totalled(cls) -> tuple[Column, ...]:
+        return tuple(c for c in cls.columns if c.total)
+
+    @classmethod
+    def initial(cls) -> dict:
+        """Filter values for a first visit (no filters given)."""
+        return {}
+
+    @classmethod
+    def form(cls, data=None) -> forms.Form:
+        names = set(cls.filters.base_fields)
+        given = {k: v for k, v in (data or {}).items() if k in names}
+        if not given:
+            given = {k: v for k, v in cls.initial().items() if v is not None}
+        if not given and any(f.required for f in cls.filters.base_fields.values()):
+            return cls.filters()  # a first visit: the filters to fill in, no errors yet
+        return cls.filters(data=given)
+
+    @classmethod
+    def can_run(cls, user) -> bool:
+        return bool(user and user.is_active and user.is_staff and user.has_perm(cls.permission))
+
+    # --- The rows ---
+
+    @classmethod
+    def rows(cls, filters: dict, sort: str = ""):
+        rows = cls.selector(**filters)
+        return cls.ordered(rows, sort)
+
+    @classmethod
+    def sort_keys(cls, sort: str) -> list[str]:
+        keys = []
+        if sort:
+            column = cls.column(sort.lstrip("-"))
+            if column is not None and column.sortable:
+                keys = [("-" if sort.startswith("-") else "") + column.accessor]
+        if not keys:
+            keys = list(cls.default_sort)
+        if cls.group_by and keys and keys[0].lstrip("-") != cls.group_by:
+            keys = [cls.group_by, *keys]
+        return keys
+
+    @classmethod
+    def ordered(cls, rows, sort: str = ""):
+        keys = cls.sort_keys(sort)
+        if not keys:
+            return rows
+        if isinstance(rows, QuerySet):
+            fields = []
+            for key in keys:
+                column = cls.column(key.lstrip("-"))
+                field = column.sort_field if column else key.lstrip("-")
+                if key.startswith("-"):
+                    fields.append(_desc(field))
+                else:
+                    fields.append(_asc(field))
+            return rows.order_by(*fields, *_tie_breaker(rows))
+        rows = list(rows)
+        for key in reversed(keys):
+            column = cls.column(key.lstrip("-"))
+            rows.sort(key=lambda r, c=column, k=key: _none_last(c.raw(r) if c else r.get(k.lstrip("-"))),
+                      reverse=key.startswith("-"))  # fmt: skip
+        return rows
+
+    @staticmethod
+    def count(rows) -> int:
+        return rows.count() if isinstance(rows, QuerySet) else len(rows)
+
+    @staticmethod
+    def iterate(rows) -> Iterator:
+        if isinstance(rows, QuerySet):
+            return rows.iterator(chunk_size=CHUNK)
+        return iter(rows)
+
+    @classmethod
+    def totals(cls, rows) -> dict[str, Decimal | int]:
+        """The sum of each totalled column over every row (not only the page's)."""
+        columns = cls.totalled()
+        if not columns:
+            return {}
+        if isinstance(rows, QuerySet):
+            sums = rows.order_by().aggregate(**{f"t_{c.accessor}": Sum(c.sort_field) for c in columns})
+            return {c.accessor: c.convert(sums[f"t_{c.accessor}"] or 0) for c in columns}
+        return Totals(columns).add_all(rows).sums
+
+    @classmethod
+    def layout(cls, rows, *, on_row: Callable[[int], None] | None = None) -> Iterator[tuple]:
+        """What a printed report shows, in order: ("group", heading), ("row", [typed values]),
+        ("subtotal", heading, Totals), then ("total", Totals). Streams: one row at a time."""
+        shown = cls.shown_columns()
+        group_column = cls.column(cls.group_by) if cls.group_by else None
+        grand, group, heading = Totals(cls.totalled()), None, object()
+        for n, row in enumerate(cls.iterate(rows), start=1):
+            if group_column is not None:
+                value = group_column.text(group_column.value(row))
+                if value != heading:
+                    if group is not None:
+                        yield ("subtotal", heading, group)
+                    heading, group = value, Totals(cls.totalled())
+                    yield ("group", value)
+                group.add(row)
+            grand.add(row)
+            yield ("row", [c.value(row) for c in shown])
+            if on_row is not None:
+                on_row(n)
+        if group is not None:
+            yield ("subtotal", heading, group)
+        yield ("total", grand)
+
+
+class Totals:
+    """A running count and the sums of the totalled columns."""
+
+    def __init__(self, columns: Iterable[Column]):
+        self.columns = tuple(columns)
+        self.count = 0
+        self.sums = {c.accessor: (0 if c.type == "int" else Decimal("0.00")) for c in self.columns}
+
+    def add(self, row) -> None:
+        self.count += 1
+        for c in self.columns:
+            value = c.value(row)
+            if value is not None:
+                self.sums[c.accessor] += value
+
+    def add_all(self, rows) -> "Totals":
+        for row in rows:
+            self.add(row)
+        return self
+
+    def cells(self, shown: Iterable[Column]) -> list:
+        return [self.sums.get(c.accessor) if c.total else None for c in shown]
+
+
+def _asc(field):
+    from django.db.models import F
+
+    return F(field).asc(nulls_last=True)
+
+
+def _desc(field):
+    from django.db.models import F
+
+    return F(field).desc(nulls_last=True)
+
+
+def _tie_breaker(rows: QuerySet) -> list:
+    """A stable order for pagination: the primary key last, when the rows have one."""
+    if rows.query.group_by is not None or rows.query.distinct:
+        return []
+    return ["pk"]
+
+
+def _none_last(value):
+    return (value is None, value if value is not None else 0)
+
+
+# --- The registry ---
+
+REPORTS: dict[str, type[Report]] = {}
+
+
+def register(report: type[Report]) -> type[Report]:
+    if not report.slug or report.slug in REPORTS:
+        raise ValueError(f"report slug {report.slug!r} missing or taken")
+    if report.selector is None or not report.columns:
+        raise ValueError(f"report {report.slug} declares no selector or no columns")
+    if report.group_by and report.column(report.group_by) is None:
+        raise ValueError(f"report {report.slug} groups on an unknown column {report.group_by!r}")
+    REPORTS[report.slug] = report
+    return report
+
+
+def all_reports() -> list[type[Report]]:
+    from reports import catalog  # noqa: F401  (registers the reports)
+
+    return list(REPORTS.values())
+
+
+def get(slug: str) -> type[Report] | None:
+    from reports import catalog  # noqa: F401
+
+    return REPORTS.get(slug)
+
+
+def visible_to(user) -> list[type[Report]]:
+    return [r for r in all_reports() if r.can_run(user)]
+
+
+# --- Filters as text and as JSON (the audit row, the background job) ---
+
+
+def filters_json(form: forms.Form) -> dict:
+    out = {}
+    for name, value in form.cleaned_data.items():
+        if value in (None, "", [], ()):
+            continue
+        out[name] = _jsonable(value)
+    return out
+
+
+def _jsonable(value):
+    if hasattr(value, "pk"):
+        return value.pk
+    if isinstance(value, datetime.date | datetime.datetime):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    return value
+
+
+def describe_filters(form: forms.Form) -> list[tuple[str, str]]:
+    """(label, value) of each filter given, as a person reads it."""
+    out = []
+    for name, field in form.fields.items():
+        value = form.cleaned_data.get(name) if hasattr(form, "cleaned_data") else None
+        if value in (None, "", [], ()) or value is False:
+            continue
+        if isinstance(field, forms.ChoiceField) and not isinstance(field, forms.ModelChoiceField):
+            value = dict(field.choices).get(value, value)
+        elif isinstance(value, datetime.date):
+            value = f"{value:%Y-%m-%d}"
+        elif value is True:
+            value = "yes"
+        out.append((str(field.label or name), str(value)))
+    return out

@@ -1,0 +1,176 @@
+"""The PDF and the Excel file of any report, from its declaration (reports/framework.py).
+
+PDF: WeasyPrint, letter landscape; the local's header, the report's title, its filters and the
+time it was printed on every page (a running header), "Page x of y" from the @page counters,
+the table's header repeated on every page.
+
+Excel: openpyxl in write-only mode (rows stream to disk: memory does not grow with the row
+count); typed cells — APN a number shown with 2 decimals, dates as dates, money as currency —
+the header row frozen and an autofilter over the data; the totals below the data, outside the
+filter; a second sheet names the report, its filters and when it was printed.
+"""
+
+from collections.abc import Callable
+from typing import BinaryIO
+
+from django.template.loader import render_to_string
+from django.utils import timezone
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+
+from reports.framework import Column, Report, local_name
+
+NUMBER_FORMATS = {
+    "int": "#,##0",
+    "apn": "0.00",
+    "money": '"$"#,##0.00',
+    "hours": "#,##0.00",
+    "date": "yyyy-mm-dd",
+    "datetime": "yyyy-mm-dd hh:mm",
+}
+WIDTHS = {"int": 10, "apn": 11, "money": 14, "hours": 10, "date": 12, "datetime": 17, "bool": 8, "text": 22}
+PROGRESS_EVERY = 1000
+
+Progress = Callable[[int], None] | None
+
+
+def _printed_at():
+    return timezone.localtime()
+
+
+def _every(on_progress: Progress) -> Progress:
+    if on_progress is None:
+        return None
+    return lambda n: on_progress(n) if n % PROGRESS_EVERY == 0 else None
+
+
+# --- PDF ---
+
+
+def pdf_html(report: type[Report], rows, *, filters: list[tuple[str, str]], on_progress: Progress = None) -> str:
+    shown = report.shown_columns()
+    body = []  # (kind, cells or heading)
+    for item in report.layout(rows, on_row=_every(on_progress)):
+        kind = item[0]
+        if kind == "row":
+            body.append(("row", [_cell(c, v) for c, v in zip(shown, item[1], strict=True)]))
+        elif kind == "group":
+            body.append(("group", item[1]))
+        else:
+            totals = item[-1]
+            label = f"{item[1]}: {totals.count:,} rows" if kind == "subtotal" else f"Total: {totals.count:,} rows"
+            cells = [
+                _cell(c, v) if v is not None else ("", c.numeric)
+                for c, v in zip(shown, totals.cells(shown), strict=False)
+            ]
+            body.append((kind, (label, cells)))
+    return render_to_string(
+        "reports/pdf.html",
+        {
+            "report": report,
+            "columns": shown,
+            "body": body,
+            "filters": filters,
+            "local": local_name(),
+            "printed_at": _printed_at(),
+        },
+    )
+
+
+def _cell(column: Column, value) -> tuple[str, bool]:
+    return column.text(value), column.numeric
+
+
+def write_pdf(report, rows, target: BinaryIO, *, filters, on_progress: Progress = None) -> None:
+    from weasyprint import HTML
+
+    html = pdf_html(report, rows, filters=filters, on_progress=on_progress)
+    HTML(string=html).write_pdf(target)
+
+
+# --- Excel ---
+
+
+def write_xlsx(report, rows, target: BinaryIO, *, filters, on_progress: Progress = None) -> int:
+    """Write the report's rows to `target`; returns the number of data rows."""
+    columns = report.columns  # every column, the grouping one too: a spreadsheet filters on it
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(title=report.title[:31])
+    sheet.freeze_panes = "A2"
+    for index, column in enumerate(columns, start=1):
+        sheet.column_dimensions[get_column_letter(index)].width = max(WIDTHS[column.type], len(column.label) + 2)
+    bold = Font(bold=True)
+    fill = PatternFill("solid", fgColor="DDDDDD")
+    header = []
+    for column in columns:
+        cell = WriteOnlyCell(sheet, value=column.label)
+        cell.font, cell.fill = bold, fill
+        cell.alignment = Alignment(horizontal="right" if column.numeric else "left")
+        header.append(cell)
+    sheet.append(header)
+
+    progress = _every(on_progress)
+    formats = [NUMBER_FORMATS.get(c.type) for c in columns]
+    from reports.framework import Totals
+
+    totals = Totals(report.totalled())
+    n = 0
+    for row in report.iterate(rows):
+        values = [c.value(row) for c in columns]
+        totals.add(row)
+        cells = []
+        for value, number_format in zip(values, formats, strict=True):
+            if number_format is None or value is None:
+                cells.append(value)
+            else:
+                cell = WriteOnlyCell(sheet, value=value)
+                cell.number_format = number_format
+                cells.append(cell)
+        sheet.append(cells)
+        n += 1
+        if progress is not None:
+            progress(n)
+    last = get_column_letter(len(columns))
+    sheet.auto_filter.ref = f"A1:{last}{n + 1}"
+    sheet.append([])
+    total_row = []
+    for index, column in enumerate(columns):
+        if index == 0:
+            value = f"Total: {totals.count:,} rows"
+        else:
+            value = totals.sums.get(column.accessor) if column.total else None
+        cell = WriteOnlyCell(sheet, value=value)
+        cell.font = bold
+        if column.total and formats[index]:
+            cell.number_format = formats[index]
+        total_row.append(cell)
+    sheet.append(total_row)
+
+    about = workbook.create_sheet(title="Report")
+    about.column_dimensions["A"].width = 18
+    about.column_dimensions["B"].width = 60
+    title = WriteOnlyCell(about, value=f"{local_name()} — {report.title}")
+    title.font = Font(bold=True, size=13)
+    about.append([title])
+    about.append(["Replaces", f"LaborPower: {report.replaces}"])
+    for label, value in filters:
+        about.append([label, value])
+    printed = WriteOnlyCell(about, value=_printed_at().replace(tzinfo=None))
+    printed.number_format = NUMBER_FORMATS["datetime"]
+    about.append(["Printed at", printed])
+    about.append(["Rows", n])
+    workbook.save(target)
+    return n
+
+
+WRITERS = {"pdf": write_pdf, "xlsx": write_xlsx}
+CONTENT_TYPES = {
+    "pdf": "application/pdf",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+
+
+def filename(report, fmt: str) -> str:
+    return f"{report.slug}-{timezone.localtime():%Y%m%d-%H%M}.{fmt}"

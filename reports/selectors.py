@@ -1,0 +1,379 @@
+"""The reads behind the reports: each takes the report's cleaned filters (keyword arguments) and
+returns rows as dicts (a `values()` queryset, so exports stream in chunks). Keys are the
+columns' accessors (reports/catalog.py)."""
+
+import datetime
+from decimal import Decimal
+
+from django.db.models import (
+    BooleanField,
+    Case,
+    CharField,
+    Count,
+    DecimalField,
+    ExpressionWrapper,
+    F,
+    Func,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.functions import (
+    Cast,
+    Coalesce,
+    Concat,
+    ExtractIsoYear,
+    ExtractWeek,
+    LPad,
+    TruncDate,
+    TruncWeek,
+)
+from django.utils import timezone
+
+from dispatch.enums import FILLING_DISPATCH_STATUSES
+from dispatch.models import Dispatch, EmployerContract, JobBid, JobRequest
+from fulfillment.enums import ON_SHIFT, TIMED_STATUSES, TimeLogStatus
+from fulfillment.models import TimeLog
+from referral import selectors as referral_selectors
+from referral.calendar import calendar_around
+from referral.enums import RegistrationAction, RegistrationStatus
+from referral.models import BookRegistration, ReferralBook, RegistrationActivity
+
+S = RegistrationStatus
+A = RegistrationAction
+
+
+def _name(prefix: str = "member__"):
+    return Concat(F(f"{prefix}last_name"), Value(", "), F(f"{prefix}first_name"), output_field=CharField())
+
+
+def _tz():
+    return timezone.get_current_timezone()
+
+
+def _day_range(qs: QuerySet, field: str, date_from, date_to) -> QuerySet:
+    """Rows whose `field` (a datetime) falls on the given local days, both ends included."""
+    if date_from:
+        start = datetime.datetime.combine(date_from, datetime.time.min, tzinfo=_tz())
+        qs = qs.filter(**{f"{field}__gte": start})
+    if date_to:
+        end = datetime.datetime.combine(date_to + datetime.timedelta(days=1), datetime.time.min, tzinfo=_tz())
+        qs = qs.filter(**{f"{field}__lt": end})
+    return qs
+
+
+EFFECTIVELY_EXEMPT = Q(is_exempt=True) | Q(is_exempt__isnull=True, member__is_exempt=True)
+
+
+def _exempt():
+    return Case(When(EFFECTIVELY_EXEMPT, then=Value(True)), default=Value(False), output_field=BooleanField())
+
+
+# --- 1. Out-of-work list by book ---
+
+
+def out_of_work_rows(*, book: ReferralBook) -> QuerySet:
+    """The out-of-work list of one book in referral order, with each member's place on the
+    trade's list (1 = next up; lower tiers count ahead), APN, re-sign due and check marks."""
+    return referral_selectors.with_positions(book=book).annotate(
+        place=F("position") + 1, name=_name(), exempt=_exempt()
+    ).values(
+        "id", "place", "apn", "member__card_number", "name", "registered_at", "re_sign_due", "check_marks", "exempt"
+    )  # fmt: skip
+
+
+# --- 2. Out-of-work summary: counts by book and region ---
+
+
+def out_of_work_summary_rows(*, region: str = "", classification: str = "") -> QuerySet:
+    books = ReferralBook.objects.filter(is_active=True)
+    if region:
+        books = books.filter(region=region)
+    if classification:
+        books = books.filter(classification=classification)
+    on_book = Q(registrations__status=S.REGISTERED)
+    exempt = Q(registrations__is_exempt=True) | Q(
+        registrations__is_exempt__isnull=True, registrations__member__is_exempt=True
+    )
+    return books.annotate(
+        out_of_work=Count("registrations", filter=on_book),
+        exempt_count=Count("registrations", filter=on_book & exempt),
+        short_call=Count("registrations", filter=Q(registrations__status=S.SHORT_CALL)),
+        dispatched=Count("registrations", filter=Q(registrations__status=S.DISPATCHED)),
+    ).values("id", "region", "name", "book_number", "out_of_work", "exempt_count", "short_call", "dispatched")
+
+
+# --- 3. Daily dispatch log (the day book) ---
+
+
+def dispatch_log_rows(*, date_from=None, date_to=None, employer=None, status: str = "") -> QuerySet:
+    qs = Dispatch.objects.all()
+    qs = _day_range(qs, "offered_at", date_from, date_to)
+    if employer is not None:
+        qs = qs.filter(employer=employer)
+    if status:
+        qs = qs.filter(status=status)
+    return qs.annotate(day=TruncDate("offered_at", tzinfo=_tz()), name=_name()).values(
+        "id", "day", "offered_at", "member__card_number", "name", "employer__name", "job_request_id",
+        "job_request__book_classification", "type", "status", "start_date", "wage_rate",
+    ).order_by("offered_at", "id")  # fmt: skip
+
+
+# --- 4. Job request register ---
+
+
+def job_request_rows(*, date_from=None, date_to=None, employer=None, status: str = "") -> QuerySet:
+    qs = _day_range(JobRequest.objects.all(), "taken_at", date_from, date_to)
+    if employer is not None:
+        qs = qs.filter(employer=employer)
+    if status:
+        qs = qs.filter(status=status)
+    filled = (
+        Dispatch.objects.filter(job_request=OuterRef("pk"), status__in=FILLING_DISPATCH_STATUSES)
+        .order_by()
+        .values("job_request")
+        .annotate(n=Count("id"))
+        .values("n")
+    )
+    return qs.annotate(
+        dispatched=Coalesce(Subquery(filled[:1], output_field=IntegerField()), 0)
+    ).values(
+        "id", "taken_at", "employer__name", "book_classification", "region", "category", "workers_wanted",
+        "dispatched", "start_date", "status", "wage_rate",
+    ).order_by("taken_at", "id")  # fmt: skip
+
+
+# --- 5. Member dispatch history; 6. Employer dispatch history ---
+
+DISPATCH_HISTORY = (
+    "id", "offered_at", "member__card_number", "name", "employer__name", "job_request_id", "type", "status",
+    "start_date", "end_date", "end_reason", "wage_rate",
+)  # fmt: skip
+
+
+def member_dispatch_rows(*, member) -> QuerySet:
+    return (
+        Dispatch.objects.filter(member=member)
+        .annotate(name=_name())
+        .values(*DISPATCH_HISTORY)
+        .order_by("-offered_at", "-id")
+    )
+
+
+def employer_dispatch_rows(*, employer, date_from=None, date_to=None) -> QuerySet:
+    qs = _day_range(Dispatch.objects.filter(employer=employer), "offered_at", date_from, date_to)
+    return qs.annotate(name=_name()).values(*DISPATCH_HISTORY).order_by("-offered_at", "-id")
+
+
+# --- 7. Re-sign due / overdue ---
+
+
+def re_sign_due_rows(*, due_by: datetime.date | None = None, book=None, today: datetime.date | None = None) -> QuerySet:
+    """Members out of work (not exempt) whose re-sign falls due by `due_by`: overdue ones have
+    a negative number of days left."""
+    today = today or timezone.localdate()
+    due_by = due_by or today + datetime.timedelta(days=7)
+    qs = BookRegistration.objects.filter(status=S.REGISTERED, re_sign_due__lte=due_by).exclude(EFFECTIVELY_EXEMPT)
+    if book is not None:
+        qs = qs.filter(book=book)
+    return qs.annotate(
+        name=_name(),
+        # date − date is a number of days in PostgreSQL
+        days_left=Func(F("re_sign_due"), Value(today), arg_joiner=" - ", template="(%(expressions)s)",
+                       output_field=IntegerField()),
+        state=Case(When(re_sign_due__lt=today, then=Value("Overdue")), default=Value("Due"), output_field=CharField()),
+    ).values(
+        "id", "book__name", "apn", "member__card_number", "name", "re_sign_due", "days_left", "state", "book_id"
+    ).order_by("book__book_number", "book_id", "re_sign_due", "apn")  # fmt: skip
+
+
+# --- 8. Roll-off report ---
+
+
+def roll_off_rows(*, date_from=None, date_to=None, book=None, reason: str = "") -> QuerySet:
+    qs = _day_range(BookRegistration.objects.filter(status=S.ROLLED_OFF), "rolled_off_at", date_from, date_to)
+    if book is not None:
+        qs = qs.filter(book=book)
+    if reason:
+        qs = qs.filter(roll_off_reason=reason)
+    return qs.annotate(name=_name()).values(
+        "id", "book__name", "rolled_off_at", "apn", "member__card_number", "name", "roll_off_reason", "check_marks"
+    ).order_by("book__name", "rolled_off_at", "id")  # fmt: skip
+
+
+# --- 9. Check-mark report ---
+
+CHECK_MARK_ACTIONS = (A.CHECK_MARK, A.NO_CHECK_MARK, A.CHECK_MARK_RESTORED)
+
+
+def check_mark_rows(*, date_from=None, date_to=None, book=None) -> QuerySet:
+    """Every passed call: a check mark (+1), a pass without one (0, with its excuse), a check
+    mark restored (−1). `marks` sums to the net check marks given."""
+    qs = _day_range(RegistrationActivity.objects.filter(action__in=CHECK_MARK_ACTIONS), "at", date_from, date_to)
+    if book is not None:
+        qs = qs.filter(registration__book=book)
+    return qs.annotate(
+        name=_name("registration__member__"),
+        marks=Case(
+            When(action=A.CHECK_MARK, then=Value(1)), When(action=A.CHECK_MARK_RESTORED, then=Value(-1)),
+            default=Value(0), output_field=IntegerField(),
+        ),
+        by=Concat(F("actor__first_name"), Value(" "), F("actor__last_name"), output_field=CharField()),
+    ).values(
+        "id", "at", "registration__book__name", "apn", "registration__member__card_number", "name", "action",
+        "marks", "no_check_mark_reason", "reason", "by",
+    ).order_by("at", "id")  # fmt: skip
+
+
+# --- 10. Short-call report (with overdue short calls) ---
+
+
+def short_call_rows(*, book=None, overdue_only: bool = False, today: datetime.date | None = None) -> QuerySet:
+    """Members on a short call. Overdue: the day to re-register has passed, or the call has
+    run past the short-call limit of working days and is still not ended."""
+    from dispatch.services import SHORT_CALL_MAX_BUSINESS_DAYS
+
+    today = today or timezone.localdate()
+    cutoff = calendar_around(today).nth_business_day_back(today, SHORT_CALL_MAX_BUSINESS_DAYS)
+    cutoff_at = datetime.datetime.combine(cutoff, datetime.time.min, tzinfo=_tz())
+    overdue = Q(re_register_by__lt=today) | Q(re_register_by__isnull=True, dispatched_at__lt=cutoff_at)
+    qs = BookRegistration.objects.filter(status=S.SHORT_CALL)
+    if book is not None:
+        qs = qs.filter(book=book)
+    if overdue_only:
+        qs = qs.filter(overdue)
+    return qs.annotate(
+        name=_name(),
+        overdue=Case(When(overdue, then=Value(True)), default=Value(False), output_field=BooleanField()),
+    ).values(
+        "id", "book__name", "apn", "member__card_number", "name", "dispatched_at", "re_register_by",
+        "short_call_restorations", "overdue",
+    ).order_by("book__name", "apn", "id")  # fmt: skip
+
+
+# --- 11. Exempt members ---
+
+
+def exempt_rows(*, book=None) -> QuerySet:
+    """Active registrations exempt on their book (their own exemption or the member's)."""
+    qs = BookRegistration.objects.active().filter(EFFECTIVELY_EXEMPT)
+    if book is not None:
+        qs = qs.filter(book=book)
+    own = Q(is_exempt=True)
+    return qs.annotate(
+        name=_name(),
+        reason=Case(When(own, then=F("exempt_reason")), default=F("member__exempt_reason"), output_field=CharField()),
+        until=Case(When(own, then=F("exempt_until")), default=F("member__exempt_until")),
+        source=Case(When(own, then=Value("This book")), default=Value("Member (all books)"), output_field=CharField()),
+    ).values(
+        "id", "book__name", "apn", "member__card_number", "name", "status", "reason", "until", "source"
+    ).order_by("book__name", "apn", "id")  # fmt: skip
+
+
+# --- 12. Registration activity audit ---
+
+
+def activity_rows(*, date_from=None, date_to=None, book=None, action: str = "", member=None) -> QuerySet:
+    qs = _day_range(RegistrationActivity.objects.all(), "at", date_from, date_to)
+    if book is not None:
+        qs = qs.filter(registration__book=book)
+    if action:
+        qs = qs.filter(action=action)
+    if member is not None:
+        qs = qs.filter(registration__member=member)
+    return qs.annotate(
+        name=_name("registration__member__"),
+        by=Concat(F("actor__first_name"), Value(" "), F("actor__last_name"), output_field=CharField()),
+    ).values(
+        "id", "at", "registration__book__name", "apn", "registration__member__card_number", "name", "action",
+        "reason", "by",
+    ).order_by("at", "id")  # fmt: skip
+
+
+# --- 13. Online bid report ---
+
+
+def bid_rows(*, date_from=None, date_to=None, status: str = "") -> QuerySet:
+    qs = _day_range(JobBid.objects.all(), "placed_at", date_from, date_to)
+    if status:
+        qs = qs.filter(status=status)
+    return qs.annotate(name=_name()).values(
+        "id", "placed_at", "job_request_id", "job_request__employer__name", "member__card_number", "name",
+        "registration__book__name", "registration__apn", "status",
+    ).order_by("job_request_id", "placed_at", "id")  # fmt: skip
+
+
+# --- 14. Employers by contract code ---
+
+
+def employer_contract_rows(*, contract_code: str = "", status: str = "") -> QuerySet:
+    qs = EmployerContract.objects.all()
+    if contract_code:
+        qs = qs.filter(contract_code=contract_code)
+    if status:
+        qs = qs.filter(employer__status=status)
+    return qs.values(
+        "id", "contract_code", "employer__code", "employer__name", "employer__city", "employer__status",
+        "employer__phone",
+    ).order_by("contract_code", "employer__name", "id")  # fmt: skip
+
+
+# --- 15. Time-log verification status by employer ---
+
+PENDING = tuple(TIMED_STATUSES)
+OPEN = (*ON_SHIFT, TimeLogStatus.DRAFT)
+
+
+def verification_status_rows(*, date_from=None, date_to=None, employer=None) -> QuerySet:
+    """Per employer: its time logs (by the day of the shift) by where they stand."""
+    qs = _day_range(TimeLog.objects.all(), "clock_in_at", date_from, date_to)
+    if employer is not None:
+        qs = qs.filter(dispatch__employer=employer)
+    return (
+        qs.values("dispatch__employer_id", "dispatch__employer__name")
+        .annotate(
+            open=Count("id", filter=Q(status__in=OPEN)),
+            pending=Count("id", filter=Q(status__in=PENDING)),
+            verified=Count("id", filter=Q(status=TimeLogStatus.VERIFIED)),
+            disputed=Count("id", filter=Q(status=TimeLogStatus.DISPUTED)),
+            logs=Count("id"),
+        )
+        .order_by("dispatch__employer__name", "dispatch__employer_id")
+    )
+
+
+# --- 16. Verified hours and funds by employer and ISO week ---
+
+
+def verified_hours_rows(*, date_from=None, date_to=None, employer=None) -> QuerySet:
+    """Verified time logs by employer and ISO week (Monday, in the hall's time zone) of the
+    final clock-in: hours (billable) and funds (the amounts). A verified log replaced by a
+    verified correction counts once, as the correction."""
+    qs = TimeLog.objects.filter(status=TimeLogStatus.VERIFIED).exclude(
+        pk__in=TimeLog.objects.filter(corrections__status=TimeLogStatus.VERIFIED).values("pk")
+    )
+    qs = _day_range(qs, "final_clock_in", date_from, date_to)
+    if employer is not None:
+        qs = qs.filter(dispatch__employer=employer)
+    hours = ExpressionWrapper(
+        Sum(Coalesce("billable_minutes", 0)) / Value(Decimal("60.0")), output_field=DecimalField(decimal_places=2)
+    )
+    return (
+        qs.annotate(
+            week=TruncWeek("final_clock_in", tzinfo=_tz()),
+            iso_week=Concat(
+                Cast(ExtractIsoYear("final_clock_in", tzinfo=_tz()), CharField()),
+                Value("-W"),
+                LPad(Cast(ExtractWeek("final_clock_in", tzinfo=_tz()), CharField()), 2, Value("0")),
+                output_field=CharField(),
+            ),
+        )
+        .values("dispatch__employer_id", "dispatch__employer__name", "week", "iso_week")
+        .annotate(logs=Count("id"), hours=hours, funds=Coalesce(Sum("amount"), Value(Decimal("0.00"))))
+        .order_by("dispatch__employer__name", "dispatch__employer_id", "week")
+    )

@@ -1,0 +1,210 @@
+"""The staff pages of the reports, inside the admin (reports/admin.py wires them under
+/admin/reports/): the index of the reports a user may run, each report's page (filters, sortable
+table, pagination, totals, links to its PDF and Excel), the exports, and their progress."""
+
+import tempfile
+
+from django.contrib import admin
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404, JsonResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils.http import urlencode
+
+from reports import framework, rendering, services
+from reports.models import ExportJob, ExportStatus
+from unioncore.errors import RuleViolation
+
+FORMATS = ("pdf", "xlsx")
+
+
+def _context(request, **extra):
+    return {**admin.site.each_context(request), **extra}
+
+
+def _report_or_404(slug: str, user):
+    report = framework.get(slug)
+    if report is None:
+        raise Http404("No such report.")
+    if not report.can_run(user):
+        raise PermissionDenied(f"You may not run {report.title}.")
+    return report
+
+
+def index(request):
+    reports = framework.visible_to(request.user)
+    if not reports:
+        raise PermissionDenied("You may not run any report.")
+    groups = {}
+    for report in reports:
+        groups.setdefault(
+            "Time logs and funds" if report.permission == framework.FULFILLMENT else "Referral and dispatch", []
+        ).append(report)
+    recent = ExportJob.objects.filter(run__user=request.user).select_related("run")[:10]
+    return TemplateResponse(
+        request, "reports/index.html", _context(request, title="Reports", groups=groups, recent_exports=recent)
+    )
+
+
+def _query(request, **changes) -> str:
+    params = request.GET.copy()
+    for key, value in changes.items():
+        if value is None:
+            params.pop(key, None)
+        else:
+            params[key] = value
+    return params.urlencode()
+
+
+def _headers(request, report, sort: str):
+    out = []
+    current = sort.lstrip("-")
+    for column in report.shown_columns():
+        header = {"column": column, "url": None, "sorted": None}
+        if column.sortable:
+            descending = current == column.accessor and not sort.startswith("-")
+            header["url"] = "?" + _query(request, sort=("-" if descending else "") + column.accessor, page=None)
+            if current == column.accessor:
+                header["sorted"] = "desc" if sort.startswith("-") else "asc"
+        out.append(header)
+    return out
+
+
+def _page_body(report, rows_on_page, all_rows):
+    """The page's rows as text cells, with group headings (and each group's count and sums,
+    over the whole result, not only this page)."""
+    shown = report.shown_columns()
+    group_totals = {}
+    if report.group_by:
+        group_column = report.column(report.group_by)
+        for row in report.iterate(all_rows):
+            heading = group_column.text(group_column.value(row))
+            group_totals.setdefault(heading, framework.Totals(report.totalled())).add(row)
+    body, heading = [], object()
+    for row in rows_on_page:
+        if report.group_by:
+            group_column = report.column(report.group_by)
+            value = group_column.text(group_column.value(row))
+            if value != heading:
+                heading = value
+                totals = group_totals.get(value)
+                cells = [
+                    (c.text(v) if v is not None else "", c.numeric)
+                    for c, v in zip(shown, totals.cells(shown), strict=False)
+                ]
+                body.append(("group", (value, totals.count, cells)))
+        body.append(("row", [(c.text(c.value(row)), c.numeric) for c in shown]))
+    return body
+
+
+def report_page(request, slug: str, *, error: str = "", status: int = 200):
+    report = _report_or_404(slug, request.user)
+    form = report.form(request.GET)
+    context = {
+        "title": report.title,
+        "report": report,
+        "form": form,
+        "error": error,
+        "export_links": [],
+    }
+    if form.is_valid() and not error:
+        sort = request.GET.get("sort", "")
+        rows = report.rows(form.cleaned_data, sort)
+        paginator = Paginator(rows, report.page_size)
+        page = paginator.get_page(request.GET.get("page"))
+        totals = report.totals(rows)
+        shown = report.shown_columns()
+        services.report_run_record(
+            report=report, by=request.user, filters=framework.filters_json(form), format="html",
+            row_count=paginator.count,
+        )  # fmt: skip
+        filters_query = urlencode({k: v for k, v in request.GET.items() if k not in ("page",)})
+        context.update(
+            headers=_headers(request, report, sort),
+            page=page,
+            body=_page_body(report, page.object_list, rows),
+            total_cells=[(c.text(totals[c.accessor]) if c.total else "", c.numeric) for c in shown],
+            count=paginator.count,
+            filters_text=framework.describe_filters(form),
+            background=paginator.count > framework.sync_max_rows(),
+            export_links=[
+                (fmt, reverse("admin:reports_export", args=[report.slug, fmt]) + f"?{filters_query}") for fmt in FORMATS
+            ],
+            prev_url="?" + _query(request, page=page.previous_page_number()) if page.has_previous() else None,
+            next_url="?" + _query(request, page=page.next_page_number()) if page.has_next() else None,
+        )
+    elif form.is_bound and form.errors and not error:
+        status = 400
+    return TemplateResponse(request, "reports/report.html", _context(request, **context), status=status)
+
+
+def export(request, slug: str, fmt: str):
+    report = _report_or_404(slug, request.user)
+    if fmt not in FORMATS:
+        raise Http404("No such format.")
+    form = report.form(request.GET)
+    if not form.is_valid():
+        return report_page(request, slug, status=400)
+    sort = request.GET.get("sort", "")
+    count = report.count(report.rows(form.cleaned_data, sort))
+    try:
+        if count > framework.sync_max_rows():
+            job = services.export_job_queue(report=report, by=request.user, filters=request.GET, format=fmt, sort=sort)
+            return redirect("admin:reports_export_job", job.pk)
+        target = tempfile.TemporaryFile()  # noqa: SIM115  (FileResponse closes it)
+        services.report_export(
+            report=report, by=request.user, filters=request.GET, format=fmt, target=target, sort=sort
+        )
+    except RuleViolation as refused:
+        return report_page(request, slug, error=refused.message, status=400)
+    target.seek(0)
+    response = FileResponse(target, as_attachment=True, filename=rendering.filename(report, fmt))
+    response["Content-Type"] = rendering.CONTENT_TYPES[fmt]
+    return response
+
+
+def _job(request, pk: int) -> ExportJob:
+    job = get_object_or_404(ExportJob.objects.select_related("run"), pk=pk)
+    services.ensure_can_download(job, request.user)
+    return job
+
+
+def export_job(request, pk: int):
+    job = _job(request, pk)
+    report = framework.get(job.run.report)
+    return TemplateResponse(
+        request, "reports/export_job.html",
+        _context(request, title=f"Export: {job.run.title}", job=job, report=report, done=ExportStatus.DONE),
+    )  # fmt: skip
+
+
+def export_job_status(request, pk: int):
+    job = _job(request, pk)
+    return JsonResponse(
+        {
+            "status": job.status,
+            "status_label": job.get_status_display(),
+            "rows_done": job.rows_done,
+            "rows_total": job.rows_total,
+            "percent": job.percent,
+            "download_url": reverse("admin:reports_export_download", args=[job.pk])
+            if job.status == ExportStatus.DONE
+            else None,
+            "error": job.error,
+        }
+    )
+
+
+def export_download(request, pk: int):
+    job = _job(request, pk)
+    if job.status != ExportStatus.DONE or not job.file:
+        raise Http404("This export is not ready.")
+    report = framework.get(job.run.report)
+    response = FileResponse(
+        job.file.open("rb"), as_attachment=True,
+        filename=rendering.filename(report, job.run.format) if report else job.file.name.rsplit("/", 1)[-1],
+    )  # fmt: skip
+    response["Content-Type"] = rendering.CONTENT_TYPES[job.run.format]
+    return response
