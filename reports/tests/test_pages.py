@@ -1,0 +1,313 @@
+"""The staff pages: who may run which report, the page itself, the PDF and the Excel file, the
+audit row of every run, bad input, and large exports built in the background."""
+
+import datetime
+import io
+from decimal import Decimal
+
+import openpyxl
+import pytest
+from django.urls import reverse
+from pypdf import PdfReader
+
+from referral.models import ReferralBook
+from reports import framework, services, tasks
+from reports.models import ExportJob, ExportStatus, ReportRun
+from reports.tests.conftest import MONDAY
+from unioncore.tests.factories import StaffFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+REFERRAL_SLUGS = [r.slug for r in framework.all_reports() if r.permission == framework.REFERRAL]
+FULFILLMENT_SLUGS = [r.slug for r in framework.all_reports() if r.permission == framework.FULFILLMENT]
+
+
+def page_url(slug):
+    return reverse("admin:reports_report", args=[slug])
+
+
+def export_url(slug, fmt):
+    return reverse("admin:reports_export", args=[slug, fmt])
+
+
+def book_1():
+    return ReferralBook.objects.get(code="WIRE_SEA_1").pk
+
+
+@pytest.fixture
+def as_dispatcher(client, dispatcher):
+    client.force_login(dispatcher)
+    return client
+
+
+@pytest.fixture
+def as_officer(client, officer):
+    client.force_login(officer)
+    return client
+
+
+def content(response) -> bytes:
+    return b"".join(response.streaming_content) if response.streaming else response.content
+
+
+# --- The declarations ---
+
+
+def test_there_are_the_16_reports_each_declaring_what_it_replaces():
+    reports = framework.all_reports()
+    assert len(reports) == 16
+    assert all(r.title and r.replaces and r.description and r.columns for r in reports)
+    assert len(FULFILLMENT_SLUGS) == 2
+
+
+# --- Permissions ---
+
+
+def test_a_dispatcher_sees_the_referral_reports_only(as_dispatcher):
+    response = as_dispatcher.get(reverse("admin:reports_index"))
+    assert response.status_code == 200
+    shown = {r.slug for r in response.context["groups"]["Referral and dispatch"]}
+    assert shown == set(REFERRAL_SLUGS)
+    assert "Time logs and funds" not in response.context["groups"]
+    assert as_dispatcher.get(page_url("verified-hours-and-funds")).status_code == 403
+
+
+def test_an_officer_sees_all_sixteen(as_officer):
+    response = as_officer.get(reverse("admin:reports_index"))
+    assert sum(len(reports) for reports in response.context["groups"].values()) == 16
+    assert as_officer.get(page_url("verified-hours-and-funds")).status_code == 200
+
+
+def test_a_member_cannot_reach_the_reports(client):
+    client.force_login(UserFactory())
+    response = client.get(page_url("out-of-work-list"))
+    assert response.status_code == 302 and "/admin/login/" in response["Location"]
+
+
+def test_staff_without_a_group_may_run_none(client):
+    client.force_login(StaffFactory(groups=["nobody"]))
+    assert client.get(reverse("admin:reports_index")).status_code == 403
+    assert client.get(export_url("out-of-work-list", "xlsx") + f"?book={book_1()}").status_code == 403
+
+
+def test_the_admin_index_links_to_the_reports(as_dispatcher):
+    response = as_dispatcher.get(reverse("admin:index"))
+    assert reverse("admin:reports_index").encode() in response.content
+
+
+# --- The page ---
+
+
+def test_the_page_shows_the_rows_the_totals_and_links_with_the_same_filters(hall, as_officer):
+    response = as_officer.get(page_url("out-of-work-summary"), {"region": "seattle"})
+    assert response.status_code == 200
+    text = response.content.decode()
+    assert "Inside Wireperson — Seattle Book 1" in text
+    assert response.context["count"] == ReferralBook.objects.filter(region="seattle", is_active=True).count()
+    totals = dict(zip([h["column"].accessor for h in response.context["headers"]],
+                      [t for t, _ in response.context["total_cells"]], strict=True))  # fmt: skip
+    assert totals["out_of_work"] == "6"
+    assert f"{export_url('out-of-work-summary', 'pdf')}?region=seattle" in text
+    assert f"{export_url('out-of-work-summary', 'xlsx')}?region=seattle" in text
+
+
+def test_the_page_sorts_by_a_column_and_pages(hall, as_dispatcher, monkeypatch):
+    report = framework.get("out-of-work-list")
+    monkeypatch.setattr(report, "page_size", 3)
+    response = as_dispatcher.get(page_url("out-of-work-list"), {"book": book_1(), "sort": "-apn"})
+    names = [row[3][0] for kind, row in response.context["body"] if kind == "row"]
+    assert names == ["Green, Pat", "Davis, Pat", "Clark, Pat"]
+    assert response.context["page"].paginator.num_pages == 2
+    second = as_dispatcher.get(page_url("out-of-work-list"), {"book": book_1(), "sort": "-apn", "page": 2})
+    assert [row[3][0] for kind, row in second.context["body"] if kind == "row"] == ["Baker, Pat"]
+
+
+def test_every_run_of_the_page_is_an_audit_row(hall, as_dispatcher, dispatcher):
+    as_dispatcher.get(page_url("out-of-work-list"), {"book": book_1()})
+    run = ReportRun.objects.get()
+    assert (run.user, run.report, run.format, run.row_count) == (dispatcher, "out-of-work-list", "html", 4)
+    assert run.filters == {"book": book_1()}
+
+
+def test_the_audit_is_append_only(hall, dispatcher):
+    from django.db import DatabaseError, transaction
+
+    run = services.report_run_record(
+        report=framework.get("out-of-work-list"), by=dispatcher, filters={}, format="pdf", row_count=1
+    )
+    with pytest.raises(DatabaseError), transaction.atomic():
+        ReportRun.objects.filter(pk=run.pk).update(row_count=0)
+
+
+# --- Bad input: a message on the page, never a 500 ---
+
+
+def test_an_unknown_book_is_a_form_error(as_dispatcher):
+    response = as_dispatcher.get(page_url("out-of-work-list"), {"book": 999999})
+    assert response.status_code == 400
+    assert "Select a valid choice" in response.content.decode()
+
+
+def test_an_unknown_card_number_is_a_form_error(as_dispatcher):
+    response = as_dispatcher.get(page_url("member-dispatch-history"), {"member": "0000000"})
+    assert "No member has card number 0000000." in response.content.decode()
+
+
+def test_a_range_ending_before_it_starts_is_a_form_error(as_dispatcher):
+    response = as_dispatcher.get(page_url("daily-dispatch-log"), {"date_from": "2026-12-07", "date_to": "2026-12-01"})
+    assert response.status_code == 400
+    assert "The range ends (2026-12-01) before it starts (2026-12-07)." in response.content.decode()
+
+
+def test_a_range_too_long_is_a_form_error(as_dispatcher):
+    response = as_dispatcher.get(page_url("daily-dispatch-log"), {"date_from": "2025-01-01", "date_to": "2026-12-01"})
+    assert "too long a range for this report: choose at most 92 days" in response.content.decode()
+
+
+def test_a_malformed_date_and_an_unknown_choice_are_form_errors(as_dispatcher):
+    response = as_dispatcher.get(page_url("roll-off-report"), {"date_from": "yesterday", "reason": "bored"})
+    text = response.content.decode()
+    assert response.status_code == 400
+    assert "Enter a valid date." in text and "Select a valid choice. bored is not one of" in text
+
+
+def test_an_export_with_bad_filters_shows_the_page_with_the_message(as_dispatcher):
+    response = as_dispatcher.get(export_url("daily-dispatch-log", "xlsx") + "?date_from=2026-12-07&date_to=2026-12-01")
+    assert response.status_code == 400
+    assert "before it starts" in response.content.decode()
+    assert not ReportRun.objects.exists()
+
+
+def test_an_export_larger_than_any_export_may_be_is_refused_on_the_page(hall, as_dispatcher, settings):
+    settings.REPORTS_SYNC_MAX_ROWS = 1
+    settings.REPORTS_MAX_EXPORT_ROWS = 3
+    response = as_dispatcher.get(export_url("out-of-work-list", "xlsx") + f"?book={book_1()}")
+    assert response.status_code == 400
+    assert "4 rows is more than an export may hold (3): narrow the filters." in response.content.decode()
+
+
+def test_an_unknown_report_or_format_is_a_404(as_officer):
+    assert as_officer.get(page_url("no-such-report")).status_code == 404
+    assert as_officer.get(export_url("out-of-work-list", "docx")).status_code == 404
+
+
+# --- Excel ---
+
+
+def test_the_excel_file_has_typed_cells_a_frozen_header_and_an_autofilter(hall, as_dispatcher, dispatcher):
+    response = as_dispatcher.get(export_url("out-of-work-list", "xlsx") + f"?book={book_1()}")
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("application/vnd.openxmlformats")
+    workbook = openpyxl.load_workbook(io.BytesIO(content(response)))
+    sheet = workbook.worksheets[0]
+    header = [c.value for c in sheet[1]]
+    assert header[:4] == ["Place", "APN", "Card", "Name"]
+    davis = next(row for row in sheet.iter_rows(min_row=2) if row[3].value == "Davis, Pat")
+    apn, registered, re_sign_due = davis[1], davis[4], davis[5]
+    assert apn.value == 46000.04 and apn.data_type == "n" and apn.number_format == "0.00"
+    assert isinstance(re_sign_due.value, datetime.datetime) and re_sign_due.is_date
+    assert re_sign_due.value.date() == datetime.date(2026, 12, 9)
+    assert registered.number_format == "yyyy-mm-dd"
+    assert sheet.freeze_panes == "A2"
+    assert sheet.auto_filter.ref == "A1:H5"
+    assert workbook["Report"]["B2"].value.startswith("LaborPower: Out of Work List")
+    run = ReportRun.objects.get()
+    assert (run.user, run.format, run.row_count) == (dispatcher, "xlsx", 4)
+
+
+def test_money_is_a_currency_cell_and_the_total_is_below_the_data(hall, as_dispatcher):
+    response = as_dispatcher.get(export_url("daily-dispatch-log", "xlsx") + f"?date_from={MONDAY}&date_to={MONDAY}")
+    sheet = openpyxl.load_workbook(io.BytesIO(content(response))).worksheets[0]
+    wage = sheet.cell(row=2, column=10)
+    assert wage.value == 58.5 and wage.number_format == '"$"#,##0.00'
+    assert sheet.cell(row=5, column=1).value == "Total: 2 rows"  # after a blank row, outside the filter
+
+
+# --- PDF (rendered in a few tests only: WeasyPrint is slow) ---
+
+
+def pdf_text(data: bytes) -> tuple[int, str]:
+    reader = PdfReader(io.BytesIO(data))
+    return len(reader.pages), "\n".join(page.extract_text() for page in reader.pages)
+
+
+def test_the_pdf_has_the_title_the_filters_a_known_row_and_page_numbers(hall, as_dispatcher):
+    response = as_dispatcher.get(export_url("out-of-work-list", "pdf") + f"?book={book_1()}")
+    assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+    pages, text = pdf_text(content(response))
+    assert "Out-of-work list" in text and "IBEW Local 46" in text
+    assert "Book: Inside Wireperson — Seattle Book 1" in text
+    assert "Printed 2026-12-07 09:00" in text
+    assert "46000.04" in text and "Davis, Pat" in text
+    assert f"Page 1 of {pages}" in text
+    assert ReportRun.objects.get().format == "pdf"
+
+
+def test_a_long_pdf_repeats_the_header_and_counts_its_pages(hall, dispatcher):
+    report = framework.get("registration-activity-audit")
+    rows = [
+        {"at": None, "registration__book__name": "Book", "apn": Decimal("46000.01") + n,
+         "registration__member__card_number": f"{n:07d}", "name": f"Member {n}", "action": "re_sign",
+         "reason": "", "by": "Staff"}
+        for n in range(150)
+    ]  # fmt: skip
+    from reports import rendering
+
+    out = io.BytesIO()
+    rendering.write_pdf(report, rows, out, filters=[("From", "2026-12-01")])
+    pages, text = pdf_text(out.getvalue())
+    assert pages >= 3
+    assert text.count("Registration activity audit") == pages  # the running header on every page
+    assert text.count("Card") >= pages  # the table's header repeated
+    assert f"Page {pages} of {pages}" in text
+
+
+# --- Large exports in the background ---
+
+
+def test_a_large_export_is_queued_then_built_with_progress_and_downloadable(
+    hall, as_dispatcher, dispatcher, settings, django_capture_on_commit_callbacks, monkeypatch
+):
+    settings.REPORTS_SYNC_MAX_ROWS = 2
+    queued = []
+    monkeypatch.setattr(tasks.build_export, "delay", lambda job_id: queued.append(job_id))
+    with django_capture_on_commit_callbacks(execute=True):
+        response = as_dispatcher.get(export_url("out-of-work-list", "xlsx") + f"?book={book_1()}")
+    job = ExportJob.objects.get()
+    assert response.status_code == 302 and response["Location"] == reverse("admin:reports_export_job", args=[job.pk])
+    assert queued == [job.pk]
+    assert (job.status, job.rows_total, job.run.background, job.run.user) == (ExportStatus.QUEUED, 4, True, dispatcher)
+
+    progress = []
+    monkeypatch.setattr("reports.rendering.PROGRESS_EVERY", 1)
+    real = services._set_progress
+    monkeypatch.setattr(services, "_set_progress", lambda pk, n: (real(pk, n), progress.append(n)))
+    assert tasks.build_export(job.pk) == ExportStatus.DONE
+    assert progress == [1, 2, 3, 4]
+    assert tasks.build_export(job.pk) == ExportStatus.DONE  # a second run changes nothing
+
+    status = as_dispatcher.get(reverse("admin:reports_export_status", args=[job.pk])).json()
+    assert (status["status"], status["percent"], status["rows_done"]) == ("done", 100, 4)
+    download = as_dispatcher.get(status["download_url"])
+    sheet = openpyxl.load_workbook(io.BytesIO(content(download))).worksheets[0]
+    assert [c.value for c in sheet["D"]][1:5] == ["Baker, Pat", "Clark, Pat", "Davis, Pat", "Green, Pat"]
+    job.refresh_from_db()
+    job.file.delete(save=False)
+
+
+def test_an_export_is_served_only_to_who_asked_or_an_officer(hall, client, dispatcher, officer, settings):
+    settings.REPORTS_SYNC_MAX_ROWS = 2
+    job = services.export_job_queue(
+        report=framework.get("out-of-work-list"), by=dispatcher, filters={"book": book_1()}, format="pdf"
+    )
+    services.export_job_build(job_id=job.pk)
+    url = reverse("admin:reports_export_download", args=[job.pk])
+    client.force_login(StaffFactory(groups=["dispatcher"]))
+    assert client.get(url).status_code == 403
+    client.force_login(officer)
+    response = client.get(url)
+    assert response.status_code == 200 and content(response).startswith(b"%PDF")
+    client.force_login(dispatcher)
+    page = client.get(reverse("admin:reports_export_job", args=[job.pk]))
+    assert "Download" in page.content.decode()
+    ExportJob.objects.get(pk=job.pk).file.delete(save=False)
