@@ -81,7 +81,8 @@ def test_an_officer_sees_all_sixteen(as_officer):
 def test_a_member_cannot_reach_the_reports(client):
     client.force_login(UserFactory())
     response = client.get(page_url("out-of-work-list"))
-    assert response.status_code == 302 and "/admin/login/" in response["Location"]
+    assert response.status_code == 302
+    assert "/admin/login/" in response["Location"]
 
 
 def test_staff_without_a_group_may_run_none(client):
@@ -168,7 +169,8 @@ def test_a_malformed_date_and_an_unknown_choice_are_form_errors(as_dispatcher):
     response = as_dispatcher.get(page_url("roll-off-report"), {"date_from": "yesterday", "reason": "bored"})
     text = response.content.decode()
     assert response.status_code == 400
-    assert "Enter a valid date." in text and "Select a valid choice. bored is not one of" in text
+    assert "Enter a valid date." in text
+    assert "Select a valid choice. bored is not one of" in text
 
 
 def test_an_export_with_bad_filters_shows_the_page_with_the_message(as_dispatcher):
@@ -204,8 +206,11 @@ def test_the_excel_file_has_typed_cells_a_frozen_header_and_an_autofilter(hall, 
     assert header[:4] == ["Place", "APN", "Card", "Name"]
     davis = next(row for row in sheet.iter_rows(min_row=2) if row[3].value == "Davis, Pat")
     apn, registered, re_sign_due = davis[1], davis[4], davis[5]
-    assert apn.value == 46000.04 and apn.data_type == "n" and apn.number_format == "0.00"
-    assert isinstance(re_sign_due.value, datetime.datetime) and re_sign_due.is_date
+    assert apn.value == 46000.04
+    assert apn.data_type == "n"
+    assert apn.number_format == "0.00"
+    assert isinstance(re_sign_due.value, datetime.datetime)
+    assert re_sign_due.is_date
     assert re_sign_due.value.date() == datetime.date(2026, 12, 9)
     assert registered.number_format == "yyyy-mm-dd"
     assert sheet.freeze_panes == "A2"
@@ -219,7 +224,8 @@ def test_money_is_a_currency_cell_and_the_total_is_below_the_data(hall, as_dispa
     response = as_dispatcher.get(export_url("daily-dispatch-log", "xlsx") + f"?date_from={MONDAY}&date_to={MONDAY}")
     sheet = openpyxl.load_workbook(io.BytesIO(content(response))).worksheets[0]
     wage = sheet.cell(row=2, column=10)
-    assert wage.value == 58.5 and wage.number_format == '"$"#,##0.00'
+    assert wage.value == 58.5
+    assert wage.number_format == '"$"#,##0.00'
     assert sheet.cell(row=5, column=1).value == "Total: 2 rows"  # after a blank row, outside the filter
 
 
@@ -233,12 +239,15 @@ def pdf_text(data: bytes) -> tuple[int, str]:
 
 def test_the_pdf_has_the_title_the_filters_a_known_row_and_page_numbers(hall, as_dispatcher):
     response = as_dispatcher.get(export_url("out-of-work-list", "pdf") + f"?book={book_1()}")
-    assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/pdf"
     pages, text = pdf_text(content(response))
-    assert "Out-of-work list" in text and "IBEW Local 46" in text
+    assert "Out-of-work list" in text
+    assert "IBEW Local 46" in text
     assert "Book: Inside Wireperson — Seattle Book 1" in text
     assert "Printed 2026-12-07 09:00" in text
-    assert "46000.04" in text and "Davis, Pat" in text
+    assert "46000.04" in text
+    assert "Davis, Pat" in text
     assert f"Page 1 of {pages}" in text
     assert ReportRun.objects.get().format == "pdf"
 
@@ -274,7 +283,8 @@ def test_a_large_export_is_queued_then_built_with_progress_and_downloadable(
     with django_capture_on_commit_callbacks(execute=True):
         response = as_dispatcher.get(export_url("out-of-work-list", "xlsx") + f"?book={book_1()}")
     job = ExportJob.objects.get()
-    assert response.status_code == 302 and response["Location"] == reverse("admin:reports_export_job", args=[job.pk])
+    assert response.status_code == 302
+    assert response["Location"] == reverse("admin:reports_export_job", args=[job.pk])
     assert queued == [job.pk]
     assert (job.status, job.rows_total, job.run.background, job.run.user) == (ExportStatus.QUEUED, 4, True, dispatcher)
 
@@ -306,7 +316,8 @@ def test_an_export_is_served_only_to_who_asked_or_an_officer(hall, client, dispa
     assert client.get(url).status_code == 403
     client.force_login(officer)
     response = client.get(url)
-    assert response.status_code == 200 and content(response).startswith(b"%PDF")
+    assert response.status_code == 200
+    assert content(response).startswith(b"%PDF")
     client.force_login(dispatcher)
     page = client.get(reverse("admin:reports_export_job", args=[job.pk]))
     assert "Download" in page.content.decode()
