@@ -138,3 +138,9 @@ def test_the_dashboards_cost_a_fixed_number_of_queries(client, clock):
     with CaptureQueriesContext(connection) as more:
         client.get(URL)
     assert len(more) == len(few), f"{len(few)} queries, then {len(more)} with more rows"
+
+
+def test_the_hall_console_links_to_the_dashboards(client):
+    client.force_login(StaffFactory())
+    page = client.get(reverse("admin:index")).content.decode()
+    assert f'href="{URL}"' in page
