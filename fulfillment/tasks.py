@@ -1,6 +1,7 @@
 import logging
 
 from celery import shared_task
+from django.conf import settings
 from django.utils import timezone
 
 from fulfillment import services
@@ -11,8 +12,10 @@ logger = logging.getLogger(__name__)
 
 @shared_task(name="fulfillment.tasks.sweep_auto_approvals", acks_late=True, reject_on_worker_lost=True, expires=50)
 def sweep_auto_approvals() -> int:
-    """Every minute. Idempotent: rows are locked with SKIP LOCKED and re-checked."""
-    return services.auto_approve_due(now=timezone.now(), by=system_user())
+    """Every minute. Idempotent: rows are locked with SKIP LOCKED and re-checked. Each batch of
+    AUTO_APPROVAL_BATCH rows commits on its own, so a worker killed mid-sweep leaves whole batches
+    done and the rest due; the message, acknowledged late, runs again and approves the rest."""
+    return services.auto_approve_due(now=timezone.now(), by=system_user(), batch=settings.AUTO_APPROVAL_BATCH)
 
 
 @shared_task(name="fulfillment.tasks.run_escalations", acks_late=True, reject_on_worker_lost=True, expires=50)

@@ -235,6 +235,8 @@ TWILIO_ACCOUNT_SID = env("TWILIO_ACCOUNT_SID", default="")
 TWILIO_AUTH_TOKEN = env("TWILIO_AUTH_TOKEN", default="")
 TWILIO_FROM_NUMBER = env("TWILIO_FROM_NUMBER", default="")
 TWILIO_MESSAGING_SERVICE_SID = env("TWILIO_MESSAGING_SERVICE_SID", default="")
+# Time logs the auto-approval sweep approves per transaction (fulfillment.tasks).
+AUTO_APPROVAL_BATCH = env.int("AUTO_APPROVAL_BATCH", default=500)
 CELERY_BEAT_SCHEDULE["fulfillment-run-escalations"] = {
     "task": "fulfillment.tasks.run_escalations",
     "schedule": 60.0,
