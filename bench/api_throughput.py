@@ -187,16 +187,28 @@ def server(*, workers: int = WORKERS, threads: int = THREADS):
         "--keep-alive", "10", "--preload", "--log-level", "warning",
     ]  # fmt: skip
     process = subprocess.Popen(command, env=env, cwd=harness.BENCH_DIR.parent, start_new_session=True)
+    _masters[port] = process
     try:
         _wait_until_up(port, process)
         yield port
     finally:
+        del _masters[port]
         process.send_signal(signal.SIGTERM)
         try:
             process.wait(20)
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+_masters: dict[int, subprocess.Popen] = {}
+
+
+def worker_pids(port: int) -> list[int]:
+    """The gunicorn worker processes of the server on `port` (for tests that kill one)."""
+    master = _masters[port].pid
+    with open(f"/proc/{master}/task/{master}/children") as children:
+        return [int(pid) for pid in children.read().split()]
 
 
 def _wait_until_up(port: int, process: subprocess.Popen, timeout: float = 90) -> None:
