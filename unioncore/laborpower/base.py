@@ -330,8 +330,7 @@ def parse_month(value: str) -> datetime.date:
 class Change:
     line: int
     action: str  # "create" | "update" | "unchanged"
-    apply: object = None  # callable(by) -> None, for a kind that writes row by row
-    instance: object = None  # a validated row (new or changed) that the kind writes in bulk
+    instance: object = None  # what the kind's write needs: a validated new row, or a row and its changes
 
 
 class Progress:
@@ -389,14 +388,6 @@ class Kind:
     def write(self, changes: list[Change], by, progress: Progress) -> list[RowError]:
         """Write the planned changes (in bulk, with their history rows naming `by`). Returns the
         row errors the database found (a row raced in since the plan); any error → nothing kept."""
-        errors = write_one_by_one(changes, by, progress)
-        new = [c.instance for c in changes if c.instance is not None]
-        if new and not errors:
-            self.bulk_create(new, by)
-            progress.advance(len(new))
-        return errors
-
-    def bulk_create(self, instances: list, by) -> None:
         raise NotImplementedError
 
 
@@ -426,7 +417,7 @@ def read_rows(data: bytes, kind: Kind) -> tuple[list[Row], list[RowError]]:
     rows = []
     try:
         for values in reader:
-            if not any(v.strip() for v in values):
+            if not "".join(values).strip():
                 continue
             line = reader.line_num
             row = Row(line, dict(zip(columns, values, strict=False)))
@@ -488,21 +479,3 @@ def run_import(
     finally:
         tracker.close()
     return report
-
-
-def write_one_by_one(changes: list[Change], by, progress: Progress) -> list[RowError]:
-    """For a change written through a service (`change.apply(by)`): a service's refusal becomes
-    the row's error."""
-    errors = []
-    for change in changes:
-        if change.apply is None:
-            continue
-        try:
-            with transaction.atomic():
-                change.apply(by)
-        except ValidationError as e:
-            errors.extend(RowError(change.line, "row", message) for message in e.messages)
-        except RuleViolation as e:
-            errors.append(RowError(change.line, next(iter(e.fields), "row"), e.message))
-        progress.advance()
-    return errors

@@ -3,17 +3,18 @@
 An ended dispatch (an end date) comes across completed or terminated, as it ended; an open one
 (no end date) is a member on the job today: an accepted dispatch, and a member holds at most one.
 UnionCore's dispatch always answers an employer's request, so the import files each imported
-dispatch under one "LaborPower history" request per employer, start day and book (decision 0020).
+dispatch under one "LaborPower history" request per employer, year and book (decision 0020).
 Importing history changes no book: LaborPower already applied its consequences, and the REGLIST
 import brings the books as they are now."""
 
 import datetime
+import functools
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
 
 from django.utils import timezone
-from simple_history.utils import bulk_create_with_history, bulk_update_with_history
+from simple_history.utils import bulk_update_with_history
 
 from dispatch.enums import OPEN_DISPATCH_STATUSES, DispatchStatus, DispatchType, EndReason, JobRequestStatus
 from dispatch.models import Dispatch, Employer, JobRequest
@@ -21,11 +22,14 @@ from members.models import Member
 from referral.enums import BookRegion, BookType
 from referral.models import ReferralBook
 from unioncore.laborpower.base import CHANGE_REASON, Change, Kind, Progress, Row, RowError
+from unioncore.laborpower.bulk import insert_with_history
 
 BATCH = 2000
+BOOK_TYPES = frozenset(BookType.values)
 MAX_WAGE = Decimal("999999.99")
 HISTORY_WORKSITE = "LaborPower history (no request on file)"
-HISTORY_NOTES = "Made by the LaborPower import to hold the dispatch history of this employer, day and book."
+HISTORY_NOTES = "Made by the LaborPower import to hold the dispatch history of this employer, year and book."
+MAX_WORKERS = 32767  # workers_wanted is a small integer
 # An ended dispatch ends as dispatch_end would have ended it.
 TERMINATING = (EndReason.QUIT, EndReason.DISCHARGED)
 ENDED = (DispatchStatus.COMPLETED, DispatchStatus.TERMINATED)
@@ -52,13 +56,19 @@ class DispatchRecord:
         return DispatchStatus.TERMINATED if self.end_reason in TERMINATING else DispatchStatus.COMPLETED
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def _midnight(day: datetime.date) -> datetime.datetime:
     return timezone.make_aware(datetime.datetime.combine(day, datetime.time(0, 0)))
 
 
+def _year(day: datetime.date) -> datetime.date:
+    """A history request holds one year of an employer's dispatches from one book."""
+    return day.replace(month=1, day=1)
+
+
 def _request_book(member_classification: str) -> tuple[str, str]:
     """Without a book in the file: the member's own classification, Seattle."""
-    if member_classification in BookType.values:
+    if member_classification in BOOK_TYPES:
         return member_classification, BookRegion.SEATTLE
     return BookType.INSIDE_WIREPERSON, BookRegion.SEATTLE
 
@@ -161,13 +171,13 @@ class Dispatches(Kind):
             current = existing.get(key)
             if current is None:
                 book = self.books.get(record.book_code) or _request_book(classification)
-                dispatch = Dispatch(
-                    member_id=member_id, employer_id=employer_id, type=record.type, status=status,
-                    wage_rate=record.wage_rate, offered_at=_midnight(record.start_date),
-                    answered_at=_midnight(record.start_date), start_date=record.start_date,
-                    end_date=record.end_date, end_reason=record.end_reason, created_by=by,
-                )  # fmt: skip
-                dispatch._request_key = (employer_id, record.start_date, *book)
+                midnight = _midnight(record.start_date)
+                dispatch = {
+                    "member_id": member_id, "employer_id": employer_id, "type": record.type, "status": status,
+                    "wage_rate": record.wage_rate, "offered_at": midnight, "answered_at": midnight,
+                    "start_date": record.start_date, "end_date": record.end_date, "end_reason": record.end_reason,
+                    "created_by_id": by.pk, "request_key": (employer_id, _year(record.start_date), *book),
+                }  # fmt: skip
                 changes.append(Change(row.line, "create", instance=dispatch))
                 continue
             touched.add(current["pk"])
@@ -215,44 +225,38 @@ class Dispatches(Kind):
                 changed, Dispatch, fields, batch_size=BATCH, default_user=by, default_change_reason=CHANGE_REASON
             )
             progress.advance(len(changed))
-        self._file_under_requests(new, by)
-        for start in range(0, len(new), BATCH):
-            batch = new[start : start + BATCH]
-            bulk_create_with_history(
-                batch, Dispatch, batch_size=BATCH, default_user=by, default_change_reason=CHANGE_REASON
-            )
-            progress.advance(len(batch))
+        self._file_under_requests(new, by, progress)
+        insert_with_history(Dispatch, new, by=by, tick=progress.advance)
         return []
 
-    def _file_under_requests(self, new: list[Dispatch], by) -> None:
-        """Each new dispatch under its employer's history request of that day and book (made
+    def _file_under_requests(self, new: list[dict], by, progress: Progress) -> None:
+        """Each new dispatch under its employer's history request of that year and book (made
         here if missing); a request's workers are the dispatches filed under it."""
-        counts = Counter(d._request_key for d in new)
+        counts = Counter(d["request_key"] for d in new)
         missing = [key for key in counts if key not in self.requests]
         created = [
-            JobRequest(
-                employer_id=employer_id, book_classification=classification, region=region,
-                workers_wanted=counts[key], start_date=day, report_time=datetime.time(0, 0),
-                worksite=HISTORY_WORKSITE, status=JobRequestStatus.FILLED, taken_at=_midnight(day),
-                refer_at=_midnight(day), taken_by=by, notes=HISTORY_NOTES, is_history=True,
-            )
+            {
+                "employer_id": employer_id, "book_classification": classification, "region": region,
+                "workers_wanted": min(counts[key], MAX_WORKERS), "start_date": day, "report_time": datetime.time(0, 0),
+                "worksite": HISTORY_WORKSITE, "status": JobRequestStatus.FILLED, "taken_at": _midnight(day),
+                "refer_at": _midnight(day), "taken_by_id": by.pk, "notes": HISTORY_NOTES, "is_history": True,
+            }
             for key in missing
             for employer_id, day, classification, region in [key]
         ]  # fmt: skip
-        bulk_create_with_history(
-            created, JobRequest, batch_size=BATCH, default_user=by, default_change_reason=CHANGE_REASON
-        )
-        self.requests.update({key: request.pk for key, request in zip(missing, created, strict=True)})
-        grown = {self.requests[key]: n for key, n in counts.items() if key not in missing}
+        ids = insert_with_history(JobRequest, created, by=by)
+        self.requests.update(zip(missing, ids, strict=True))
+        made = set(missing)
+        grown = {self.requests[key]: n for key, n in counts.items() if key not in made}
         if grown:
             now = timezone.now()
             requests = list(JobRequest.objects.filter(pk__in=grown).order_by("pk"))
             for request in requests:
-                request.workers_wanted += grown[request.pk]
+                request.workers_wanted = min(request.workers_wanted + grown[request.pk], MAX_WORKERS)
                 request.updated_at = now
             bulk_update_with_history(
                 requests, JobRequest, ["workers_wanted", "updated_at"], batch_size=BATCH, default_user=by,
                 default_change_reason=CHANGE_REASON,
             )  # fmt: skip
         for dispatch in new:
-            dispatch.job_request_id = self.requests[dispatch._request_key]
+            dispatch["job_request_id"] = self.requests[dispatch["request_key"]]

@@ -4,10 +4,13 @@
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
+from django.utils import timezone
+from simple_history.utils import bulk_update_with_history
 
 from dispatch.enums import ContractCode, EmployerStatus
 from dispatch.models import Employer, EmployerContact, EmployerContract
-from unioncore.laborpower.base import Change, Kind, Row
+from unioncore.laborpower.base import CHANGE_REASON, Change, Kind, Progress, Row, RowError
+from unioncore.laborpower.bulk import insert_with_history
 
 COLUMNS = {
     "employer_code": "code",
@@ -133,27 +136,74 @@ class Employers(Kind):
                 changes.append(Change(row.line, "unchanged"))
                 continue
             action = "create" if is_new else "update"
-            changes.append(
-                Change(row.line, action, _writer(employer, bool(diff), add, remove, contact if contact_diff else None))
-            )
+            plan = EmployerPlan(employer, is_new, set(diff), add, remove, contact if contact_diff else None)
+            changes.append(Change(row.line, action, instance=plan))
         return changes
 
+    def write(self, changes: list[Change], by, progress: Progress) -> list[RowError]:
+        plans = [c.instance for c in changes if c.instance is not None]
+        new = [p for p in plans if p.is_new]
+        rows = [{f.attname: getattr(p.employer, f.attname) for f in EMPLOYER_FIELDS} for p in new]
+        for row in rows:
+            row["phone"] = _phone(row["phone"])
+        for plan, pk in zip(new, insert_with_history(Employer, rows, by=by), strict=True):
+            plan.employer.pk = plan.employer.id = pk
+        changed = [p.employer for p in plans if not p.is_new and p.fields]
+        if changed:
+            now = timezone.now()
+            for employer in changed:
+                employer.updated_at = now
+            fields = sorted({f for p in plans if not p.is_new for f in p.fields} | {"updated_at"})
+            _bulk_update(changed, Employer, fields, by)
+        contracts = [{"employer_id": p.employer.pk, "contract_code": code} for p in plans for code in sorted(p.add)]
+        insert_with_history(EmployerContract, contracts, by=by)
+        for plan in plans:  # codes no longer held: rare, one by one (a "-" history row each)
+            for row in EmployerContract.objects.filter(employer=plan.employer, contract_code__in=plan.remove):
+                row._history_user = by
+                row.delete()
+        contacts = [p.contact for p in plans if p.contact is not None]
+        for contact, plan in ((p.contact, p) for p in plans if p.contact is not None):
+            contact.employer_id = plan.employer.pk
+        new_contacts = [c for c in contacts if c.pk is None]
+        insert_with_history(
+            EmployerContact,
+            [
+                {**{f.attname: getattr(c, f.attname) for f in CONTACT_FIELDS}, "phone": _phone(c.phone)}
+                for c in new_contacts
+            ],
+            by=by,
+        )
+        old_contacts = [c for c in contacts if c.pk is not None]
+        if old_contacts:
+            _bulk_update(old_contacts, EmployerContact, ["name", "title", "phone", "email"], by)
+        progress.advance(len(plans))
+        return []
 
-def _writer(employer: Employer, save: bool, add: set[str], remove: set[str], contact: EmployerContact | None):
-    def apply(by):
-        if save:
-            employer._history_user = by
-            employer.save()
-        for code in sorted(add):
-            row = EmployerContract(employer=employer, contract_code=code)
-            row._history_user = by
-            row.save()
-        for row in EmployerContract.objects.filter(employer=employer, contract_code__in=remove):
-            row._history_user = by
-            row.delete()
-        if contact is not None:
-            contact.employer = employer
-            contact._history_user = by
-            contact.save()
 
-    return apply
+@dataclass
+class EmployerPlan:
+    employer: Employer
+    is_new: bool
+    fields: set[str]  # changed fields of an existing employer
+    add: set[str]
+    remove: set[str]
+    contact: EmployerContact | None  # new or changed
+
+
+def _plain_fields(model):
+    """The fields a new row's values come from (not the id, not the automatic timestamps)."""
+    return [
+        f
+        for f in model._meta.concrete_fields
+        if not f.primary_key and not getattr(f, "auto_now", False) and not getattr(f, "auto_now_add", False)
+    ]
+
+
+EMPLOYER_FIELDS = _plain_fields(Employer)
+CONTACT_FIELDS = _plain_fields(EmployerContact)
+
+
+def _bulk_update(objects, model, fields, by) -> None:
+    bulk_update_with_history(
+        objects, model, fields, batch_size=1000, default_user=by, default_change_reason=CHANGE_REASON
+    )

@@ -7,25 +7,20 @@ import datetime
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.core.exceptions import ValidationError
 from django.utils import timezone
+from simple_history.utils import bulk_update_with_history
 
 from members.enums import MemberStatus
 from members.models import Member
-from referral import services
-from referral.enums import ExemptReason
-from referral.models import BookRegistration, ReferralBook
-from unioncore.laborpower.base import Change, Kind, Row
+from referral.enums import ExemptReason, RegistrationAction, RegistrationStatus
+from referral.models import BookRegistration, ReferralBook, RegistrationActivity
+from unioncore.laborpower.base import CHANGE_REASON, Change, Kind, Progress, Row, RowError
+from unioncore.laborpower.bulk import insert_with_history
 
-FIELD_COLUMNS = {
-    "apn": "apn",
-    "registered_at": "registered",
-    "last_re_signed_at": "re_signed",
-    "check_marks": "check_marks",
-    "is_exempt": "exempt",
-    "exempt_reason": "exempt_reason",
-    "exempt_until": "exempt_until",
-}
+A = RegistrationAction
+CARRIED_OVER = f"Check mark carried over from LaborPower ({CHANGE_REASON})"
+EXEMPT_FIELDS = ("is_exempt", "exempt_reason", "exempt_until")
+MAX_CHECK_MARKS = 32767
 
 
 @dataclass
@@ -58,6 +53,8 @@ class Registrations(Kind):
             extra["last_re_signed_at"] = row.moment("re_signed", required=False)
         if "check_marks" in row.values:
             extra["check_marks"] = row.integer("check_marks", default=0)
+            if (extra["check_marks"] or 0) > MAX_CHECK_MARKS:
+                row.error("check_marks", f"At most {MAX_CHECK_MARKS}.")
         if "exempt" in row.values:
             exempt = row.flag("exempt")
             # Blank/N: follow the member's global flag (no per-book override).
@@ -117,12 +114,15 @@ class Registrations(Kind):
                 if member.status != MemberStatus.ACTIVE:
                     row.error("card_number", f"{member} is {member.get_status_display().lower()}: not on a book.")
                     continue
-                registration = BookRegistration(
-                    member=member, book=book, apn=record.apn, registered_at=record.registered_at
-                )
-                if not self._check(row, registration, book, record):
+                if not book.is_active:
+                    row.error("book_code", f"{book.name} is not taking registrations.")
                     continue
-                changes.append(Change(row.line, "create", _creator(member.pk, book, record)))
+                fields = {
+                    "member_id": member.pk, "book_id": book.pk, "apn": record.apn,
+                    "registered_at": record.registered_at, "status": RegistrationStatus.REGISTERED,
+                    "re_sign_due": _re_sign_due(book, record), **record.extra,
+                }  # fmt: skip
+                changes.append(Change(row.line, "create", instance=fields))
                 continue
             wanted = {"registered_at": record.registered_at, **record.extra}
             if "last_re_signed_at" in record.extra:
@@ -131,20 +131,33 @@ class Registrations(Kind):
             if not diff:
                 changes.append(Change(row.line, "unchanged"))
                 continue
-            if not self._check(row, current, book, record, diff):
-                continue
-            changes.append(Change(row.line, "update", _updater(current.pk, diff)))
+            changes.append(Change(row.line, "update", instance=(current, diff)))
         return changes
 
-    def _check(self, row, registration, book, record, diff=None) -> bool:
-        for name, value in (diff or record.extra).items():
-            setattr(registration, name, value)
-        try:
-            registration.full_clean(exclude=["status"], validate_unique=False, validate_constraints=False)
-        except ValidationError as e:
-            row.validation_error(e, FIELD_COLUMNS)
-            return False
-        return True
+    def write(self, changes: list[Change], by, progress: Progress) -> list[RowError]:
+        new = [c.instance for c in changes if c.action == "create"]
+        insert_with_history(BookRegistration, new, by=by, tick=progress.advance)
+        activities = [a for fields in new for a in _activities_of_new(fields, by)]
+        changed = []
+        now = timezone.now()
+        for change in changes:
+            if change.action != "update":
+                continue
+            registration, diff = change.instance
+            activities += _activities_of_change(registration, diff, by)
+            for name, value in diff.items():
+                setattr(registration, name, value)
+            registration.updated_at = now
+            changed.append(registration)
+        if changed:
+            fields = sorted({f for c in changes if c.action == "update" for f in c.instance[1]} | {"updated_at"})
+            bulk_update_with_history(
+                changed, BookRegistration, fields, batch_size=2000, default_user=by,
+                default_change_reason=CHANGE_REASON,
+            )  # fmt: skip
+            progress.advance(len(changed))
+        insert_with_history(RegistrationActivity, activities, by=by)
+        return []
 
 
 def _re_sign_due(book: ReferralBook, record: RegistrationRecord) -> datetime.date:
@@ -152,31 +165,44 @@ def _re_sign_due(book: ReferralBook, record: RegistrationRecord) -> datetime.dat
     return timezone.localdate(last) + datetime.timedelta(days=book.re_sign_days)
 
 
-def _creator(member_id: int, book: ReferralBook, record: RegistrationRecord):
-    def apply(by):
-        registration = services.registration_register(
-            member_id=member_id, book_id=book.pk, by=by, registered_at=record.registered_at, apn=record.apn,
-            reason="LaborPower import",
-        )  # fmt: skip
-        extra = {f: v for f, v in record.extra.items() if getattr(registration, f) != v}
-        if "last_re_signed_at" in extra:
-            extra["re_sign_due"] = _re_sign_due(book, record)
-        if extra:
-            _save(registration, extra, by)
-
-    return apply
+def _activity(fields: dict, action: str, by, reason: str, at=None) -> dict:
+    return {
+        "registration_id": fields["id"], "action": action, "actor_id": by.pk, "reason": reason[:200],
+        "apn": fields["apn"], "at": at or timezone.now(),
+    }  # fmt: skip
 
 
-def _updater(registration_id: int, diff: dict):
-    def apply(by):
-        _save(services.lock_registration(registration_id), diff, by)
+def _activities_of_new(fields: dict, by) -> list[dict]:
+    """What the member sees of an imported registration: signed up (at LaborPower's time),
+    re-signed, the check marks carried over, the exemption."""
+    rows = [_activity(fields, A.REGISTER, by, CHANGE_REASON, fields["registered_at"])]
+    if fields.get("last_re_signed_at"):
+        rows.append(_activity(fields, A.RE_SIGN, by, CHANGE_REASON, fields["last_re_signed_at"]))
+    rows += [_activity(fields, A.CHECK_MARK, by, CARRIED_OVER) for _ in range(fields.get("check_marks") or 0)]
+    if fields.get("is_exempt"):
+        rows.append(_activity(fields, A.EXEMPT_ON, by, _exempt_reason(fields)))
+    return rows
 
-    return apply
+
+def _activities_of_change(registration: BookRegistration, diff: dict, by) -> list[dict]:
+    fields = {"id": registration.pk, "apn": registration.apn}
+    rows = []
+    if diff.get("last_re_signed_at"):
+        rows.append(_activity(fields, A.RE_SIGN, by, CHANGE_REASON, diff["last_re_signed_at"]))
+    if "check_marks" in diff:
+        more = diff["check_marks"] - registration.check_marks
+        action = A.CHECK_MARK if more > 0 else A.CHECK_MARK_RESTORED
+        rows += [_activity(fields, action, by, CARRIED_OVER) for _ in range(abs(more))]
+    before, after = registration.is_exempt, diff.get("is_exempt", registration.is_exempt)
+    wanted = {**{f: getattr(registration, f) for f in EXEMPT_FIELDS}, **diff}
+    if after and not before:
+        rows.append(_activity(fields, A.EXEMPT_ON, by, _exempt_reason(wanted)))
+    elif before and not after:
+        rows.append(_activity(fields, A.EXEMPT_OFF, by, CHANGE_REASON))
+    elif after and any(f in diff for f in EXEMPT_FIELDS):
+        rows.append(_activity(fields, A.EXEMPT_EXTENDED, by, _exempt_reason(wanted)))
+    return rows
 
 
-def _save(registration: BookRegistration, fields: dict, by) -> None:
-    for name, value in fields.items():
-        setattr(registration, name, value)
-    registration.full_clean(exclude=["status"], validate_unique=False)
-    registration._history_user = by
-    registration.save()
+def _exempt_reason(fields: dict) -> str:
+    return f"{ExemptReason(fields['exempt_reason']).label} until {fields['exempt_until']:%m/%d/%Y} ({CHANGE_REASON})"

@@ -56,10 +56,10 @@ def test_the_sample_imports_ended_dispatches_as_they_ended_and_open_ones_on_the_
     assert (created.history_user, created.history_change_reason) == (dispatcher, CHANGE_REASON)
 
 
-def test_dispatches_of_one_employer_day_and_book_share_one_history_request(world, dispatcher):
+def test_dispatches_of_one_employer_year_and_book_share_one_history_request(world, dispatcher):
     assert imported(dispatcher).ok
     request = dispatch_of("0012345", "EMP0101", datetime.date(2024, 3, 4)).job_request
-    assert request.is_history
+    assert (request.is_history, request.start_date) == (True, datetime.date(2024, 1, 1))
     assert (request.status, request.workers_wanted, request.book_classification, request.region) == (
         "filled",
         3,
