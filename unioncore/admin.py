@@ -5,6 +5,7 @@ from django.utils import timezone
 from unioncore import services
 from unioncore.admin_actions import HistoryAdmin
 from unioncore.forms import StaffLoginForm, UserAddForm, UserEditForm
+from unioncore.laborpower import admin_views  # noqa: F401  (registers the LaborPower import page)
 from unioncore.models import User
 
 admin.site.login_form = StaffLoginForm

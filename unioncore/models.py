@@ -68,3 +68,53 @@ class LoginLink(models.Model):
 
     def __str__(self):
         return f"Sign-in link for {self.user} ({self.created_at:%Y-%m-%d %H:%M})"
+
+
+class ImportJobStatus(models.TextChoices):
+    CHECKED = "checked", "Checked (dry run)"
+    QUEUED = "queued", "Queued"
+    RUNNING = "running", "Importing"
+    DONE = "done", "Imported"
+    FAILED = "failed", "Failed (nothing written)"
+
+
+class ImportJob(models.Model):
+    """A LaborPower file uploaded by staff in the admin: its dry-run report, then (once
+    confirmed) its import as a Celery task, with progress (docs/imports.md)."""
+
+    kind = models.CharField(max_length=16)
+    file = models.FileField(upload_to="laborpower/%Y/%m/")
+    original_name = models.CharField("file name", max_length=200)
+    status = models.CharField(max_length=16, choices=ImportJobStatus, default=ImportJobStatus.CHECKED)
+    rows = models.PositiveIntegerField(default=0)
+    created = models.PositiveIntegerField(default=0)
+    updated = models.PositiveIntegerField(default=0)
+    unchanged = models.PositiveIntegerField(default=0)
+    errors = models.JSONField(default=list, blank=True, help_text="Rejected rows: line, column, value, reason")
+    summary = models.CharField(max_length=300, blank=True)
+    # Written every PROGRESS_EVERY rows from a connection of its own (no history row for these).
+    progress_phase = models.CharField(max_length=40, blank=True)
+    progress_done = models.PositiveIntegerField(default=0)
+    progress_total = models.PositiveIntegerField(default=0)
+    uploaded_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    uploaded_at = models.DateTimeField(default=timezone.now)
+    confirmed_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    history = HistoricalRecords(
+        get_user=history_user, excluded_fields=["progress_phase", "progress_done", "progress_total"]
+    )
+
+    class Meta:
+        ordering = ("-uploaded_at", "-id")
+        verbose_name = "LaborPower import"
+        permissions = [("run_importjob", "Can import LaborPower files")]
+
+    def __str__(self):
+        return f"{self.kind} — {self.original_name} ({self.get_status_display()})"
+
+    @property
+    def error_count(self) -> int:
+        return len(self.errors)

@@ -37,6 +37,8 @@ GROUP_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "fulfillment.timelogofflinesync": ("view",),
         # Reports: the referral and dispatch ones (reports/).
         "reports.reportrun": ("referral",),
+        # LaborPower imports from the admin page: upload, read the dry run, confirm.
+        "unioncore.importjob": ("view", "add", "run"),
     },
     # Officers see everything in the hall and keep the dues ledger; users are read-only.
     "officer": {

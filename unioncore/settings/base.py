@@ -107,6 +107,8 @@ STORAGES = {
 }
 MEDIA_URL = "media/"
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "var" / "media")
+# The admin page's LaborPower uploads (stored under MEDIA_ROOT/laborpower/ for the import task).
+LABORPOWER_UPLOAD_MAX_BYTES = env.int("LABORPOWER_UPLOAD_MAX_BYTES", default=20 * 1024 * 1024)
 
 REDIS_URL = env("REDIS_URL", default="")
 

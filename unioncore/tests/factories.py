@@ -28,3 +28,15 @@ class StaffFactory(UserFactory):
     def groups(user, create, extracted, **kwargs):
         if create:
             user.groups.add(*Group.objects.filter(name__in=extracted or ["dispatcher"]))
+
+
+class ImportJobFactory(factory.django.DjangoModelFactory):
+    """An uploaded LaborPower file, checked (dry run) and not yet confirmed."""
+
+    class Meta:
+        model = "unioncore.ImportJob"
+
+    kind = "members"
+    file = factory.django.FileField(filename="members.csv", data=b"card_number,last_name,first_name,classification\r\n")
+    original_name = "members.csv"
+    uploaded_by = factory.SubFactory(StaffFactory)

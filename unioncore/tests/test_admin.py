@@ -33,7 +33,7 @@ from referral.tests.factories import (
     ReferralBookFactory,
     RegistrationActivityFactory,
 )
-from unioncore.tests.factories import StaffFactory, UserFactory
+from unioncore.tests.factories import ImportJobFactory, StaffFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -65,6 +65,8 @@ MAKERS = {
     "fulfillment.timelogofflinesync": lambda n: OfflineSyncFactory.create_batch(n),
     # Phone API tokens (knox's own admin): one per device login.
     "knox.authtoken": lambda n: [AuthToken.objects.create(UserFactory())[0] for _ in range(n)],
+    # LaborPower files uploaded from the console (the upload is its add page).
+    "unioncore.importjob": lambda n: ImportJobFactory.create_batch(n),
 }
 
 

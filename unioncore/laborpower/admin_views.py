@@ -1,0 +1,148 @@
+"""The staff page for LaborPower imports (admin → LaborPower imports): upload a file, read its
+dry-run report (counts, every rejected row, the errors as CSV), then confirm — the import runs
+as a Celery task and the page shows its progress until the result."""
+
+import re
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.template.defaultfilters import filesizeformat
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+
+from unioncore.errors import RuleViolation
+from unioncore.laborpower import KINDS, jobs
+from unioncore.models import ImportJob, ImportJobStatus
+
+ALLOWED_EXTENSIONS = (".csv", ".txt")
+ERRORS_SHOWN = 200  # rows of the report on the page; the CSV has them all
+REFRESH_SECONDS = 2
+KIND_CHOICES = [
+    ("members", "Members"),
+    ("employers", "Employers (with contract codes and contacts)"),
+    ("registrations", "Book registrations (REGLIST)"),
+    ("dispatches", "Dispatch history"),
+    ("ledger", "Member ledger"),
+]
+
+
+class UploadForm(forms.Form):
+    kind = forms.ChoiceField(choices=KIND_CHOICES, help_text="Import in this order; see docs/imports.md.")
+    file = forms.FileField(help_text="A CSV export (UTF-8 or Windows-1252).")
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        limit = jobs.max_upload_bytes()
+        if upload.size > limit:
+            raise forms.ValidationError(
+                f"The file is {filesizeformat(upload.size)}; at most {filesizeformat(limit)}: split it."
+            )
+        if not upload.name.lower().endswith(ALLOWED_EXTENSIONS):
+            raise forms.ValidationError("Upload a CSV file (.csv or .txt): save the sheet as CSV first.")
+        head = upload.read(8192)
+        upload.seek(0)
+        if not head.strip():
+            raise forms.ValidationError("The file is empty.")
+        if head.startswith(b"PK\x03\x04") or b"\x00" in head.lstrip(b"\xff\xfe\xfe\xff"):
+            raise forms.ValidationError("This is not a text file (an Excel workbook?): save it as CSV first.")
+        return upload
+
+
+@admin.register(ImportJob)
+class ImportJobAdmin(admin.ModelAdmin):
+    list_display = (
+        "uploaded_at", "kind", "original_name", "status", "rows", "created", "updated", "unchanged",
+        "error_count", "uploaded_by",
+    )  # fmt: skip
+    list_filter = ("status", "kind")
+    list_select_related = ("uploaded_by",)
+    search_fields = ("original_name",)
+    date_hierarchy = "uploaded_at"
+
+    def has_change_permission(self, request, obj=None):
+        return False  # written only by the services below
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # the record of what was imported, by whom, stays
+
+    def can_run(self, request) -> bool:
+        return request.user.has_perm("unioncore.run_importjob")
+
+    def get_urls(self):
+        wrap = self.admin_site.admin_view
+        return [
+            path("<int:job_id>/confirm/", wrap(self.confirm_view), name="unioncore_importjob_confirm"),
+            path("<int:job_id>/errors.csv", wrap(self.errors_view), name="unioncore_importjob_errors"),
+            *super().get_urls(),
+        ]
+
+    def add_view(self, request, form_url="", extra_context=None):
+        """The upload: the file is checked at once (a dry run) and the report shown."""
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        form = UploadForm(request.POST or None, request.FILES or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                job = jobs.import_job_check(
+                    kind=form.cleaned_data["kind"], upload=form.cleaned_data["file"], by=request.user
+                )
+            except RuleViolation as e:
+                form.add_error(None, e.message)
+            else:
+                return HttpResponseRedirect(reverse("admin:unioncore_importjob_change", args=[job.pk]))
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": "Upload a LaborPower file",
+            "form": form,
+            "max_size": filesizeformat(jobs.max_upload_bytes()),
+            "kinds": list(KINDS),
+        }
+        return TemplateResponse(request, "admin/laborpower/upload.html", context)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        """The report of one file: its dry run, then its import's progress and result."""
+        job = get_object_or_404(ImportJob, pk=object_id)
+        if not self.has_view_permission(request, job):
+            raise PermissionDenied
+        working = job.status in (ImportJobStatus.QUEUED, ImportJobStatus.RUNNING)
+        percent = round(100 * job.progress_done / job.progress_total) if job.progress_total else 0
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": f"{dict(KIND_CHOICES).get(job.kind, job.kind)}: {job.original_name}",
+            "job": job,
+            "errors_shown": job.errors[:ERRORS_SHOWN],
+            "more_errors": max(job.error_count - ERRORS_SHOWN, 0),
+            "can_confirm": job.status == ImportJobStatus.CHECKED and not job.errors and self.can_run(request),
+            "working": working,
+            "refresh": REFRESH_SECONDS if working else None,
+            "percent": percent,
+        }
+        return TemplateResponse(request, "admin/laborpower/job.html", context)
+
+    def confirm_view(self, request, job_id):
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        if not self.can_run(request):
+            raise PermissionDenied
+        get_object_or_404(ImportJob, pk=job_id)
+        try:
+            job = jobs.import_job_confirm(job_id=job_id, by=request.user)
+        except RuleViolation as e:
+            self.message_user(request, e.message, messages.ERROR)
+        else:
+            self.message_user(request, f"{job.original_name}: the import has started.", messages.SUCCESS)
+        return HttpResponseRedirect(reverse("admin:unioncore_importjob_change", args=[job_id]))
+
+    def errors_view(self, request, job_id):
+        job = get_object_or_404(ImportJob, pk=job_id)
+        if not self.has_view_permission(request, job):
+            raise PermissionDenied
+        response = HttpResponse(jobs.error_report_csv(job), content_type="text/csv; charset=utf-8")
+        stem = re.sub(r"[^A-Za-z0-9_.-]+", "_", job.original_name.rsplit(".", 1)[0]) or "import"
+        response["Content-Disposition"] = f'attachment; filename="{stem}-errors.csv"'
+        return response
