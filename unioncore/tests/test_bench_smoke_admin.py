@@ -41,3 +41,21 @@ def test_a_model_without_a_row_maker_fails(monkeypatch):
     [result] = bench.run(size=4, small=2, repeat=1, models=[User])
     assert not result.passed
     assert "no row maker" in result.line()
+
+
+def test_referral_run_lines_are_made_after_the_runs_own_and_a_failing_maker_is_that_models_fail(monkeypatch):
+    from dispatch.models import ReferralCandidate
+    from referral.tests.factories import BookRegistrationFactory
+
+    BookRegistrationFactory.create_batch(3)  # the runs rank these themselves
+    [result] = bench.run(size=6, small=3, repeat=1, models=[ReferralCandidate])
+    assert result.passed, result.line()
+
+    def broken(n):
+        raise ValueError("no rows today")
+
+    monkeypatch.setitem(bench.OWN_MAKERS, "dispatch.referralcandidate", broken)
+    failed, member = bench.run(size=6, small=3, repeat=1, models=[ReferralCandidate, Member])
+    assert member.passed, "the run goes on after a failing model"
+    assert "ValueError: no rows today" in failed.line()
+    assert not failed.passed
