@@ -12,6 +12,7 @@ from fulfillment import services
 from fulfillment.enums import SegmentKind, TimeLogStatus
 from fulfillment.models import ClockInAcknowledgement, TimeLog
 from fulfillment.services.notifications import card_link
+from fulfillment.tests.browser import reload_seed_rows
 from fulfillment.tests.factories import ReachableStaffFactory, SiteUserFactory, WorkerFactory, on_the_job
 from unioncore.tests.factories import PASSWORD
 
@@ -19,6 +20,14 @@ pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 S = TimeLogStatus
 MIN = datetime.timedelta(minutes=1)
+
+
+@pytest.fixture(autouse=True)
+def _referral_books(transactional_db):
+    """The books the data migration loads. A transactional test's flush empties them, and
+    `serialized_rollback` cannot restore them once Playwright's loop runs in this thread (Django's
+    connection is then another object, without the serialized contents): load them again."""
+    reload_seed_rows()
 
 
 def _local_minute(moment: datetime.datetime) -> str:
@@ -161,3 +170,25 @@ def _sign_in(page, live_server, user) -> None:
         [{"name": settings.SESSION_COOKIE_NAME, "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
           "url": live_server.url}]
     )  # fmt: skip
+
+
+def test_the_site_kiosk_stops_a_running_shift_and_it_is_verified(page, live_server, artifacts_dir):
+    employer = EmployerFactory(name="Pier Crew Electric")
+    supervisor = SiteUserFactory(employer=employer).user
+    worker = WorkerFactory(first_name="Sam", last_name="Lee")
+    dispatch = on_the_job(worker=worker, employer=employer, by=ReachableStaffFactory(), day=timezone.localdate())
+    time_log = services.timelog_clock_in(
+        dispatch_id=dispatch.pk, by=worker.user, at=timezone.now() - 8 * 60 * MIN - 5 * MIN
+    )
+    _sign_in(page, live_server, supervisor)
+    page.goto("/portal/crew/kiosk/")
+    shift = page.get_by_test_id("open-shifts").locator("li", has_text="Sam Lee")
+    assert shift.locator("[data-elapsed-out]").inner_text().startswith("8 h 0"), "the running timer"
+    page.screenshot(path=str(artifacts_dir / "kiosk-360.png"), full_page=True)
+    shift.get_by_role("button", name="Stop shift of Sam Lee").click()
+    page.wait_for_load_state()
+    assert "Stopped and verified: " in page.locator(".messages").inner_text()
+    assert page.get_by_text("No one is on shift.").is_visible()
+    time_log.refresh_from_db()
+    assert time_log.status == S.VERIFIED
+    assert time_log.verified_how == "kiosk"
