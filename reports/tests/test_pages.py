@@ -322,3 +322,24 @@ def test_an_export_is_served_only_to_who_asked_or_an_officer(hall, client, dispa
     page = client.get(reverse("admin:reports_export_job", args=[job.pk]))
     assert "Download" in page.content.decode()
     ExportJob.objects.get(pk=job.pk).file.delete(save=False)
+
+
+def test_a_pdf_of_many_rows_prints_each_row_as_one_line_under_a_repeated_header(hall, dispatcher, monkeypatch):
+    from reports import rendering
+
+    monkeypatch.setattr(rendering, "PDF_CELL_ROWS", 50)
+    report = framework.get("registration-activity-audit")
+    rows = [
+        {"at": None, "registration__book__name": "Book", "apn": Decimal("46000.01") + n,
+         "registration__member__card_number": f"{n:07d}", "name": f"Member {n}", "action": "re_sign",
+         "reason": "", "by": "Staff"}
+        for n in range(150)
+    ]  # fmt: skip
+    out = io.BytesIO()
+    rendering.write_pdf(report, rows, out, filters=[])
+    pages, text = pdf_text(out.getvalue())
+    assert "46149.01" in text
+    assert "Member 149" in text
+    assert "Total: 150 rows" in text
+    assert text.count("APN") >= pages  # the header line on every page
+    assert f"Page {pages} of {pages}" in text
