@@ -25,6 +25,7 @@ from typing import Any
 from django import forms
 from django.conf import settings
 from django.db.models import QuerySet, Sum
+from django.forms.utils import pretty_name
 from django.utils import timezone
 
 REFERRAL = "reports.referral_reports"
@@ -410,5 +411,5 @@ def describe_filters(form: forms.Form) -> list[tuple[str, str]]:
             value = f"{value:%Y-%m-%d}"
         elif value is True:
             value = "yes"
-        out.append((str(field.label or name), str(value)))
+        out.append((str(field.label or pretty_name(name)), str(value)))
     return out
