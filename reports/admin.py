@@ -14,6 +14,7 @@ from unioncore.admin_actions import HistoryAdmin, ReadOnlyMixin
 @admin.register(ReportRun)
 class ReportRunAdmin(ReadOnlyMixin, HistoryAdmin):
     list_display = ("at", "title", "user", "format", "row_count", "background")
+    list_select_related = ("user",)
     list_filter = ("format", "report", "background")
     search_fields = ("title", "report", "user__username", "user__last_name")
     date_hierarchy = "at"
@@ -23,6 +24,7 @@ class ReportRunAdmin(ReadOnlyMixin, HistoryAdmin):
 @admin.register(ExportJob)
 class ExportJobAdmin(ReadOnlyMixin, HistoryAdmin):
     list_display = ("created_at", "run", "status", "rows_done", "rows_total", "link")
+    list_select_related = ("run", "run__user")
     list_filter = ("status",)
     readonly_fields = ("run", "status", "rows_done", "rows_total", "file", "error", "created_at", "finished_at")
 

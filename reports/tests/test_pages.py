@@ -343,3 +343,16 @@ def test_a_pdf_of_many_rows_prints_each_row_as_one_line_under_a_repeated_header(
     assert "Total: 150 rows" in text
     assert text.count("APN") >= pages  # the header line on every page
     assert f"Page {pages} of {pages}" in text
+
+
+def test_officers_read_the_audit_of_runs_in_the_console_and_dispatchers_do_not(hall, client, dispatcher, officer):
+    services.report_run_record(
+        report=framework.get("out-of-work-list"), by=dispatcher, filters={"book": 1}, format="pdf", row_count=4
+    )
+    client.force_login(officer)
+    response = client.get(reverse("admin:reports_reportrun_changelist"))
+    assert response.status_code == 200
+    assert "Out-of-work list" in response.content.decode()
+    assert client.get(reverse("admin:reports_exportjob_changelist")).status_code == 200
+    client.force_login(dispatcher)
+    assert client.get(reverse("admin:reports_reportrun_changelist")).status_code == 403

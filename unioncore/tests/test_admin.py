@@ -33,6 +33,7 @@ from referral.tests.factories import (
     ReferralBookFactory,
     RegistrationActivityFactory,
 )
+from reports.tests.factories import ExportJobFactory, ReportRunFactory
 from unioncore.tests.factories import ImportJobFactory, StaffFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -67,6 +68,9 @@ MAKERS = {
     "knox.authtoken": lambda n: [AuthToken.objects.create(UserFactory())[0] for _ in range(n)],
     # LaborPower files uploaded from the console (the upload is its add page).
     "unioncore.importjob": lambda n: ImportJobFactory.create_batch(n),
+    # Who ran which report, and the large exports built in the background.
+    "reports.reportrun": lambda n: ReportRunFactory.create_batch(n),
+    "reports.exportjob": lambda n: ExportJobFactory.create_batch(n),
 }
 
 
@@ -92,6 +96,8 @@ WRITTEN_BY_SERVICES_ONLY = {
     "fulfillment.dispute",
     "fulfillment.clockinacknowledgement",
     "fulfillment.timelogofflinesync",
+    "reports.reportrun",
+    "reports.exportjob",
 }
 
 
