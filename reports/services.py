@@ -50,7 +50,7 @@ def report_export(*, report: type[framework.Report], by: User, filters: dict, fo
     form = _clean(report, filters)
     rows = report.rows(form.cleaned_data, sort)
     count = report.count(rows)
-    if count > framework.sync_max_rows():
+    if count > framework.sync_max_rows(format):
         raise RuleViolation("too_large", f"{count:,} rows are too many to export at once: it runs in the background.")
     rendering.WRITERS[format](report, rows, target, filters=framework.describe_filters(form))
     return report_run_record(report=report, by=by, filters=framework.filters_json(form), format=format, row_count=count)

@@ -128,7 +128,8 @@ def report_page(request, slug: str, *, error: str = "", status: int = 200):
             total_cells=[(c.text(totals[c.accessor]) if c.total else "", c.numeric) for c in shown],
             count=paginator.count,
             filters_text=framework.describe_filters(form),
-            background=paginator.count > framework.sync_max_rows(),
+            background=paginator.count > framework.sync_max_rows("pdf"),
+            sync_max_xlsx=framework.sync_max_rows("xlsx"),
             export_links=[
                 (fmt, reverse("admin:reports_export", args=[report.slug, fmt]) + f"?{filters_query}") for fmt in FORMATS
             ],
@@ -150,7 +151,7 @@ def export(request, slug: str, fmt: str):
     sort = request.GET.get("sort", "")
     count = report.count(report.rows(form.cleaned_data, sort))
     try:
-        if count > framework.sync_max_rows():
+        if count > framework.sync_max_rows(fmt):
             job = services.export_job_queue(report=report, by=request.user, filters=request.GET, format=fmt, sort=sort)
             return redirect("admin:reports_export_job", job.pk)
         target = tempfile.TemporaryFile()  # noqa: SIM115  (FileResponse closes it)
