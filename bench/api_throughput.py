@@ -26,6 +26,12 @@ p99 over every timed request of the kind. Before timing, the API's page and the 
 checked to hold the same rows, and after it every clock-in is checked to have opened exactly
 one shift with its history row. Any answer other than 200 (lists) or 201 (clock-in) fails.
 
+Two load shapes. Saturated (the rounds above): 32 clients back to back; the throughput cases
+and the literal p99 target. With a closed loop the mean latency is clients ÷ throughput
+(Little's law), so that p99 says how fast the machine is more than how long a phone waits.
+Paced (once, after the rounds): each client one request every PACE seconds, latency counted
+from the moment the request was due; the `*_p99_paced` cases.
+
 `python -m bench api_throughput` runs it in a database of its own (`<bench>_api_bench`, made
 anew from the benchmark database), since the data must be committed; the smoke test
 (unioncore/tests/test_bench_smoke_api.py) runs it at a tiny size in the test database.
