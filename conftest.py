@@ -61,20 +61,31 @@ CHROMIUM = "/usr/bin/chromium"
 PHONE = {"width": 360, "height": 780}  # the narrowest phone the portal is built for
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture
 def browser():
-    """One headless Chromium for the session (Debian's, installed by .ci/run)."""
+    """A headless Chromium (Debian's, installed by .ci/run), started and stopped per test.
+
+    Playwright's sync API runs an event loop in this thread for as long as it is started. Django
+    refuses ORM calls where a loop runs (unless told it is safe), and asgiref then keeps Django's
+    connections per context: a session-long Playwright would change how every later test talks to
+    the database (serialized_rollback restores nothing, books vanish). So it lives only as long as
+    the one browser test that needs it, and the "unsafe" switch with it."""
     import os
 
     from playwright.sync_api import sync_playwright
 
-    # Playwright's sync API runs an event loop in this thread; Django's ORM (used by the test
-    # for setup and checks) refuses to run where a loop is running unless told it is safe.
-    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    with sync_playwright() as p:
-        instance = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=["--no-sandbox"])
-        yield instance
-        instance.close()
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    try:
+        with sync_playwright() as p:
+            instance = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=["--no-sandbox"])
+            yield instance
+            instance.close()
+    finally:
+        if previous is None:
+            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+        else:
+            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
 
 
 @pytest.fixture

@@ -5,16 +5,10 @@ from django.conf import settings
 from django.test import Client
 
 from dispatch.tests.factories import EmployerFactory
-from fulfillment.tests.browser import reload_seed_rows
 from fulfillment.tests.factories import TimeLogFactory
 from unioncore.tests.factories import StaffFactory
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
-
-
-@pytest.fixture(autouse=True)
-def _referral_books(transactional_db):
-    reload_seed_rows()  # see fulfillment.tests.browser
 
 
 def test_the_charts_draw_beside_the_tables(page, live_server, artifacts_dir):
