@@ -12,7 +12,6 @@ from fulfillment import services
 from fulfillment.enums import SegmentKind, TimeLogStatus
 from fulfillment.models import ClockInAcknowledgement, TimeLog
 from fulfillment.services.notifications import card_link
-from fulfillment.tests.browser import reload_seed_rows
 from fulfillment.tests.factories import ReachableStaffFactory, SiteUserFactory, WorkerFactory, on_the_job
 from unioncore.tests.factories import PASSWORD
 
@@ -21,13 +20,6 @@ pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 S = TimeLogStatus
 MIN = datetime.timedelta(minutes=1)
 
-
-@pytest.fixture(autouse=True)
-def _referral_books(transactional_db):
-    """The books the data migration loads. A transactional test's flush empties them, and
-    `serialized_rollback` cannot restore them once Playwright's loop runs in this thread (Django's
-    connection is then another object, without the serialized contents): load them again."""
-    reload_seed_rows()
 
 
 def _local_minute(moment: datetime.datetime) -> str:
