@@ -38,6 +38,11 @@ def _blank(choices) -> list[tuple[str, str]]:
     return [("", "All"), *choices.choices]
 
 
+def choice_field(choices, **kwargs) -> forms.ChoiceField:
+    """An optional filter on one of a TextChoices' values ("All" first)."""
+    return forms.ChoiceField(choices=_blank(choices), required=False, **kwargs)
+
+
 def book_field(required: bool = False) -> forms.ModelChoiceField:
     return forms.ModelChoiceField(
         ReferralBook.objects.filter(is_active=True).order_by("classification", "region", "book_number"),
@@ -78,11 +83,39 @@ def _today() -> str:
     return timezone.localdate().isoformat()
 
 
+def last_days(n: int) -> classmethod:
+    """`Report.initial` of a date-range report: the last `n` days up to today (0: today only)."""
+    return classmethod(lambda cls: {"date_from": _days_ago(n), "date_to": _today()})
+
+
 # --- Columns used by several reports ---
 
 CARD = Column("member__card_number", "Card", "text")
 NAME = Column("name", "Name", "text", sort="member__last_name")
 APN = Column("apn", "APN", "apn")
+BOOK = Column("book__name", "Book")
+EMPLOYER = Column("employer__name", "Employer")
+REQUEST = Column("job_request_id", "Request", "int")
+WAGE_RATE = Column("wage_rate", "Wage rate", "money")
+# A dispatch (reports 3, 5, 6)
+OFFERED = Column("offered_at", "Offered", "datetime")
+DISPATCH_TYPE = Column("type", "Type", choices=DispatchType)
+DISPATCH_STATUS = Column("status", "Status", choices=DispatchStatus)
+START = Column("start_date", "Start", "date")
+# A registration's activity row (reports 9, 12): the member is the registration's
+WHEN = Column("at", "When", "datetime")
+REGISTRATION_BOOK = Column("registration__book__name", "Book")
+REGISTRATION_CARD = Column("registration__member__card_number", "Card")
+REGISTRATION_NAME = Column("name", "Name", sort="registration__member__last_name")
+ACTION = Column("action", "Action", choices=RegistrationAction)
+
+
+def registration_activity_columns(*middle: Column) -> tuple[Column, ...]:
+    """When, book, APN, card, name, action, then `middle`, then the reason and who did it."""
+    return (
+        WHEN, REGISTRATION_BOOK, APN, REGISTRATION_CARD, REGISTRATION_NAME, ACTION,
+        *middle, Column("reason", "Reason"), Column("by", "By"),
+    )  # fmt: skip
 
 
 # 1
@@ -117,8 +150,8 @@ class OutOfWorkList(Report):
 
 # 2
 class RegionForm(forms.Form):
-    region = forms.ChoiceField(choices=_blank(BookRegion), required=False)
-    classification = forms.ChoiceField(choices=_blank(BookType), required=False)
+    region = choice_field(BookRegion)
+    classification = choice_field(BookType)
 
 
 @register
@@ -146,7 +179,7 @@ class OutOfWorkSummary(Report):
 class DispatchLogForm(DateRangeForm):
     max_days = 92
     employer = employer_field()
-    status = forms.ChoiceField(choices=_blank(DispatchStatus), required=False)
+    status = choice_field(DispatchStatus)
 
 
 @register
@@ -158,27 +191,25 @@ class DailyDispatchLog(Report):
     filters = DispatchLogForm
     selector = staticmethod(selectors.dispatch_log_rows)
     columns = (
-        Column("offered_at", "Offered", "datetime"),
+        OFFERED,
         CARD,
         NAME,
-        Column("employer__name", "Employer"),
-        Column("job_request_id", "Request", "int"),
+        EMPLOYER,
+        REQUEST,
         Column("job_request__book_classification", "Classification", choices=BookType),
-        Column("type", "Type", choices=DispatchType),
-        Column("status", "Status", choices=DispatchStatus),
-        Column("start_date", "Start", "date"),
-        Column("wage_rate", "Wage rate", "money"),
+        DISPATCH_TYPE,
+        DISPATCH_STATUS,
+        START,
+        WAGE_RATE,
     )
 
-    @classmethod
-    def initial(cls):
-        return {"date_from": _today(), "date_to": _today()}
+    initial = last_days(0)
 
 
 # 4
 class JobRequestForm(DateRangeForm):
     employer = employer_field()
-    status = forms.ChoiceField(choices=_blank(JobRequestStatus), required=False)
+    status = choice_field(JobRequestStatus)
 
 
 @register
@@ -192,35 +223,33 @@ class JobRequestRegister(Report):
     columns = (
         Column("id", "Request", "int"),
         Column("taken_at", "Taken", "datetime"),
-        Column("employer__name", "Employer"),
+        EMPLOYER,
         Column("book_classification", "Classification", choices=BookType),
         Column("region", "Region", choices=BookRegion),
         Column("category", "Category", choices=RequestCategory),
         Column("workers_wanted", "Wanted", "int", total=True),
         Column("dispatched", "Dispatched", "int", total=True),
-        Column("start_date", "Start", "date"),
+        START,
         Column("status", "Status", choices=JobRequestStatus),
-        Column("wage_rate", "Wage rate", "money"),
+        WAGE_RATE,
     )
 
-    @classmethod
-    def initial(cls):
-        return {"date_from": _days_ago(30), "date_to": _today()}
+    initial = last_days(30)
 
 
 # 5, 6
 HISTORY_COLUMNS = (
-    Column("offered_at", "Offered", "datetime"),
+    OFFERED,
     CARD,
     NAME,
-    Column("employer__name", "Employer"),
-    Column("job_request_id", "Request", "int"),
-    Column("type", "Type", choices=DispatchType),
-    Column("status", "Status", choices=DispatchStatus),
-    Column("start_date", "Start", "date"),
+    EMPLOYER,
+    REQUEST,
+    DISPATCH_TYPE,
+    DISPATCH_STATUS,
+    START,
     Column("end_date", "End", "date"),
     Column("end_reason", "End reason", choices=EndReason),
-    Column("wage_rate", "Wage rate", "money"),
+    WAGE_RATE,
 )
 
 
@@ -274,7 +303,7 @@ class ReSignDue(Report):
     selector = staticmethod(selectors.re_sign_due_rows)
     group_by = "book__name"
     columns = (
-        Column("book__name", "Book"),
+        BOOK,
         APN,
         CARD,
         NAME,
@@ -287,7 +316,7 @@ class ReSignDue(Report):
 # 8
 class RollOffForm(DateRangeForm):
     book = book_field()
-    reason = forms.ChoiceField(choices=_blank(RollOffReason), required=False)
+    reason = choice_field(RollOffReason)
 
 
 @register
@@ -300,7 +329,7 @@ class RollOffReport(Report):
     selector = staticmethod(selectors.roll_off_rows)
     group_by = "book__name"
     columns = (
-        Column("book__name", "Book"),
+        BOOK,
         Column("rolled_off_at", "Rolled off", "date"),
         APN,
         CARD,
@@ -309,9 +338,7 @@ class RollOffReport(Report):
         Column("check_marks", "Check marks", "int"),
     )
 
-    @classmethod
-    def initial(cls):
-        return {"date_from": _days_ago(30), "date_to": _today()}
+    initial = last_days(30)
 
 
 # 9
@@ -327,22 +354,12 @@ class CheckMarkReport(Report):
     description = "Passed calls: check marks (+1), passes excused without one (0), check marks restored (−1)."
     filters = BookDatesForm
     selector = staticmethod(selectors.check_mark_rows)
-    columns = (
-        Column("at", "When", "datetime"),
-        Column("registration__book__name", "Book"),
-        APN,
-        Column("registration__member__card_number", "Card"),
-        Column("name", "Name", sort="registration__member__last_name"),
-        Column("action", "Action", choices=RegistrationAction),
+    columns = registration_activity_columns(
         Column("marks", "Marks", "int", total=True),
         Column("no_check_mark_reason", "Excused because", choices=NoCheckMarkReason),
-        Column("reason", "Reason"),
-        Column("by", "By"),
     )
 
-    @classmethod
-    def initial(cls):
-        return {"date_from": _days_ago(30), "date_to": _today()}
+    initial = last_days(30)
 
 
 # 10
@@ -363,7 +380,7 @@ class ShortCallReport(Report):
     filters = ShortCallForm
     selector = staticmethod(selectors.short_call_rows)
     columns = (
-        Column("book__name", "Book"),
+        BOOK,
         APN,
         CARD,
         NAME,
@@ -388,7 +405,7 @@ class ExemptMembers(Report):
     filters = BookOnlyForm
     selector = staticmethod(selectors.exempt_rows)
     columns = (
-        Column("book__name", "Book"),
+        BOOK,
         APN,
         CARD,
         NAME,
@@ -403,7 +420,7 @@ class ExemptMembers(Report):
 class ActivityForm(DateRangeForm):
     max_days = 366
     book = book_field()
-    action = forms.ChoiceField(choices=_blank(RegistrationAction), required=False)
+    action = choice_field(RegistrationAction)
     member = MemberByCardField(required=False)
 
 
@@ -415,25 +432,14 @@ class RegistrationActivityAudit(Report):
     description = "Everything that happened to registrations on the days chosen, who did it and why."
     filters = ActivityForm
     selector = staticmethod(selectors.activity_rows)
-    columns = (
-        Column("at", "When", "datetime"),
-        Column("registration__book__name", "Book"),
-        APN,
-        Column("registration__member__card_number", "Card"),
-        Column("name", "Name", sort="registration__member__last_name"),
-        Column("action", "Action", choices=RegistrationAction),
-        Column("reason", "Reason"),
-        Column("by", "By"),
-    )
+    columns = registration_activity_columns()
 
-    @classmethod
-    def initial(cls):
-        return {"date_from": _days_ago(7), "date_to": _today()}
+    initial = last_days(7)
 
 
 # 13
 class BidForm(DateRangeForm):
-    status = forms.ChoiceField(choices=_blank(BidStatus), required=False)
+    status = choice_field(BidStatus)
 
 
 @register
@@ -446,25 +452,23 @@ class OnlineBidReport(Report):
     selector = staticmethod(selectors.bid_rows)
     group_by = "job_request_id"
     columns = (
-        Column("job_request_id", "Request", "int"),
+        REQUEST,
         Column("placed_at", "Placed", "datetime"),
         Column("job_request__employer__name", "Employer"),
         CARD,
         NAME,
-        Column("registration__book__name", "Book"),
+        REGISTRATION_BOOK,
         Column("registration__apn", "APN", "apn"),
         Column("status", "Status", choices=BidStatus),
     )
 
-    @classmethod
-    def initial(cls):
-        return {"date_from": _days_ago(7), "date_to": _today()}
+    initial = last_days(7)
 
 
 # 14
 class ContractForm(forms.Form):
-    contract_code = forms.ChoiceField(label="Contract code", choices=_blank(ContractCode), required=False)
-    status = forms.ChoiceField(label="Employer status", choices=_blank(EmployerStatus), required=False)
+    contract_code = choice_field(ContractCode, label="Contract code")
+    status = choice_field(EmployerStatus, label="Employer status")
 
 
 @register
@@ -479,7 +483,7 @@ class EmployersByContractCode(Report):
     columns = (
         Column("contract_code", "Contract code", choices=ContractCode),
         Column("employer__code", "Code"),
-        Column("employer__name", "Employer"),
+        EMPLOYER,
         Column("employer__city", "City"),
         Column("employer__status", "Status", choices=EmployerStatus),
         Column("employer__phone", "Phone"),
@@ -509,9 +513,7 @@ class VerificationStatus(Report):
         Column("logs", "Time logs", "int", total=True),
     )
 
-    @classmethod
-    def initial(cls):
-        return {"date_from": _days_ago(14), "date_to": _today()}
+    initial = last_days(14)
 
 
 # 16
@@ -537,6 +539,4 @@ class VerifiedHoursAndFunds(Report):
         Column("funds", "Funds", "money", total=True),
     )
 
-    @classmethod
-    def initial(cls):
-        return {"date_from": _days_ago(56), "date_to": _today()}
+    initial = last_days(56)
