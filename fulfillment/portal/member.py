@@ -16,9 +16,10 @@ from fulfillment.portal import member_selectors as selectors
 from fulfillment.portal.member_forms import DisputeMessageForm, RejectForm, RetroactiveForm, TimesForm
 from unioncore.errors import RuleViolation
 from unioncore.portal.access import member_required
-from unioncore.portal.actions import run_action
+from unioncore.portal.actions import run_action, run_form_action
 
 S = TimeLogStatus
+DETAIL = "portal/member/timelogs/detail.html"
 
 
 def _mine(request, pk: int):
@@ -27,6 +28,26 @@ def _mine(request, pk: int):
 
 def _back(pk: int) -> str:
     return reverse("portal:member-timelog", args=[pk])
+
+
+def _timelog_action(request, pk: int, service, success: str, **kwargs):
+    """A button on one of my time logs: `service(timelog_id=pk, by=me, **kwargs)`, then back."""
+    _mine(request, pk)
+    return run_action(
+        request, lambda: service(timelog_id=pk, by=request.user, **kwargs), success=success, back=_back(pk)
+    )
+
+
+def _timelog_form(request, pk: int, name: str, form, action, success: str, anchor: str = ""):
+    """A form on one of my time logs' page (`name` in its context): `action(cleaned_data)`, then
+    back; a refusal shows the page again with the form's errors in place."""
+    time_log = _mine(request, pk)
+
+    def again():
+        time_log.refresh_from_db()
+        return render(request, DETAIL, _detail_context(request, time_log, **{name: form}))
+
+    return run_form_action(request, form, action, success=success, back=_back(pk) + anchor, again=again)
 
 
 @never_cache
@@ -89,7 +110,7 @@ def _detail_context(request, time_log, **forms):
 @member_required
 def timelog_detail(request, pk: int):
     time_log = _mine(request, pk)
-    return render(request, "portal/member/timelogs/detail.html", _detail_context(request, time_log))
+    return render(request, DETAIL, _detail_context(request, time_log))
 
 
 @require_POST
@@ -103,97 +124,63 @@ def segment(request, pk: int, edge: str):
         kind = SegmentKind.BREAK
     label = SegmentKind(kind).label.lower()
     if edge == "start":
-        action, success = services.timelog_segment_start, f"{label.capitalize()} started."
+        service, success = services.timelog_segment_start, f"{label.capitalize()} started."
     else:
-        action, success = services.timelog_segment_end, f"Back to work: {label} ended."
-    return run_action(
-        request, lambda: action(timelog_id=pk, by=request.user, kind=kind), success=success, back=_back(pk)
-    )
+        service, success = services.timelog_segment_end, f"Back to work: {label} ended."
+    return _timelog_action(request, pk, service, success, kind=kind)
 
 
 @require_POST
 @member_required
 def stop(request, pk: int):
-    _mine(request, pk)
-    return run_action(
-        request,
-        lambda: services.timelog_stop_work(timelog_id=pk, by=request.user),
-        success="Work stopped. Check your times, then submit them.",
-        back=_back(pk),
-    )
+    return _timelog_action(request, pk, services.timelog_stop_work, "Work stopped. Check your times, then submit them.")
 
 
 @require_POST
 @member_required
 def draft_edit(request, pk: int):
-    time_log = _mine(request, pk)
     form = TimesForm(request.POST)
-    if form.is_valid():
-        try:
-            services.timelog_draft_edit(timelog_id=pk, by=request.user, **form.times())
-        except RuleViolation as refused:
-            form.show_violation(refused)
-        else:
-            messages.success(request, "Times saved. Submit them when they are right.")
-            return redirect(_back(pk))
-    time_log.refresh_from_db()
-    return render(request, "portal/member/timelogs/detail.html", _detail_context(request, time_log, draft_form=form))
+    return _timelog_form(
+        request, pk, "draft_form", form,
+        lambda data: services.timelog_draft_edit(timelog_id=pk, by=request.user, **form.times()),
+        "Times saved. Submit them when they are right.",
+    )  # fmt: skip
 
 
 @require_POST
 @member_required
 def submit(request, pk: int):
-    _mine(request, pk)
-    return run_action(
-        request,
-        lambda: services.timelog_submit(timelog_id=pk, by=request.user),
-        success="Submitted. Your supervisor has 4 hours to verify, or your times stand.",
-        back=_back(pk),
+    return _timelog_action(
+        request, pk, services.timelog_submit, "Submitted. Your supervisor has 4 hours to verify, or your times stand."
     )
 
 
 @require_POST
 @member_required
 def accept_edit(request, pk: int):
-    _mine(request, pk)
-    return run_action(
-        request,
-        lambda: services.timelog_accept_edit(timelog_id=pk, by=request.user),
-        success="You accepted the supervisor's times. They are final.",
-        back=_back(pk),
+    return _timelog_action(
+        request, pk, services.timelog_accept_edit, "You accepted the supervisor's times. They are final."
     )
 
 
 @require_POST
 @member_required
 def reject_edit(request, pk: int):
-    time_log = _mine(request, pk)
-    form = RejectForm(request.POST)
-    if form.is_valid():
-        try:
-            services.timelog_reject_edit(timelog_id=pk, by=request.user, comment=form.cleaned_data["comment"])
-        except RuleViolation as refused:
-            form.show_violation(refused)
-        else:
-            messages.success(request, "You rejected the change. Your supervisor will look at it again.")
-            return redirect(_back(pk))
-    return render(request, "portal/member/timelogs/detail.html", _detail_context(request, time_log, reject_form=form))
+    return _timelog_form(
+        request, pk, "reject_form", RejectForm(request.POST),
+        lambda data: services.timelog_reject_edit(timelog_id=pk, by=request.user, comment=data["comment"]),
+        "You rejected the change. Your supervisor will look at it again.",
+    )  # fmt: skip
 
 
 @require_POST
 @member_required
 def dispute_message(request, pk: int):
-    time_log = _mine(request, pk)
-    form = DisputeMessageForm(request.POST)
-    if form.is_valid():
-        try:
-            services.dispute_message_add(timelog_id=pk, by=request.user, body=form.cleaned_data["body"])
-        except RuleViolation as refused:
-            form.show_violation(refused)
-        else:
-            messages.success(request, "Message posted.")
-            return redirect(_back(pk) + "#thread")
-    return render(request, "portal/member/timelogs/detail.html", _detail_context(request, time_log, message_form=form))
+    return _timelog_form(
+        request, pk, "message_form", DisputeMessageForm(request.POST),
+        lambda data: services.dispute_message_add(timelog_id=pk, by=request.user, body=data["body"]),
+        "Message posted.", anchor="#thread",
+    )  # fmt: skip
 
 
 @never_cache

@@ -20,6 +20,7 @@ from fulfillment.portal import supervisor_selectors as selectors
 from fulfillment.portal.supervisor_forms import DisputeForm, EditForm, MessageForm, add_violation
 from unioncore.errors import RuleViolation
 from unioncore.portal.access import employer_user_required, portal_login_required
+from unioncore.portal.actions import run_form_action
 
 S = TimeLogStatus
 CAN_APPROVE = (S.PENDING_VERIFICATION, S.PENDING_SUPERVISOR_REEVALUATION, S.PENDING_SUPERVISOR_VERIFICATION)
@@ -99,48 +100,44 @@ def _approve(request, time_log):
     return redirect(request.path)
 
 
+def _card_form(request, time_log, name: str, form, action, success):
+    """One of the card's forms posted: `action(cleaned_data)`, then the card again; a refusal
+    shows the card with that form open and its errors in place."""
+    return run_form_action(
+        request, form, action, success=success, back=request.path, place_violation=add_violation,
+        again=lambda: _render_card(request, time_log, forms={name: form}, open_form=name),
+    )  # fmt: skip
+
+
 def _edit(request, time_log):
     form = EditForm(request.POST)
-    if form.is_valid():
-        try:
-            time_log = services.timelog_edit(
-                timelog_id=time_log.pk, by=request.user, note=form.cleaned_data["note"], **form.times_kwargs()
-            )
-        except RuleViolation as refused:
-            add_violation(form, refused)
-        else:
-            if time_log.status == S.VERIFIED:
-                messages.success(request, "The change was a minute or less, so the worker's times were approved.")
-            else:
-                messages.success(request, f"Your times were sent to {time_log.worker.get_full_name()} to review.")
-            return redirect(request.path)
-    return _render_card(request, time_log, forms={"edit": form}, open_form="edit")
+    return _card_form(
+        request, time_log, "edit", form,
+        lambda data: services.timelog_edit(timelog_id=time_log.pk, by=request.user, note=data["note"], **form.times()),
+        _edited,
+    )  # fmt: skip
+
+
+def _edited(time_log) -> str:
+    if time_log.status == S.VERIFIED:
+        return "The change was a minute or less, so the worker's times were approved."
+    return f"Your times were sent to {time_log.worker.get_full_name()} to review."
 
 
 def _dispute(request, time_log):
-    form = DisputeForm(request.POST)
-    if form.is_valid():
-        try:
-            services.timelog_dispute(timelog_id=time_log.pk, by=request.user, reason=form.cleaned_data["reason"])
-        except RuleViolation as refused:
-            add_violation(form, refused)
-        else:
-            messages.success(request, "Dispute filed. The hours are frozen until the union settles it.")
-            return redirect(request.path)
-    return _render_card(request, time_log, forms={"dispute": form}, open_form="dispute")
+    return _card_form(
+        request, time_log, "dispute", DisputeForm(request.POST),
+        lambda data: services.timelog_dispute(timelog_id=time_log.pk, by=request.user, reason=data["reason"]),
+        "Dispute filed. The hours are frozen until the union settles it.",
+    )  # fmt: skip
 
 
 def _message(request, time_log):
-    form = MessageForm(request.POST)
-    if form.is_valid():
-        try:
-            services.dispute_message_add(timelog_id=time_log.pk, by=request.user, body=form.cleaned_data["body"])
-        except RuleViolation as refused:
-            add_violation(form, refused)
-        else:
-            messages.success(request, "Message added to the dispute.")
-            return redirect(request.path)
-    return _render_card(request, time_log, forms={"message": form}, open_form="message")
+    return _card_form(
+        request, time_log, "message", MessageForm(request.POST),
+        lambda data: services.dispute_message_add(timelog_id=time_log.pk, by=request.user, body=data["body"]),
+        "Message added to the dispute.",
+    )  # fmt: skip
 
 
 ACTIONS = {"approve": _approve, "edit": _edit, "dispute": _dispute, "message": _message}

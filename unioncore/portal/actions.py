@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.shortcuts import redirect, render
 
 from unioncore.errors import RuleViolation
+from unioncore.portal.forms import show_violation
 
 
 def is_htmx(request) -> bool:
@@ -43,3 +44,28 @@ def run_action(
         context = {**context, "failed": failed}
         return render(request, template, context)  # 200 either way: HTMX swaps only 2xx
     return redirect(back)
+
+
+def run_form_action(
+    request,
+    form,
+    action: Callable[[dict], object],
+    *,
+    success: str | Callable[[object], str],
+    back: str,
+    again: Callable[[], object],
+    place_violation: Callable = show_violation,
+):
+    """A form posted to a service (`run_action` with a form). When the form is valid,
+    `action(cleaned_data)` runs: its RuleViolation lands on the form (`place_violation`), success
+    is confirmed (`success`, or `success(what the action returned)`) with a redirect to `back`.
+    Otherwise `again()` answers: the page once more, the form's errors in place."""
+    if form.is_valid():
+        try:
+            result = action(form.cleaned_data)
+        except RuleViolation as refused:
+            place_violation(form, refused)
+        else:
+            messages.success(request, success(result) if callable(success) else success)
+            return redirect(back)
+    return again()
