@@ -42,17 +42,17 @@ def sync_max_rows(fmt: str = "xlsx") -> int:
     """Above this many rows an export is built in the background (a PDF sooner: WeasyPrint
     takes about 4 s per 1,000 rows here)."""
     if fmt == "pdf":
-        return min(getattr(settings, "REPORTS_SYNC_MAX_PDF_ROWS", 2000), sync_max_rows())
-    return getattr(settings, "REPORTS_SYNC_MAX_ROWS", 5000)
+        return min(settings.REPORTS_SYNC_MAX_PDF_ROWS, sync_max_rows())
+    return settings.REPORTS_SYNC_MAX_ROWS
 
 
 def max_export_rows() -> int:
     """No export may be larger (a filter must narrow it)."""
-    return getattr(settings, "REPORTS_MAX_EXPORT_ROWS", 1_000_000)
+    return settings.REPORTS_MAX_EXPORT_ROWS
 
 
 def local_name() -> str:
-    return getattr(settings, "REPORTS_LOCAL_NAME", "IBEW Local 46")
+    return settings.REPORTS_LOCAL_NAME
 
 
 @dataclass(frozen=True)

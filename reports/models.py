@@ -1,8 +1,11 @@
 """The audit of report runs and the background exports of large reports."""
 
+import datetime
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.http import urlencode
 from simple_history.models import HistoricalRecords
 
 from unioncore.audit import history_user
@@ -46,6 +49,7 @@ class ExportStatus(models.TextChoices):
     RUNNING = "running", "Being built"
     DONE = "done", "Ready to download"
     FAILED = "failed", "Failed"
+    EXPIRED = "expired", "File expired"
 
 
 class ExportJob(models.Model):
@@ -60,11 +64,16 @@ class ExportJob(models.Model):
     error = models.CharField(max_length=300, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     finished_at = models.DateTimeField(null=True, blank=True)
+    heartbeat_at = models.DateTimeField(
+        default=timezone.now, help_text="When the job last showed progress (queued, started, each 1,000 rows)"
+    )
+    attempts = models.PositiveSmallIntegerField(default=0, help_text="How many times a worker started building it")
 
     history = HistoricalRecords(get_user=history_user)
 
     class Meta:
         ordering = ("-created_at", "-id")
+        indexes = [models.Index(fields=["status", "heartbeat_at"]), models.Index(fields=["status", "finished_at"])]
 
     def __str__(self):
         return f"Export {self.pk}: {self.run.title} ({self.get_status_display()})"
@@ -72,6 +81,26 @@ class ExportJob(models.Model):
     @property
     def owner_id(self) -> int:
         return self.run.user_id
+
+    @property
+    def keep_days(self) -> int:
+        return settings.REPORTS_EXPORT_KEEP_DAYS
+
+    @property
+    def expires_at(self):
+        """When the sweep deletes the file (None until it is built)."""
+        if self.finished_at is None or self.status != ExportStatus.DONE:
+            return None
+        return self.finished_at + datetime.timedelta(days=self.keep_days)
+
+    @property
+    def run_again_query(self) -> str:
+        """The export link's query string that asks for the same export again (same filters, sort)."""
+        filters = dict(self.run.filters)
+        sort = filters.pop("_sort", "")
+        if sort:
+            filters["sort"] = sort
+        return urlencode(filters, doseq=True)
 
     @property
     def percent(self) -> int:

@@ -1,9 +1,11 @@
 """Every write of the reports app: the audit row of each run or export, and the background
 exports of large reports (queued, built with progress, then downloadable)."""
 
+import datetime
 import logging
 import tempfile
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.core.files import File
 from django.db import transaction
@@ -82,22 +84,74 @@ def export_job_queue(
     return job
 
 
-def _set_progress(job_id: int, rows_done: int) -> None:
-    """Progress outside any long transaction, so the polling page sees it; no history row."""
-    ExportJob.objects.filter(pk=job_id, status=ExportStatus.RUNNING).update(rows_done=rows_done)
+# A job whose worker went silent is restarted by a redelivered task at most this many times in all.
+MAX_ATTEMPTS = 3
+STALE_ERROR = "The export stopped making progress (its worker stopped): run it again."
+
+
+def _stale_before(now) -> datetime.datetime:
+    return now - datetime.timedelta(minutes=settings.REPORTS_EXPORT_STALE_MINUTES)
+
+
+def _set_progress(job_id: int, rows_done: int, attempt: int | None = None) -> None:
+    """Progress (and the heartbeat) outside any long transaction, so the polling page sees it;
+    no history row. Only the attempt that owns the job writes it."""
+    jobs = ExportJob.objects.filter(pk=job_id, status=ExportStatus.RUNNING)
+    if attempt is not None:
+        jobs = jobs.filter(attempts=attempt)
+    jobs.update(rows_done=rows_done, heartbeat_at=timezone.now())
+
+
+def _start(job_id: int, by: User | None) -> tuple[ExportJob, bool]:
+    """Lock the job and decide: build it (queued, or running with a stale heartbeat: its worker
+    died) or leave it alone (finished, expired, or running with a live worker)."""
+    with transaction.atomic():
+        job = ExportJob.objects.select_for_update(of=("self",)).select_related("run", "run__user").get(pk=job_id)
+        now = timezone.now()
+        if job.status == ExportStatus.RUNNING and job.heartbeat_at < _stale_before(now):
+            if job.attempts >= MAX_ATTEMPTS:
+                job.status, job.error, job.finished_at = ExportStatus.FAILED, STALE_ERROR, now
+                job._history_user = by
+                job.save()
+                return job, False
+            log.warning("export %s: restarting attempt %s, its worker went silent", job_id, job.attempts)
+        elif job.status != ExportStatus.QUEUED:
+            return job, False
+        job.status, job.rows_done, job.heartbeat_at = ExportStatus.RUNNING, 0, now
+        job.attempts += 1
+        job._history_user = by
+        job.save()
+    return job, True
+
+
+def _finish(job_id: int, attempt: int, by: User | None, **changes) -> ExportJob:
+    """Write the outcome under the job's lock, if this attempt still owns the job (the sweep
+    may have failed it, or a later attempt taken it over); `changes["file"]` is (name, file)."""
+    with transaction.atomic():
+        job = ExportJob.objects.select_for_update(of=("self",)).get(pk=job_id)
+        if job.status != ExportStatus.RUNNING or job.attempts != attempt:
+            log.warning("export %s: attempt %s finished after it lost the job; its outcome is dropped", job_id, attempt)
+            return job
+        if "file" in changes:
+            name, content = changes.pop("file")
+            job.file.save(name, content, save=False)
+        for field, value in changes.items():
+            setattr(job, field, value)
+        job.finished_at = job.heartbeat_at = timezone.now()
+        job._history_user = by
+        job.save()
+    return job
 
 
 def export_job_build(*, job_id: int, by: User | None = None) -> ExportJob:
-    """Build a queued export's file (the Celery task calls this). Safe to run twice: a finished
-    or running job is left alone. Progress is written as the rows go."""
-    with transaction.atomic():
-        job = ExportJob.objects.select_for_update(of=("self",)).select_related("run", "run__user").get(pk=job_id)
-        if job.status != ExportStatus.QUEUED:
-            return job
-        job.status = ExportStatus.RUNNING
-        job._history_user = by
-        job.save()
-    run = job.run
+    """Build a queued export's file (the Celery task calls this). Idempotent: a finished, failed
+    or expired job, or one that a live worker is building, is left alone; a running job whose
+    heartbeat is older than REPORTS_EXPORT_STALE_MINUTES (its worker died) is built again.
+    Progress and the heartbeat are written as the rows go."""
+    job, build = _start(job_id, by)
+    if not build:
+        return job
+    attempt, run = job.attempts, job.run
     report = framework.get(run.report)
     try:
         filters = {k: v for k, v in run.filters.items() if not k.startswith("_")}
@@ -106,23 +160,71 @@ def export_job_build(*, job_id: int, by: User | None = None) -> ExportJob:
         with tempfile.TemporaryFile() as target:
             rendering.WRITERS[run.format](
                 report, rows, target, filters=framework.describe_filters(form),
-                on_progress=lambda n: _set_progress(job.pk, n),
+                on_progress=lambda n: _set_progress(job_id, n, attempt),
             )  # fmt: skip
             target.seek(0)
-            with transaction.atomic():
-                job = ExportJob.objects.select_for_update(of=("self",)).get(pk=job_id)
-                job.file.save(rendering.filename(report, run.format), File(target), save=False)
-                job.status, job.rows_done, job.finished_at = ExportStatus.DONE, job.rows_total, timezone.now()
-                job._history_user = by
-                job.save()
+            return _finish(
+                job_id, attempt, by, file=(rendering.filename(report, run.format), File(target)),
+                status=ExportStatus.DONE, rows_done=job.rows_total,
+            )  # fmt: skip
     except Exception as error:
         log.exception("export %s failed", job_id)
+        return _finish(job_id, attempt, by, status=ExportStatus.FAILED, error=str(error)[:300])
+
+
+SWEEP_BATCH = 100
+
+
+def _locked_batch(jobs):
+    """Up to SWEEP_BATCH of these jobs, locked; rows another sweep holds are skipped (it does them)."""
+    return list(jobs.select_for_update(of=("self",), skip_locked=True).order_by("pk")[:SWEEP_BATCH])
+
+
+def exports_sweep(*, now: datetime.datetime, by: User | None = None) -> dict[str, int]:
+    """The periodic clean-up of background exports (reports.tasks.sweep_exports):
+    - a built export older than REPORTS_EXPORT_KEEP_DAYS: its file is deleted (a file already
+      gone is fine) and the job marked expired (its page offers to run it again);
+    - a running export silent for REPORTS_EXPORT_STALE_MINUTES: marked failed (its worker died);
+    - a queued export not started in that time: its task is sent again (a lost message).
+    Safe to run twice or at once: each batch commits on its own, rows are locked with SKIP
+    LOCKED and no longer match once done. Returns how many of each."""
+    done = {"expired": 0, "failed": 0, "resent": 0}
+    keep_after = now - datetime.timedelta(days=settings.REPORTS_EXPORT_KEEP_DAYS)
+    stale_before = _stale_before(now)
+    while True:
         with transaction.atomic():
-            job = ExportJob.objects.select_for_update(of=("self",)).get(pk=job_id)
-            job.status, job.error, job.finished_at = ExportStatus.FAILED, str(error)[:300], timezone.now()
-            job._history_user = by
-            job.save()
-    return job
+            batch = _locked_batch(ExportJob.objects.filter(status=ExportStatus.DONE, finished_at__lt=keep_after))
+            for job in batch:
+                if job.file:
+                    job.file.delete(save=False)  # the storage ignores a missing file
+                job.status, job.file = ExportStatus.EXPIRED, ""
+                job._history_user = by
+                job.save()
+        done["expired"] += len(batch)
+        if len(batch) < SWEEP_BATCH:
+            break
+    while True:
+        with transaction.atomic():
+            batch = _locked_batch(ExportJob.objects.filter(status=ExportStatus.RUNNING, heartbeat_at__lt=stale_before))
+            for job in batch:
+                job.status, job.error, job.finished_at = ExportStatus.FAILED, STALE_ERROR, now
+                job._history_user = by
+                job.save()
+        done["failed"] += len(batch)
+        if len(batch) < SWEEP_BATCH:
+            break
+    from reports import tasks
+
+    while True:
+        with transaction.atomic():
+            batch = _locked_batch(ExportJob.objects.filter(status=ExportStatus.QUEUED, heartbeat_at__lt=stale_before))
+            ExportJob.objects.filter(pk__in=[job.pk for job in batch]).update(heartbeat_at=now)
+            for job in batch:
+                transaction.on_commit(lambda pk=job.pk: tasks.build_export.delay(pk))
+        done["resent"] += len(batch)
+        if len(batch) < SWEEP_BATCH:
+            break
+    return done
 
 
 def ensure_can_download(job: ExportJob, user: User) -> None:

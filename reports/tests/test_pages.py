@@ -291,7 +291,7 @@ def test_a_large_export_is_queued_then_built_with_progress_and_downloadable(
     progress = []
     monkeypatch.setattr("reports.rendering.PROGRESS_EVERY", 1)
     real = services._set_progress
-    monkeypatch.setattr(services, "_set_progress", lambda pk, n: (real(pk, n), progress.append(n)))
+    monkeypatch.setattr(services, "_set_progress", lambda pk, n, *attempt: (real(pk, n, *attempt), progress.append(n)))
     assert tasks.build_export(job.pk) == ExportStatus.DONE
     assert progress == [1, 2, 3, 4]
     assert tasks.build_export(job.pk) == ExportStatus.DONE  # a second run changes nothing

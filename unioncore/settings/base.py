@@ -107,6 +107,16 @@ STORAGES = {
 }
 MEDIA_URL = "media/"
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "var" / "media")
+# Reports (reports/): above these many rows an Excel file / a PDF is built in the background;
+# no export may be larger than REPORTS_MAX_EXPORT_ROWS. A background export's file is deleted
+# REPORTS_EXPORT_KEEP_DAYS after it was built; a build silent (no progress) for
+# REPORTS_EXPORT_STALE_MINUTES is shown as failed (reports.tasks.sweep_exports).
+REPORTS_SYNC_MAX_ROWS = env.int("REPORTS_SYNC_MAX_ROWS", default=5000)
+REPORTS_SYNC_MAX_PDF_ROWS = env.int("REPORTS_SYNC_MAX_PDF_ROWS", default=2000)
+REPORTS_MAX_EXPORT_ROWS = env.int("REPORTS_MAX_EXPORT_ROWS", default=1_000_000)
+REPORTS_LOCAL_NAME = env("REPORTS_LOCAL_NAME", default="IBEW Local 46")
+REPORTS_EXPORT_KEEP_DAYS = env.int("REPORTS_EXPORT_KEEP_DAYS", default=7)
+REPORTS_EXPORT_STALE_MINUTES = env.int("REPORTS_EXPORT_STALE_MINUTES", default=30)
 # The admin page's LaborPower uploads (stored under MEDIA_ROOT/laborpower/ for the import task).
 LABORPOWER_UPLOAD_MAX_BYTES = env.int("LABORPOWER_UPLOAD_MAX_BYTES", default=20 * 1024 * 1024)
 
@@ -164,6 +174,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "referral.tasks.daily_book_maintenance",
         "schedule": crontab(hour=0, minute=30),
         "options": {"expires": 3 * 3600},
+    },
+    # Deletes export files past REPORTS_EXPORT_KEEP_DAYS, fails exports whose worker went silent.
+    "reports-sweep-exports": {
+        "task": "reports.tasks.sweep_exports",
+        "schedule": 300.0,
+        "options": {"expires": 290},
     },
 }
 

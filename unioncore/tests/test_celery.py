@@ -23,3 +23,10 @@ def test_the_beat_schedule_names_registered_tasks():
     app.loader.import_default_modules()
     for entry in app.conf.beat_schedule.values():
         assert entry["task"] in app.tasks, entry["task"]
+
+
+def test_the_beat_schedule_sweeps_background_exports_well_within_their_silence_limit(settings):
+    entry = app.conf.beat_schedule["reports-sweep-exports"]
+    assert entry["task"] == "reports.tasks.sweep_exports"
+    assert entry["schedule"] <= settings.REPORTS_EXPORT_STALE_MINUTES * 60 / 2
+    assert entry["options"]["expires"] < entry["schedule"]  # a late run is dropped, not stacked
