@@ -8,7 +8,9 @@ admin.site.site_title = "UnionCore"
 admin.site.index_title = "Hall console"
 
 urlpatterns = [
-    path("", RedirectView.as_view(pattern_name="admin:index", permanent=False)),
+    # One address for everyone: the portal home sends staff to the console, members and
+    # supervisors to their pages, and anyone signed out to the sign-in page.
+    path("", RedirectView.as_view(pattern_name="portal:home", permanent=False)),
     path("admin/", admin.site.urls),
     path("api/v1/", include("unioncore.api.urls")),
     path("portal/", include("unioncore.portal.urls")),

@@ -15,7 +15,6 @@ from members.tests.factories import MemberFactory
 from unioncore import services
 from unioncore.models import LoginLink, UserKind
 from unioncore.portal.testing import deliver_pending, sign_in_path, texted_sign_in_path
-from unioncore.templatetags.portal import portal_url
 from unioncore.tests.factories import PASSWORD, StaffFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -129,7 +128,7 @@ def test_home_sends_an_employer_user_to_the_supervisor_pages(client):
     supervisor = EmployerUserFactory().user
     client.force_login(supervisor)
     location = client.get(reverse("portal:home"))["Location"]
-    assert location == (portal_url("portal:supervisor-list") or reverse("portal:employer-home"))
+    assert location == reverse("portal:supervisor-list")
 
 
 def test_home_sends_staff_to_the_console(client):
@@ -140,6 +139,13 @@ def test_home_sends_staff_to_the_console(client):
 def test_home_sends_an_anonymous_visitor_to_the_login(client):
     response = client.get(reverse("portal:home"))
     assert response["Location"].startswith(reverse("portal:login") + "?next=")
+
+
+def test_the_site_root_opens_the_portal_home_for_everyone(client, member_user):
+    # The address people type or bookmark: staff, members and supervisors all start there.
+    assert client.get("/")["Location"] == reverse("portal:home")
+    client.force_login(member_user)
+    assert client.get("/", follow=True).redirect_chain[-1][0] == reverse("portal:member-home")
 
 
 def test_an_employer_user_is_refused_the_member_pages(client):
