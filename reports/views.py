@@ -202,9 +202,13 @@ def export_download(request, pk: int):
     job = _job(request, pk)
     if job.status != ExportStatus.DONE or not job.file:
         raise Http404("This export is not ready.")
+    try:
+        handle = job.file.open("rb")
+    except FileNotFoundError:  # deleted by the retention sweep whose row change then failed
+        raise Http404("This export's file is gone: run it again.") from None
     report = framework.get(job.run.report)
     response = FileResponse(
-        job.file.open("rb"), as_attachment=True,
+        handle, as_attachment=True,
         filename=rendering.filename(report, job.run.format) if report else job.file.name.rsplit("/", 1)[-1],
     )  # fmt: skip
     response["Content-Type"] = rendering.CONTENT_TYPES[job.run.format]

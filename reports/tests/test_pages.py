@@ -321,7 +321,8 @@ def test_an_export_is_served_only_to_who_asked_or_an_officer(hall, client, dispa
     client.force_login(dispatcher)
     page = client.get(reverse("admin:reports_export_job", args=[job.pk]))
     assert "Download" in page.content.decode()
-    ExportJob.objects.get(pk=job.pk).file.delete(save=False)
+    ExportJob.objects.get(pk=job.pk).file.delete(save=False)  # the row still says "done"
+    assert client.get(url).status_code == 404  # a file gone from the disk is a 404, not a 500
 
 
 def test_a_pdf_of_many_rows_prints_each_row_as_one_line_under_a_repeated_header(hall, dispatcher, monkeypatch):
