@@ -5,8 +5,11 @@ every row, then write everything in one transaction or nothing)."""
 import csv
 import datetime
 import functools
+import gc
 import io
+import operator
 import re
+from collections import Counter
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
@@ -14,7 +17,7 @@ from decimal import Decimal, InvalidOperation
 
 import phonenumbers
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.dispatch import receiver
 from django.utils import timezone
 from simple_history.signals import pre_create_historical_record
@@ -101,6 +104,10 @@ def write_error_report(errors: list[RowError], out) -> None:
 # --- reading the file ---------------------------------------------------------------------
 
 
+CARD = re.compile(r"[0-9]{1,12}")
+DIGITS = re.compile(r"[0-9]+")
+
+
 class FileRejected(Exception):
     """The file as a whole cannot be read (encoding, header)."""
 
@@ -132,18 +139,36 @@ def header_key(name: str) -> str:
 
 
 class Row:
-    """One data line of the file, with parsers that record an error and return None."""
+    """One data line of the file, with parsers that record an error and return None. `fields`
+    is the line as the csv module read it; `index` (column -> position) is the file's header,
+    shared by all its rows."""
 
-    def __init__(self, line: int, values: dict[str, str]):
+    __slots__ = ("errors", "fields", "index", "line")
+
+    def __init__(self, line: int, fields: list[str], index: dict[str, int]):
         self.line = line
-        self.values = values
+        self.fields = fields
+        self.index = index
         self.errors: list[RowError] = []
 
+    @property
+    def values(self) -> dict[str, str]:
+        return dict(zip(self.index, self.fields, strict=False))
+
+    def has(self, column: str) -> bool:
+        """Whether the file has this column (an optional column left out leaves its field alone)."""
+        return column in self.index
+
+    def get(self, column: str) -> str:
+        """The column's value as written (not stripped); "" when the file has no such column."""
+        i = self.index.get(column)
+        return self.fields[i] if i is not None and i < len(self.fields) else ""
+
     def error(self, column: str, reason: str) -> None:
-        self.errors.append(RowError(self.line, column, reason, self.values.get(column, "")))
+        self.errors.append(RowError(self.line, column, reason, self.get(column)))
 
     def raw(self, column: str) -> str:
-        return (self.values.get(column) or "").strip()
+        return self.get(column).strip()
 
     def text(self, column: str, *, required: bool = False, max_length: int | None = None) -> str | None:
         value = self.raw(column)
@@ -156,63 +181,36 @@ class Row:
         return value
 
     def card(self, column: str = "card_number") -> str | None:
-        value = self.raw(column)
-        if not re.fullmatch(r"[0-9]{1,12}", value):
-            self.error(column, "A card number is 1 to 12 digits (leading zeros are kept).")
-            return None
-        return value
+        return self._memo(column, CARDS)
 
     def date(self, column: str, *, required: bool = True) -> datetime.date | None:
-        return self._parsed(column, parse_date, required=required)
+        return self._memo(column, DATES, required=required)
 
     def moment(self, column: str, *, required: bool = True) -> datetime.datetime | None:
-        return self._parsed(column, parse_moment, required=required)
-
-    def _parsed(self, column: str, parse, *, required: bool):
-        """`parse(value)` of a column; a missing or unreadable value becomes the row's error."""
-        value = self.raw(column)
-        if not value:
-            if required:
-                self.error(column, "Required.")
-            return None
-        try:
-            return parse(value)
-        except ValueError as e:
-            self.error(column, str(e))
-            return None
+        return self._memo(column, MOMENTS, required=required)
 
     def apn(self, column: str = "apn") -> Decimal | None:
-        from referral.services import parse_apn
-
-        try:
-            return parse_apn(self.raw(column))
-        except RuleViolation as e:
-            self.error(column, e.message)
-            return None
+        return self._memo(column, APNS)
 
     def money(self, column: str, *, required: bool = True) -> Decimal | None:
-        value = self.raw(column).replace("$", "").replace(",", "")
-        if not value:
-            if required:
-                self.error(column, "Required.")
+        return self._memo(column, AMOUNTS, required=required)
+
+    def _memo(self, column: str, memo: "Memo", *, required: bool = False):
+        """The memo's value of a column (None when blank); an Invalid value, or a blank one that
+        is `required`, becomes the row's error."""
+        value = memo[self.get(column)]
+        if value.__class__ is Invalid:
+            self.error(column, value.reason)
             return None
-        if value.startswith("(") and value.endswith(")"):  # accounting negative
-            value = "-" + value[1:-1]
-        try:
-            amount = Decimal(value)
-        except InvalidOperation:
-            self.error(column, "Not an amount: write dollars and cents, like 45.50.")
-            return None
-        if not amount.is_finite() or amount.as_tuple().exponent < -2:
-            self.error(column, "At most 2 decimals (cents).")
-            return None
-        return amount.quantize(Decimal("0.01"))
+        if value is None and required:
+            self.error(column, "Required.")
+        return value
 
     def integer(self, column: str, *, default: int | None = None, minimum: int = 0) -> int | None:
         value = self.raw(column)
         if not value:
             return default
-        if not re.fullmatch(r"[0-9]+", value) or int(value) < minimum:
+        if not DIGITS.fullmatch(value) or int(value) < minimum:
             self.error(column, f"A whole number, {minimum} or more.")
             return None
         return int(value)
@@ -237,7 +235,7 @@ class Row:
             return None
         found = _choice_map(choices).get(value.casefold())
         if found is None:
-            self.error(column, f"Unknown value; one of {', '.join(c.value for c in choices)}.")
+            self.error(column, _unknown_choice(choices))
         return found
 
     def phone(self, column: str) -> str | None:
@@ -259,6 +257,25 @@ class Row:
             column = columns.get(name, "row" if name == NON_FIELD_ERRORS else name)
             for message in messages:
                 self.error(column, message)
+
+
+@functools.cache
+def _unknown_choice(choices) -> str:
+    return f"Unknown value; one of {', '.join(c.value for c in choices)}."
+
+
+@functools.cache
+def choice_memo(choices, default=None) -> "Memo":
+    """raw value -> the choice's value; `default` when blank; Invalid when unknown."""
+
+    def find(value: str):
+        value = value.strip()
+        if not value:
+            return default
+        found = _choice_map(choices).get(value.casefold())
+        return Invalid(_unknown_choice(choices)) if found is None else found
+
+    return Memo(find, shared=True)
 
 
 @functools.cache
@@ -323,10 +340,117 @@ def parse_month(value: str) -> datetime.date:
     return day
 
 
+# --- each distinct value parsed once --------------------------------------------------------
+
+
+class Invalid:
+    """A value a parser refused, and why (the row error's reason)."""
+
+    __slots__ = ("reason",)
+
+    def __init__(self, reason: str):
+        self.reason = reason
+
+
+class Memo(dict):
+    """`memo[raw]` is `parse(raw)`, computed once per distinct raw value: a cut-over file repeats
+    its dates, amounts, card numbers and codes thousands of times. `parse` strips the value
+    itself, returns None for a blank and an Invalid for what it refuses."""
+
+    def __init__(self, parse, *, shared: bool = False):
+        super().__init__()
+        self.parse = parse
+        if shared:  # lives across imports: emptied when one starts
+            MEMOS.append(self)
+
+    def __missing__(self, raw):
+        value = self[raw] = self.parse(raw)
+        return value
+
+
+MEMOS: list[Memo] = []
+
+
+def forget_values() -> None:
+    """Each import starts afresh (the values of the last file, the time zone of this one)."""
+    for memo in MEMOS:
+        memo.clear()
+
+
+def _parsing(parse):
+    """A parser that raises ValueError, as one returning None (blank) or an Invalid."""
+
+    def parsed(raw: str):
+        value = raw.strip()
+        if not value:
+            return None
+        try:
+            return parse(value)
+        except ValueError as e:
+            return Invalid(str(e))
+
+    return parsed
+
+
+def _card(raw: str):
+    value = raw.strip()
+    return value if CARD.fullmatch(value) else Invalid("A card number is 1 to 12 digits (leading zeros are kept).")
+
+
+def _apn(raw: str):
+    from referral.services import parse_apn
+
+    try:
+        return parse_apn(raw.strip())
+    except RuleViolation as e:
+        return Invalid(e.message)
+
+
+CENT = Decimal("0.01")
+
+
+def _amount(raw: str):
+    value = raw.strip().replace("$", "").replace(",", "")
+    if not value:
+        return None
+    if value.startswith("(") and value.endswith(")"):  # accounting negative
+        value = "-" + value[1:-1]
+    try:
+        amount = Decimal(value)
+    except InvalidOperation:
+        return Invalid("Not an amount: write dollars and cents, like 45.50.")
+    if not amount.is_finite() or amount.as_tuple().exponent < -2:
+        return Invalid("At most 2 decimals (cents).")
+    return amount.quantize(CENT)
+
+
+CARDS = Memo(_card, shared=True)
+DATES = Memo(_parsing(parse_date), shared=True)
+MOMENTS = Memo(_parsing(parse_moment), shared=True)
+APNS = Memo(_apn, shared=True)
+AMOUNTS = Memo(_amount, shared=True)
+
+
+def any_invalid(values) -> bool:
+    return not _INVALID.isdisjoint(map(type, values))
+
+
+_INVALID = frozenset({Invalid})
+
+
+def picker(columns: dict[str, int], names: tuple[str, ...]):
+    """fields -> the values of `names` (in that order; "" for a column the file does not have).
+    Only for rows with as many fields as the header (the others are errors already)."""
+    positions = [columns.get(name) for name in names]
+    if None not in positions:
+        return operator.itemgetter(*positions) if len(positions) > 1 else lambda fields: (fields[positions[0]],)
+    return lambda fields: tuple("" if i is None else fields[i] for i in positions)
+
+
 # --- the run ------------------------------------------------------------------------------
 
 
-@dataclass
+@dataclass(slots=True)
 class Change:
     line: int
     action: str  # "create" | "update" | "unchanged"
@@ -371,6 +495,7 @@ class Kind:
     """One kind of file. Subclasses give the columns, a row parser, a planner and a writer."""
 
     name = ""
+    columns: dict[str, int] = {}  # the file's header (column -> position), set before prepare()
     required: tuple[str, ...] = ()
     optional: tuple[str, ...] = ()
 
@@ -415,12 +540,12 @@ def read_rows(data: bytes, kind: Kind) -> tuple[list[Row], list[RowError]]:
     if errors:
         return [], errors
     rows = []
+    index = {c: i for i, c in enumerate(columns)}
     try:
         for values in reader:
             if not "".join(values).strip():
                 continue
-            line = reader.line_num
-            row = Row(line, dict(zip(columns, values, strict=False)))
+            row = Row(reader.line_num, values, index)
             if len(values) != len(columns):
                 row.error("row", f"{len(values)} fields where the header has {len(columns)}.")
             rows.append(row)
@@ -438,6 +563,18 @@ def run_import(
     """Validate every row; then, unless it is a dry run or a row is wrong, write it all in one
     transaction. History rows name `by` and say "LaborPower import". `progress` shows bars in
     a terminal; `on_progress(phase, done, total)` is called every PROGRESS_EVERY rows."""
+    collecting = gc.isenabled()
+    # The import holds every row in memory: the collector's passes over hundreds of thousands
+    # of live objects cost a third of a large import. The few cycles made are collected after.
+    gc.disable()
+    try:
+        return _run(kind, data, by=by, dry_run=dry_run, progress=progress, on_progress=on_progress)
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _run(kind: Kind, data: bytes, *, by, dry_run: bool, progress: bool, on_progress) -> ImportReport:
     report = ImportReport(kind=kind.name, dry_run=dry_run)
     rows, file_errors = read_rows(data, kind)
     report.rows = len(rows)
@@ -445,24 +582,29 @@ def run_import(
     if file_errors and not rows:
         return report
     tracker = Progress(bar=progress, on_progress=on_progress)
+    forget_values()
     try:
+        kind.columns = rows[0].index if rows else {}
         kind.prepare()
         tracker.start(f"checking {kind.name}", len(rows))
         records = []
-        for row in rows:
-            if not row.errors:
-                record = kind.parse(row)
-                if record is not None and not row.errors:
-                    records.append(record)
-            tracker.advance()
+        parse = kind.parse
+        for start in range(0, len(rows), PROGRESS_EVERY):
+            chunk = rows[start : start + PROGRESS_EVERY]
+            for row in chunk:
+                if not row.errors:
+                    record = parse(row)
+                    if record is not None and not row.errors:
+                        records.append(record)
+            tracker.advance(len(chunk))
         with transaction.atomic(), acting_as(by), change_reason():
             changes = kind.plan(records, by)
             report.errors.extend(e for row in rows for e in row.errors)
             if report.errors:
                 return report
-            for change in changes:
-                counter = COUNTERS[change.action]
-                setattr(report, counter, getattr(report, counter) + 1)
+            counts = Counter(change.action for change in changes)
+            for action, counter in COUNTERS.items():
+                setattr(report, counter, counts[action])
             if dry_run:
                 transaction.set_rollback(True)
                 return report
@@ -470,6 +612,9 @@ def run_import(
             try:
                 with transaction.atomic():
                     report.errors.extend(kind.write(changes, by, tracker))
+                    # The foreign keys are checked at commit: check them here, where a
+                    # violation is the file's error and not a crash of the commit.
+                    connection.check_constraints()
             except IntegrityError as e:
                 report.errors.append(RowError(0, "file", f"The database refused the import: {e}".strip()))
             if report.errors:

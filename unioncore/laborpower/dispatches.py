@@ -21,8 +21,23 @@ from dispatch.models import Dispatch, Employer, JobRequest
 from members.models import Member
 from referral.enums import BookRegion, BookType
 from referral.models import ReferralBook
-from unioncore.laborpower.base import CHANGE_REASON, Change, Kind, Progress, Row, RowError
-from unioncore.laborpower.bulk import insert_with_history
+from unioncore.laborpower.base import (
+    AMOUNTS,
+    CARDS,
+    CHANGE_REASON,
+    DATES,
+    Change,
+    Invalid,
+    Kind,
+    Memo,
+    Progress,
+    Row,
+    RowError,
+    any_invalid,
+    choice_memo,
+    picker,
+)
+from unioncore.laborpower.bulk import copy_with_history, insert_with_history
 
 BATCH = 2000
 BOOK_TYPES = frozenset(BookType.values)
@@ -37,7 +52,7 @@ COMPARED = ("type", "end_date", "end_reason", "wage_rate", "status")
 FIELD_COLUMNS = {"type": "type", "end_date": "end_date", "end_reason": "end_reason", "wage_rate": "wage_rate"}
 
 
-@dataclass
+@dataclass(slots=True)
 class DispatchRecord:
     row: Row
     card_number: str
@@ -54,6 +69,22 @@ class DispatchRecord:
         if self.end_date is None:
             return DispatchStatus.ACCEPTED
         return DispatchStatus.TERMINATED if self.end_reason in TERMINATING else DispatchStatus.COMPLETED
+
+
+FAST_COLUMNS = (
+    "card_number", "employer_code", "start_date", "end_date", "end_reason", "wage_rate", "type", "book_code",
+)  # fmt: skip
+BAD = Invalid("refused")  # what parse_row will name
+
+
+def _employer_code(raw: str):
+    value = raw.strip()
+    return value if 0 < len(value) <= 20 else BAD
+
+
+def _wage(raw: str):
+    wage = AMOUNTS[raw]
+    return wage if wage is None or wage.__class__ is Invalid or Decimal(0) <= wage <= MAX_WAGE else BAD
 
 
 @functools.lru_cache(maxsize=1 << 16)
@@ -80,8 +111,37 @@ class Dispatches(Kind):
 
     def prepare(self) -> None:
         self.books = {b.code: (b.classification, b.region) for b in ReferralBook.objects.all()}
+        self.pick = picker(self.columns, FAST_COLUMNS)
+        self.codes = Memo(_employer_code)
+        self.wages = Memo(_wage)
+        self.types = choice_memo(DispatchType, DispatchType.NORMAL)
+        self.reasons = choice_memo(EndReason, "")
+        self.book_codes = Memo(self._book_code)
+
+    def _book_code(self, raw: str):
+        code = raw.strip().upper()
+        return code if not code or code in self.books else BAD
 
     def parse(self, row: Row):
+        """The common case at a dictionary lookup per value; a row the fast path refuses is read
+        again by `parse_row`, which names each problem."""
+        card, code, start, end, reason, wage, kind, book = self.pick(row.fields)
+        values = (
+            CARDS[card], self.codes[code], DATES[start], DATES[end], self.reasons[reason], self.wages[wage],
+            self.types[kind], self.book_codes[book],
+        )  # fmt: skip
+        card, code, start, end, reason, wage, kind, book = values
+        if (
+            any_invalid(values)
+            or start is None
+            or wage is None
+            or (end is None) is not (reason == "")
+            or (end is not None and end < start)
+        ):
+            return self.parse_row(row)
+        return DispatchRecord(row, card, code, start, end, kind, reason, wage, book)
+
+    def parse_row(self, row: Row):
         card = row.card("card_number")
         employer_code = row.text("employer_code", required=True, max_length=20)
         start = row.date("start_date")
@@ -134,6 +194,8 @@ class Dispatches(Kind):
         open_in_file: dict[int, int] = {}  # member -> the line of the file's open dispatch
         touched: set[int] = set()  # database dispatches the file speaks for
         changes = []
+        books = self.books
+        years: dict[int, datetime.date] = {}
         for record in records:
             row = record.row
             member = members.get(record.card_number)
@@ -145,15 +207,15 @@ class Dispatches(Kind):
             if member is None or employer_id is None:
                 continue
             member_id, classification = member
-            key = (member_id, employer_id, record.start_date)
-            if key in seen:
+            start, end = record.start_date, record.end_date
+            key = (member_id, employer_id, start)
+            line = seen.setdefault(key, row.line)
+            if line != row.line:
                 row.error(
                     "start_date",
-                    f"{record.card_number} starts at {record.employer_code} on {record.start_date:%m/%d/%Y} "
-                    f"also on line {seen[key]}.",
+                    f"{record.card_number} starts at {record.employer_code} on {start:%m/%d/%Y} also on line {line}.",
                 )
                 continue
-            seen[key] = row.line
             status = record.status
             if status in OPEN_DISPATCH_STATUSES:
                 if member_id in open_in_file:
@@ -164,23 +226,19 @@ class Dispatches(Kind):
                     )
                     continue
                 open_in_file[member_id] = row.line
-            wanted = {
-                "type": record.type, "end_date": record.end_date, "end_reason": record.end_reason,
-                "wage_rate": record.wage_rate, "status": status,
-            }  # fmt: skip
             current = existing.get(key)
             if current is None:
-                book = self.books.get(record.book_code) or _request_book(classification)
-                midnight = _midnight(record.start_date)
-                dispatch = {
-                    "member_id": member_id, "employer_id": employer_id, "type": record.type, "status": status,
-                    "wage_rate": record.wage_rate, "offered_at": midnight, "answered_at": midnight,
-                    "start_date": record.start_date, "end_date": record.end_date, "end_reason": record.end_reason,
-                    "created_by_id": by.pk, "request_key": (employer_id, _year(record.start_date), *book),
-                }  # fmt: skip
-                changes.append(Change(row.line, "create", instance=dispatch))
+                year = years.get(start.year) or years.setdefault(start.year, _year(start))
+                book = books.get(record.book_code) or _request_book(classification)
+                request_key = (employer_id, year, *book)
+                new = (member_id, employer_id, record.type, status, record.wage_rate, start, end, record.end_reason)
+                changes.append(Change(row.line, "create", instance=(new, request_key)))
                 continue
             touched.add(current["pk"])
+            wanted = {
+                "type": record.type, "end_date": end, "end_reason": record.end_reason,
+                "wage_rate": record.wage_rate, "status": status,
+            }  # fmt: skip
             diff = {f: v for f, v in wanted.items() if current[f] != v}
             if not diff:
                 changes.append(Change(row.line, "unchanged"))
@@ -193,11 +251,13 @@ class Dispatches(Kind):
                 )
                 continue
             changes.append(Change(row.line, "update", instance=(current["pk"], diff)))
+        rows_by_line = None
         for member_id, line in open_in_file.items():
             others = [d for d in open_now.get(member_id, ()) if d["pk"] not in touched]
             if others:
                 other = others[0]
-                row = next(r.row for r in records if r.row.line == line)
+                rows_by_line = rows_by_line or {r.row.line: r.row for r in records}
+                row = rows_by_line[line]
                 row.error(
                     "end_date",
                     f"{row.raw('card_number')} is already on the job in UnionCore (dispatch {other['pk']} to "
@@ -225,14 +285,22 @@ class Dispatches(Kind):
                 changed, Dispatch, fields, batch_size=BATCH, default_user=by, default_change_reason=CHANGE_REASON
             )
             progress.advance(len(changed))
-        self._file_under_requests(new, by, progress)
-        insert_with_history(Dispatch, new, by=by, tick=progress.advance)
+        if new:
+            rows, keys = zip(*new, strict=True)
+            members, employers, types, statuses, wages, starts, ends, reasons = zip(*rows, strict=True)
+            midnights = list(map(_midnight, starts))
+            columns = {
+                "member_id": members, "employer_id": employers, "type": types, "status": statuses,
+                "wage_rate": wages, "offered_at": midnights, "answered_at": midnights, "start_date": starts,
+                "end_date": ends, "end_reason": reasons, "job_request_id": self._file_under_requests(keys, by),
+            }  # fmt: skip
+            copy_with_history(Dispatch, columns, constants={"created_by_id": by.pk}, by=by, tick=progress.advance)
         return []
 
-    def _file_under_requests(self, new: list[dict], by, progress: Progress) -> None:
-        """Each new dispatch under its employer's history request of that year and book (made
+    def _file_under_requests(self, keys: list[tuple], by) -> list[int]:
+        """The history request of each new dispatch (its employer's of that year and book, made
         here if missing); a request's workers are the dispatches filed under it."""
-        counts = Counter(d["request_key"] for d in new)
+        counts = Counter(keys)
         missing = [key for key in counts if key not in self.requests]
         created = [
             {
@@ -258,5 +326,4 @@ class Dispatches(Kind):
                 requests, JobRequest, ["workers_wanted", "updated_at"], batch_size=BATCH, default_user=by,
                 default_change_reason=CHANGE_REASON,
             )  # fmt: skip
-        for dispatch in new:
-            dispatch["job_request_id"] = self.requests[dispatch["request_key"]]
+        return list(map(self.requests.__getitem__, keys))

@@ -57,9 +57,9 @@ class Employers(Kind):
             "state": (row.text("state", max_length=2) or "").upper(),
             "zip_code": row.text("zip", max_length=10),
         }
-        fields = {f: v for f, v in fields.items() if FIELD_COLUMNS[f] in row.values}
+        fields = {f: v for f, v in fields.items() if row.has(FIELD_COLUMNS[f])}
         contracts = None
-        if "contract_codes" in row.values:
+        if row.has("contract_codes"):
             contracts = set()
             by_value = {c.value.casefold(): c.value for c in ContractCode}
             for token in filter(None, (t.strip() for t in row.raw("contract_codes").split(";"))):

@@ -66,7 +66,7 @@ class Members(Kind):
             "zip_code": row.text("zip", max_length=10),
         }
         # Only the columns the file has: a file without a phone column leaves phones alone.
-        fields = {f: v for f, v in fields.items() if FIELD_COLUMNS[f] in row.values}
+        fields = {f: v for f, v in fields.items() if row.has(FIELD_COLUMNS[f])}
         return None if row.errors else MemberRecord(row, fields)
 
     def write(self, changes: list[Change], by, progress: Progress) -> list[RowError]:

@@ -49,13 +49,13 @@ class Registrations(Kind):
         apn = row.apn("apn")
         registered_at = row.moment("registered")
         extra = {}
-        if "re_signed" in row.values:
+        if row.has("re_signed"):
             extra["last_re_signed_at"] = row.moment("re_signed", required=False)
-        if "check_marks" in row.values:
+        if row.has("check_marks"):
             extra["check_marks"] = row.integer("check_marks", default=0)
             if (extra["check_marks"] or 0) > MAX_CHECK_MARKS:
                 row.error("check_marks", f"At most {MAX_CHECK_MARKS}.")
-        if "exempt" in row.values:
+        if row.has("exempt"):
             exempt = row.flag("exempt")
             # Blank/N: follow the member's global flag (no per-book override).
             extra["is_exempt"] = True if exempt else None
