@@ -34,6 +34,17 @@ def officer(db):
 
 
 @pytest.fixture
+def sms_outbox():
+    """The SMS sent (fulfillment.sms's in-memory backend), empty at the start, failures off;
+    emptied again at the end. `pytest.mark.usefixtures("sms_outbox")` for a whole module."""
+    from fulfillment import sms
+
+    sms.reset()
+    yield sms.outbox
+    sms.reset()
+
+
+@pytest.fixture
 def book(db):
     from referral.models import ReferralBook
 

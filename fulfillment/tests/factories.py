@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from dispatch import services as dispatch_services
 from dispatch.enums import EmployerRole
-from dispatch.models import Dispatch, Employer
+from dispatch.models import Dispatch, Employer, EmployerUser
 from dispatch.tests.factories import EmployerUserFactory
 from fulfillment.models import ClockInAcknowledgement, Dispute, Notification, TimeLog, TimeLogOfflineSync
 from members.models import Member
@@ -52,12 +52,19 @@ class ReachableStaffFactory(StaffFactory):
 
 
 def on_the_job(
-    *, worker: Member, employer: Employer, by: User, day: datetime.date, worksite: str = "Pier 91"
+    *,
+    worker: Member,
+    employer: Employer,
+    by: User,
+    day: datetime.date,
+    worksite: str = "Pier 91",
+    site_contact: User | None = None,
 ) -> Dispatch:
     """An accepted dispatch of `worker` to `employer` starting `day`, through the referral and
-    dispatch services (the request taken the Friday before, at 10:00). `by` — a dispatcher —
-    becomes the lending admin; the employer's first user, the primary site contact. Call it
-    with the clock after the request's referral time (e.g. `day` at 6:00)."""
+    dispatch services (the request taken three days before, at 10:00). `by` — a dispatcher —
+    becomes the lending admin; the employer's first user, the primary site contact, unless
+    `site_contact` (an employer user's login) is named. Call it with the clock after the
+    request's referral time (e.g. `day` at 6:00)."""
     book = ReferralBook.objects.get(code="WIRE_SEA_1")
     registration = referral_services.registration_register(member_id=worker.pk, book_id=book.pk, by=by)
     request = dispatch_services.job_request_create(
@@ -66,7 +73,11 @@ def on_the_job(
         taken_at=at(day - datetime.timedelta(days=3), 10),
     )  # fmt: skip
     dispatch = dispatch_services.dispatch_offer(job_request_id=request.pk, registration_id=registration.pk, by=by)
-    return dispatch_services.dispatch_accept(dispatch_id=dispatch.pk, by=by)
+    dispatch = dispatch_services.dispatch_accept(dispatch_id=dispatch.pk, by=by)
+    if site_contact is not None:
+        dispatch.primary_site_contact = EmployerUser.objects.get(user=site_contact)
+        dispatch.save()
+    return dispatch
 
 
 # --- Rows as they stand, for the console's list pages (the behaviour is tested via services) ---

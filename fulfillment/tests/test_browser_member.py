@@ -6,12 +6,11 @@ import datetime
 import pytest
 from django.utils import timezone
 
-from dispatch import services as dispatch_services
-from dispatch.models import EmployerUser
 from dispatch.tests.factories import EmployerFactory, EmployerUserFactory
 from fulfillment import services
 from fulfillment.enums import TimeLogStatus as S
 from fulfillment.models import TimeLog
+from fulfillment.tests.factories import on_the_job
 from members.tests.factories import MemberFactory
 from unioncore.models import UserKind
 from unioncore.tests.factories import PASSWORD, UserFactory
@@ -22,24 +21,15 @@ H = datetime.timedelta(hours=1)
 
 
 @pytest.fixture
-def shift(book, register, dispatcher):
+def shift(dispatcher):
     """An accepted dispatch of a member with a login, today, in real time (the live server's)."""
     employer = EmployerFactory(name="Sound Electric")
     supervisor = EmployerUserFactory(employer=employer, role="supervisor").user
     worker = UserFactory(username="worker1", kind=UserKind.MEMBER, phone="+12065550155")
-    registration = register(book, member=MemberFactory(user=worker, first_name="Sam"))
-    today = timezone.localdate()
-    request = dispatch_services.job_request_create(
-        by=dispatcher, employer_id=employer.pk, book_classification="inside_wireperson", region="seattle",
-        workers_wanted=1, start_date=today, report_time=datetime.time(7), worksite="Pier 91",
-        wage_rate="60.00", taken_at=timezone.now() - 3 * 24 * H,
+    dispatch = on_the_job(
+        worker=MemberFactory(user=worker, first_name="Sam"), employer=employer, by=dispatcher,
+        day=timezone.localdate(), site_contact=supervisor,
     )  # fmt: skip
-    dispatch = dispatch_services.dispatch_offer(
-        job_request_id=request.pk, registration_id=registration.pk, by=dispatcher
-    )
-    dispatch = dispatch_services.dispatch_accept(dispatch_id=dispatch.pk, by=dispatcher)
-    dispatch.primary_site_contact = EmployerUser.objects.get(user=supervisor)
-    dispatch.save()
     return dispatch, worker, supervisor
 
 

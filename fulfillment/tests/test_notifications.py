@@ -29,7 +29,7 @@ from unioncore.errors import RuleViolation
 from unioncore.models import User
 from unioncore.testing import at, run_concurrently
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("sms_outbox")]
 
 S = TimeLogStatus
 MONDAY = datetime.date(2026, 12, 7)
@@ -49,19 +49,6 @@ class World:
     site_contact: User
     borrowing_admin: User
     lending_admin: User
-
-
-@pytest.fixture(autouse=True)
-def sms_outbox():
-    sms.reset()
-    yield sms.outbox
-    sms.reset()
-
-
-@pytest.fixture
-def hall_clock():
-    with time_machine.travel(t(6), tick=False) as traveller:
-        yield traveller
 
 
 def make_world(**worker_user) -> World:

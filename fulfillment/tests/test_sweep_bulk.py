@@ -6,14 +6,13 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 import pytest
-import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from dispatch.enums import EmployerRole
 from dispatch.models import Dispatch
 from dispatch.tests.factories import EmployerFactory
-from fulfillment import services, sms, tasks
+from fulfillment import services, tasks
 from fulfillment.enums import Channel, FundsState, NotificationStatus, TimeLogStatus, VerifiedBy
 from fulfillment.models import Notification, TimeLog
 from fulfillment.services.timelogs import AUTO_APPROVED
@@ -21,7 +20,7 @@ from fulfillment.tests.factories import ReachableStaffFactory, SiteUserFactory, 
 from unioncore.models import User
 from unioncore.testing import at
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("sms_outbox")]
 
 S = TimeLogStatus
 MONDAY = datetime.date(2026, 12, 7)
@@ -44,19 +43,6 @@ class Crew:
     admin: User
     lending_admin: User
     dispatches: list[Dispatch]
-
-
-@pytest.fixture(autouse=True)
-def sms_outbox():
-    sms.reset()
-    yield sms.outbox
-    sms.reset()
-
-
-@pytest.fixture
-def hall_clock():
-    with time_machine.travel(t(6), tick=False) as traveller:
-        yield traveller
 
 
 def crew(workers: int) -> Crew:

@@ -13,10 +13,9 @@ from knox.models import AuthToken
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import response_schema_conformance
 
-from dispatch import services as dispatch_services
-from dispatch.models import EmployerUser
 from dispatch.tests.factories import EmployerFactory, EmployerUserFactory
 from fulfillment.services.timelogs import timelog_clock_in
+from fulfillment.tests.factories import on_the_job
 from members.tests.factories import MemberFactory
 from unioncore.api.testing import fresh_throttles  # noqa: F401
 from unioncore.models import UserKind
@@ -28,33 +27,24 @@ CHECKS = [not_a_server_error, response_schema_conformance]
 
 
 @pytest.fixture
-def world(db, book, register, dispatcher, fresh_throttles):  # noqa: F811
+def world(db, dispatcher, fresh_throttles):  # noqa: F811
     """A member dispatched to an employer (through the real services), clocked in on Monday;
     yields a token of the member and of the site supervisor."""
     with time_machine.travel(at(MONDAY, 7), tick=False):
         employer = EmployerFactory()
         supervisor = EmployerUserFactory(employer=employer, role="supervisor").user
         worker = UserFactory(kind=UserKind.MEMBER, phone="+12065550111")
-        registration = register(book, member=MemberFactory(user=worker))
-        request = dispatch_services.job_request_create(
-            by=dispatcher, employer_id=employer.pk, book_classification="inside_wireperson", region="seattle",
-            workers_wanted=1, start_date=MONDAY, report_time=datetime.time(7), worksite="Pier 91",
-            wage_rate="60.00", taken_at=at(MONDAY - datetime.timedelta(days=3), 10),
-        )  # fmt: skip
-        dispatch = dispatch_services.dispatch_offer(
-            job_request_id=request.pk, registration_id=registration.pk, by=dispatcher
+        dispatch = on_the_job(
+            worker=MemberFactory(user=worker), employer=employer, by=dispatcher, day=MONDAY, site_contact=supervisor
         )
-        dispatch = dispatch_services.dispatch_accept(dispatch_id=dispatch.pk, by=dispatcher)
-        dispatch.primary_site_contact = EmployerUser.objects.get(user=supervisor)
-        dispatch.save()
         time_log = timelog_clock_in(dispatch_id=dispatch.pk, by=worker, at=at(MONDAY, 7))
     return {
         "users": {"member": worker, "supervisor": supervisor},
         "ids": {
             "/api/v1/timelogs/": time_log.pk,
             "/api/v1/dispatches/": dispatch.pk,
-            "/api/v1/jobs/": request.pk,
-            "/api/v1/registrations/": registration.pk,
+            "/api/v1/jobs/": dispatch.job_request_id,
+            "/api/v1/registrations/": dispatch.registration_id,
         },
     }
 
