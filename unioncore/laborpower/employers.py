@@ -9,7 +9,7 @@ from simple_history.utils import bulk_update_with_history
 
 from dispatch.enums import ContractCode, EmployerStatus
 from dispatch.models import Employer, EmployerContact, EmployerContract
-from unioncore.laborpower.base import CHANGE_REASON, Change, Kind, Progress, Row, RowError
+from unioncore.laborpower.base import CHANGE_REASON, Change, FieldCheck, Kind, Progress, Row, RowError
 from unioncore.laborpower.bulk import insert_with_history
 
 COLUMNS = {
@@ -88,6 +88,7 @@ class Employers(Kind):
         }
         seen: dict[str, int] = {}
         changes = []
+        employer_check, contact_check = FieldCheck(Employer), FieldCheck(EmployerContact)
         for record in records:
             row = record.row
             code = record.fields["code"]
@@ -105,11 +106,12 @@ class Employers(Kind):
             }
             for name, value in diff.items():
                 setattr(employer, name, value)
-            try:
-                employer.full_clean(validate_unique=False)
-            except ValidationError as e:
-                row.validation_error(e, FIELD_COLUMNS)
-                continue
+            if not (is_new and employer_check.ok(record.fields)):  # full_clean: for an update, or the messages
+                try:
+                    employer.full_clean(validate_unique=False)
+                except ValidationError as e:
+                    row.validation_error(e, FIELD_COLUMNS)
+                    continue
             held = set() if is_new else {c.contract_code for c in employer.contracts.all()}
             add = remove = set()
             if record.contracts is not None:
@@ -126,11 +128,12 @@ class Employers(Kind):
                 }
                 for name, value in contact_diff.items():
                     setattr(base, name, value)
-                try:
-                    base.full_clean(exclude=["employer"])
-                except ValidationError as e:
-                    row.validation_error(e, CONTACT_FIELD_COLUMNS)
-                    continue
+                if contact is not None or not contact_check.ok(record.contact):
+                    try:
+                        base.full_clean(exclude=["employer"])
+                    except ValidationError as e:
+                        row.validation_error(e, CONTACT_FIELD_COLUMNS)
+                        continue
                 contact = base
             if not (diff or add or remove or contact_diff):
                 changes.append(Change(row.line, "unchanged"))
@@ -157,7 +160,7 @@ class Employers(Kind):
             _bulk_update(changed, Employer, fields, by)
         contracts = [{"employer_id": p.employer.pk, "contract_code": code} for p in plans for code in sorted(p.add)]
         insert_with_history(EmployerContract, contracts, by=by)
-        for plan in plans:  # codes no longer held: rare, one by one (a "-" history row each)
+        for plan in (p for p in plans if p.remove):  # codes no longer held: rare, one by one ("-" history rows)
             for row in EmployerContract.objects.filter(employer=plan.employer, contract_code__in=plan.remove):
                 row._history_user = by
                 row.delete()

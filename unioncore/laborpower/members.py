@@ -9,7 +9,7 @@ from simple_history.utils import bulk_update_with_history
 
 from members.enums import Classification, MemberStatus
 from members.models import Member
-from unioncore.laborpower.base import CHANGE_REASON, Change, Kind, Progress, Row, RowError
+from unioncore.laborpower.base import CHANGE_REASON, Change, FieldCheck, Kind, Progress, Row, RowError
 from unioncore.laborpower.bulk import insert_with_history
 
 # file column -> Member field
@@ -95,6 +95,7 @@ class Members(Kind):
             m.card_number: m for m in Member.objects.filter(card_number__in=[r.fields["card_number"] for r in records])
         }
         changes = []
+        check = FieldCheck(Member)
         for record in records:
             row, fields = record.row, record.fields
             card = fields["card_number"]
@@ -104,12 +105,14 @@ class Members(Kind):
             seen[card] = row.line
             member = existing.get(card)
             if member is None:
-                candidate = Member(**fields)
-                try:  # the constraints (card digits, E.164 phone, exemption) hold by parsing
-                    candidate.full_clean(validate_unique=False, validate_constraints=False)
-                except ValidationError as e:
-                    row.validation_error(e, FIELD_COLUMNS)
-                    continue
+                # The constraints (card digits, E.164 phone, exemption) hold by parsing; the
+                # fields are checked once per distinct value, and by full_clean for the messages.
+                if not check.ok(fields):
+                    try:
+                        Member(**fields).full_clean(validate_unique=False, validate_constraints=False)
+                    except ValidationError as e:
+                        row.validation_error(e, FIELD_COLUMNS)
+                        continue
                 changes.append(Change(row.line, "create", instance=fields))
                 continue
             diff = {f: v for f, v in fields.items() if _current(member, f) != v}
