@@ -1,4 +1,5 @@
 import os
+import re
 import subprocess
 import sys
 from io import StringIO
@@ -10,6 +11,7 @@ from django.core.management import call_command
 
 from dispatch.enums import ContractCode, DispatchType, EndReason
 from dispatch.models import Dispatch, Employer, EmployerContract, JobRequest
+from fulfillment.models import TimeLog
 from members.models import Member, MemberTransaction
 from referral.models import BookRegistration, ReferralBook
 from unioncore.models import User
@@ -53,6 +55,7 @@ def test_seed_demo_prints_working_logins_and_twice_gives_the_same_counts(client)
         return (
             User.objects.count(), Member.objects.count(), MemberTransaction.objects.count(), staff,
             BookRegistration.objects.count(), Employer.objects.count(), Dispatch.objects.count(),
+            TimeLog.objects.count(),
         )  # fmt: skip
 
     out = StringIO()
@@ -66,7 +69,7 @@ def test_seed_demo_prints_working_logins_and_twice_gives_the_same_counts(client)
     assert response.status_code == 302
     call_command("seed_demo", "--force", stdout=StringIO())
     assert counts() == first
-    _users, members, ledger_rows, staff, registrations, employers, dispatches = first
+    _users, members, ledger_rows, staff, registrations, employers, dispatches, time_logs = first
     assert members == 150
     assert staff == 3
     assert ledger_rows >= 150 * 11
@@ -78,6 +81,13 @@ def test_seed_demo_prints_working_logins_and_twice_gives_the_same_counts(client)
     assert set(Dispatch.objects.values_list("type", flat=True)) == set(DispatchType.values)
     assert set(Dispatch.objects.exclude(end_reason="").values_list("end_reason", flat=True)) == set(EndReason.values)
     assert {"open", "filled"} <= set(JobRequest.objects.values_list("status", flat=True))
+    # The printed supervisor has hours waiting in the portal, one of them edited by the worker.
+    supervisor = re.search(r"hours waiting\)\s+(\S+)\s+employer-demo-46", text).group(1)
+    client.post("/portal/login/", {"identifier": supervisor, "password": "employer-demo-46"})
+    crew = client.get("/portal/crew/").content.decode()
+    assert time_logs == 3
+    assert crew.count("/portal/timelogs/") >= 1
+    assert "Worker edited" in client.get(re.search(r'href="(/portal/timelogs/[^"]+)"', crew).group(1)).content.decode()
 
 
 @pytest.mark.django_db

@@ -7,7 +7,7 @@ from django.db import transaction
 from unioncore.audit import acting_as, system_user
 
 # Each part adds its demo data here, in dependency order.
-SEEDERS = ("unioncore.demo", "members.demo", "referral.demo", "dispatch.demo")
+SEEDERS = ("unioncore.demo", "members.demo", "referral.demo", "dispatch.demo", "fulfillment.demo")
 
 
 class Command(BaseCommand):
