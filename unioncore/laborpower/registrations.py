@@ -14,16 +14,50 @@ from members.enums import MemberStatus
 from members.models import Member
 from referral.enums import ExemptReason, RegistrationAction, RegistrationStatus
 from referral.models import BookRegistration, ReferralBook, RegistrationActivity
-from unioncore.laborpower.base import CHANGE_REASON, Change, Kind, Progress, Row, RowError
+from unioncore.laborpower.base import (
+    APNS,
+    CARDS,
+    CHANGE_REASON,
+    DATES,
+    MOMENTS,
+    Change,
+    Invalid,
+    Kind,
+    Memo,
+    Progress,
+    Row,
+    RowError,
+    any_invalid,
+    choice_memo,
+    picker,
+)
 from unioncore.laborpower.bulk import insert_with_history
 
 A = RegistrationAction
 CARRIED_OVER = f"Check mark carried over from LaborPower ({CHANGE_REASON})"
 EXEMPT_FIELDS = ("is_exempt", "exempt_reason", "exempt_until")
 MAX_CHECK_MARKS = 32767
+FAST_COLUMNS = (
+    "card_number", "book_code", "apn", "registered", "re_signed", "check_marks", "exempt", "exempt_reason",
+    "exempt_until",
+)  # fmt: skip
+BAD = Invalid("refused")  # what parse_row will name
+FLAGS = {"": False, "n": False, "no": False, "0": False, "false": False, "f": False}
+FLAGS |= dict.fromkeys(("y", "yes", "1", "true", "t", "x"), True)
 
 
-@dataclass
+def _marks(raw: str):
+    value = raw.strip()
+    if not value:
+        return 0
+    return int(value) if value.isascii() and value.isdigit() and int(value) <= MAX_CHECK_MARKS else BAD
+
+
+def _flag(raw: str):
+    return FLAGS.get(raw.strip().lower(), BAD)
+
+
+@dataclass(slots=True)
 class RegistrationRecord:
     row: Row
     card_number: str
@@ -40,8 +74,40 @@ class Registrations(Kind):
 
     def prepare(self) -> None:
         self.books = {b.code: b for b in ReferralBook.objects.all()}
+        self.pick = picker(self.columns, FAST_COLUMNS)
+        self.optional_given = tuple(self.columns.get(c) is not None for c in ("re_signed", "check_marks", "exempt"))
+        self.book_codes = Memo(lambda raw: self.books.get(raw.strip().upper(), BAD))
+        self.marks = Memo(_marks)
+        self.flags = Memo(_flag)
+        self.exempt_reasons = choice_memo(ExemptReason)
 
     def parse(self, row: Row):
+        """The common case at a dictionary lookup per value; a row the fast path refuses is read
+        again by `parse_row`, which names each problem."""
+        card, book, apn, registered, re_signed, marks, exempt, reason, until = self.pick(row.fields)
+        values = [CARDS[card], self.book_codes[book], APNS[apn], MOMENTS[registered]]
+        if values[3] is None:
+            return self.parse_row(row)
+        has_re_signed, has_marks, has_exempt = self.optional_given
+        extra = {}
+        if has_re_signed:
+            extra["last_re_signed_at"] = MOMENTS[re_signed]
+        if has_marks:
+            extra["check_marks"] = self.marks[marks]
+        if has_exempt:
+            exempt, reason, until = self.flags[exempt], self.exempt_reasons[reason], DATES[until]
+            if exempt is True and (reason is None or until is None):
+                return self.parse_row(row)
+            if exempt is False and (reason is not None or until is not None):
+                return self.parse_row(row)
+            extra.update(is_exempt=True if exempt else None, exempt_reason=reason or "", exempt_until=until)
+            values.append(exempt)
+        if any_invalid(values) or any_invalid(extra.values()):
+            return self.parse_row(row)
+        card, book, apn, registered_at = values[:4]
+        return RegistrationRecord(row, card, book.code, apn, registered_at, extra)
+
+    def parse_row(self, row: Row):
         card = row.card("card_number")
         book_code = (row.text("book_code", required=True) or "").upper()
         if book_code and book_code not in self.books:
@@ -88,25 +154,25 @@ class Registrations(Kind):
                 row.error("card_number", f"No member with card number {record.card_number}: import members first.")
             if book is None or member is None:
                 continue
-            key = (member.pk, book.pk)
+            key = (member.id, book.id)
             if key in seen_member_book:
                 row.error(
                     "card_number", f"{record.card_number} is on {book.code} again on line {seen_member_book[key]}."
                 )
                 continue
-            if (book.pk, record.apn) in seen_book_apn:
+            if (book.id, record.apn) in seen_book_apn:
                 row.error(
-                    "apn", f"APN {record.apn} on {book.code} is also on line {seen_book_apn[book.pk, record.apn]}."
+                    "apn", f"APN {record.apn} on {book.code} is also on line {seen_book_apn[book.id, record.apn]}."
                 )
                 continue
-            seen_member_book[key], seen_book_apn[book.pk, record.apn] = row.line, row.line
+            seen_member_book[key], seen_book_apn[book.id, record.apn] = row.line, row.line
             current = by_member_book.get(key)
             if current is not None and current.apn != record.apn:
                 row.error(
                     "apn", f"{member} is already on {book.code} at APN {current.apn}; the file says {record.apn}."
                 )
                 continue
-            holder = by_book_apn.get((book.pk, record.apn))
+            holder = by_book_apn.get((book.id, record.apn))
             if current is None and holder is not None:
                 row.error("apn", f"APN {record.apn} on {book.code} is held by card {cards.get(holder.member_id)}.")
                 continue
@@ -118,7 +184,7 @@ class Registrations(Kind):
                     row.error("book_code", f"{book.name} is not taking registrations.")
                     continue
                 fields = {
-                    "member_id": member.pk, "book_id": book.pk, "apn": record.apn,
+                    "member_id": member.id, "book_id": book.id, "apn": record.apn,
                     "registered_at": record.registered_at, "status": RegistrationStatus.REGISTERED,
                     "re_sign_due": _re_sign_due(book, record), **record.extra,
                 }  # fmt: skip
@@ -137,14 +203,14 @@ class Registrations(Kind):
     def write(self, changes: list[Change], by, progress: Progress) -> list[RowError]:
         new = [c.instance for c in changes if c.action == "create"]
         insert_with_history(BookRegistration, new, by=by, tick=progress.advance)
-        activities = [a for fields in new for a in _activities_of_new(fields, by)]
-        changed = []
         now = timezone.now()
+        activities = [a for fields in new for a in _activities_of_new(fields, by, now)]
+        changed = []
         for change in changes:
             if change.action != "update":
                 continue
             registration, diff = change.instance
-            activities += _activities_of_change(registration, diff, by)
+            activities += _activities_of_change(registration, diff, by, now)
             for name, value in diff.items():
                 setattr(registration, name, value)
             registration.updated_at = now
@@ -162,29 +228,37 @@ class Registrations(Kind):
 
 def _re_sign_due(book: ReferralBook, record: RegistrationRecord) -> datetime.date:
     last = record.extra.get("last_re_signed_at") or record.registered_at
-    return timezone.localdate(last) + datetime.timedelta(days=book.re_sign_days)
+    return DUE[last, book.re_sign_days]
 
 
-def _activity(fields: dict, action: str, by, reason: str, at=None) -> dict:
+def _days_after(key: tuple[datetime.datetime, int]) -> datetime.date:
+    moment, days = key
+    return timezone.localdate(moment) + datetime.timedelta(days=days)
+
+
+DUE = Memo(_days_after, shared=True)  # a REGLIST repeats its sign-up times
+
+
+def _activity(fields: dict, action: str, by, reason: str, at) -> dict:
     return {
         "registration_id": fields["id"], "action": action, "actor_id": by.pk, "reason": reason[:200],
-        "apn": fields["apn"], "at": at or timezone.now(),
+        "apn": fields["apn"], "at": at,
     }  # fmt: skip
 
 
-def _activities_of_new(fields: dict, by) -> list[dict]:
+def _activities_of_new(fields: dict, by, now) -> list[dict]:
     """What the member sees of an imported registration: signed up (at LaborPower's time),
     re-signed, the check marks carried over, the exemption."""
     rows = [_activity(fields, A.REGISTER, by, CHANGE_REASON, fields["registered_at"])]
     if fields.get("last_re_signed_at"):
         rows.append(_activity(fields, A.RE_SIGN, by, CHANGE_REASON, fields["last_re_signed_at"]))
-    rows += [_activity(fields, A.CHECK_MARK, by, CARRIED_OVER) for _ in range(fields.get("check_marks") or 0)]
+    rows += [_activity(fields, A.CHECK_MARK, by, CARRIED_OVER, now) for _ in range(fields.get("check_marks") or 0)]
     if fields.get("is_exempt"):
-        rows.append(_activity(fields, A.EXEMPT_ON, by, _exempt_reason(fields)))
+        rows.append(_activity(fields, A.EXEMPT_ON, by, _exempt_reason(fields), now))
     return rows
 
 
-def _activities_of_change(registration: BookRegistration, diff: dict, by) -> list[dict]:
+def _activities_of_change(registration: BookRegistration, diff: dict, by, now) -> list[dict]:
     fields = {"id": registration.pk, "apn": registration.apn}
     rows = []
     if diff.get("last_re_signed_at"):
@@ -192,15 +266,15 @@ def _activities_of_change(registration: BookRegistration, diff: dict, by) -> lis
     if "check_marks" in diff:
         more = diff["check_marks"] - registration.check_marks
         action = A.CHECK_MARK if more > 0 else A.CHECK_MARK_RESTORED
-        rows += [_activity(fields, action, by, CARRIED_OVER) for _ in range(abs(more))]
+        rows += [_activity(fields, action, by, CARRIED_OVER, now) for _ in range(abs(more))]
     before, after = registration.is_exempt, diff.get("is_exempt", registration.is_exempt)
     wanted = {**{f: getattr(registration, f) for f in EXEMPT_FIELDS}, **diff}
     if after and not before:
-        rows.append(_activity(fields, A.EXEMPT_ON, by, _exempt_reason(wanted)))
+        rows.append(_activity(fields, A.EXEMPT_ON, by, _exempt_reason(wanted), now))
     elif before and not after:
-        rows.append(_activity(fields, A.EXEMPT_OFF, by, CHANGE_REASON))
+        rows.append(_activity(fields, A.EXEMPT_OFF, by, CHANGE_REASON, now))
     elif after and any(f in diff for f in EXEMPT_FIELDS):
-        rows.append(_activity(fields, A.EXEMPT_EXTENDED, by, _exempt_reason(wanted)))
+        rows.append(_activity(fields, A.EXEMPT_EXTENDED, by, _exempt_reason(wanted), now))
     return rows
 
 
