@@ -192,10 +192,6 @@ class JobRequest(models.Model):
     def mark_filled(self):
         pass
 
-    @transition(field=status, source=JobRequestStatus.FILLED, target=JobRequestStatus.OPEN)
-    def reopen(self):
-        pass
-
     @transition(
         field=status, source=[JobRequestStatus.OPEN, JobRequestStatus.FILLED], target=JobRequestStatus.CANCELLED
     )

@@ -38,10 +38,9 @@ TUESDAY = MONDAY + datetime.timedelta(days=1)
 H = datetime.timedelta(hours=1)
 M = datetime.timedelta(minutes=1)
 
-# Transitions that no service takes (so no person can, and no history row can show one).
-NO_PATH = {
-    "dispatch.JobRequest.reopen": "defined on the model; no service reopens a filled request",
-}
+# Transitions that no service takes (so no person can, and no history row can show one): none.
+# (JobRequest.reopen was one; nothing in the seeds reopens a filled request, so it was removed.)
+NO_PATH: dict[str, str] = {}
 
 
 def all_transitions() -> set[str]:
