@@ -474,3 +474,54 @@ def test_the_time_log_list_runs_the_same_queries_for_1_and_5_rows(shift, api_as,
     shifts(4)
     with django_assert_num_queries(one):
         assert len(client.get("/api/v1/timelogs/", query).json()["results"]) == 5
+
+
+# --- The time log's JSON, written out, is DRF's field-by-field JSON ---
+
+
+def test_a_time_log_in_every_shape_renders_exactly_as_drfs_generic_serializer(shift, api_as, clock):
+    """TimeLogOutput builds its dict directly (a third of a page's time): on a working shift, a
+    verified one (amount, final times), one in the negotiation loop (supervisor times, note,
+    comment) and a retroactive one, the bytes are those of DRF's generic loop over its fields."""
+    from rest_framework.renderers import JSONRenderer
+    from rest_framework.serializers import Serializer
+
+    from fulfillment.api import LIST_READS, TimeLogOutput, visible_timelogs
+
+    worker, supervisor = api_as(shift.worker), api_as(shift.supervisor)
+    tuesday = MONDAY + datetime.timedelta(days=1)
+
+    def shift_on(day):
+        body = clock_in_body(shift, device_time=at(day, 7).isoformat())
+        return worker.post("/api/v1/timelogs/clock-in/", body, format="json").json()["time_log"]["id"]
+
+    def clock_out(log_id, day):
+        body = {**event("clock_out", 15), "device_time": at(day, 15).isoformat()}
+        assert worker.post(f"/api/v1/timelogs/{log_id}/events/", body, format="json").status_code == 200
+
+    verified = shift_on(MONDAY)
+    clock.move_to(at(MONDAY, 16))
+    clock_out(verified, MONDAY)
+    assert supervisor.post(f"/api/v1/timelogs/{verified}/verify/").status_code == 200
+    clock.move_to(at(tuesday, 7))
+    looped = shift_on(tuesday)
+    clock.move_to(at(tuesday, 16))
+    clock_out(looped, tuesday)
+    edit = {"clock_in": at(tuesday, 7).isoformat(), "clock_out": at(tuesday, 14).isoformat(), "note": "Left at 2"}
+    assert supervisor.post(f"/api/v1/timelogs/{looped}/edit/", edit, format="json").status_code == 200
+    assert worker.post(f"/api/v1/timelogs/{looped}/reject/", {"comment": "No"}, format="json").status_code == 200
+    sunday = MONDAY - datetime.timedelta(days=1)
+    retro = {"dispatch": shift.dispatch.pk, "start": at(sunday, 7).isoformat(), "end": at(sunday, 15).isoformat(),
+             "lunch": 30, "note": "paper sheet"}  # fmt: skip
+    assert worker.post("/api/v1/timelogs/retroactive/", retro, format="json").status_code == 201
+    clock.move_to(at(tuesday + datetime.timedelta(days=1), 7))
+    working = shift_on(tuesday + datetime.timedelta(days=1))
+    logs = list(visible_timelogs(shift.supervisor).only(*LIST_READS).order_by("id"))
+    statuses = {log.status for log in logs}
+    assert {"verified", "pending_supervisor_reevaluation", "working"} <= statuses
+    assert len(logs) == 4
+    assert working in [log.pk for log in logs]
+    render = JSONRenderer().render
+    for log in logs:
+        serializer = TimeLogOutput(log)
+        assert render(serializer.data) == render(Serializer.to_representation(TimeLogOutput(), log)), log.status

@@ -9,6 +9,7 @@ from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 
 from unioncore import services
+from unioncore.api.authentication import delete_expired_tokens
 from unioncore.api.base import ApiView, Error, validated
 from unioncore.models import User, UserKind
 
@@ -66,6 +67,7 @@ class LoginApi(ApiView):
         user = services.login_authenticate(
             request=request, identifier=data.get("username") or data["phone"], password=data["password"]
         )
+        delete_expired_tokens(user)
         instance, token = AuthToken.objects.create(user)
         user_logged_in.send(sender=user.__class__, request=request, user=user)
         return Response(self.Output({"token": token, "expires_at": instance.expiry, "user": user}).data)

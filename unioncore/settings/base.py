@@ -187,7 +187,7 @@ REST_FRAMEWORK = {
     # The phone app sends `Authorization: Token <key>` (knox: one hashed, expiring token per
     # device); the session stays for the browsable schema UI of a logged-in staff user.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "knox.auth.TokenAuthentication",
+        "unioncore.api.authentication.TokenAuthentication",  # knox's, in one query
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],

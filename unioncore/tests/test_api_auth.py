@@ -143,3 +143,28 @@ def test_logging_out_one_device_leaves_the_other_logged_in(member, fresh_throttl
     assert phone.get("/api/v1/me/").status_code == 401
     assert tablet.get("/api/v1/me/").json()["id"] == member.pk
     assert AuthToken.objects.filter(user=member).count() == 1
+
+
+def test_a_token_is_checked_in_one_query_and_expired_tokens_go_at_the_next_login(api, member):
+    """The token, its user and the user's employer link in one query (knox read every token of
+    the user on every request, to delete the expired ones); those are deleted at login instead."""
+    import datetime
+
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from django.utils import timezone
+
+    old, _ = AuthToken.objects.create(member, expiry=datetime.timedelta(days=1))
+    AuthToken.objects.filter(pk=old.pk).update(expiry=timezone.now() - datetime.timedelta(minutes=1))
+    _, token = AuthToken.objects.create(member)
+    api.credentials(HTTP_AUTHORIZATION=f"Token {token}")
+    with CaptureQueriesContext(connection) as queries:
+        assert api.post("/api/v1/auth/logout/").status_code == 204
+    selects = [q["sql"] for q in queries if q["sql"].startswith("SELECT")]
+    assert len(selects) == 1, selects
+    assert "dispatch_employeruser" in selects[0]
+    assert AuthToken.objects.filter(user=member).count() == 1  # the expired one, still there
+    api.credentials()
+    assert api.post(LOGIN, {"username": "sparky", "password": PASSWORD}, format="json").status_code == 200
+    assert AuthToken.objects.filter(user=member).count() == 1  # the new one
+    assert not AuthToken.objects.filter(user=member, expiry__lt=timezone.now()).exists()
