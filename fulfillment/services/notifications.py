@@ -9,6 +9,7 @@ Ladders are not task countdowns: `run_escalations` (beat, every minute) writes t
 have come due, from the clock-in time and from the 4-hour deadline kept on the time log."""
 
 import datetime
+import functools
 import json
 import logging
 from dataclasses import dataclass
@@ -295,6 +296,36 @@ def _write(rows: list[Notification]) -> list[Notification]:
     whose step was already written is left out (the unique constraint): never sent twice."""
     if not rows:
         return []
+    created = _write_returning(rows) if connection.vendor == "postgresql" else _write_portable_rows(rows)
+    _send_after_commit([row.pk for row in created])
+    return created
+
+
+def _write_returning(rows: list[Notification]) -> list[Notification]:
+    """The rows and their history in one statement (INSERT … ON CONFLICT DO NOTHING, no
+    savepoint): the rows written come back with their ids, as bulk_create leaves them; the
+    history as bulk_history_create writes it (the request's or acting user, no reason)."""
+    now = timezone.now()
+    values = [tuple(getattr(row, f.attname) for f in _batch_fields()) for row in rows]
+    user = _history_model(Notification).get_default_history_user(rows[0])
+    written = {_step(key): pk for pk, *key in _insert_outbox(values, now=now, reason="", user=user)}
+    created = []
+    for row, value in zip(rows, values, strict=True):
+        pk = written.get(_step(value[:5]))
+        if pk is not None:
+            row.pk, row.created_at = pk, now
+            row._state.adding, row._state.db = False, "default"
+            created.append(row)
+    return created
+
+
+def _step(key) -> tuple:
+    """The unique step of a row (time log, recipient, channel, kind, cycle), choices as text."""
+    return tuple(value if value is None or isinstance(value, int) else str(value) for value in key)
+
+
+def _write_portable_rows(rows: list[Notification]) -> list[Notification]:
+    """The same through the ORM, for the embedded SQLite of `make run`."""
     try:
         with transaction.atomic():
             created = Notification.objects.bulk_create(rows)
@@ -309,7 +340,6 @@ def _write(rows: list[Notification]) -> list[Notification]:
             except IntegrityError:
                 continue
             created.append(row)
-    _send_after_commit([row.pk for row in created])
     return created
 
 
@@ -366,13 +396,41 @@ def _write_batch(rows: list[tuple]) -> list[int]:
         return []
     if connection.vendor != "postgresql":
         return _write_batch_portable(rows)
-    meta, quote = Notification._meta, connection.ops.quote_name
-    given = [meta.get_field(name) for name in BATCH_FIELDS]
-    rest = [f for f in meta.concrete_fields if not f.primary_key and f.name not in BATCH_FIELDS]
-    now = timezone.now()
+    user = _history_model(Notification).get_default_history_user(Notification())  # as bulk_history_create
+    ids = sorted(pk for pk, *_key in _insert_outbox(rows, now=timezone.now(), reason=None, user=user))
+    if ids:
+        transaction.on_commit(lambda: _enqueue_batch(ids))
+    return ids
+
+
+@functools.cache
+def _batch_fields() -> list:
+    return [Notification._meta.get_field(name) for name in BATCH_FIELDS]
+
+
+def _insert_outbox(rows: list[tuple], *, now, reason, user) -> list[tuple]:
+    """INSERT … ON CONFLICT DO NOTHING of `rows` (values of BATCH_FIELDS; every other column its
+    default, `created_at` now) and their history rows ("+", `user`, `reason`), in one
+    statement; returns (id, time_log, recipient, channel, kind, cycle) of each row written."""
+    sql, rest = _outbox_sql()
     defaults = [now if getattr(f, "auto_now_add", False) else f.get_db_prep_save(f.get_default(), connection)
                 for f in rest]  # fmt: skip
-    records, data = json_records(given, rows)
+    _records, data = json_records(_batch_fields(), rows)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*defaults, data, now, reason, "+", user and user.pk])
+        return cursor.fetchall()
+
+
+@functools.cache
+def _outbox_sql() -> tuple[str, list]:
+    """The statement of `_insert_outbox` and the columns it fills with their defaults (made
+    once: reading a model's history manager builds a class each time)."""
+    meta, quote = Notification._meta, connection.ops.quote_name
+    given = _batch_fields()
+    rest = [f for f in meta.concrete_fields if not f.primary_key and f.name not in BATCH_FIELDS]
+    records, _data = json_records(given, [])
+    history = _history_model(Notification)._meta
+    key = [meta.pk.column, *(history.get_field(name).column for name in BATCH_FIELDS[:5])]
     sql = """
         WITH written AS (
             INSERT INTO {table} ({columns})
@@ -380,7 +438,7 @@ def _write_batch(rows: list[tuple]) -> list[int]:
             ON CONFLICT DO NOTHING
             RETURNING *
         )
-        {history} RETURNING {pk}
+        {history} RETURNING {key}
     """.format(
         table=quote(meta.db_table),
         columns=", ".join(quote(f.column) for f in given + rest),
@@ -388,15 +446,14 @@ def _write_batch(rows: list[tuple]) -> list[int]:
         defaults=", ".join(f"%s::{f.db_type(connection)}" for f in rest),
         records=records,
         history=history_insert_sql(Notification, "written"),
-        pk=quote(meta.pk.column),
+        key=", ".join(quote(column) for column in key),
     )
-    user = Notification.history.model.get_default_history_user(Notification())  # as bulk_history_create
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [*defaults, data, now, None, "+", user and user.pk])
-        ids = sorted(pk for (pk,) in cursor.fetchall())
-    if ids:
-        transaction.on_commit(lambda: _enqueue_batch(ids))
-    return ids
+    return sql, rest
+
+
+@functools.cache
+def _history_model(model):
+    return model.history.model
 
 
 def _enqueue_batch(ids: list[int]) -> None:

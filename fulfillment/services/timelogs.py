@@ -144,7 +144,13 @@ def _finalise(time_log: TimeLog, times: Times, *, how: str, by: User | None, now
 @transaction.atomic
 def timelog_clock_in(*, dispatch_id: int, by: User, at=None, latitude=None, longitude=None) -> TimeLog:
     """The dispatched member starts a shift on an accepted dispatch (one open shift at a time)."""
-    dispatch = Dispatch.objects.select_for_update().select_related("member").get(pk=dispatch_id)
+    # The dispatch and its member locked (as ever); the employer, the job request and the site
+    # contact read in the same query for the clock-in message, not locked.
+    dispatch = (
+        Dispatch.objects.select_for_update(of=("self", "member"))
+        .select_related("member", "employer", "job_request", "primary_site_contact__user")
+        .get(pk=dispatch_id)
+    )
     if dispatch.member.user_id != by.pk:
         raise RuleViolation("not_allowed", "Only the dispatched member clocks in on this dispatch.")
     if dispatch.status != DispatchStatus.ACCEPTED:
@@ -155,8 +161,9 @@ def timelog_clock_in(*, dispatch_id: int, by: User, at=None, latitude=None, long
         dispatch=dispatch, worker=by, clock_in_at=at or _now(), latitude=latitude, longitude=longitude, last_editor=by
     )
     try:
-        with transaction.atomic():
-            _save(time_log, by, "Clock-in")
+        # No savepoint of its own: a lost race aborts this function's transaction (or savepoint,
+        # when nested), which the RuleViolation leaves anyway.
+        _save(time_log, by, "Clock-in")
     except IntegrityError:
         raise RuleViolation("already_clocked_in", "There is already an open shift on this dispatch.") from None
     announce(time_log=time_log, event="clock_in")
@@ -411,7 +418,13 @@ def timelog_retroactive_submit(
 ) -> TimeLog:
     """A manual entry (bad signal, lost phone): the supervisor verifies it, 4 hours from now.
     If it overlaps a shift of the same dispatch, that shift takes the worker's times instead."""
-    dispatch = Dispatch.objects.select_for_update().select_related("member").get(pk=dispatch_id)
+    # The dispatch and its member locked (as ever); the employer, the job request and the site
+    # contact read in the same query for the clock-in message, not locked.
+    dispatch = (
+        Dispatch.objects.select_for_update(of=("self", "member"))
+        .select_related("member", "employer", "job_request", "primary_site_contact__user")
+        .get(pk=dispatch_id)
+    )
     if dispatch.member.user_id != by.pk:
         raise RuleViolation("not_allowed", "Only the dispatched member enters time on this dispatch.")
     if dispatch.status not in (DispatchStatus.ACCEPTED, DispatchStatus.COMPLETED, DispatchStatus.TERMINATED):
