@@ -21,7 +21,6 @@ S = TimeLogStatus
 MIN = datetime.timedelta(minutes=1)
 
 
-
 def _local_minute(moment: datetime.datetime) -> str:
     return timezone.localtime(moment).strftime("%Y-%m-%dT%H:%M")
 
