@@ -102,9 +102,13 @@ class ImportJob(models.Model):
     confirmed_at = models.DateTimeField(null=True, blank=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # When the import last showed it is alive (its start, then with each progress write): a
+    # running job silent for LABORPOWER_IMPORT_STALE_MINUTES lost its worker (nothing written).
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
 
     history = HistoricalRecords(
-        get_user=history_user, excluded_fields=["progress_phase", "progress_done", "progress_total"]
+        get_user=history_user,
+        excluded_fields=["progress_phase", "progress_done", "progress_total", "heartbeat_at"],
     )
 
     class Meta:

@@ -1,10 +1,21 @@
 from celery import shared_task
+from django.utils import timezone
 
+from unioncore.audit import system_user
 from unioncore.laborpower import jobs
 
 
-@shared_task(name="unioncore.tasks.run_import_job", acks_late=True)
+@shared_task(name="unioncore.tasks.run_import_job", acks_late=True, reject_on_worker_lost=True)
 def run_import_job(job_id: int) -> str:
-    """Import an uploaded LaborPower file once staff confirmed its dry run. Safe to run twice:
-    a job already started or finished is left alone, and a re-imported file changes nothing."""
+    """Import an uploaded LaborPower file once staff confirmed its dry run. Acknowledged late and
+    requeued if the worker dies, so the message may come twice: a finished job, or one a live
+    worker is importing, is left alone; a running one silent for LABORPOWER_IMPORT_STALE_MINUTES
+    (its worker died, nothing was written) is imported again."""
     return jobs.import_job_run(job_id=job_id).status
+
+
+@shared_task(name="unioncore.tasks.sweep_import_jobs", acks_late=True, reject_on_worker_lost=True, expires=290)
+def sweep_import_jobs() -> int:
+    """Every 5 minutes: fail imports silent for LABORPOWER_IMPORT_STALE_MINUTES (their worker
+    died; nothing was written), so their page offers to confirm them again. Idempotent."""
+    return jobs.import_jobs_sweep(now=timezone.now(), by=system_user())

@@ -118,6 +118,7 @@ class ImportJobAdmin(admin.ModelAdmin):
             "errors_shown": job.errors[:ERRORS_SHOWN],
             "more_errors": max(job.error_count - ERRORS_SHOWN, 0),
             "can_confirm": job.status == ImportJobStatus.CHECKED and not job.errors and self.can_run(request),
+            "can_confirm_again": jobs.stopped_with_its_worker(job) and self.can_run(request),
             "working": working,
             "refresh": REFRESH_SECONDS if working else None,
             "percent": percent,

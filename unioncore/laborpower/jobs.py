@@ -2,10 +2,13 @@
 confirmation a Celery task imports it (`unioncore.tasks.run_import_job`), reporting progress on
 the job row as it goes. Every write of an ImportJob is here."""
 
+import datetime
 import io
+import logging
 
 from django.conf import settings
 from django.db import connections, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from unioncore.errors import RuleViolation
@@ -14,6 +17,10 @@ from unioncore.models import ImportJob, ImportJobStatus, User
 
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 MAX_ERRORS_KEPT = 5000  # rows of the report kept on the job (the count is always exact)
+STALE_ERROR = "The import stopped when its worker stopped; nothing was written. Confirm it again."
+SWEEP_BATCH = 100
+
+log = logging.getLogger(__name__)
 
 
 def max_upload_bytes() -> int:
@@ -50,11 +57,31 @@ def lock_job(job_id: int) -> ImportJob:
     return ImportJob.objects.select_for_update().get(pk=job_id)
 
 
+def stopped_with_its_worker(job: ImportJob) -> bool:
+    """Failed because its worker stopped (the sweep said so): nothing was written, and it may
+    be confirmed again."""
+    return job.status == ImportJobStatus.FAILED and job.summary == STALE_ERROR and not job.errors
+
+
+def _stale_before(now: datetime.datetime) -> datetime.datetime:
+    return now - datetime.timedelta(minutes=settings.LABORPOWER_IMPORT_STALE_MINUTES)
+
+
+def _silent_since(before: datetime.datetime) -> Q:
+    """Running jobs whose last sign of life is older than `before`."""
+    return Q(heartbeat_at__lt=before) | Q(heartbeat_at__isnull=True, started_at__lt=before)
+
+
 @transaction.atomic
 def import_job_confirm(*, job_id: int, by: User) -> ImportJob:
-    """Queue the import of a checked file. Confirming twice queues it once."""
+    """Queue the import of a checked file, or again of one whose worker stopped (nothing of it
+    was written). Confirming twice queues it once."""
     job = lock_job(job_id)
-    if job.status != ImportJobStatus.CHECKED:
+    if stopped_with_its_worker(job):
+        job.summary = "Confirmed again after its worker stopped."
+        job.started_at = job.finished_at = job.heartbeat_at = None
+        job.progress_phase, job.progress_done, job.progress_total = "", 0, 0
+    elif job.status != ImportJobStatus.CHECKED:
         return job
     if job.errors:
         raise RuleViolation("file_has_errors", "This file has rejected rows: fix them and upload it again.")
@@ -67,38 +94,86 @@ def import_job_confirm(*, job_id: int, by: User) -> ImportJob:
     return job
 
 
-def import_job_run(*, job_id: int) -> ImportJob:
-    """Import a queued job's file as the user who confirmed it. Safe to run twice: a job that is
-    not queued any more is left as it is. Not one transaction: the job says "running" (and its
-    progress) while the import's own transaction is open."""
+def _start(job_id: int) -> tuple[ImportJob, bool]:
+    """Lock the job and decide: import it (queued, or running with a stale heartbeat: its
+    worker died and its transaction rolled back, so nothing was written) or leave it alone
+    (finished, failed, or running with a live worker)."""
     with transaction.atomic():
         job = lock_job(job_id)
-        if job.status != ImportJobStatus.QUEUED:
-            return job
-        job.status, job.started_at = ImportJobStatus.RUNNING, timezone.now()
+        now = timezone.now()
+        last_sign = job.heartbeat_at or job.started_at
+        if job.status == ImportJobStatus.RUNNING and last_sign and last_sign < _stale_before(now):
+            log.warning("import job %s: starting again, its worker went silent", job_id)
+        elif job.status != ImportJobStatus.QUEUED:
+            return job, False
+        job.status, job.started_at, job.heartbeat_at = ImportJobStatus.RUNNING, now, now
+        job.progress_phase, job.progress_done, job.progress_total = "", 0, 0
         job._history_user = job.confirmed_by
         job.save()
+    return job, True
+
+
+def import_job_run(*, job_id: int) -> ImportJob:
+    """Import a queued job's file as the user who confirmed it. Safe to run twice: a job that is
+    not queued any more is left as it is, unless it is running with a heartbeat older than
+    LABORPOWER_IMPORT_STALE_MINUTES (a message redelivered after its worker died: that worker's
+    transaction rolled back, so it is imported again). The job says "running" (and its progress)
+    from outside the import's transaction; the rows and the outcome commit together, and only
+    if this run still owns the job (the sweep may have failed it meanwhile)."""
+    job, go = _start(job_id)
+    if not go:
+        return job
+    started_at = job.started_at
     by = job.confirmed_by or job.uploaded_by
     with job.file.open("rb") as f:
         data = f.read()
     progress = _ProgressWriter(job.pk)
-    try:
-        report = run(job.kind, data, by=by, on_progress=progress)
-    finally:
-        progress.close()
     with transaction.atomic():
+        try:
+            report = run(job.kind, data, by=by, on_progress=progress)
+        finally:
+            progress.close()
         job = lock_job(job_id)
+        if job.status != ImportJobStatus.RUNNING or job.started_at != started_at:
+            log.warning("import job %s: finished after it lost the job; nothing is written", job_id)
+            transaction.set_rollback(True)
+            return job
         _store_report(job, report)
         job.status = ImportJobStatus.DONE if report.written else ImportJobStatus.FAILED
-        job.finished_at = timezone.now()
+        job.finished_at = job.heartbeat_at = timezone.now()
         job._history_user = by
         job.save()
     return job
 
 
+def _locked_batch(jobs):
+    """Up to SWEEP_BATCH of these jobs, locked; rows another sweep holds are skipped (it does them)."""
+    return list(jobs.select_for_update(skip_locked=True).order_by("pk")[:SWEEP_BATCH])
+
+
+def import_jobs_sweep(*, now: datetime.datetime, by: User | None = None) -> int:
+    """The periodic check of imports (unioncore.tasks.sweep_import_jobs): a running import
+    silent for LABORPOWER_IMPORT_STALE_MINUTES lost its worker (its transaction rolled back,
+    nothing was written): it is marked failed, and its page offers to confirm it again. Safe to
+    run twice or at once: each batch commits on its own, rows are locked with SKIP LOCKED and
+    no longer match once done. Returns how many were failed."""
+    failed = 0
+    stale = ImportJob.objects.filter(_silent_since(_stale_before(now)), status=ImportJobStatus.RUNNING)
+    while True:
+        with transaction.atomic():
+            batch = _locked_batch(stale)
+            for job in batch:
+                job.status, job.summary, job.finished_at = ImportJobStatus.FAILED, STALE_ERROR, now
+                job._history_user = by
+                job.save()
+        failed += len(batch)
+        if len(batch) < SWEEP_BATCH:
+            return failed
+
+
 class _ProgressWriter:
-    """on_progress for run(): writes the job's progress from a connection of its own, so the
-    page sees it while the import's transaction is still open."""
+    """on_progress for run(): writes the job's progress and heartbeat from a connection of its
+    own, so the page (and the sweep) see it while the import's transaction is still open."""
 
     def __init__(self, job_id: int):
         self.job_id = job_id
@@ -108,8 +183,8 @@ class _ProgressWriter:
         with self.connection.cursor() as cursor:
             cursor.execute(
                 f"UPDATE {ImportJob._meta.db_table} SET progress_phase = %s, progress_done = %s, "
-                "progress_total = %s WHERE id = %s",
-                [phase[:40], done, total, self.job_id],
+                "progress_total = %s, heartbeat_at = %s WHERE id = %s",
+                [phase[:40], done, total, timezone.now(), self.job_id],
             )
 
     def close(self) -> None:

@@ -119,6 +119,8 @@ REPORTS_EXPORT_KEEP_DAYS = env.int("REPORTS_EXPORT_KEEP_DAYS", default=7)
 REPORTS_EXPORT_STALE_MINUTES = env.int("REPORTS_EXPORT_STALE_MINUTES", default=30)
 # The admin page's LaborPower uploads (stored under MEDIA_ROOT/laborpower/ for the import task).
 LABORPOWER_UPLOAD_MAX_BYTES = env.int("LABORPOWER_UPLOAD_MAX_BYTES", default=20 * 1024 * 1024)
+# A running LaborPower import silent this long lost its worker (unioncore.tasks.sweep_import_jobs).
+LABORPOWER_IMPORT_STALE_MINUTES = env.int("LABORPOWER_IMPORT_STALE_MINUTES", default=30)
 
 REDIS_URL = env("REDIS_URL", default="")
 
@@ -178,6 +180,12 @@ CELERY_BEAT_SCHEDULE = {
     # Deletes export files past REPORTS_EXPORT_KEEP_DAYS, fails exports whose worker went silent.
     "reports-sweep-exports": {
         "task": "reports.tasks.sweep_exports",
+        "schedule": 300.0,
+        "options": {"expires": 290},
+    },
+    # Fails LaborPower imports whose worker went silent (nothing written; confirm them again).
+    "unioncore-sweep-import-jobs": {
+        "task": "unioncore.tasks.sweep_import_jobs",
         "schedule": 300.0,
         "options": {"expires": 290},
     },
