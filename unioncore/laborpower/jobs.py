@@ -17,6 +17,7 @@ from unioncore.models import ImportJob, ImportJobStatus, User
 
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 MAX_ERRORS_KEPT = 5000  # rows of the report kept on the job (the count is always exact)
+UNEXPECTED_ERROR = "The import stopped on an unexpected error; nothing was written. The administrator has the log."
 STALE_ERROR = "The import stopped when its worker stopped; nothing was written. Confirm it again."
 SWEEP_BATCH = 100
 
@@ -128,22 +129,38 @@ def import_job_run(*, job_id: int) -> ImportJob:
     with job.file.open("rb") as f:
         data = f.read()
     progress = _ProgressWriter(job.pk)
-    with transaction.atomic():
-        try:
-            report = run(job.kind, data, by=by, on_progress=progress)
-        finally:
-            progress.close()
-        job = lock_job(job_id)
-        if job.status != ImportJobStatus.RUNNING or job.started_at != started_at:
-            log.warning("import job %s: finished after it lost the job; nothing is written", job_id)
-            transaction.set_rollback(True)
-            return job
-        _store_report(job, report)
-        job.status = ImportJobStatus.DONE if report.written else ImportJobStatus.FAILED
-        job.finished_at = job.heartbeat_at = timezone.now()
-        job._history_user = by
-        job.save()
+    try:
+        with transaction.atomic():
+            try:
+                report = run(job.kind, data, by=by, on_progress=progress)
+            finally:
+                progress.close()
+            job = lock_job(job_id)
+            if job.status != ImportJobStatus.RUNNING or job.started_at != started_at:
+                log.warning("import job %s: finished after it lost the job; nothing is written", job_id)
+                transaction.set_rollback(True)
+                return job
+            _store_report(job, report)
+            job.status = ImportJobStatus.DONE if report.written else ImportJobStatus.FAILED
+            job.finished_at = job.heartbeat_at = timezone.now()
+            job._history_user = by
+            job.save()
+    except Exception:
+        # A fault of ours, not of the file: the rows rolled back; say so now rather than let
+        # the job look "running" until the sweep calls it a lost worker. Re-raised for Sentry.
+        log.exception("import job %s failed", job_id)
+        _fail_unexpectedly(job_id, started_at, by=by)
+        raise
     return job
+
+
+def _fail_unexpectedly(job_id: int, started_at, *, by: User) -> None:
+    with transaction.atomic():
+        job = lock_job(job_id)
+        if job.status == ImportJobStatus.RUNNING and job.started_at == started_at:
+            job.status, job.summary, job.finished_at = ImportJobStatus.FAILED, UNEXPECTED_ERROR, timezone.now()
+            job._history_user = by
+            job.save()
 
 
 def _locked_batch(jobs):

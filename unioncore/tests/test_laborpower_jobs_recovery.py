@@ -218,3 +218,22 @@ def test_the_beat_schedule_sweeps_imports_well_within_their_silence_limit(settin
     assert entry["options"]["expires"] < entry["schedule"]
     assert tasks.run_import_job.acks_late
     assert tasks.run_import_job.reject_on_worker_lost
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_an_unexpected_error_fails_the_import_at_once_and_writes_nothing(clock, monkeypatch, dispatcher):
+    """A fault of ours (not of the file) says so on the page right away, not after the sweep."""
+    job = confirmed(dispatcher)
+    real_run = jobs.run
+
+    def broken_run(*args, **kwargs):
+        real_run(*args, **kwargs)  # every row written inside the transaction, then the fault
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(jobs, "run", broken_run)
+    with pytest.raises(RuntimeError):
+        tasks.run_import_job(job.pk)
+    job.refresh_from_db()
+    assert (job.status, job.summary) == (ImportJobStatus.FAILED, jobs.UNEXPECTED_ERROR)
+    assert not Member.objects.exists()
+    assert job.history.first().history_user == dispatcher
