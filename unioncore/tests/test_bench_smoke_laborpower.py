@@ -4,8 +4,10 @@ the baseline copies as many rows, and the benchmark runs end to end. The figures
 from `make bench NAME=laborpower_import`, never from the test suite."""
 
 import pytest
+from django.db import IntegrityError, transaction
 
 from bench import laborpower_import as bench
+from dispatch.models import Dispatch
 from unioncore import laborpower
 
 pytestmark = pytest.mark.django_db
@@ -46,3 +48,46 @@ def test_the_benchmark_runs_end_to_end():
     assert [r.name for r in results] == [*bench.KINDS, "total (the four kinds of the issue)"]
     assert all(r.measured_s > 0 and r.baseline_s > 0 for r in results)
     assert results[-1].notes["target_s"] == bench.TARGET_TOTAL_S
+
+
+def test_the_real_tables_baseline_resends_exactly_the_rows_the_import_writes(system_user):
+    files = bench.make_files(SIZE)
+    for kind in ("members", "employers", "registrations"):
+        laborpower.run(kind, files[kind], by=system_user)
+    report, payloads = bench.record_payloads("dispatches", files["dispatches"], system_user)
+    assert report.created == SIZE
+    assert not Dispatch.objects.exists()  # the recording run was rolled back
+    tables = {p.table: p.rows for p in payloads}
+    assert tables[Dispatch._meta.db_table] == SIZE
+    assert tables[Dispatch.history.model._meta.db_table] == SIZE
+    with transaction.atomic():
+        assert bench.copy_real(payloads) == sum(tables.values())
+        assert Dispatch.objects.count() == SIZE
+        assert Dispatch.history.filter(history_type="+").count() == SIZE
+        transaction.set_rollback(True)
+    laborpower.run("dispatches", files["dispatches"], by=system_user)  # the ids were free
+    assert Dispatch.objects.count() == SIZE
+
+
+def test_the_real_tables_baseline_checks_the_foreign_keys(system_user):
+    files = bench.make_files(SIZE)
+    for kind in ("members", "employers", "registrations"):
+        laborpower.run(kind, files[kind], by=system_user)
+    _, payloads = bench.record_payloads("dispatches", files["dispatches"], system_user)
+    dispatches = {Dispatch._meta.db_table, Dispatch.history.model._meta.db_table}
+    without_requests = [p for p in payloads if p.table in dispatches]  # their job requests were rolled back
+    assert without_requests
+    assert len(without_requests) < len(payloads)
+    with pytest.raises(IntegrityError, match="job_request"), transaction.atomic():
+        bench.copy_real(without_requests)
+
+
+def test_the_benchmark_reports_the_real_tables_ratio_of_every_kind():
+    results = {r.name: r for r in bench.run(size=SIZE, repeat=1, warmup=0)}
+    for kind in bench.KINDS:
+        notes = results[kind].notes
+        assert notes["real_tables_ms"] > 0, kind
+        assert notes["real_tables_ratio"] == pytest.approx(
+            results[kind].measured_s * 1000 / notes["real_tables_ms"], rel=0.02
+        )
+        assert notes["real_tables_rows"] >= 2 * getattr(bench.Sizes.for_size(SIZE), kind), kind
