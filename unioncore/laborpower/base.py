@@ -18,6 +18,7 @@ from decimal import Decimal, InvalidOperation
 import phonenumbers
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import IntegrityError, connection, models, transaction
+from django.db.models.expressions import RawSQL
 from django.dispatch import receiver
 from django.utils import timezone
 from simple_history.signals import pre_create_historical_record
@@ -365,7 +366,7 @@ def forget_values() -> None:
     """Each import starts afresh (the values of the last file, the time zone of this one)."""
     for memo in MEMOS:
         memo.clear()
-    PHONE_NUMBERS.clear()
+    VALID_PHONES.clear()
 
 
 def _parsing(parse):
@@ -415,22 +416,55 @@ def _amount(raw: str):
     return amount.quantize(CENT)
 
 
+# A North American number written the usual ways — (206) 555-0134, 206-555-0134, 206.555.0134,
+# 2065550134 — is what `phonenumbers.parse(value, "US")` makes of it: country code 1 and the ten
+# digits (no national prefix, no leading zero, no extension to strip). Anything else is parsed.
+NANP = re.compile(r"(?:\(([2-9][0-9]{2})\) ?|([2-9][0-9]{2})[-. ]?)([0-9]{3})[-. ]?([0-9]{4})")
+
+
+def parse_phone(value: str) -> phonenumbers.PhoneNumber:
+    """`phonenumbers.parse(value, "US")`, without its general machinery for the usual formats."""
+    found = NANP.fullmatch(value)
+    if found is not None:
+        return phonenumbers.PhoneNumber(country_code=1, national_number=int("".join(filter(None, found.groups()))))
+    return phonenumbers.parse(value, "US")
+
+
 def _phone(raw: str):
     value = raw.strip()
     if not value:
         return None
     try:
-        number = phonenumbers.parse(value, "US")
+        number = parse_phone(value)
     except phonenumbers.NumberParseException:
         number = None
     if number is None or not phonenumbers.is_possible_number(number):
         return Invalid("Not a phone number.")
     e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
-    PHONE_NUMBERS[e164] = number  # the field check validates it without parsing it again
+    # The field check needs only whether it is valid: worked out once, here.
+    VALID_PHONES[e164] = is_valid_phone(number)
     return e164
 
 
-PHONE_NUMBERS: dict[str, phonenumbers.PhoneNumber] = {}
+def is_valid_phone(number: phonenumbers.PhoneNumber) -> bool:
+    """`phonenumbers.is_valid_number`. It first finds the number's region — for +1, the first of
+    the regions sharing it whose patterns match, US (which has no leading-digit pattern) when
+    the number is a US one — then checks it against that region: a number valid for the US is
+    found valid at once, any other is checked the whole way."""
+    if number.country_code == 1 and NANP_MAIN_OPEN and phonenumbers.is_valid_number_for_region(number, "US"):
+        return True
+    return phonenumbers.is_valid_number(number)
+
+
+# is_valid_number_for_region(n, "US") implies is_valid_number(n) while US is the first region of
+# +1 and has no leading-digit pattern (region_code_for_number then stops at US for such a number).
+NANP_MAIN_OPEN = (
+    phonenumbers.COUNTRY_CODE_TO_REGION_CODE[1][0] == "US"
+    and phonenumbers.PhoneMetadata.metadata_for_region("US").leading_digits is None
+)
+
+
+VALID_PHONES: dict[str, bool] = {}  # E.164 -> phonenumbers.is_valid_number
 PHONES = Memo(_phone, shared=True)
 CARDS = Memo(_card, shared=True)
 DATES = Memo(_parsing(parse_date), shared=True)
@@ -444,6 +478,12 @@ def any_invalid(values) -> bool:
 
 
 _INVALID = frozenset({Invalid})
+
+
+def among(values) -> RawSQL:
+    """`field__in=among(values)`: the values as one text array parameter, not one placeholder
+    each (4,000 placeholders cost Django and the server more than the query)."""
+    return RawSQL("SELECT unnest(%s::text[])", (list(values),))
 
 
 def picker(columns: dict[str, int], names: tuple[str, ...]):
@@ -466,7 +506,9 @@ class FieldCheck:
     def __init__(self, model):
         from phonenumber_field.modelfields import PhoneNumberField  # not at import: it loads DRF
 
-        PHONE_FIELDS[model] = {f.attname for f in model._meta.concrete_fields if isinstance(f, PhoneNumberField)}
+        PHONE_FIELDS[model] = {
+            f.attname for f in model._meta.concrete_fields if isinstance(f, PhoneNumberField) and _plain_phone_field(f)
+        }
         self.trusted = model.clean is models.Model.clean
         self.memos = {
             f.attname: Memo(_refers if f.is_relation else functools.partial(_field_passes, f))
@@ -481,7 +523,22 @@ class FieldCheck:
             return False
 
 
-PHONE_FIELDS: dict[type, set[str]] = {}
+PHONE_FIELDS: dict[type, set[str]] = {}  # the phone fields whose clean is VALID_PHONES (and the length)
+E164_MAX = 16  # "+" and at most 15 digits
+
+
+def _plain_phone_field(field) -> bool:
+    """Whether the field's clean checks only what the phonenumber_field's own does: a valid
+    number (`is_valid_number`) of at most max_length characters, no choices."""
+    from django.core.validators import MaxLengthValidator
+    from phonenumber_field.validators import validate_international_phonenumber
+
+    kinds = [v if v is validate_international_phonenumber else type(v) for v in field.validators]
+    return (
+        sorted(map(repr, kinds)) == sorted(map(repr, [validate_international_phonenumber, MaxLengthValidator]))
+        and (field.max_length or 0) >= E164_MAX
+        and not field.choices
+    )
 
 
 def _refers(value) -> bool:
@@ -492,8 +549,10 @@ def _refers(value) -> bool:
 def _field_passes(field: models.Field, value) -> bool:
     if field.blank and value in field.empty_values:
         return True  # as Model.clean_fields: a blank value of a field that may be blank
-    if field.attname in PHONE_FIELDS.get(field.model, ()):
-        value = PHONE_NUMBERS.get(value, value)
+    if field.attname in PHONE_FIELDS.get(field.model, ()) and value in VALID_PHONES:
+        # PhoneNumberField.clean of a number the file gave: its validators are "a valid number"
+        # and at most max_length characters of its E.164 text (checked at FieldCheck()).
+        return VALID_PHONES[value]
     try:
         field.clean(value, None)
     except ValidationError:

@@ -9,7 +9,7 @@ from simple_history.utils import bulk_update_with_history
 
 from dispatch.enums import ContractCode, EmployerStatus
 from dispatch.models import Employer, EmployerContact, EmployerContract
-from unioncore.laborpower.base import CHANGE_REASON, Change, FieldCheck, Kind, Progress, Row, RowError
+from unioncore.laborpower.base import CHANGE_REASON, Change, FieldCheck, Kind, Progress, Row, RowError, among
 from unioncore.laborpower.bulk import insert_with_history
 
 COLUMNS = {
@@ -84,7 +84,7 @@ class Employers(Kind):
     def plan(self, records: list[EmployerRecord], by) -> list[Change]:
         codes = [r.fields["code"] for r in records]
         existing = {
-            e.code: e for e in Employer.objects.filter(code__in=codes).prefetch_related("contracts", "contacts")
+            e.code: e for e in Employer.objects.filter(code__in=among(codes)).prefetch_related("contracts", "contacts")
         }
         seen: dict[str, int] = {}
         changes = []

@@ -9,7 +9,7 @@ from simple_history.utils import bulk_update_with_history
 
 from members.enums import Classification, MemberStatus
 from members.models import Member
-from unioncore.laborpower.base import CHANGE_REASON, Change, FieldCheck, Kind, Progress, Row, RowError
+from unioncore.laborpower.base import CHANGE_REASON, Change, FieldCheck, Kind, Progress, Row, RowError, among
 from unioncore.laborpower.bulk import insert_with_history
 
 # file column -> Member field
@@ -92,7 +92,8 @@ class Members(Kind):
             cursor.execute(f"LOCK TABLE {Member._meta.db_table} IN SHARE ROW EXCLUSIVE MODE")
         seen: dict[str, int] = {}
         existing = {
-            m.card_number: m for m in Member.objects.filter(card_number__in=[r.fields["card_number"] for r in records])
+            m.card_number: m
+            for m in Member.objects.filter(card_number__in=among(r.fields["card_number"] for r in records))
         }
         changes = []
         check = FieldCheck(Member)
