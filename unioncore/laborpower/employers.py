@@ -37,7 +37,10 @@ class EmployerRecord:
 
 
 def _phone(value):
-    return value.as_e164 if value else None
+    """A phone field's value as the file's values are (E.164 text), None when blank."""
+    if value is None or isinstance(value, str):
+        return value or None
+    return value.as_e164
 
 
 class Employers(Kind):
@@ -98,15 +101,24 @@ class Employers(Kind):
             seen[code] = row.line
             employer = existing.get(code)
             is_new = employer is None
-            employer = employer or Employer()
-            diff = {
-                f: v
-                for f, v in record.fields.items()
-                if (_phone(getattr(employer, f)) if f == "phone" else getattr(employer, f)) != v or is_new
-            }
-            for name, value in diff.items():
-                setattr(employer, name, value)
-            if not (is_new and employer_check.ok(record.fields)):  # full_clean: for an update, or the messages
+            if is_new:
+                # A new employer stays the file's values (its row is written from them); an
+                # instance is built only for full_clean's messages.
+                diff = record.fields
+                if not employer_check.ok(diff):
+                    try:
+                        Employer(**diff).full_clean(validate_unique=False)
+                    except ValidationError as e:
+                        row.validation_error(e, FIELD_COLUMNS)
+                        continue
+            else:
+                diff = {
+                    f: v
+                    for f, v in record.fields.items()
+                    if (_phone(getattr(employer, f)) if f == "phone" else getattr(employer, f)) != v
+                }
+                for name, value in diff.items():
+                    setattr(employer, name, value)
                 try:
                     employer.full_clean(validate_unique=False)
                 except ValidationError as e:
@@ -120,63 +132,61 @@ class Employers(Kind):
             if record.contact:
                 if not is_new:
                     contact = next((c for c in employer.contacts.all() if c.name == record.contact["name"]), None)
-                base = contact or EmployerContact(name=record.contact["name"])
-                contact_diff = {
-                    f: v
-                    for f, v in record.contact.items()
-                    if (_phone(getattr(base, f)) if f == "phone" else getattr(base, f)) != v or contact is None
-                }
-                for name, value in contact_diff.items():
-                    setattr(base, name, value)
-                if contact is not None or not contact_check.ok(record.contact):
+                if contact is None:  # a new contact: its values, as a new employer's
+                    contact_diff = contact = record.contact
+                    if not contact_check.ok(contact):
+                        try:
+                            EmployerContact(**contact).full_clean(exclude=["employer"])
+                        except ValidationError as e:
+                            row.validation_error(e, CONTACT_FIELD_COLUMNS)
+                            continue
+                else:
+                    contact_diff = {
+                        f: v
+                        for f, v in record.contact.items()
+                        if (_phone(getattr(contact, f)) if f == "phone" else getattr(contact, f)) != v
+                    }
+                    for name, value in contact_diff.items():
+                        setattr(contact, name, value)
                     try:
-                        base.full_clean(exclude=["employer"])
+                        contact.full_clean(exclude=["employer"])
                     except ValidationError as e:
                         row.validation_error(e, CONTACT_FIELD_COLUMNS)
                         continue
-                contact = base
             if not (diff or add or remove or contact_diff):
                 changes.append(Change(row.line, "unchanged"))
                 continue
             action = "create" if is_new else "update"
-            plan = EmployerPlan(employer, is_new, set(diff), add, remove, contact if contact_diff else None)
+            plan = EmployerPlan(
+                employer if not is_new else diff, is_new, set(diff), add, remove, contact if contact_diff else None
+            )
             changes.append(Change(row.line, action, instance=plan))
         return changes
 
     def write(self, changes: list[Change], by, progress: Progress) -> list[RowError]:
         plans = [c.instance for c in changes if c.instance is not None]
         new = [p for p in plans if p.is_new]
-        rows = [{f.attname: getattr(p.employer, f.attname) for f in EMPLOYER_FIELDS} for p in new]
-        for row in rows:
-            row["phone"] = _phone(row["phone"])
-        for plan, pk in zip(new, insert_with_history(Employer, rows, by=by), strict=True):
-            plan.employer.pk = plan.employer.id = pk
+        for plan, pk in zip(new, insert_with_history(Employer, [p.employer for p in new], by=by), strict=True):
+            plan.pk = pk
         changed = [p.employer for p in plans if not p.is_new and p.fields]
+        for plan in plans:
+            if not plan.is_new:
+                plan.pk = plan.employer.pk
         if changed:
             now = timezone.now()
             for employer in changed:
                 employer.updated_at = now
             fields = sorted({f for p in plans if not p.is_new for f in p.fields} | {"updated_at"})
             _bulk_update(changed, Employer, fields, by)
-        contracts = [{"employer_id": p.employer.pk, "contract_code": code} for p in plans for code in sorted(p.add)]
+        contracts = [{"employer_id": p.pk, "contract_code": code} for p in plans for code in sorted(p.add)]
         insert_with_history(EmployerContract, contracts, by=by)
         for plan in (p for p in plans if p.remove):  # codes no longer held: rare, one by one ("-" history rows)
-            for row in EmployerContract.objects.filter(employer=plan.employer, contract_code__in=plan.remove):
+            for row in EmployerContract.objects.filter(employer_id=plan.pk, contract_code__in=plan.remove):
                 row._history_user = by
                 row.delete()
-        contacts = [p.contact for p in plans if p.contact is not None]
-        for contact, plan in ((p.contact, p) for p in plans if p.contact is not None):
-            contact.employer_id = plan.employer.pk
-        new_contacts = [c for c in contacts if c.pk is None]
-        insert_with_history(
-            EmployerContact,
-            [
-                {**{f.attname: getattr(c, f.attname) for f in CONTACT_FIELDS}, "phone": _phone(c.phone)}
-                for c in new_contacts
-            ],
-            by=by,
-        )
-        old_contacts = [c for c in contacts if c.pk is not None]
+        new_contacts = [{**p.contact, "employer_id": p.pk} for p in plans if isinstance(p.contact, dict)]
+        insert_with_history(EmployerContact, new_contacts, by=by)
+        old_contacts = [p.contact for p in plans if isinstance(p.contact, EmployerContact)]
         if old_contacts:
             _bulk_update(old_contacts, EmployerContact, ["name", "title", "phone", "email"], by)
         progress.advance(len(plans))
@@ -185,25 +195,13 @@ class Employers(Kind):
 
 @dataclass
 class EmployerPlan:
-    employer: Employer
+    employer: Employer | dict  # an existing employer, changed; or a new one's values (attname -> value)
     is_new: bool
     fields: set[str]  # changed fields of an existing employer
     add: set[str]
     remove: set[str]
-    contact: EmployerContact | None  # new or changed
-
-
-def _plain_fields(model):
-    """The fields a new row's values come from (not the id, not the automatic timestamps)."""
-    return [
-        f
-        for f in model._meta.concrete_fields
-        if not f.primary_key and not getattr(f, "auto_now", False) and not getattr(f, "auto_now_add", False)
-    ]
-
-
-EMPLOYER_FIELDS = _plain_fields(Employer)
-CONTACT_FIELDS = _plain_fields(EmployerContact)
+    contact: EmployerContact | dict | None  # an existing contact, changed; a new one's values; or none
+    pk: int | None = None  # the employer's id, once written
 
 
 def _bulk_update(objects, model, fields, by) -> None:

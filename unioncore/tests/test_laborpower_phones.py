@@ -110,3 +110,22 @@ def test_an_employer_contacts_wrong_phone_is_a_row_error(system_user):
     }
     assert not Employer.objects.exists()
     assert not EmployerContact.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_new_contact_of_an_employer_already_imported_is_added_to_it(system_user, dispatcher):
+    data = "employer_code,name,phone,contact_name,contact_title,contact_phone\nEMP1,Sound Electric,(206) 555-0200,{}\n"
+    assert laborpower.run("employers", data.format("Mary Okafor,Owner,(206) 555-0201").encode(), by=system_user).ok
+    report = laborpower.run("employers", data.format("Tom Lindqvist,Foreman,206.555.0211").encode(), by=dispatcher)
+    assert (report.created, report.updated, report.unchanged) == (0, 1, 0), report.errors
+    employer = Employer.objects.get(code="EMP1")
+    contacts = {c.name: (c.title, str(c.phone)) for c in employer.contacts.all()}
+    assert contacts == {"Mary Okafor": ("Owner", "+12065550201"), "Tom Lindqvist": ("Foreman", "+12065550211")}
+    added = employer.contacts.get(name="Tom Lindqvist").history.get()
+    assert (added.history_type, added.history_user, added.history_change_reason) == (
+        "+",
+        dispatcher,
+        "LaborPower import",
+    )
+    assert str(employer.phone) == "+12065550200"
+    assert employer.history.count() == 1  # the employer itself did not change
