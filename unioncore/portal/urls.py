@@ -13,7 +13,6 @@ urlpatterns = [
     path("login/link/", views.login_link_request, name="login-link"),
     path("login/link/sent/", views.login_link_sent, name="login-link-sent"),
     path("login/link/<str:token>/", views.login_link_redeem, name="login-link-redeem"),
-    path("employer/", views.employer_home, name="employer-home"),
     path("nothing-here/", views.nothing_here, name="nothing-here"),
     # Members: home, books, jobs, dispatches, time logs.
     path("me/", include("members.portal.urls")),

@@ -5,7 +5,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login, logout
 from django.shortcuts import redirect, render
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
@@ -35,10 +35,7 @@ def home_url(user) -> str:
     if kind == "member":
         return reverse("portal:member-home")
     if kind == "employer":
-        try:
-            return reverse("portal:supervisor-list")
-        except NoReverseMatch:  # the supervisor pages are not installed yet
-            return reverse("portal:employer-home")
+        return reverse("portal:supervisor-list")
     if kind == "staff":
         return reverse("admin:index")
     return reverse("portal:nothing-here")
@@ -78,13 +75,6 @@ def logout_view(request):
 @portal_login_required
 def home(request):
     return redirect(home_url(request.user))
-
-
-@never_cache
-@portal_login_required
-def employer_home(request):
-    """Until the supervisor pages exist: a page that says where the work is."""
-    return render(request, "portal/employer_home.html")
 
 
 @never_cache

@@ -1,7 +1,6 @@
 """`{% load portal %}`: what the portal layout needs to know about the visitor."""
 
 from django import template
-from django.urls import NoReverseMatch, reverse
 from django.utils.safestring import mark_safe
 
 from unioncore.portal.access import user_kind
@@ -13,15 +12,6 @@ register = template.Library()
 def portal_kind(user) -> str:
     """ "member", "employer", "staff" or ""."""
     return user_kind(user) or ""
-
-
-@register.simple_tag
-def portal_url(name: str, *args) -> str:
-    """A URL by name, or "" when no such page is installed (the nav leaves it out)."""
-    try:
-        return reverse(name, args=args)
-    except NoReverseMatch:
-        return ""
 
 
 @register.simple_tag(takes_context=True)
