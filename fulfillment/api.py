@@ -11,7 +11,7 @@ clock-out or a kiosk stop in draft) is edited with PATCH and submitted with `sub
 import datetime
 
 import django_filters
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
@@ -21,7 +21,7 @@ from rest_framework.response import Response
 from dispatch.models import Dispatch
 from fulfillment import services
 from fulfillment.enums import AcknowledgementMethod, TimeLogStatus
-from fulfillment.models import TimeLog
+from fulfillment.models import TimeLog, Times
 from fulfillment.services.sync import EVENT_TYPES
 from unioncore.api.base import (
     ApiView,
@@ -68,11 +68,53 @@ class TimesOutput(serializers.Serializer):
     billable_minutes = serializers.IntegerField()
 
 
-def _times(time_log: TimeLog, prefix: str) -> dict | None:
-    times = time_log._get(prefix)
-    if times is None:
+def _times(row: dict, prefix: str) -> dict | None:
+    """One party's version from a row (see `_row`), its instants in UTC (the JSON writes them with
+    a Z) whether they come from the database or from a time log a service just changed."""
+    clock_in, clock_out = row[f"{prefix}_clock_in"], row[f"{prefix}_clock_out"]
+    if clock_in is None or clock_out is None:
         return None
+    times = Times(
+        clock_in.astimezone(datetime.UTC),
+        clock_out.astimezone(datetime.UTC),
+        row[f"{prefix}_break_minutes"] or 0,
+        row[f"{prefix}_lunch_minutes"] or 0,
+    )
     return {**vars(times), "billable_minutes": times.billable_minutes}
+
+
+# What TimeLogOutput reads: the time log's columns it shows, the employer's name and the worker's
+# names. A list reads them as `values()` rows (a page of 50 built 200 model instances: a third of
+# its time, bench/api_throughput.py); a single time log is turned into the same row.
+ROW_COLUMNS = [
+    "id", "dispatch_id", "worker_id", "status", "clock_in_at", "clock_out_at",
+    *(f"{party}_{column}" for party in ("worker", "supervisor", "final")
+      for column in ("clock_in", "clock_out", "break_minutes", "lunch_minutes")),
+    "worker_edited", "worker_comment", "supervisor_note", "note", "is_retroactive", "billable_minutes", "amount",
+    "funds_state", "auto_approval_time", "verified_at", "verified_how",
+]  # fmt: skip
+ROW_RELATED = {
+    "employer_name": F("dispatch__employer__name"),
+    "worker_username": F("worker__username"),
+    "worker_first_name": F("worker__first_name"),
+    "worker_last_name": F("worker__last_name"),
+}
+
+
+def output_rows(logs: QuerySet[TimeLog]) -> QuerySet[dict]:
+    """`logs` as the rows TimeLogOutput writes."""
+    return logs.values(*ROW_COLUMNS, **ROW_RELATED)
+
+
+def _row(time_log: TimeLog) -> dict:
+    worker = time_log.worker
+    return {
+        **{name: getattr(time_log, name) for name in ROW_COLUMNS},
+        "employer_name": time_log.dispatch.employer.name,
+        "worker_username": worker.username,
+        "worker_first_name": worker.first_name,
+        "worker_last_name": worker.last_name,
+    }
 
 
 class TimeLogOutput(serializers.Serializer):
@@ -104,53 +146,61 @@ class TimeLogOutput(serializers.Serializer):
 
     @extend_schema(responses=TimesOutput(allow_null=True))
     def get_worker_times(self, time_log) -> dict | None:
-        return _times(time_log, "worker")
+        return _times(_row(time_log), "worker")
 
     @extend_schema(responses=TimesOutput(allow_null=True))
     def get_supervisor_times(self, time_log) -> dict | None:
-        return _times(time_log, "supervisor")
+        return _times(_row(time_log), "supervisor")
 
     @extend_schema(responses=TimesOutput(allow_null=True))
     def get_final_times(self, time_log) -> dict | None:
-        return _times(time_log, "final")
+        return _times(_row(time_log), "final")
 
     def to_representation(self, time_log) -> dict:
         """The dict DRF builds field by field (None stays None, every other value through its
-        field), written out: DRF's generic loop was a third of a page of 50 (bench/api_throughput.py);
-        fulfillment/tests/test_api.py compares the two on every status and shape."""
+        field), written out, from a time log or its row (`output_rows`): DRF's generic loop
+        was a third of a page of 50 (bench/api_throughput.py); fulfillment/tests/test_api.py
+        compares the two on every status and shape."""
+        row = time_log if isinstance(time_log, dict) else _row(time_log)
         # The declared fields themselves (to_representation reads nothing of a field's binding),
         # not `self.fields`: that deep-copies all 22 for each serializer.
-        fields, dispatch, worker = self._declared_fields, time_log.dispatch, time_log.worker
+        fields = self._declared_fields
+        local = timezone.get_current_timezone()
 
-        def through(name, value):
-            return None if value is None else fields[name].to_representation(value)
+        def instant(value):  # DRF's DateTimeField: the current time zone, ISO 8601, UTC as Z
+            if value is None:
+                return None
+            text = value.astimezone(local).isoformat()
+            return text[:-6] + "Z" if text.endswith("+00:00") else text
 
         def number(value):
             return None if value is None else int(value)
 
+        first_and_last = f"{row['worker_first_name']} {row['worker_last_name']}".strip()  # User.get_full_name
+        amount = row["amount"]
         return {
-            "id": number(time_log.id),
-            "dispatch": number(time_log.dispatch_id),
-            "employer": _text(dispatch.employer.name),
-            "worker": number(time_log.worker_id),
-            "worker_name": worker.get_full_name() or worker.username,
-            "status": through("status", time_log.status),
-            "clock_in_at": through("clock_in_at", time_log.clock_in_at),
-            "clock_out_at": through("clock_out_at", time_log.clock_out_at),
-            "worker_times": _times(time_log, "worker"),
-            "supervisor_times": _times(time_log, "supervisor"),
-            "final_times": _times(time_log, "final"),
-            "worker_edited": _flag(time_log.worker_edited),
-            "worker_comment": _text(time_log.worker_comment),
-            "supervisor_note": _text(time_log.supervisor_note),
-            "note": _text(time_log.note),
-            "is_retroactive": _flag(time_log.is_retroactive),
-            "billable_minutes": number(time_log.billable_minutes),
-            "amount": through("amount", time_log.amount),
-            "funds_state": _text(time_log.funds_state),
-            "auto_approval_time": through("auto_approval_time", time_log.auto_approval_time),
-            "verified_at": through("verified_at", time_log.verified_at),
-            "verified_how": _text(time_log.verified_how),
+            "id": number(row["id"]),
+            "dispatch": number(row["dispatch_id"]),
+            "employer": _text(row["employer_name"]),
+            "worker": number(row["worker_id"]),
+            "worker_name": first_and_last or row["worker_username"],
+            "status": _text(row["status"]),
+            "clock_in_at": instant(row["clock_in_at"]),
+            "clock_out_at": instant(row["clock_out_at"]),
+            "worker_times": _times(row, "worker"),
+            "supervisor_times": _times(row, "supervisor"),
+            "final_times": _times(row, "final"),
+            "worker_edited": _flag(row["worker_edited"]),
+            "worker_comment": _text(row["worker_comment"]),
+            "supervisor_note": _text(row["supervisor_note"]),
+            "note": _text(row["note"]),
+            "is_retroactive": _flag(row["is_retroactive"]),
+            "billable_minutes": number(row["billable_minutes"]),
+            "amount": None if amount is None else fields["amount"].to_representation(amount),
+            "funds_state": _text(row["funds_state"]),
+            "auto_approval_time": instant(row["auto_approval_time"]),
+            "verified_at": instant(row["verified_at"]),
+            "verified_how": _text(row["verified_how"]),
         }
 
 
@@ -193,15 +243,6 @@ class TimeLogFilter(django_filters.FilterSet):
         return queryset.filter(clock_in_at__gte=start, clock_in_at__lt=end)
 
 
-# What a page of TimeLogOutput reads: the time log's own columns, the employer's name and the
-# worker's names, not every column of the dispatch, the employer and the user (a third of the
-# cost of a page; bench/api_throughput.py).
-LIST_READS = [
-    *(f.name for f in TimeLog._meta.concrete_fields),
-    "dispatch__employer__name", "worker__username", "worker__first_name", "worker__last_name",
-]  # fmt: skip
-
-
 class TimeLogListApi(ApiView):
     """Mine (a member), my employer's (an employer user); newest clock-in first."""
 
@@ -210,8 +251,8 @@ class TimeLogListApi(ApiView):
         responses={200: page_of(TimeLogOutput), 400: Error, 401: Error},
     )
     def get(self, request):
-        logs = filtered(TimeLogFilter, request, visible_timelogs(request.user).only(*LIST_READS))
-        return paginated(request, self, logs.order_by("-clock_in_at", "-id"), TimeLogOutput)
+        logs = filtered(TimeLogFilter, request, visible_timelogs(request.user))
+        return paginated(request, self, logs.order_by("-clock_in_at", "-id"), TimeLogOutput, read=output_rows)
 
 
 # --- The shift (idempotent, through sync_events) ---
@@ -238,7 +279,7 @@ class DeviceTimeField(serializers.DateTimeField):
 
 def _apply_one(request, event: dict, *, created_status: int = 200) -> Response:
     """One event through `sync_events`: the first answer, or that answer again on a replay."""
-    (result,) = services.sync_events(worker=request.user, events=[event])
+    result, time_log = services.sync_event(worker=request.user, event=event)
     replayed = result["status"] == "duplicate"
     if replayed:
         result = result["first_result"]
@@ -249,7 +290,8 @@ def _apply_one(request, event: dict, *, created_status: int = 200) -> Response:
         body = error_body("conflict", "Your supervisor already ended this shift; they will settle it.")
         response = Response({**body, "conflict": result["conflict"]}, status=409)
     else:
-        time_log = visible_timelogs(request.user).get(pk=result["time_log"])
+        if time_log is None:  # a replay: read as it stands now
+            time_log = visible_timelogs(request.user).get(pk=result["time_log"])
         body = {"client_uuid": result["client_uuid"], "status": "synced", "time_log": TimeLogOutput(time_log).data}
         response = Response(body, status=created_status)
     if replayed:

@@ -10,7 +10,7 @@ from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import IntegrityError, transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
@@ -31,11 +31,12 @@ from fulfillment.services.timelogs import (
 from unioncore.errors import RuleViolation
 from unioncore.models import User
 
-__all__ = ["EVENT_TYPES", "sync_conflict_resolve", "sync_events"]
+__all__ = ["EVENT_TYPES", "sync_conflict_resolve", "sync_event", "sync_events"]
 
 CLOCK_TOLERANCE = datetime.timedelta(minutes=5)  # a device clock further off is flagged
 LONGEST_SHIFT = datetime.timedelta(hours=24)  # an event names a shift that started less than this before it
 OFFLINE_CLOCK_OUT_NOTE = "offline clock-out from the worker's device"
+SYNC_LOCK_SPACE = 7001  # the first key of the sync events' advisory locks
 
 SEGMENT_EVENTS = {
     "break_start": (SegmentKind.BREAK, timelog_segment_start),
@@ -68,8 +69,14 @@ def sync_events(
     order = sorted(range(len(events)), key=lambda i: (_sort_time(events[i]), i))
     results: list[dict | None] = [None] * len(events)
     for index in order:
-        results[index] = _sync_one(worker, events[index], received_at=received_at, sent_at=sent_at)
+        results[index], _ = _sync_one(worker, events[index], received_at=received_at, sent_at=sent_at)
     return results
+
+
+def sync_event(*, worker: User, event: dict) -> tuple[dict, TimeLog | None]:
+    """One event, as `sync_events` applies it, with the time log it left when it synced (with
+    its dispatch, employer and worker), so the caller can answer without reading it again."""
+    return _sync_one(worker, event, received_at=timezone.now(), sent_at=None)
 
 
 @transaction.atomic
@@ -117,34 +124,42 @@ def sync_conflict_resolve(*, sync_id: int, by: User, accept_worker: bool) -> Tim
 # --- One event ---
 
 
-def _sync_one(worker: User, event: dict, *, received_at, sent_at) -> dict:
+def _sync_one(worker: User, event: dict, *, received_at, sent_at) -> tuple[dict, TimeLog | None]:
+    """The event's answer, and the time log it left (None for a replay or a failure)."""
     try:
         client_uuid, device_time = _envelope(event)
     except RuleViolation as error:
         # Without a usable key or time the event cannot be stored, nor replayed.
-        return _failed(str(event.get("client_uuid", "")), error)
+        return _failed(str(event.get("client_uuid", "")), error), None
     body_hash = _body_hash(event, client_uuid, device_time)
     with transaction.atomic():
+        # The key is taken before anything is applied: a second delivery of the same event waits
+        # here until the first commits, then finds its row and replays it. (The unique
+        # constraint on worker + client_uuid stays the last word.)
+        _lock_key(worker, client_uuid)
         stored = _stored(worker, client_uuid)
-        if stored is None:
-            try:
-                with transaction.atomic():
-                    row = _reserve(worker, event, client_uuid, device_time, body_hash, received_at, sent_at)
-            except IntegrityError:
-                # Another request with the same key got there first; ours waited for it to commit.
-                stored = _stored(worker, client_uuid)
-                if stored is None:
-                    raise
         if stored is not None:
-            return _replay(stored, body_hash)
-        result = _apply(row, worker, event, received_at)
+            return _replay(stored, body_hash), None
+        row = _received(worker, event, client_uuid, device_time, body_hash, received_at, sent_at)
+        result, time_log = _apply(row, worker, event, received_at)
         row.result = result
         row.status = {"synced": SyncStatus.SYNCED, "conflict": SyncStatus.CONFLICT}.get(
             result["status"], SyncStatus.FAILED
         )
+        # Written once, with its answer: one row and one history row per event.
         row._history_user = worker
         row.save()
-    return result
+    return result, (time_log if result["status"] == "synced" else None)
+
+
+def _lock_key(worker: User, client_uuid: uuid.UUID) -> None:
+    """A transaction-level advisory lock on (worker, client_uuid), in the sync events' own key
+    space. Two keys that hash alike only wait for each other."""
+    key = int.from_bytes(
+        hashlib.blake2b(f"{worker.pk}:{client_uuid}".encode(), digest_size=4).digest(), "big", signed=True
+    )
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [SYNC_LOCK_SPACE, key])
 
 
 def _envelope(event: dict) -> tuple[uuid.UUID, datetime.datetime]:
@@ -205,8 +220,8 @@ def _replay(stored: TimeLogOfflineSync, body_hash: str) -> dict:
     }
 
 
-def _reserve(worker, event, client_uuid, device_time, body_hash, received_at, sent_at) -> TimeLogOfflineSync:
-    """Store the raw event (pending) first: the key is taken before anything is applied."""
+def _received(worker, event, client_uuid, device_time, body_hash, received_at, sent_at) -> TimeLogOfflineSync:
+    """The raw event as received (not yet saved: it is written once, with its answer)."""
     payload = event.get("payload") or {}
     offset = received_at - device_time
     skew = received_at - sent_at if sent_at is not None else offset
@@ -224,12 +239,10 @@ def _reserve(worker, event, client_uuid, device_time, body_hash, received_at, se
     if isinstance(payload, dict):
         with contextlib.suppress(RuleViolation):  # kept raw in the payload; the event fails on it
             row.latitude, row.longitude = _location(payload)
-    row._history_user = worker
-    row.save()
     return row
 
 
-def _apply(row: TimeLogOfflineSync, worker: User, event: dict, received_at) -> dict:
+def _apply(row: TimeLogOfflineSync, worker: User, event: dict, received_at) -> tuple[dict, TimeLog | None]:
     """Run the event through the services in a savepoint; a refusal is the event's answer."""
     client_uuid = str(row.client_uuid)
     try:
@@ -241,13 +254,13 @@ def _apply(row: TimeLogOfflineSync, worker: User, event: dict, received_at) -> d
                 )
             return _run(row, worker, event)
     except RuleViolation as error:
-        return {**_failed(client_uuid, error), "time_log": row.time_log_id}
+        return {**_failed(client_uuid, error), "time_log": row.time_log_id}, None
     except ValidationError as error:
         violation = RuleViolation("invalid", " ".join(error.messages))
-        return {**_failed(client_uuid, violation), "time_log": row.time_log_id}
+        return {**_failed(client_uuid, violation), "time_log": row.time_log_id}, None
 
 
-def _run(row: TimeLogOfflineSync, worker: User, event: dict) -> dict:
+def _run(row: TimeLogOfflineSync, worker: User, event: dict) -> tuple[dict, TimeLog]:
     kind = event.get("type")
     payload = event.get("payload") or {}
     if not isinstance(payload, dict):
@@ -255,8 +268,7 @@ def _run(row: TimeLogOfflineSync, worker: User, event: dict) -> dict:
     at = row.device_time
     if kind == "clock_in":
         latitude, longitude = _location(payload)
-        dispatch = _dispatch(worker, event.get("dispatch"))
-        time_log = timelog_clock_in(dispatch_id=dispatch.pk, by=worker, at=at, latitude=latitude, longitude=longitude)
+        time_log = _clock_in(worker, event.get("dispatch"), at, latitude, longitude)
     elif kind in SEGMENT_EVENTS:
         segment, service = SEGMENT_EVENTS[kind]
         row.time_log = _target(worker, event, at)
@@ -267,12 +279,27 @@ def _run(row: TimeLogOfflineSync, worker: User, event: dict) -> dict:
         closed_by = _closed_by_someone_else(time_log, worker)
         if closed_by is not None:
             row.conflict_with = time_log
-            return _conflict(row, time_log, closed_by)
+            return _conflict(row, time_log, closed_by), time_log
         time_log = _clock_out(time_log, worker, at, payload)
     else:
         raise RuleViolation("unknown_event_type", f"Unknown event type; expected one of {', '.join(EVENT_TYPES)}.")
     row.time_log = time_log
-    return {"client_uuid": str(row.client_uuid), "status": "synced", "time_log": time_log.pk}
+    return {"client_uuid": str(row.client_uuid), "status": "synced", "time_log": time_log.pk}, time_log
+
+
+def _clock_in(worker: User, dispatch_id, at, latitude, longitude) -> TimeLog:
+    """The clock-in service reads and locks the dispatch itself; a dispatch that is not the
+    worker's own is, to them, no dispatch at all."""
+    try:
+        dispatch_id = int(dispatch_id)
+    except (TypeError, ValueError):
+        raise RuleViolation("not_found", "No such dispatch of yours.") from None
+    try:
+        return timelog_clock_in(dispatch_id=dispatch_id, by=worker, at=at, latitude=latitude, longitude=longitude)
+    except RuleViolation as error:
+        if error.code in ("not_found", "not_allowed"):
+            raise RuleViolation("not_found", "No such dispatch of yours.") from None
+        raise
 
 
 def _clock_out(time_log: TimeLog, worker: User, at, payload: dict) -> TimeLog:

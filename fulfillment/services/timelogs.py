@@ -146,11 +146,14 @@ def timelog_clock_in(*, dispatch_id: int, by: User, at=None, latitude=None, long
     """The dispatched member starts a shift on an accepted dispatch (one open shift at a time)."""
     # The dispatch and its member locked (as ever); the employer, the job request and the site
     # contact read in the same query for the clock-in message, not locked.
-    dispatch = (
-        Dispatch.objects.select_for_update(of=("self", "member"))
-        .select_related("member", "employer", "job_request", "primary_site_contact__user")
-        .get(pk=dispatch_id)
-    )
+    try:
+        dispatch = (
+            Dispatch.objects.select_for_update(of=("self", "member"))
+            .select_related("member", "employer", "job_request", "primary_site_contact__user")
+            .get(pk=dispatch_id)
+        )
+    except Dispatch.DoesNotExist:
+        raise RuleViolation("not_found", "No such dispatch.") from None
     if dispatch.member.user_id != by.pk:
         raise RuleViolation("not_allowed", "Only the dispatched member clocks in on this dispatch.")
     if dispatch.status != DispatchStatus.ACCEPTED:
@@ -420,11 +423,14 @@ def timelog_retroactive_submit(
     If it overlaps a shift of the same dispatch, that shift takes the worker's times instead."""
     # The dispatch and its member locked (as ever); the employer, the job request and the site
     # contact read in the same query for the clock-in message, not locked.
-    dispatch = (
-        Dispatch.objects.select_for_update(of=("self", "member"))
-        .select_related("member", "employer", "job_request", "primary_site_contact__user")
-        .get(pk=dispatch_id)
-    )
+    try:
+        dispatch = (
+            Dispatch.objects.select_for_update(of=("self", "member"))
+            .select_related("member", "employer", "job_request", "primary_site_contact__user")
+            .get(pk=dispatch_id)
+        )
+    except Dispatch.DoesNotExist:
+        raise RuleViolation("not_found", "No such dispatch.") from None
     if dispatch.member.user_id != by.pk:
         raise RuleViolation("not_allowed", "Only the dispatched member enters time on this dispatch.")
     if dispatch.status not in (DispatchStatus.ACCEPTED, DispatchStatus.COMPLETED, DispatchStatus.TERMINATED):

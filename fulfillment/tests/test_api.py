@@ -83,6 +83,32 @@ def test_a_replayed_clock_in_answers_the_same_and_writes_one_time_log(shift, api
     assert TimeLog.objects.filter(dispatch=shift.dispatch).count() == 1
 
 
+def test_each_shift_answer_is_the_time_log_as_stored(shift, api_as, clock):
+    """The answers are written from the time log the service left in memory, not read back:
+    each must be exactly what a later read of the same time log says."""
+    worker = api_as(shift.worker)
+
+    def stored(log_id):
+        return next(row for row in worker.get("/api/v1/timelogs/").json()["results"] if row["id"] == log_id)
+
+    answer = worker.post("/api/v1/timelogs/clock-in/", clock_in_body(shift), format="json").json()["time_log"]
+    assert answer == stored(answer["id"])
+    clock.move_to(at(MONDAY, 16))
+    for kind, hour in [("break_start", 10), ("break_end", 11), ("clock_out", 15)]:
+        response = worker.post(f"/api/v1/timelogs/{answer['id']}/events/", event(kind, hour), format="json")
+        assert response.status_code == 200, (kind, response.content)
+        assert response.json()["time_log"] == stored(answer["id"]), kind
+
+
+def test_a_clock_in_runs_a_fixed_number_of_queries(shift, api_as):
+    """The token; the key's lock and the replay lookup; the dispatch lock, the open-shift check,
+    the time log, the outbox; the sync row; history rows, transaction and savepoints: 15 (21
+    before the sync row was written once and the dispatch read once). A new query here is a new
+    round trip on the phone API's busiest write (bench/api_throughput.py)."""
+    worker = api_as(shift.worker)
+    assert count_queries(lambda: worker.post("/api/v1/timelogs/clock-in/", clock_in_body(shift), format="json")) == 15
+
+
 def test_a_reused_client_uuid_with_another_body_is_a_422(shift, api_as):
     worker = api_as(shift.worker)
     body = clock_in_body(shift)
@@ -482,11 +508,12 @@ def test_the_time_log_list_runs_the_same_queries_for_1_and_5_rows(shift, api_as,
 def test_a_time_log_in_every_shape_renders_exactly_as_drfs_generic_serializer(shift, api_as, clock):
     """TimeLogOutput builds its dict directly (a third of a page's time): on a working shift, a
     verified one (amount, final times), one in the negotiation loop (supervisor times, note,
-    comment) and a retroactive one, the bytes are those of DRF's generic loop over its fields."""
+    comment) and a retroactive one, the bytes are those of DRF's generic loop over its fields,
+    whether written from the time log or from its list row."""
     from rest_framework.renderers import JSONRenderer
     from rest_framework.serializers import Serializer
 
-    from fulfillment.api import LIST_READS, TimeLogOutput, visible_timelogs
+    from fulfillment.api import TimeLogOutput, output_rows, visible_timelogs
 
     worker, supervisor = api_as(shift.worker), api_as(shift.supervisor)
     tuesday = MONDAY + datetime.timedelta(days=1)
@@ -516,7 +543,8 @@ def test_a_time_log_in_every_shape_renders_exactly_as_drfs_generic_serializer(sh
     assert worker.post("/api/v1/timelogs/retroactive/", retro, format="json").status_code == 201
     clock.move_to(at(tuesday + datetime.timedelta(days=1), 7))
     working = shift_on(tuesday + datetime.timedelta(days=1))
-    logs = list(visible_timelogs(shift.supervisor).only(*LIST_READS).order_by("id"))
+    logs = list(visible_timelogs(shift.supervisor).order_by("id"))
+    rows = {row["id"]: row for row in output_rows(visible_timelogs(shift.supervisor))}
     statuses = {log.status for log in logs}
     assert {"verified", "pending_supervisor_reevaluation", "working"} <= statuses
     assert len(logs) == 4
@@ -525,3 +553,4 @@ def test_a_time_log_in_every_shape_renders_exactly_as_drfs_generic_serializer(sh
     for log in logs:
         serializer = TimeLogOutput(log)
         assert render(serializer.data) == render(Serializer.to_representation(TimeLogOutput(), log)), log.status
+        assert render(TimeLogOutput(rows[log.pk]).data) == render(serializer.data), f"{log.status}, as a list row"

@@ -93,13 +93,33 @@ class Error(serializers.Serializer):
     error = Body()
 
 
-def paginated(request, view, queryset, output: type[serializers.Serializer], **context):
-    """A page of `queryset` (`?page=`), each row through `output`."""
+def paginated(request, view, queryset, output: type[serializers.Serializer], *, read=None, **context):
+    """A page of `queryset` (`?page=`), each row through `output`. With `read`, the page's slice
+    is read through it (e.g. into `values()` rows with joined columns) while the count stays a
+    count of `queryset` itself, without those joins."""
     from unioncore.api.pagination import Pagination
 
     paginator = Pagination()
-    page = paginator.paginate_queryset(queryset, request, view=view)
+    rows = queryset if read is None else _ReadThrough(queryset, read)
+    page = paginator.paginate_queryset(rows, request, view=view)
     return paginator.get_paginated_response(output(page, many=True, context=context).data)
+
+
+class _ReadThrough:
+    """What Django's Paginator needs of a queryset: counted as `queryset`, sliced through `read`."""
+
+    def __init__(self, queryset: QuerySet, read):
+        self.queryset, self.read = queryset, read
+        self.ordered = queryset.ordered
+
+    def count(self) -> int:
+        return self.queryset.count()
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def __getitem__(self, index):
+        return list(self.read(self.queryset[index]))
 
 
 _pages: dict = {}
