@@ -61,8 +61,8 @@ def _times_fields(prefix: str, label: str):
 class TimeLog(FSMModelMixin, models.Model):
     """One shift of a dispatched member, from clock-in to verification."""
 
-    # Their own indexes would duplicate the leading columns of Meta.indexes below.
-    dispatch = models.ForeignKey(Dispatch, on_delete=models.PROTECT, related_name="time_logs", db_index=False)
+    dispatch = models.ForeignKey(Dispatch, on_delete=models.PROTECT, related_name="time_logs")
+    # No index of its own: time_log_worker_newest_first (Meta.indexes) leads with it.
     worker = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="time_logs", db_index=False
     )

@@ -243,10 +243,13 @@ def _received(worker, event, client_uuid, device_time, body_hash, received_at, s
 
 
 def _apply(row: TimeLogOfflineSync, worker: User, event: dict, received_at) -> tuple[dict, TimeLog | None]:
-    """Run the event through the services in a savepoint; a refusal is the event's answer."""
+    """Run the event through the services; a refusal is the event's answer. Each service undoes
+    its own writes when it refuses (its own atomic block); the clock-out runs up to three of them
+    (stop, edit, submit), so it gets a savepoint of its own around them all."""
     client_uuid = str(row.client_uuid)
+    several = event.get("type") == "clock_out"
     try:
-        with transaction.atomic():
+        with transaction.atomic() if several else contextlib.nullcontext():
             if row.device_time > received_at + CLOCK_TOLERANCE:
                 raise RuleViolation(
                     "device_time_in_future",

@@ -14,7 +14,6 @@ from dispatch.models import Dispatch, EmployerUser
 from fulfillment.enums import (
     DISPUTABLE,
     ON_SHIFT,
-    OPEN_STATUSES,
     SEGMENT_STATUS,
     TIMED_STATUSES,
     SegmentKind,
@@ -141,6 +140,9 @@ def _finalise(time_log: TimeLog, times: Times, *, how: str, by: User | None, now
 # --- The shift ---
 
 
+OPEN_SHIFT = "one_open_time_log_per_dispatch"  # the constraint that keeps one shift open per dispatch
+
+
 @transaction.atomic
 def timelog_clock_in(*, dispatch_id: int, by: User, at=None, latitude=None, longitude=None) -> TimeLog:
     """The dispatched member starts a shift on an accepted dispatch (one open shift at a time)."""
@@ -158,16 +160,19 @@ def timelog_clock_in(*, dispatch_id: int, by: User, at=None, latitude=None, long
         raise RuleViolation("not_allowed", "Only the dispatched member clocks in on this dispatch.")
     if dispatch.status != DispatchStatus.ACCEPTED:
         raise RuleViolation("dispatch_not_accepted", "Clock in only on an accepted dispatch.")
-    if TimeLog.objects.filter(dispatch=dispatch, status__in=OPEN_STATUSES).exists():
-        raise RuleViolation("already_clocked_in", "There is already an open shift on this dispatch.")
     time_log = TimeLog(
         dispatch=dispatch, worker=by, clock_in_at=at or _now(), latitude=latitude, longitude=longitude, last_editor=by
     )
     try:
-        # No savepoint of its own: a lost race aborts this function's transaction (or savepoint,
-        # when nested), which the RuleViolation leaves anyway.
+        # An open shift already on the dispatch is refused by the database (the partial unique
+        # constraint), not looked for first: one statement fewer on every clock-in, and a race
+        # answers the same. No savepoint of its own: the failed insert aborts this function's
+        # transaction (or savepoint, when nested), which the RuleViolation leaves anyway.
         _save(time_log, by, "Clock-in")
-    except IntegrityError:
+    except IntegrityError as error:
+        diag = getattr(error.__cause__, "diag", None)  # PostgreSQL names the constraint; SQLite (make run) does not
+        if diag is not None and diag.constraint_name != OPEN_SHIFT:
+            raise
         raise RuleViolation("already_clocked_in", "There is already an open shift on this dispatch.") from None
     announce(time_log=time_log, event="clock_in")
     return time_log

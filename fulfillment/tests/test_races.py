@@ -78,3 +78,17 @@ def test_a_supervisor_and_the_sweep_at_the_deadline_verify_once(shift, system_us
     refused = [r for r in results if isinstance(r, RuleViolation)]
     assert len(verified) + len(refused) + results.count(0) == 2
     assert TimeLog.objects.get(pk=time_log.pk).history.filter(status=S.VERIFIED).count() == 1
+
+
+def test_two_clock_ins_on_one_dispatch_at_once_open_one_shift(shift):
+    """The clock-in does not look for an open shift first: the database's partial unique
+    constraint refuses the second, which the service answers as `already_clocked_in`."""
+    for _ in range(20):
+        results = run_concurrently(
+            *[lambda: services.timelog_clock_in(dispatch_id=shift.dispatch.pk, by=shift.worker)] * 2
+        )
+        opened = [r for r in results if isinstance(r, TimeLog)]
+        refused = [r.code for r in results if isinstance(r, RuleViolation)]
+        assert (len(opened), refused) == (1, ["already_clocked_in"]), results
+        TimeLog.objects.filter(pk=opened[0].pk).update(status=S.PENDING_VERIFICATION, clock_out_at=SUBMITTED)
+    assert TimeLog.objects.count() == 20

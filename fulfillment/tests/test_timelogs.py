@@ -3,6 +3,7 @@ from decimal import Decimal
 
 import pytest
 import time_machine
+from django.utils import timezone
 
 from fulfillment import services
 from fulfillment.enums import FundsState, SegmentKind, TimeLogStatus, VerifiedBy
@@ -58,6 +59,16 @@ def test_only_the_dispatched_member_clocks_in_and_only_once(shift, clock):
         services.timelog_clock_in(dispatch_id=shift.dispatch.pk, by=shift.worker)
     assert twice.value.code == "already_clocked_in"
     assert TimeLog.objects.count() == 1
+
+
+def test_the_database_itself_refuses_a_second_open_shift(shift, clock):
+    """The constraint the clock-in relies on is in the migrated schema (an AlterField of the
+    dispatch column once dropped it along with the column's own index)."""
+    from django.db import IntegrityError, transaction
+
+    services.timelog_clock_in(dispatch_id=shift.dispatch.pk, by=shift.worker)
+    with pytest.raises(IntegrityError, match="one_open_time_log_per_dispatch"), transaction.atomic():
+        TimeLog.objects.create(dispatch=shift.dispatch, worker=shift.worker, clock_in_at=timezone.now())
 
 
 def test_submit_without_clock_out_is_refused(shift, clock):
