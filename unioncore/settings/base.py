@@ -154,6 +154,10 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_RESULT_EXPIRES = 24 * 3600
+# Nothing reads a task's return value (jobs report progress in their own rows): with results
+# kept, every `.delay()` from a web process also subscribed it to the task's result channel in
+# Redis — a round trip per clock-in and subscriptions piling up in long-lived workers.
+CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # The periodic jobs live in code so that every deployment runs the same schedule; exactly one
