@@ -21,6 +21,7 @@ class TimeLogStatus(models.TextChoices):
 S = TimeLogStatus
 ON_SHIFT = (S.WORKING, S.BREAK, S.LUNCH, S.TRAVEL_TIME)
 OPEN_STATUSES = (*ON_SHIFT, S.DRAFT)  # one open time log per dispatch
+FROZEN_STATUSES = (S.VERIFIED, S.DISPUTED)  # no one's times change any more (a correction may follow)
 # The statuses whose 4-hour timer runs (SPEC §6: pending_verification too).
 TIMED_STATUSES = (
     S.PENDING_VERIFICATION,

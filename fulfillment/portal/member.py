@@ -11,9 +11,9 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
 from fulfillment import services
-from fulfillment.enums import ON_SHIFT, SegmentKind, TimeLogStatus
+from fulfillment.enums import FROZEN_STATUSES, ON_SHIFT, SegmentKind, TimeLogStatus
 from fulfillment.portal import member_selectors as selectors
-from fulfillment.portal.member_forms import DisputeMessageForm, RejectForm, RetroactiveForm, TimesForm
+from fulfillment.portal.member_forms import CorrectionForm, DisputeMessageForm, RejectForm, RetroactiveForm, TimesForm
 from unioncore.errors import RuleViolation
 from unioncore.portal.access import member_required
 from unioncore.portal.actions import run_action, run_form_action
@@ -103,6 +103,12 @@ def _detail_context(request, time_log, **forms):
         context["reject_form"] = forms.get("reject_form") or RejectForm()
     if dispute is not None:
         context["message_form"] = forms.get("message_form") or DisputeMessageForm()
+    corrections = list(time_log.corrections.order_by("-clock_in_at", "-id"))
+    context["corrections"] = corrections
+    if forms.get("correction_form") is not None:  # sent and refused: the reason in place
+        context["correction_form"] = forms["correction_form"]
+    elif time_log.status == S.VERIFIED and not any(c.status not in FROZEN_STATUSES for c in corrections):
+        context["correction_form"] = CorrectionForm(initial=CorrectionForm.initial_from(time_log.final_times))
     return context
 
 
@@ -181,6 +187,25 @@ def dispute_message(request, pk: int):
         lambda data: services.dispute_message_add(timelog_id=pk, by=request.user, body=data["body"]),
         "Message posted.", anchor="#thread",
     )  # fmt: skip
+
+
+@require_POST
+@member_required
+def correction(request, pk: int):
+    """A verified shift's hours were wrong: the right ones, as a new time log linked to it."""
+    time_log = _mine(request, pk)
+    form = CorrectionForm(request.POST)
+    if form.is_valid():
+        try:
+            corrected = services.timelog_correction_submit(
+                timelog_id=pk, by=request.user, note=form.cleaned_data["note"], **form.times()
+            )
+        except RuleViolation as refused:
+            form.show_violation(refused)
+        else:
+            messages.success(request, "Correction sent. Your supervisor has 4 hours to verify it, or it stands.")
+            return redirect(_back(corrected.pk))
+    return render(request, DETAIL, _detail_context(request, time_log, correction_form=form))
 
 
 @never_cache

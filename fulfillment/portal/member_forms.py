@@ -25,6 +25,16 @@ class RetroactiveForm(TimesForm):
         ]
 
 
+class CorrectionForm(TimesForm):
+    """The right times of a verified shift: a new time log, verified like a manual entry."""
+
+    violation_fields = {**TimesForm.violation_fields, "note_required": "note"}
+
+    note = shared.text_field(
+        "What was wrong", max_length=1000, help_text="Your supervisor sees this beside the corrected times."
+    )
+
+
 class RejectForm(PortalForm):
     comment = shared.text_field(
         "Why do you reject the change?", help_text="Your supervisor sees this and answers within 4 hours."

@@ -16,4 +16,5 @@ urlpatterns = [
     path("<int:pk>/accept/", views.accept_edit, name="member-timelog-accept"),
     path("<int:pk>/reject/", views.reject_edit, name="member-timelog-reject"),
     path("<int:pk>/message/", views.dispute_message, name="member-timelog-message"),
+    path("<int:pk>/correction/", views.correction, name="member-timelog-correction"),
 ]

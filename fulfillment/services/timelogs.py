@@ -13,6 +13,7 @@ from dispatch.enums import DispatchStatus, EmployerRole
 from dispatch.models import Dispatch, EmployerUser
 from fulfillment.enums import (
     DISPUTABLE,
+    FROZEN_STATUSES,
     ON_SHIFT,
     SEGMENT_STATUS,
     TIMED_STATUSES,
@@ -50,7 +51,6 @@ __all__ = [
 
 S = TimeLogStatus
 VERIFY_ROLES = (EmployerRole.SUPERVISOR, EmployerRole.MANAGER, EmployerRole.ADMIN)
-FROZEN_STATUSES = (S.VERIFIED, S.DISPUTED)
 
 
 def _now() -> datetime.datetime:

@@ -114,3 +114,29 @@ def test_a_member_shown_a_supervisors_edit_rejects_it_with_a_comment(page, shift
     assert status_text(page) == "Waiting for the supervisor (worker rejected)"
     log.refresh_from_db()
     assert (log.status, log.worker_comment) == (S.PENDING_SUPERVISOR_REEVALUATION, "I worked until the crew truck left")
+
+
+def test_a_member_sends_a_correction_of_a_verified_shift(page, shift, artifacts_dir):
+    dispatch, worker, supervisor = shift
+    now = timezone.now()
+    log = services.timelog_clock_in(dispatch_id=dispatch.pk, by=worker, at=now - 9 * H)
+    services.timelog_stop_work(timelog_id=log.pk, by=worker, at=now - 2 * H)
+    services.timelog_submit(timelog_id=log.pk, by=worker)
+    services.timelog_verify(timelog_id=log.pk, by=supervisor)
+
+    sign_in(page, "worker1")
+    page.goto(f"/portal/me/timelogs/{log.pk}/")
+    assert status_text(page) == "Verified"
+    page.get_by_text("Send a correction").click()
+    page.get_by_label("End").fill(field_time(now - H))
+    page.get_by_role("button", name="Send the correction").click()
+    page.get_by_text("This field is required.").first.wait_for()  # what was wrong is required
+    page.get_by_label("What was wrong").fill("I stayed an hour to load the truck")
+    page.screenshot(path=str(artifacts_dir / "member-correction-360.png"), full_page=True)
+    page.get_by_role("button", name="Send the correction").click()
+    page.get_by_text("Correction sent.").wait_for()
+    assert status_text(page) == "Waiting for the supervisor (manual entry)"
+    fixed = TimeLog.objects.get(correction_of=log)
+    assert fixed.status == S.PENDING_SUPERVISOR_VERIFICATION
+    assert field_time(fixed.worker_times.clock_out) == field_time(now - H)
+    assert TimeLog.objects.get(pk=log.pk).status == S.VERIFIED

@@ -182,12 +182,58 @@ def test_a_manual_entry_on_someone_elses_dispatch_is_not_offered(client, shift, 
     assert not TimeLog.objects.exists()
 
 
+@pytest.fixture
+def verified(submitted, shift, clock):
+    clock.move_to(local(16))
+    return services.timelog_verify(timelog_id=submitted.pk, by=shift.supervisor)
+
+
+def correction(hour_out=16, note="I stayed until four to finish the panel"):
+    return {"clock_in": form_time(local(7)), "clock_out": form_time(local(hour_out)), "break_minutes": "0",
+            "lunch_minutes": "30", "note": note}  # fmt: skip
+
+
+def test_a_member_sends_a_correction_of_verified_hours(worker_client, verified, shift, clock):
+    page = worker_client.get(reverse("portal:member-timelog", args=[verified.pk])).content.decode()
+    assert "These hours are wrong?" in page
+    assert 'value="' + form_time(verified.final_times.clock_in.astimezone(local(7).tzinfo)) + '"' in page, "prefilled"
+
+    response = worker_client.post(reverse("portal:member-timelog-correction", args=[verified.pk]), correction())
+    fixed = TimeLog.objects.get(correction_of=verified)
+    assert response["Location"] == reverse("portal:member-timelog", args=[fixed.pk])
+    assert (fixed.status, fixed.worker_times.clock_out, fixed.note) == (
+        S.PENDING_SUPERVISOR_VERIFICATION, local(16), "I stayed until four to finish the panel"
+    )  # fmt: skip
+    assert TimeLog.objects.get(pk=verified.pk).status == S.VERIFIED, "the verified shift itself never changes"
+    corrected_page = worker_client.get(response["Location"]).content.decode()
+    assert "This corrects the" in corrected_page
+    original_page = worker_client.get(reverse("portal:member-timelog", args=[verified.pk])).content.decode()
+    assert 'id="corrections"' in original_page
+    assert "These hours are wrong?" not in original_page, "one correction waits at a time"
+
+
+def test_a_correction_needs_what_was_wrong_shown_beside_it(worker_client, verified):
+    page = worker_client.post(
+        reverse("portal:member-timelog-correction", args=[verified.pk]), correction(note="")
+    ).content.decode()
+    assert 'id="id_note_error"' in page
+    assert not TimeLog.objects.filter(correction_of=verified).exists()
+
+
+def test_hours_not_yet_verified_are_edited_not_corrected(worker_client, submitted):
+    page = worker_client.post(
+        reverse("portal:member-timelog-correction", args=[submitted.pk]), correction()
+    ).content.decode()
+    assert "Only a verified time log is corrected this way" in page
+    assert TimeLog.objects.count() == 1
+
+
 def test_another_workers_time_log_is_a_404(client, submitted):
     stranger = UserFactory(kind=UserKind.MEMBER)
     MemberFactory(user=stranger)
     client.force_login(stranger)
     assert client.get(reverse("portal:member-timelog", args=[submitted.pk])).status_code == 404
-    for name in ("member-timelog-submit", "member-timelog-accept", "member-timelog-stop"):
+    for name in ("member-timelog-submit", "member-timelog-accept", "member-timelog-stop", "member-timelog-correction"):
         assert client.post(reverse(f"portal:{name}", args=[submitted.pk])).status_code == 404
     assert client.post(reverse("portal:member-clock-in"), {"dispatch": submitted.dispatch_id}).status_code == 404
     assert client.post(reverse("portal:member-clock-in"), {"dispatch": "x"}).status_code == 404
