@@ -140,29 +140,34 @@ def _finalise(time_log: TimeLog, times: Times, *, how: str, by: User | None, now
 # --- The shift ---
 
 
-# What the clock-in and its message read of the dispatch: not every column of five tables (the
-# read was a fifth of a clock-in's time; the API's query-count test catches a field left out).
-CLOCK_IN_READS = (
+# What a new shift (clocked in or entered by hand) and its message read of the dispatch: not every
+# column of five tables (the read was a fifth of a clock-in's time; the API's query-count test
+# catches a field left out).
+SHIFT_DISPATCH_READS = (
     "status", "wage_rate", "member__user_id", "employer__name", "job_request__worksite",
     *(f"primary_site_contact__user__{name}" for name in ("username", "first_name", "last_name", "phone", "email")),
 )  # fmt: skip
 OPEN_SHIFT = "one_open_time_log_per_dispatch"  # the constraint that keeps one shift open per dispatch
 
 
-@transaction.atomic
-def timelog_clock_in(*, dispatch_id: int, by: User, at=None, latitude=None, longitude=None) -> TimeLog:
-    """The dispatched member starts a shift on an accepted dispatch (one open shift at a time)."""
-    # The dispatch and its member locked (as ever); the employer, the job request and the site
-    # contact read in the same query for the clock-in message, not locked.
+def _lock_dispatch_for_shift(dispatch_id: int) -> Dispatch:
+    """The dispatch and its member locked (as ever); the employer, the job request and the site
+    contact read in the same query for the shift's messages, not locked."""
     try:
-        dispatch = (
+        return (
             Dispatch.objects.select_for_update(of=("self", "member"))
             .select_related("member", "employer", "job_request", "primary_site_contact__user")
-            .only(*CLOCK_IN_READS)
+            .only(*SHIFT_DISPATCH_READS)
             .get(pk=dispatch_id)
         )
     except Dispatch.DoesNotExist:
         raise RuleViolation("not_found", "No such dispatch.") from None
+
+
+@transaction.atomic
+def timelog_clock_in(*, dispatch_id: int, by: User, at=None, latitude=None, longitude=None) -> TimeLog:
+    """The dispatched member starts a shift on an accepted dispatch (one open shift at a time)."""
+    dispatch = _lock_dispatch_for_shift(dispatch_id)
     if dispatch.member.user_id != by.pk:
         raise RuleViolation("not_allowed", "Only the dispatched member clocks in on this dispatch.")
     if dispatch.status != DispatchStatus.ACCEPTED:
@@ -433,17 +438,7 @@ def timelog_retroactive_submit(
 ) -> TimeLog:
     """A manual entry (bad signal, lost phone): the supervisor verifies it, 4 hours from now.
     If it overlaps a shift of the same dispatch, that shift takes the worker's times instead."""
-    # The dispatch and its member locked (as ever); the employer, the job request and the site
-    # contact read in the same query for the clock-in message, not locked.
-    try:
-        dispatch = (
-            Dispatch.objects.select_for_update(of=("self", "member"))
-            .select_related("member", "employer", "job_request", "primary_site_contact__user")
-            .only(*CLOCK_IN_READS)
-            .get(pk=dispatch_id)
-        )
-    except Dispatch.DoesNotExist:
-        raise RuleViolation("not_found", "No such dispatch.") from None
+    dispatch = _lock_dispatch_for_shift(dispatch_id)
     if dispatch.member.user_id != by.pk:
         raise RuleViolation("not_allowed", "Only the dispatched member enters time on this dispatch.")
     if dispatch.status not in (DispatchStatus.ACCEPTED, DispatchStatus.COMPLETED, DispatchStatus.TERMINATED):
