@@ -28,6 +28,7 @@ from fulfillment.enums import ON_SHIFT, TIMED_STATUSES, AcknowledgementMethod, C
 from fulfillment.enums import TimeLogStatus as S
 from fulfillment.models import AUTO_APPROVAL_DELAY, ClockInAcknowledgement, Notification, TimeLog
 from fulfillment.sms import SmsDeliveryError, get_backend
+from unioncore.audit import history_insert_sql
 from unioncore.errors import RuleViolation
 from unioncore.models import User
 
@@ -484,19 +485,6 @@ def _json_value(value):
     if isinstance(value, Decimal):
         return str(value)
     raise TypeError(f"{type(value).__name__} is not sent as JSON here")
-
-
-def history_insert_sql(model, source: str) -> str:
-    """SQL that copies the rows of `source` (a table or a WITH query with `model`'s columns) into
-    `model`'s simple-history table, as bulk_history_create writes them. Its parameters: the
-    history date, the change reason, the type ("+" created, "~" changed) and the user's id."""
-    history, quote = model.history.model, connection.ops.quote_name
-    tracked = [(history._meta.get_field(f.name).column, f.column) for f in history.tracked_fields]
-    return (
-        f"INSERT INTO {quote(history._meta.db_table)} ({', '.join(quote(target) for target, _ in tracked)}, "
-        "history_date, history_change_reason, history_type, history_user_id) "
-        f"SELECT {', '.join(quote(column) for _, column in tracked)}, %s, %s, %s, %s FROM {source}"
-    )
 
 
 # --- Recipients ---

@@ -28,6 +28,7 @@ from fulfillment.services.timelogs import (
     timelog_stop_work,
     timelog_submit,
 )
+from unioncore.audit import insert_with_history
 from unioncore.errors import RuleViolation
 from unioncore.models import User
 
@@ -146,9 +147,8 @@ def _sync_one(worker: User, event: dict, *, received_at, sent_at) -> tuple[dict,
         row.status = {"synced": SyncStatus.SYNCED, "conflict": SyncStatus.CONFLICT}.get(
             result["status"], SyncStatus.FAILED
         )
-        # Written once, with its answer: one row and one history row per event.
-        row._history_user = worker
-        row.save()
+        # Written once, with its answer: one row and one history row per event, in one statement.
+        insert_with_history(row, user=worker)
     return result, (time_log if result["status"] == "synced" else None)
 
 
