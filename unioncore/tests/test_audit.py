@@ -132,7 +132,8 @@ def test_insert_with_history_writes_the_row_and_the_history_row_save_would():
     inserted = LoginLink(user=user, token_hash="b" * 64, expires_at=expires)
     insert_with_history(inserted, user=actor, reason="Sent")
 
-    assert inserted.pk is not None and not inserted._state.adding
+    assert inserted.pk is not None
+    assert not inserted._state.adding
     stored = LoginLink.objects.get(pk=inserted.pk)
     assert (stored.token_hash, stored.expires_at, stored.created_at) == ("b" * 64, expires, inserted.created_at)
     columns = ("user_id", "expires_at", "used_at", "history_type", "history_user_id", "history_change_reason")
