@@ -28,7 +28,7 @@ from fulfillment.services.timelogs import (
     timelog_stop_work,
     timelog_submit,
 )
-from unioncore.audit import insert_with_history
+from unioncore.audit import create_with_history
 from unioncore.errors import RuleViolation
 from unioncore.models import User
 
@@ -148,7 +148,7 @@ def _sync_one(worker: User, event: dict, *, received_at, sent_at) -> tuple[dict,
             result["status"], SyncStatus.FAILED
         )
         # Written once, with its answer: one row and one history row per event, in one statement.
-        insert_with_history(row, user=worker)
+        create_with_history(row, user=worker)
     return result, (time_log if result["status"] == "synced" else None)
 
 

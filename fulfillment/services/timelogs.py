@@ -23,7 +23,7 @@ from fulfillment.enums import (
 )
 from fulfillment.models import Dispute, DisputeMessage, TimeLog, Times, TimeSegment
 from fulfillment.services.notifications import announce, announce_many, json_records
-from unioncore.audit import history_insert_sql, insert_with_history
+from unioncore.audit import create_with_history, history_insert_sql
 from unioncore.errors import RuleViolation
 from unioncore.models import User
 
@@ -182,7 +182,7 @@ def timelog_clock_in(*, dispatch_id: int, by: User, at=None, latitude=None, long
         # answers the same. No savepoint of its own: the failed insert aborts this function's
         # transaction (or savepoint, when nested), which the RuleViolation leaves anyway. The row
         # and its history in one statement: the clock-in is the phone API's busiest write.
-        insert_with_history(time_log, user=by, reason="Clock-in")
+        create_with_history(time_log, user=by, reason="Clock-in")
     except IntegrityError as error:
         diag = getattr(error.__cause__, "diag", None)  # PostgreSQL names the constraint; SQLite (make run) does not
         if diag is not None and diag.constraint_name != OPEN_SHIFT:

@@ -114,14 +114,14 @@ def test_every_domain_model_keeps_history():
     assert not untracked, f"models without history: {untracked}"
 
 
-def test_insert_with_history_writes_the_row_and_the_history_row_save_would():
+def test_create_with_history_writes_the_row_and_the_history_row_save_would():
     """One statement instead of save() and simple-history's insert: the same row, the same
     history row (tracked columns only: a LoginLink's digest is not copied), the acting user."""
     import datetime
 
     from django.utils import timezone
 
-    from unioncore.audit import insert_with_history
+    from unioncore.audit import create_with_history
     from unioncore.models import LoginLink
 
     user, actor = UserFactory(), StaffFactory()
@@ -130,7 +130,7 @@ def test_insert_with_history_writes_the_row_and_the_history_row_save_would():
     saved._history_user, saved._change_reason = actor, "Sent"
     saved.save()
     inserted = LoginLink(user=user, token_hash="b" * 64, expires_at=expires)
-    insert_with_history(inserted, user=actor, reason="Sent")
+    create_with_history(inserted, user=actor, reason="Sent")
 
     assert inserted.pk is not None
     assert not inserted._state.adding
