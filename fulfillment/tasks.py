@@ -42,3 +42,13 @@ def send_notifications(notification_ids: list[int]) -> list[str]:
             logger.exception("Could not send notification %s", notification_id)
             statuses.append("error")
     return statuses
+
+
+@shared_task(name="fulfillment.tasks.send_pending_notifications", acks_late=True, reject_on_worker_lost=True)
+def send_pending_notifications() -> int:
+    """Send a wave of time-log messages: every pending outbox row. Idempotent (each row under
+    its lock, only while pending); a wave larger than one task's share carries on in the next."""
+    sent, more = services.send_pending()
+    if more:
+        send_pending_notifications.delay()
+    return sent

@@ -1,8 +1,9 @@
 """The outbox and the escalation ladders (seed: Escalation Protocol, SMS Delivery Failure Handling).
 
 Every message is first a `Notification` row — one per recipient, channel, ladder step and timer
-cycle, unique — written in the transaction of the event that caused it, then sent by
-`fulfillment.tasks.send_notification` after commit. A step can therefore never be sent twice,
+cycle, unique — written in the transaction of the event that caused it, then sent after commit
+(a time log's messages by `fulfillment.tasks.send_pending_notifications`, one task per wave of
+them; a critical alert by `fulfillment.tasks.send_notification`, at once). A step can therefore never be sent twice,
 and a message about a state the time log has left is cancelled instead of sent.
 
 Ladders are not task countdowns: `run_escalations` (beat, every minute) writes the steps that
@@ -17,6 +18,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.core import signing
+from django.core.cache import cache
 from django.core.mail import send_mail
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Exists, OuterRef, Q
@@ -40,6 +42,7 @@ __all__ = [
     "card_link_timelog_id",
     "run_escalations",
     "send_notification",
+    "send_pending",
     "timelog_acknowledge",
 ]
 
@@ -54,6 +57,16 @@ URGENT_AFTER = datetime.timedelta(hours=3)
 # A pending row whose task never ran (broker down at commit) is queued again after this long.
 REQUEUE_AFTER = datetime.timedelta(minutes=2)
 REQUEUE_WITHIN = datetime.timedelta(hours=24)
+# A time log's messages go out in waves (a crew clocks in within minutes of 7:00; decision 0023).
+# After commit, the first writer of a wave marks it in the cache for WAVE_SECONDS and schedules
+# one task WAVE_DELAY_SECONDS later; a writer that finds the mark schedules nothing: its rows
+# were committed before it looked, so before that task runs (the extra second is margin for the
+# clocks of web and worker machines), and the task sends every pending row. One Celery message
+# a second at most, instead of one per row (a millisecond of each clock-in).
+WAVE_KEY = "fulfillment:outbox-wave"
+WAVE_SECONDS = 1
+WAVE_DELAY_SECONDS = 2
+SEND_PENDING_LIMIT = 500  # rows per task; a fuller wave is carried on by the next task at once
 
 LINK_SALT = "fulfillment.timelog-card"
 LINK_MAX_AGE = datetime.timedelta(days=14)
@@ -298,7 +311,8 @@ def _write(rows: list[Notification]) -> list[Notification]:
     if not rows:
         return []
     created = _write_returning(rows) if connection.vendor == "postgresql" else _write_portable_rows(rows)
-    _send_after_commit([row.pk for row in created])
+    if created:
+        transaction.on_commit(_send_wave)
     return created
 
 
@@ -357,6 +371,36 @@ def _enqueue(ids: list[int]) -> None:
             tasks.send_notification.delay(notification_id)
         except Exception:  # the row stays pending; run_escalations queues it again
             logger.exception("Could not queue notification %s", notification_id)
+
+
+def _send_wave() -> None:
+    """After commit: make sure a task will send this wave's rows (see WAVE_SECONDS)."""
+    from fulfillment import tasks  # the tasks module imports the services
+
+    try:
+        if tasks.send_pending_notifications.app.conf.task_always_eager:
+            tasks.send_pending_notifications.delay()  # no broker: at once, every time
+        elif cache.add(WAVE_KEY, 1, timeout=WAVE_SECONDS):
+            tasks.send_pending_notifications.apply_async(countdown=WAVE_DELAY_SECONDS)
+    except Exception:  # the rows stay pending; run_escalations queues them again
+        logger.exception("Could not queue the pending notifications")
+
+
+def send_pending(*, limit: int = SEND_PENDING_LIMIT) -> tuple[int, bool]:
+    """Send the pending outbox rows of the last day, oldest first, each as `send_notification`
+    does (so never twice, whoever else sends it at the same time). Returns how many were taken
+    and whether more may be waiting (the limit was reached)."""
+    ids = list(
+        Notification.objects.filter(status=NotificationStatus.PENDING, created_at__gt=timezone.now() - REQUEUE_WITHIN)
+        .order_by("created_at", "pk")
+        .values_list("pk", flat=True)[:limit]
+    )
+    for notification_id in ids:
+        try:
+            send_notification(notification_id=notification_id)
+        except Exception:  # it stays pending (run_escalations queues it again); the rest still go
+            logger.exception("Could not send notification %s", notification_id)
+    return len(ids), len(ids) == limit
 
 
 # --- A batch in one statement (the sweep): the outbox rows, their history, one task ---

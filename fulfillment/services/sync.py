@@ -10,7 +10,7 @@ from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import connection, transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
@@ -37,7 +37,6 @@ __all__ = ["EVENT_TYPES", "sync_conflict_resolve", "sync_event", "sync_events"]
 CLOCK_TOLERANCE = datetime.timedelta(minutes=5)  # a device clock further off is flagged
 LONGEST_SHIFT = datetime.timedelta(hours=24)  # an event names a shift that started less than this before it
 OFFLINE_CLOCK_OUT_NOTE = "offline clock-out from the worker's device"
-SYNC_LOCK_SPACE = 7001  # the first key of the sync events' advisory locks
 
 SEGMENT_EVENTS = {
     "break_start": (SegmentKind.BREAK, timelog_segment_start),
@@ -133,36 +132,27 @@ def _sync_one(worker: User, event: dict, *, received_at, sent_at) -> tuple[dict,
         # Without a usable key or time the event cannot be stored, nor replayed.
         return _failed(str(event.get("client_uuid", "")), error), None
     body_hash = _body_hash(event, client_uuid, device_time)
-    with transaction.atomic():
-        # The key is taken before anything is applied: a second delivery of the same event waits
-        # here until the first commits, then finds its row and replays it. (The unique
-        # constraint on worker + client_uuid stays the last word.)
-        _lock_key(worker, client_uuid)
+    try:
+        with transaction.atomic():
+            row = _received(worker, event, client_uuid, device_time, body_hash, received_at, sent_at)
+            result, time_log = _apply(row, worker, event, received_at)
+            row.result = result
+            row.status = {"synced": SyncStatus.SYNCED, "conflict": SyncStatus.CONFLICT}.get(
+                result["status"], SyncStatus.FAILED
+            )
+            # The key is claimed by writing it, last, with the answer (one row and its history
+            # row, one statement): the unique constraint on worker + client_uuid decides. A
+            # second delivery running at the same time waits on the first's row, then fails
+            # here; one sent after it fails here at once. Either way everything it applied is
+            # rolled back with this transaction and it answers with the stored first result.
+            # Nothing is looked up first: a new event, the usual case, costs no extra statement.
+            create_with_history(row, user=worker)
+    except IntegrityError:
         stored = _stored(worker, client_uuid)
-        if stored is not None:
-            return _replay(stored, body_hash), None
-        row = _received(worker, event, client_uuid, device_time, body_hash, received_at, sent_at)
-        result, time_log = _apply(row, worker, event, received_at)
-        row.result = result
-        row.status = {"synced": SyncStatus.SYNCED, "conflict": SyncStatus.CONFLICT}.get(
-            result["status"], SyncStatus.FAILED
-        )
-        # Written once, with its answer: one row and one history row per event, in one statement.
-        create_with_history(row, user=worker)
+        if stored is None:
+            raise
+        return _replay(stored, body_hash), None
     return result, (time_log if result["status"] == "synced" else None)
-
-
-def _lock_key(worker: User, client_uuid: uuid.UUID) -> None:
-    """A transaction-level advisory lock on (worker, client_uuid), in the sync events' own key
-    space. Two keys that hash alike only wait for each other. (SQLite, for `make run`, lets one
-    writer in at a time anyway.)"""
-    if connection.vendor != "postgresql":
-        return
-    key = int.from_bytes(
-        hashlib.blake2b(f"{worker.pk}:{client_uuid}".encode(), digest_size=4).digest(), "big", signed=True
-    )
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [SYNC_LOCK_SPACE, key])
 
 
 def _envelope(event: dict) -> tuple[uuid.UUID, datetime.datetime]:

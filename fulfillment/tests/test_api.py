@@ -101,14 +101,14 @@ def test_each_shift_answer_is_the_time_log_as_stored(shift, api_as, clock):
 
 
 def test_a_clock_in_runs_a_fixed_number_of_queries(shift, api_as):
-    """The token; the key's lock and the replay lookup; the dispatch lock, the time log (an open
-    shift already there is the database's refusal, not a query first) with its history row in one
-    statement, the outbox, the sync row with its history row; the transaction and the service's
-    savepoint: 10 (21 before decision 0022).
+    """The token; the dispatch lock, the time log (an open shift already there is the database's
+    refusal, not a query first) with its history row in one statement, the outbox, the sync row
+    with its history row (its key claimed by the unique constraint, not looked up first); the
+    transaction and the service's savepoint: 8 (21 before decision 0022, 10 before 0023).
     A new query here is a new round trip on the phone API's busiest write
     (bench/api_throughput.py)."""
     worker = api_as(shift.worker)
-    assert count_queries(lambda: worker.post("/api/v1/timelogs/clock-in/", clock_in_body(shift), format="json")) == 10
+    assert count_queries(lambda: worker.post("/api/v1/timelogs/clock-in/", clock_in_body(shift), format="json")) == 8
 
 
 def test_a_reused_client_uuid_with_another_body_is_a_422(shift, api_as):

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import pytest
 import time_machine
 from django.core import mail, signing
+from django.core.cache import cache
 from django.core.exceptions import ImproperlyConfigured
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -18,6 +19,7 @@ from dispatch.tests.factories import EmployerFactory
 from fulfillment import services, sms, tasks
 from fulfillment.enums import AcknowledgementMethod, Channel, NotificationStatus, TimeLogStatus
 from fulfillment.models import ClockInAcknowledgement, Notification, TimeLog
+from fulfillment.services import notifications
 from fulfillment.tests.factories import (
     ReachableStaffFactory,
     SiteUserFactory,
@@ -365,12 +367,59 @@ def test_a_critical_alert_goes_by_sms_and_email_at_once(world, hall_clock, sms_o
     assert not Notification.history.filter(body__contains="secret-token").exists()
 
 
-def test_the_message_is_queued_after_commit(world, hall_clock, monkeypatch, django_capture_on_commit_callbacks):
-    queued = []
-    monkeypatch.setattr(tasks.send_notification, "delay", queued.append)
+@pytest.fixture
+def waves(monkeypatch):
+    """The wave tasks scheduled (their options), instead of sent to the broker; no wave open."""
+    cache.delete(notifications.WAVE_KEY)
+    scheduled = []
+    monkeypatch.setattr(tasks.send_pending_notifications, "apply_async", lambda **options: scheduled.append(options))
+    yield scheduled
+    cache.delete(notifications.WAVE_KEY)
+
+
+def test_a_message_is_sent_by_a_task_scheduled_after_commit(
+    world, hall_clock, waves, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks() as callbacks:
+        clock_in(world, hall_clock)
+    assert waves == [], "nothing is queued before the commit"
+    for callback in callbacks:
+        callback()
+    assert waves == [{"countdown": notifications.WAVE_DELAY_SECONDS}]
+
+
+def test_a_wave_of_messages_is_one_task_which_sends_them_all(
+    world, hall_clock, waves, sms_outbox, django_capture_on_commit_callbacks
+):
+    other = make_world()
     with django_capture_on_commit_callbacks(execute=True):
         clock_in(world, hall_clock)
-    assert queued == [Notification.objects.get(kind="clock_in_t0").pk]
+    with django_capture_on_commit_callbacks(execute=True):
+        clock_in(other, hall_clock)  # within the wave: its row is committed before the task runs
+    assert len(waves) == 1
+
+    assert tasks.send_pending_notifications.apply().get() == 2
+    assert sorted(m.to for m in sms_outbox) == sorted(str(w.site_contact.phone) for w in (world, other))
+    assert set(Notification.objects.values_list("status", flat=True)) == {NotificationStatus.SENT}
+    assert tasks.send_pending_notifications.apply().get() == 0, "a second run sends nothing again"
+    assert len(sms_outbox) == 2
+
+    cache.delete(notifications.WAVE_KEY)  # the wave's second is over
+    time_log = TimeLog.objects.get(worker=world.worker)
+    services.timelog_stop_work(timelog_id=time_log.pk, by=world.worker, at=t(15, 30))
+    with django_capture_on_commit_callbacks(execute=True):
+        services.timelog_submit(timelog_id=time_log.pk, by=world.worker)
+    assert len(waves) == 2, "the next message opens the next wave"
+
+
+def test_a_wave_larger_than_one_task_carries_on_in_the_next(world, hall_clock, sms_outbox):
+    for when in (t(7), t(7, 1)):
+        hall_clock.move_to(when)
+        clock_in(make_world(), hall_clock, when)
+    assert services.send_pending(limit=1) == (1, True)
+    assert services.send_pending(limit=1) == (1, True)
+    assert services.send_pending(limit=1) == (0, False)
+    assert len(sms_outbox) == 2
 
 
 def test_a_row_whose_task_was_lost_is_queued_again(world, hall_clock, monkeypatch, django_capture_on_commit_callbacks):

@@ -10,7 +10,7 @@ from dispatch import services as dispatch_services
 from dispatch.tests.factories import EmployerFactory, EmployerUserFactory
 from fulfillment import services
 from fulfillment.enums import SegmentKind, SyncStatus, TimeLogStatus
-from fulfillment.models import TimeLog, TimeLogOfflineSync, Times, TimeSegment
+from fulfillment.models import Notification, TimeLog, TimeLogOfflineSync, Times, TimeSegment
 from members.tests.factories import MemberFactory
 from unioncore.errors import RuleViolation
 from unioncore.testing import at, run_concurrently
@@ -147,6 +147,24 @@ def test_a_batch_replayed_three_times_answers_duplicate_with_the_first_results_a
     assert replies[0] == replies[1] == replies[2]
     assert counts() == before, "a replay wrote rows"
     assert TimeLog.objects.count() == 1
+
+
+def test_a_clock_in_retried_after_its_shift_ended_opens_no_second_shift(dispatch, worker, clock):
+    """The key is claimed by writing it last: a late retry runs again, and would open a new shift
+    on the still accepted dispatch, but the stored key refuses its row and everything it did is
+    rolled back. The phone gets its first answer."""
+    clock_in, *rest = offline_shift(dispatch)
+    clock.move_to(tue(17))
+    first = services.sync_events(worker=worker, events=[clock_in, *rest])
+    assert TimeLog.objects.get().status == S.PENDING_VERIFICATION
+    before, messages = counts(), Notification.objects.count()
+
+    [retry] = services.sync_events(worker=worker, events=[clock_in])
+
+    assert retry["status"] == "duplicate"
+    assert retry["first_result"] == first[0]
+    assert counts() == before, "the retry left rows behind"
+    assert Notification.objects.count() == messages, "the retry's clock-in message was kept"
 
 
 def test_the_same_instant_written_in_another_offset_is_the_same_event(dispatch, worker, clock):
