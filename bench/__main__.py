@@ -46,7 +46,7 @@ def main(argv: list[str] | None = None) -> int:
             print(result.line())
         path = harness.write_json(name, results, size=size, repeat=args.repeat, warmup=args.warmup)
         print(f"  written to {path.relative_to(harness.BENCH_DIR.parent)}")
-        failed += [r.name for r in results if not r.passed]
+        failed += [r.name for r in results if r.judged and not r.passed]
     if failed:
         print(f"FAIL: {', '.join(failed)}", file=sys.stderr)
     return 1 if failed else 0

@@ -31,9 +31,10 @@ one shift with its history row. Any answer other than 200 (lists) or 201 (clock-
 
 Two load shapes. Saturated (the rounds above): 32 clients back to back; the throughput cases
 and the literal p99 target. With a closed loop the mean latency is clients ÷ throughput
-(Little's law), so that p99 says how fast the machine is more than how long a phone waits.
-Paced (once, after the rounds): each client one request every PACE seconds, latency counted
-from the moment the request was due; the `*_p99_paced` cases.
+(Little's law), so that p99 says how fast the machine is more than how long a phone waits: it
+is printed, not judged (decision 0024). Paced (once, after the rounds): each client one request
+every PACE seconds, latency counted from the moment the request was due; the `*_p99_paced`
+cases, on which the p99 target is judged.
 
 `python -m bench api_throughput` runs it in a database of its own (`<bench>_api_bench`, made
 anew from the benchmark database), since the data must be committed; the smoke test
@@ -71,7 +72,7 @@ ROUNDS = 7  # at most; fewer with --repeat (short rounds, many: a median that dr
 # Then once, paced: each client one request every PACE seconds (32 phones, one request a second
 # each), PACED_REQUESTS list requests each and every member's clock-in.
 PACE = 1.0
-PACED_REQUESTS = 10
+PACED_REQUESTS = 30  # a p99 of 32 × 10 was decided by its 4 worst requests
 TARGET_SHARE = 0.6  # of the bare view's requests per second
 TARGET_P99 = 0.100  # seconds
 # 2 cores: 2 processes per core (the GIL lets one thread of a process run Python at a time, and
@@ -393,7 +394,7 @@ class Throughput(harness.Result):
         return (
             f"{self.name:<28} measured {api:,.0f} req/s  baseline {bare:,.0f} req/s (bare view)"
             f"  share {1 / self.ratio:.0%}  ratio {self.ratio:.2f}  target <= {self.target_ratio:.2f}"
-            f" (>= {TARGET_SHARE:.0%})  {'PASS' if self.passed else 'FAIL'}"
+            f" (>= {TARGET_SHARE:.0%})  {self.verdict}"
         )
 
     def as_dict(self):
@@ -412,7 +413,7 @@ class Latency(harness.Result):
             f"  (p50 {n['p50_ms']:.1f} ms, p90 {n['p90_ms']:.1f} ms, max {n['max_ms']:.1f} ms,"
             f" {n['requests']} requests,"
             f" {n['load']}, bare view p99 {n['bare_p99_ms']:.1f} ms)  ratio {self.ratio:.2f}"
-            f"  {'PASS' if self.passed else 'FAIL'}"
+            f"  {self.verdict}"
         )
 
 
@@ -421,7 +422,7 @@ def _percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, max(0, round(q / 100 * len(ordered)) - 1))]
 
 
-def _latency(name: str, loads: list[Load], bare: list[Load], *, load: str) -> Latency:
+def _latency(name: str, loads: list[Load], bare: list[Load], *, load: str, judged: bool = True) -> Latency:
     every = [s for load in loads for s in load.latencies]
     bare_every = [s for load in bare for s in load.latencies]
     notes = {
@@ -432,7 +433,7 @@ def _latency(name: str, loads: list[Load], bare: list[Load], *, load: str) -> La
         "bare_p99_ms": _percentile(bare_every, 99) * 1000,
         "load": load,
     }
-    return Latency(name, [_percentile(every, 99)], [TARGET_P99], 1.0, notes=notes)
+    return Latency(name, [_percentile(every, 99)], [TARGET_P99], 1.0, notes=notes, judged=judged)
 
 
 def _raise_unexpected(what: str, load: Load) -> None:
@@ -495,11 +496,11 @@ def measure(
     return [
         Throughput(f"{NAME}_list", spr(list_loads), spr(bare_loads), target, rows=PAGE,
                    notes={**notes, "requests_per_round": list_loads[0].requests}),
-        _latency(f"{NAME}_list_p99", list_loads, bare_loads, load=saturated),
+        _latency(f"{NAME}_list_p99", list_loads, bare_loads, load=saturated, judged=False),
         _latency(f"{NAME}_list_p99_paced", [paced_list], [paced_bare], load=offered),
         Throughput(f"{NAME}_clock_in", spr(clock_loads), spr(bare_loads), target,
                    notes={**notes, "requests_per_round": clock_loads[0].requests}),
-        _latency(f"{NAME}_clock_in_p99", clock_loads, bare_loads, load=saturated),
+        _latency(f"{NAME}_clock_in_p99", clock_loads, bare_loads, load=saturated, judged=False),
         _latency(f"{NAME}_clock_in_p99_paced", [paced_clocks], [paced_bare], load=offered),
     ]  # fmt: skip
 

@@ -19,8 +19,9 @@ by Python's csv module, each row sent with psycopg's `copy.write_row`. The serve
 FROM STDIN (FORMAT csv)` of the raw bytes is timed as well and its ratio printed for information
 (`raw_copy_ratio` in the JSON): it skips Python altogether, which no import that checks rows can.
 
-A second baseline, for information (proposed to the steering group as the fair one; the PASS/FAIL
-stays against the bare table): `COPY` of the same rows into the REAL tables — same indexes,
+A second baseline, the one each kind is judged against (decision 0024: the bare-table ratio is
+printed, not judged, since COPY of the importer's own rows into the real tables is already
+20–65x the bare table): `COPY` of the same rows into the REAL tables — same indexes,
 constraints, history tables — with the foreign-key check the import pays. The import is run once
 (rolled back) with `unioncore.laborpower.bulk._copy` wrapped to record each COPY it sends (table,
 columns, the exact text, chunk by chunk); those payloads are then re-sent, as they are, in fresh
@@ -349,12 +350,16 @@ def run(*, size: int = DEFAULT_SIZE, repeat: int = MAX_REPEAT, warmup: int = 0) 
             real_tables_rows=sent,
             real_tables_copies=[f"{p.table}: {p.rows}" for p in payloads],
         )
-        results.append(result)
+        # The bare-table ratio is printed, not judged; the import is judged against COPY of its
+        # own rows into the real tables (decision 0024).
+        result.judged = False
+        against_tables = harness.Result(
+            f"{kind}_vs_real_tables", result.measured, real, target_ratio=TARGET_RATIO, rows=sent,
+            notes={"copies": result.notes["real_tables_copies"]},
+        )  # fmt: skip
+        results += [result, against_tables]
         print(f"{result.line()}  (raw COPY {raw_s * 1000:.0f} ms, ratio {result.measured_s / raw_s:.1f})")
-        print(
-            f"  laborpower_{kind}_vs_real_tables  ratio {real_ratio:.1f}  (COPY into the real tables "
-            f"{real_s * 1000:.0f} ms, {sent} rows; informational; proposed target ≤ {TARGET_RATIO:g}×)"
-        )
+        print(f"{against_tables.line()}  (COPY of the same {sent} rows into the real tables)")
         import_kind(kind, data, by)  # kept: the next kind refers to it
     check(files, sizes)
     issue = [r for r in results if r.name in ISSUE_KINDS]

@@ -26,6 +26,10 @@ def test_the_benchmark_runs_end_to_end_at_a_tiny_size():
     assert all(("PASS" in r.line()) != ("FAIL" in r.line()) for r in results)
     assert "req/s" in list_.line()
     assert "p99" in list_p99.line()
+    # The saturated p99s are printed with their literal verdict but not judged (decision 0024).
+    assert [r.name for r in results if not r.judged] == [list_p99.name, clock_in_p99.name]
+    assert "not judged" in clock_in_p99.line()
+    assert "not judged" not in clock_in_paced.line()
     # Three passes (warm-up, timed, paced), 4 members: each clocked in three times, every shift closed.
     assert TimeLog.objects.filter(status="pending_verification", clock_out_at__isnull=False).count() == 3 * 4
 
