@@ -5,6 +5,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from fulfillment import services
+from fulfillment.services import notifications
 from unioncore.audit import system_user
 
 logger = logging.getLogger(__name__)
@@ -45,10 +46,17 @@ def send_notifications(notification_ids: list[int]) -> list[str]:
 
 
 @shared_task(name="fulfillment.tasks.send_pending_notifications", acks_late=True, reject_on_worker_lost=True)
-def send_pending_notifications() -> int:
-    """Send a wave of time-log messages: every pending outbox row. Idempotent (each row under
-    its lock, only while pending); a wave larger than one task's share carries on in the next."""
-    sent, more = services.send_pending()
-    if more:
-        send_pending_notifications.delay()
-    return sent
+def send_pending_notifications(after: int = 0) -> int:
+    """Send a wave of time-log messages: every pending outbox row (decision 0023). The first
+    WAVE_CHUNK rows here, the rest as `send_notifications` tasks of WAVE_CHUNK rows, so that the
+    workers send a large wave in parallel; past SEND_PENDING_LIMIT rows the next wave task
+    carries on from the last id. Idempotent: a row is sent only while pending, under its lock."""
+    ids = services.pending_notification_ids(after=after, limit=notifications.SEND_PENDING_LIMIT)
+    chunks = [ids[n : n + notifications.WAVE_CHUNK] for n in range(0, len(ids), notifications.WAVE_CHUNK)]
+    for chunk in chunks[1:]:
+        send_notifications.delay(chunk)
+    if len(ids) == notifications.SEND_PENDING_LIMIT:
+        send_pending_notifications.delay(ids[-1])
+    if chunks:
+        send_notifications(chunks[0])
+    return len(ids)

@@ -40,9 +40,9 @@ __all__ = [
     "announce_many",
     "card_link",
     "card_link_timelog_id",
+    "pending_notification_ids",
     "run_escalations",
     "send_notification",
-    "send_pending",
     "timelog_acknowledge",
 ]
 
@@ -66,7 +66,8 @@ REQUEUE_WITHIN = datetime.timedelta(hours=24)
 WAVE_KEY = "fulfillment:outbox-wave"
 WAVE_SECONDS = 1
 WAVE_DELAY_SECONDS = 2
-SEND_PENDING_LIMIT = 500  # rows per task; a fuller wave is carried on by the next task at once
+SEND_PENDING_LIMIT = 500  # rows a wave task takes; a fuller wave is carried on by the next one
+WAVE_CHUNK = 10  # rows per send task: a wave is sent by the workers in parallel, 10 rows a task
 
 LINK_SALT = "fulfillment.timelog-card"
 LINK_MAX_AGE = datetime.timedelta(days=14)
@@ -386,21 +387,16 @@ def _send_wave() -> None:
         logger.exception("Could not queue the pending notifications")
 
 
-def send_pending(*, limit: int = SEND_PENDING_LIMIT) -> tuple[int, bool]:
-    """Send the pending outbox rows of the last day, oldest first, each as `send_notification`
-    does (so never twice, whoever else sends it at the same time). Returns how many were taken
-    and whether more may be waiting (the limit was reached)."""
-    ids = list(
-        Notification.objects.filter(status=NotificationStatus.PENDING, created_at__gt=timezone.now() - REQUEUE_WITHIN)
-        .order_by("created_at", "pk")
+def pending_notification_ids(*, after: int = 0, limit: int = SEND_PENDING_LIMIT) -> list[int]:
+    """The outbox rows still to send (pending, written in the last day), in the order they were
+    written, from id `after` on: what a wave task hands to the send tasks."""
+    return list(
+        Notification.objects.filter(
+            status=NotificationStatus.PENDING, created_at__gt=timezone.now() - REQUEUE_WITHIN, pk__gt=after
+        )
+        .order_by("pk")
         .values_list("pk", flat=True)[:limit]
     )
-    for notification_id in ids:
-        try:
-            send_notification(notification_id=notification_id)
-        except Exception:  # it stays pending (run_escalations queues it again); the rest still go
-            logger.exception("Could not send notification %s", notification_id)
-    return len(ids), len(ids) == limit
 
 
 # --- A batch in one statement (the sweep): the outbox rows, their history, one task ---

@@ -412,14 +412,29 @@ def test_a_wave_of_messages_is_one_task_which_sends_them_all(
     assert len(waves) == 2, "the next message opens the next wave"
 
 
-def test_a_wave_larger_than_one_task_carries_on_in_the_next(world, hall_clock, sms_outbox):
-    for when in (t(7), t(7, 1)):
-        hall_clock.move_to(when)
-        clock_in(make_world(), hall_clock, when)
-    assert services.send_pending(limit=1) == (1, True)
-    assert services.send_pending(limit=1) == (1, True)
-    assert services.send_pending(limit=1) == (0, False)
-    assert len(sms_outbox) == 2
+def test_a_large_wave_is_fanned_out_to_send_tasks_and_carried_on_past_the_limit(
+    world, hall_clock, monkeypatch, sms_outbox
+):
+    monkeypatch.setattr(notifications, "WAVE_CHUNK", 1)
+    monkeypatch.setattr(notifications, "SEND_PENDING_LIMIT", 2)
+    chunks, continued = [], []
+    monkeypatch.setattr(tasks.send_notifications, "delay", chunks.append)
+    monkeypatch.setattr(tasks.send_pending_notifications, "delay", continued.append)
+    for n in range(3):
+        clock_in(make_world(), hall_clock, t(7, n))
+    first, second, third = Notification.objects.order_by("pk").values_list("pk", flat=True)
+
+    assert tasks.send_pending_notifications.apply().get() == 2
+    assert len(sms_outbox) == 1, "the first chunk is sent by the wave task itself"
+    assert chunks == [[second]], "the rest goes to the workers, a chunk a task"
+    assert continued == [second], "past the limit the next wave task carries on after the last id"
+
+    tasks.send_notifications.apply(args=[chunks[0]]).get()
+    assert tasks.send_pending_notifications.apply(args=[continued[0]]).get() == 1
+    assert len(sms_outbox) == 3
+    assert Notification.objects.get(pk=third).status == NotificationStatus.SENT
+    assert set(Notification.objects.values_list("status", flat=True)) == {NotificationStatus.SENT}
+    assert first < second < third
 
 
 def test_a_row_whose_task_was_lost_is_queued_again(world, hall_clock, monkeypatch, django_capture_on_commit_callbacks):
