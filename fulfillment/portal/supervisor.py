@@ -12,12 +12,14 @@ from django.contrib import messages
 from django.core import signing
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from fulfillment import services
-from fulfillment.enums import TIMED_STATUSES, AcknowledgementMethod, TimeLogStatus
+from fulfillment.enums import OPEN_STATUSES, TIMED_STATUSES, AcknowledgementMethod, SegmentKind, TimeLogStatus
+from fulfillment.models import Times
 from fulfillment.portal import supervisor_selectors as selectors
-from fulfillment.portal.supervisor_forms import DisputeForm, EditForm, MessageForm, add_violation
+from fulfillment.portal.supervisor_forms import DisputeForm, EditForm, KioskStopForm, MessageForm, add_violation
 from unioncore.errors import RuleViolation
 from unioncore.portal.access import employer_user_required, portal_login_required
 from unioncore.portal.actions import run_form_action
@@ -175,7 +177,7 @@ def _row(time_log) -> tuple:
 
 @employer_user_required
 def kiosk(request):
-    """A tablet on site: my employer's open shifts, each with "Stop shift"."""
+    """A tablet on site: my employer's open shifts, each with "Stop shift" and "Stop with changes"."""
     employer_id = request.employer_user.employer_id
     worksites = selectors.open_worksites(employer_id=employer_id)
     worksite = request.GET.get("site", "")
@@ -202,7 +204,88 @@ def kiosk_stop(request, pk: int):
     except RuleViolation as refused:
         messages.error(request, refused.message)
     else:
-        name = time_log.worker.get_full_name() or time_log.worker.username
-        messages.success(request, f"Stopped and verified: {name}, {_hours(time_log.billable_minutes)}.")
-    site = request.POST.get("site", "")
-    return redirect(reverse("portal:supervisor-kiosk") + (f"?{urlencode({'site': site})}" if site else ""))
+        messages.success(request, f"Stopped and verified: {_name(time_log)}, {_hours(time_log.billable_minutes)}.")
+    return redirect(_kiosk_url(request.POST.get("site", "")))
+
+
+@employer_user_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def kiosk_stop_edit(request, pk: int):
+    """ "Stop with changes": the shift ends with the supervisor's times and a note. Times that are
+    the clock's (the service decides: within a minute of billable time) are no edit, verified at
+    once as with "Stop shift"; other times go to the worker to review (negotiation step 2)."""
+    time_log = _kiosk_timelog(request, pk)
+    if time_log is None:
+        return _not_found(request)
+    site = (request.POST if request.method == "POST" else request.GET).get("site", "")
+    if request.method != "POST":
+        if time_log.status not in OPEN_STATUSES:
+            messages.error(
+                request, f"The shift of {_name(time_log)} is already stopped ({time_log.get_status_display()})."
+            )
+            return redirect(_kiosk_url(site))
+        now = timezone.now()
+        initial = {**EditForm.initial_from(_stop_times(time_log, now)),
+                   "stop": KioskStopForm.stop_token(timelog_id=pk, at=now)}  # fmt: skip
+        return _render_kiosk_stop(request, time_log, KioskStopForm(initial=initial, timelog_id=pk), site=site)
+    form = KioskStopForm(request.POST, timelog_id=pk)
+    return run_form_action(
+        request, form,
+        lambda data: services.timelog_kiosk_stop(
+            timelog_id=pk, by=request.user, at=form.stop_at(), times=Times(**form.times()), note=data["note"]
+        ),
+        success=_stopped_with_changes, back=_kiosk_url(site), place_violation=add_violation,
+        # Refused: the time log as it is now (stopped meanwhile, the page says so), the form as sent.
+        again=lambda: _render_kiosk_stop(request, _kiosk_timelog(request, pk), form, site=site, status=400),
+    )  # fmt: skip
+
+
+def _kiosk_timelog(request, pk: int):
+    """The time log with what the page shows, or None when it is not my employer's."""
+    time_log = selectors.card_timelog(timelog_id=pk)
+    if time_log is None or time_log.dispatch.employer_id != request.employer_user.employer_id:
+        return None
+    return time_log
+
+
+def _stop_times(time_log, at) -> Times:
+    """The clock's times if the shift stopped at `at`, as `timelog_kiosk_stop` calculates them:
+    a running break or lunch ends then too. A draft keeps the clock-out it has."""
+    if time_log.clock_out_at is not None:
+        return time_log.calculated_times()
+    minutes = time_log.segment_minutes()
+    for segment in time_log.segments.all():
+        if segment.ended_at is None:
+            minutes[segment.kind] += round((at - segment.started_at).total_seconds() / 60)
+    return Times(time_log.clock_in_at, at, minutes[SegmentKind.BREAK], minutes[SegmentKind.LUNCH])
+
+
+def _render_kiosk_stop(request, time_log, form, *, site: str, status: int = 200):
+    context = {
+        "time_log": time_log,
+        "dispatch": time_log.dispatch,
+        "member": time_log.dispatch.member,
+        "is_open": time_log.status in OPEN_STATUSES,
+        "form": form,
+        "site": site,
+        "back": _kiosk_url(site),
+    }
+    return render(request, "portal/supervisor/kiosk_stop.html", context, status=status)
+
+
+def _stopped_with_changes(time_log) -> str:
+    if time_log.status == S.VERIFIED:
+        return (
+            f"The same hours as the clock's (within a minute), so nothing for the worker to review: "
+            f"stopped and verified, {_name(time_log)}, {_hours(time_log.billable_minutes)}."
+        )
+    hours = _hours(time_log.supervisor_times.billable_minutes)
+    return f"Stopped with your times ({hours}): {_name(time_log)} will review the change."
+
+
+def _name(time_log) -> str:
+    return time_log.worker.get_full_name() or time_log.worker.username
+
+
+def _kiosk_url(site: str) -> str:
+    return reverse("portal:supervisor-kiosk") + (f"?{urlencode({'site': site})}" if site else "")

@@ -9,4 +9,5 @@ urlpatterns = [
     path("crew/", supervisor.waiting_list, name="supervisor-list"),
     path("crew/kiosk/", supervisor.kiosk, name="supervisor-kiosk"),
     path("crew/kiosk/<int:pk>/stop/", supervisor.kiosk_stop, name="supervisor-kiosk-stop"),
+    path("crew/kiosk/<int:pk>/stop-with-changes/", supervisor.kiosk_stop_edit, name="supervisor-kiosk-stop-edit"),
 ]
