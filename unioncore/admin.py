@@ -3,10 +3,11 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.utils import timezone
 
 from unioncore import services
-from unioncore.admin_actions import HistoryAdmin
+from unioncore.admin_actions import HistoryAdmin, ReadOnlyMixin
 from unioncore.forms import StaffLoginForm, UserAddForm, UserEditForm
 from unioncore.laborpower import admin_views  # noqa: F401  (registers the LaborPower import page)
-from unioncore.models import User
+from unioncore.models import LoginLink, User
+from unioncore.selectors import normalize_phone
 
 admin.site.login_form = StaffLoginForm
 
@@ -67,3 +68,52 @@ class UserAdmin(HistoryAdmin, DjangoUserAdmin):
     def has_delete_permission(self, request, obj=None):
         # Accounts are deactivated, never deleted: their history must stay (7-year audit).
         return False
+
+
+class LoginLinkStateFilter(admin.SimpleListFilter):
+    title = "state"
+    parameter_name = "state"
+
+    def lookups(self, request, model_admin):
+        return [("waiting", "Waiting"), ("used", "Used"), ("expired", "Expired unused")]
+
+    def queryset(self, request, queryset):
+        now = timezone.now()
+        if self.value() == "waiting":
+            return queryset.filter(used_at__isnull=True, expires_at__gt=now)
+        if self.value() == "used":
+            return queryset.filter(used_at__isnull=False)
+        if self.value() == "expired":
+            return queryset.filter(used_at__isnull=True, expires_at__lte=now)
+        return queryset
+
+
+@admin.register(LoginLink)
+class LoginLinkAdmin(ReadOnlyMixin, HistoryAdmin):
+    """The sign-in links texted to members (docs/decisions/0017): who asked when, and whether the
+    link was used. Written only by unioncore.services.login_link_send and deleted only by the
+    prune (0025); the digest of the key is never shown."""
+
+    list_display = ("user", "created_at", "expires_at", "used_at", "state")
+    list_select_related = ("user",)
+    list_filter = (LoginLinkStateFilter, "created_at", "expires_at", "used_at")
+    search_fields = ("user__username", "user__phone")
+    ordering = ("-created_at", "-id")
+    fields = ("user", "created_at", "expires_at", "used_at", "state")
+    readonly_fields = fields
+
+    @admin.display(description="State")
+    def state(self, link):
+        if link.used_at is not None:
+            return "used"
+        if link.expires_at <= timezone.now():
+            return "expired"
+        return "waiting"
+
+    def get_search_results(self, request, queryset, search_term):
+        """Also finds a phone number as staff write it ("206-555-0177"): it is stored in E.164."""
+        found, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        phone = normalize_phone(search_term)
+        if phone is not None:
+            found = found | queryset.filter(user__phone=phone)
+        return found, may_have_duplicates

@@ -1,11 +1,13 @@
 """Accounts: logins, the failed-login lock, and its clearing by staff."""
 
 import hashlib
+import ipaddress
 import secrets
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.contrib.auth import authenticate
+from django.core.cache import cache
 from django.db import transaction
 from django.utils import formats, timezone
 
@@ -117,8 +119,10 @@ def user_create(
 
 # At most this many links per account within one link lifetime: a stranger typing a member's
 # number cannot flood their phone. Requests beyond it are silently dropped (the page says the
-# same thing either way).
+# same thing either way). Per client address, settings.LOGIN_LINKS_PER_ADDRESS (docs/decisions/0025).
 LOGIN_LINKS_PER_WINDOW = 3
+# Links deleted per transaction by login_links_prune.
+LOGIN_LINK_PRUNE_BATCH = 500
 
 
 def login_link_digest(token: str) -> str:
@@ -131,12 +135,47 @@ def login_link_url(token: str) -> str:
     return f"{settings.SITE_URL.rstrip('/')}{reverse('portal:login-link-redeem', args=[token])}"
 
 
+def login_link_address_key(ip: str, now: datetime) -> str:
+    """The cache key counting the links sent to requests from `ip` in the lifetime window that
+    holds `now` (fixed windows, so the count follows the clock the rest of the rule reads). An
+    IPv6 address counts as its /64: one home or phone is given a whole /64 and can pick any
+    address in it; an IPv4 address mapped into IPv6 counts as itself."""
+    try:
+        address = ipaddress.ip_address(ip.strip())
+    except ValueError:
+        source = ip.strip()
+    else:
+        if address.version == 6 and address.ipv4_mapped is not None:
+            address = address.ipv4_mapped
+        source = str(ipaddress.ip_network(f"{address}/64", strict=False) if address.version == 6 else address)
+    window = int(now.timestamp()) // (settings.LOGIN_LINK_MINUTES * 60)
+    return f"unioncore:login-link-address:{source}:{window}"
+
+
+def login_link_address_spend(*, ip: str | None, now: datetime) -> bool:
+    """Count one link sent to a request from `ip`; False when that is past
+    LOGIN_LINKS_PER_ADDRESS in this lifetime window (the link must then not be sent). The count
+    lives in the cache (Redis), shared by every web process. No address (a call from a shell or
+    a job): no per-address limit."""
+    if not ip:
+        return True
+    key, lifetime = login_link_address_key(ip, now), settings.LOGIN_LINK_MINUTES * 60
+    cache.add(key, 0, timeout=lifetime)
+    try:
+        sent = cache.incr(key)
+    except ValueError:  # the window's key expired between the two calls
+        sent = 1
+        cache.set(key, sent, timeout=lifetime)
+    return sent <= settings.LOGIN_LINKS_PER_ADDRESS
+
+
 @transaction.atomic
-def login_link_send(*, identifier: str) -> LoginLink | None:
+def login_link_send(*, identifier: str, ip: str | None = None) -> LoginLink | None:
     """Send a one-time sign-in link to the account a phone number (or username) names, by SMS
     and by email when it has both. Returns None — and sends nothing — for an unknown, inactive,
-    locked or unreachable account, or past the per-window limit; the caller must not tell the
-    difference to the visitor."""
+    locked or unreachable account, past the per-account limit, or past the per-address limit of
+    the client address `ip` (only links actually sent count towards it: a mistyped number costs
+    nothing); the caller must not tell the difference to the visitor."""
     from fulfillment.services.notifications import announce_critical
 
     user = login_user_lookup(identifier)
@@ -146,6 +185,8 @@ def login_link_send(*, identifier: str) -> LoginLink | None:
     lifetime = timedelta(minutes=settings.LOGIN_LINK_MINUTES)
     User.objects.select_for_update().filter(pk=user.pk).first()  # one request at a time per account
     if LoginLink.objects.filter(user=user, created_at__gt=now - lifetime).count() >= LOGIN_LINKS_PER_WINDOW:
+        return None
+    if not login_link_address_spend(ip=ip, now=now):
         return None
     token = secrets.token_urlsafe(32)
     link = LoginLink(user=user, token_hash=login_link_digest(token), created_at=now, expires_at=now + lifetime)
@@ -189,3 +230,29 @@ def login_link_redeem(*, token: str) -> User:
         other._change_reason = "Spent by another link's use"
         other.save(update_fields=["used_at"])
     return user
+
+
+def login_links_prune(*, now: datetime | None = None, keep_days: int | None = None, by: User | None = None) -> int:
+    """Delete the sign-in links that expired more than `keep_days` (LOGIN_LINK_KEEP_DAYS) ago
+    (docs/decisions/0025): no use to anyone by then, but each is a row per request. Their
+    history stays (append-only tables): each deletion adds a "-" row, as `by` (the `system`
+    account from the task). One by one through the ORM, so simple-history writes that row; in
+    batches of LOGIN_LINK_PRUNE_BATCH that commit on their own, rows locked with SKIP LOCKED:
+    safe to run twice or at once. Returns how many were deleted."""
+    now = now or timezone.now()
+    keep_days = settings.LOGIN_LINK_KEEP_DAYS if keep_days is None else keep_days
+    if keep_days < 0:
+        raise ValueError("keep_days must not be negative: a link still valid is never pruned")
+    old = LoginLink.objects.filter(expires_at__lt=now - timedelta(days=keep_days))
+    deleted = 0
+    while True:
+        with transaction.atomic():
+            batch = list(old.select_for_update(skip_locked=True).order_by("pk")[:LOGIN_LINK_PRUNE_BATCH])
+            for link in batch:
+                if by is not None:
+                    link._history_user = by
+                link._change_reason = f"Pruned: expired more than {keep_days} days ago"
+                link.delete()
+        deleted += len(batch)
+        if len(batch) < LOGIN_LINK_PRUNE_BATCH:
+            return deleted

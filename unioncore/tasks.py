@@ -1,6 +1,7 @@
 from celery import shared_task
 from django.utils import timezone
 
+from unioncore import services
 from unioncore.audit import system_user
 from unioncore.laborpower import jobs
 
@@ -19,3 +20,10 @@ def sweep_import_jobs() -> int:
     """Every 5 minutes: fail imports silent for LABORPOWER_IMPORT_STALE_MINUTES (their worker
     died; nothing was written), so their page offers to confirm them again. Idempotent."""
     return jobs.import_jobs_sweep(now=timezone.now(), by=system_user())
+
+
+@shared_task(name="unioncore.tasks.prune_login_links", acks_late=True, reject_on_worker_lost=True, expires=3600)
+def prune_login_links() -> int:
+    """Daily: delete sign-in links expired more than LOGIN_LINK_KEEP_DAYS ago; their history
+    stays (docs/decisions/0025). Idempotent (SKIP LOCKED, batches that commit on their own)."""
+    return services.login_links_prune(now=timezone.now(), by=system_user())

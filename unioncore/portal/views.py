@@ -29,6 +29,12 @@ def _next_url(request) -> str:
     return reverse("portal:home")
 
 
+def client_address(request) -> str | None:
+    """The visitor's address, for per-address limits: REMOTE_ADDR, which the deployment's proxy
+    sets to the client's own. X-Forwarded-For is never read: a visitor can write it."""
+    return request.META.get("REMOTE_ADDR") or None
+
+
 def home_url(user) -> str:
     """Where a user's portal starts."""
     kind = user_kind(user)
@@ -87,10 +93,11 @@ def nothing_here(request):
 @never_cache
 @require_http_methods(["GET", "POST"])
 def login_link_request(request):
-    """Ask for a sign-in link. The answer is the same whether the number is on file or not."""
+    """Ask for a sign-in link. The answer is the same whether the number is on file or not, and
+    past the per-account or the per-address limit."""
     form = LoginLinkForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        services.login_link_send(identifier=form.cleaned_data["identifier"])
+        services.login_link_send(identifier=form.cleaned_data["identifier"], ip=client_address(request))
         return redirect("portal:login-link-sent")
     return render(request, "portal/login_link.html", {"form": form, "minutes": settings.LOGIN_LINK_MINUTES})
 

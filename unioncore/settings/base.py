@@ -93,8 +93,13 @@ LOGIN_URL = "admin:login"
 LOGIN_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
 LOGIN_FAILURE_WINDOW_MINUTES = env.int("LOGIN_FAILURE_WINDOW_MINUTES", default=15)
 LOGIN_LOCK_MINUTES = env.int("LOGIN_LOCK_MINUTES", default=15)
-# Portal magic links (docs/decisions/0017): valid this long, once.
+# Portal magic links (docs/decisions/0017): valid this long, once. At most
+# LOGIN_LINKS_PER_ADDRESS links are sent to requests from one client address (an IPv6 /64)
+# within that lifetime, whatever the accounts; a link is deleted LOGIN_LINK_KEEP_DAYS after it
+# expired, its history kept (unioncore.tasks.prune_login_links; docs/decisions/0025).
 LOGIN_LINK_MINUTES = env.int("LOGIN_LINK_MINUTES", default=15)
+LOGIN_LINKS_PER_ADDRESS = env.int("LOGIN_LINKS_PER_ADDRESS", default=10)
+LOGIN_LINK_KEEP_DAYS = env.int("LOGIN_LINK_KEEP_DAYS", default=90)
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "America/Los_Angeles"  # display; everything is stored and compared in UTC
@@ -197,6 +202,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "unioncore.tasks.sweep_import_jobs",
         "schedule": 300.0,
         "options": {"expires": 290},
+    },
+    # Deletes sign-in links expired more than LOGIN_LINK_KEEP_DAYS ago (their history stays).
+    "unioncore-prune-login-links": {
+        "task": "unioncore.tasks.prune_login_links",
+        "schedule": crontab(hour=1, minute=15),
+        "options": {"expires": 3600},
     },
 }
 

@@ -34,6 +34,7 @@ from referral.tests.factories import (
     RegistrationActivityFactory,
 )
 from reports.tests.factories import ExportJobFactory, ReportRunFactory
+from unioncore import services
 from unioncore.tests.factories import ImportJobFactory, StaffFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -68,6 +69,10 @@ MAKERS = {
     "knox.authtoken": lambda n: [AuthToken.objects.create(UserFactory())[0] for _ in range(n)],
     # LaborPower files uploaded from the console (the upload is its add page).
     "unioncore.importjob": lambda n: ImportJobFactory.create_batch(n),
+    # Sign-in links, through the service (each to a new account reachable by email).
+    "unioncore.loginlink": lambda n: [
+        services.login_link_send(identifier=UserFactory(email="member@example.org").username) for _ in range(n)
+    ],
     # Who ran which report, and the large exports built in the background.
     "reports.reportrun": lambda n: ReportRunFactory.create_batch(n),
     "reports.exportjob": lambda n: ExportJobFactory.create_batch(n),
@@ -98,6 +103,7 @@ WRITTEN_BY_SERVICES_ONLY = {
     "fulfillment.timelogofflinesync",
     "reports.reportrun",
     "reports.exportjob",
+    "unioncore.loginlink",
 }
 
 

@@ -24,6 +24,11 @@ PHONE = "+12065550177"
 
 
 @pytest.fixture(autouse=True)
+def fresh_counts(fresh_throttles):
+    """The per-address count of links sent lives in Redis: each test starts at zero."""
+
+
+@pytest.fixture(autouse=True)
 def sms_outbox():
     sms.reset()
     yield sms.outbox
