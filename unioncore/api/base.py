@@ -31,7 +31,11 @@ def visible_or_404(queryset: QuerySet, pk) -> Model:
 
 def filtered(filterset_class: type[django_filters.FilterSet], request, queryset: QuerySet) -> QuerySet:
     """`queryset` narrowed by the query string through a django-filter FilterSet; a bad value
-    (an unknown status, a date that is not one) is a 400 in the error format, naming the field."""
+    (an unknown status, a date that is not one) is a 400 in the error format, naming the field.
+    Without any of its parameters in the query string (a phone's usual list) the FilterSet, which
+    would filter nothing, is not built: building it copies every filter and makes a form."""
+    if not any(name in request.query_params for name in filterset_class.base_filters):
+        return queryset
     filterset = filterset_class(data=request.query_params, queryset=queryset, request=request)
     if not filterset.is_valid():
         raise translate_validation(filterset.errors)
