@@ -250,9 +250,10 @@ def _kiosk_timelog(request, pk: int):
 
 def _stop_times(time_log, at) -> Times:
     """The clock's times if the shift stopped at `at`, as `timelog_kiosk_stop` calculates them:
-    a running break or lunch ends then too. A draft keeps the clock-out it has."""
+    a running break or lunch ends then too. A draft: as the worker left it (their corrections
+    included), which is what "no change" verifies."""
     if time_log.clock_out_at is not None:
-        return time_log.calculated_times()
+        return time_log.worker_times or time_log.calculated_times()
     minutes = time_log.segment_minutes()
     for segment in time_log.segments.all():
         if segment.ended_at is None:

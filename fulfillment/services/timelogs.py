@@ -278,7 +278,10 @@ def timelog_submit(*, timelog_id: int, by: User) -> TimeLog:
 
 @transaction.atomic
 def timelog_kiosk_stop(*, timelog_id: int, by: User, at=None, times: Times | None = None, note: str = "") -> TimeLog:
-    """Supervisor kiosk "Stop Shift": no edit → verified at once; an edit → the worker reviews."""
+    """Supervisor kiosk "Stop Shift": no edit → verified at once; an edit → the worker reviews.
+    An edit is measured against the worker's version: the clock's times of a running shift, or
+    the draft as the worker left it (with their own corrections, which the kiosk shows with the
+    "Worker edited" badge: stopping such a draft as it is accepts them, never drops them)."""
     time_log = lock_timelog(timelog_id)
     _ensure_supervisor(by, time_log)
     _ensure_status(time_log, (*ON_SHIFT, S.DRAFT), "stop the shift of")
@@ -287,10 +290,10 @@ def timelog_kiosk_stop(*, timelog_id: int, by: User, at=None, times: Times | Non
         at = at or now
         _close_segment(time_log, at)
         time_log.clock_out_at = at
-    calculated = time_log.calculated_times()
-    time_log.set_worker_times(time_log.worker_times or calculated)
-    if times is None or not times.differs_from(calculated):
-        _finalise(time_log, calculated, how=VerifiedBy.KIOSK, by=by, now=now)
+    claimed = time_log.worker_times or time_log.calculated_times()
+    time_log.set_worker_times(claimed)
+    if times is None or not times.differs_from(claimed):
+        _finalise(time_log, claimed, how=VerifiedBy.KIOSK, by=by, now=now)
         _save(time_log, by, "Stopped at the kiosk, verified")
         announce(time_log=time_log, event="verified")
         return time_log

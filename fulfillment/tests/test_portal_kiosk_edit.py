@@ -326,3 +326,19 @@ def test_the_supervisor_stops_a_shift_with_changes_at_the_kiosk(page, live_serve
     assert time_log.status == S.PENDING_WORKER_REVIEW
     assert time_log.supervisor_times == Times(clock_in, new_end, 0, 0)
     assert time_log.supervisor_note == "Sent home at 7 hours: the panel was not delivered."
+
+
+def test_a_draft_the_worker_corrected_shows_the_badge_and_opens_with_the_workers_times(client, shift, clock):
+    time_log = on_shift(shift)
+    services.timelog_stop_work(timelog_id=time_log.pk, by=shift.worker, at=t(15))
+    services.timelog_draft_edit(
+        timelog_id=time_log.pk, by=shift.worker, clock_in=t(6, 30), clock_out=t(15), lunch_minutes=30
+    )
+    clock.move_to(t(15, 20))
+    client.force_login(shift.supervisor)
+    kiosk = client.get(reverse("portal:supervisor-kiosk")).content.decode()
+    assert 'data-testid="worker-edited"' in kiosk
+    data = opened(client, time_log)
+    assert (data["clock_in"], data["clock_out"]) == ("2026-12-07T06:30", "2026-12-07T15:00")
+    client.post(url(time_log), data | {"note": "Fine."})
+    assert get(time_log).final_times == Times(t(6, 30), t(15), 0, 30), "sent back as it was: the worker's version"

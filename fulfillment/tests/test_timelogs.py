@@ -252,6 +252,37 @@ def test_kiosk_stop_with_an_edit_goes_to_the_worker(shift, clock):
     assert (time_log.status, time_log.auto_approval_time) == (S.PENDING_WORKER_REVIEW, t(15) + 4 * H)
 
 
+def test_kiosk_stop_of_a_draft_the_worker_corrected_verifies_the_workers_version(shift, clock):
+    time_log = services.timelog_clock_in(dispatch_id=shift.dispatch.pk, by=shift.worker, at=t(7))
+    services.timelog_stop_work(timelog_id=time_log.pk, by=shift.worker, at=t(15))
+    services.timelog_draft_edit(timelog_id=time_log.pk, by=shift.worker, clock_in=t(6), clock_out=t(15))
+    clock.move_to(t(16))
+    time_log = services.timelog_kiosk_stop(timelog_id=time_log.pk, by=shift.supervisor)
+    assert (time_log.status, time_log.worker_edited) == (S.VERIFIED, True)
+    assert time_log.final_times == Times(t(6), t(15)), "stopping the draft as it is keeps the worker's hour"
+    assert time_log.billable_minutes == 540
+
+
+def test_kiosk_times_that_are_the_workers_draft_are_no_edit(shift, clock):
+    time_log = services.timelog_clock_in(dispatch_id=shift.dispatch.pk, by=shift.worker, at=t(7))
+    services.timelog_stop_work(timelog_id=time_log.pk, by=shift.worker, at=t(15))
+    services.timelog_draft_edit(timelog_id=time_log.pk, by=shift.worker, clock_in=t(6), clock_out=t(15))
+    clock.move_to(t(16))
+    same = services.timelog_kiosk_stop(timelog_id=time_log.pk, by=shift.supervisor, times=Times(t(6), t(15)))
+    assert same.status == S.VERIFIED
+
+
+def test_kiosk_times_that_undo_the_workers_correction_go_to_the_worker(shift, clock):
+    time_log = services.timelog_clock_in(dispatch_id=shift.dispatch.pk, by=shift.worker, at=t(7))
+    services.timelog_stop_work(timelog_id=time_log.pk, by=shift.worker, at=t(15))
+    services.timelog_draft_edit(timelog_id=time_log.pk, by=shift.worker, clock_in=t(6), clock_out=t(15))
+    clock.move_to(t(16))
+    time_log = services.timelog_kiosk_stop(
+        timelog_id=time_log.pk, by=shift.supervisor, times=Times(t(7), t(15)), note="You started at 7."
+    )
+    assert time_log.status == S.PENDING_WORKER_REVIEW
+
+
 def test_force_clock_out_starts_the_timer(shift, clock):
     time_log = services.timelog_clock_in(dispatch_id=shift.dispatch.pk, by=shift.worker, at=t(7))
     clock.move_to(t(20))
