@@ -11,6 +11,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
+from rest_framework.throttling import BaseThrottle
 
 from unioncore import services
 from unioncore.errors import RuleViolation
@@ -30,9 +31,10 @@ def _next_url(request) -> str:
 
 
 def client_address(request) -> str | None:
-    """The visitor's address, for per-address limits: REMOTE_ADDR, which the deployment's proxy
-    sets to the client's own. X-Forwarded-For is never read: a visitor can write it."""
-    return request.META.get("REMOTE_ADDR") or None
+    """The visitor's address, for per-address limits, as the API throttles see it (DRF's rule,
+    settings.NUM_PROXIES): REMOTE_ADDR, or with N proxies in front the address the first of them
+    appended to X-Forwarded-For; what a visitor wrote there themselves is never taken."""
+    return BaseThrottle().get_ident(request) or None
 
 
 def home_url(user) -> str:

@@ -211,7 +211,14 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 
+# The proxies in front of the web processes that append the client to X-Forwarded-For (one
+# nginx or load balancer: 1). 0: the client is REMOTE_ADDR and X-Forwarded-For, which anyone
+# can write, is never read. Read by the API throttles and the per-address limit of sign-in
+# links (unioncore.portal.views.client_address), so a visitor cannot pick their own address.
+NUM_PROXIES = env.int("NUM_PROXIES", default=0)
+
 REST_FRAMEWORK = {
+    "NUM_PROXIES": NUM_PROXIES,
     # The phone app sends `Authorization: Token <key>` (knox: one hashed, expiring token per
     # device); the session stays for the browsable schema UI of a logged-in staff user.
     "DEFAULT_AUTHENTICATION_CLASSES": [
