@@ -136,17 +136,21 @@ class TimeLog(FSMModelMixin, models.Model):
 
     # --- The versions of the shift ---
 
-    def calculated_times(self) -> Times | None:
-        if self.clock_in_at is None or self.clock_out_at is None:
+    def calculated_times(self, *, until=None) -> Times | None:
+        """The clock's times; with `until`, those of a running shift as if stopped then (a break
+        or lunch still running ends then too, as the stop would end it)."""
+        clock_out = self.clock_out_at or until
+        if self.clock_in_at is None or clock_out is None:
             return None
-        minutes = self.segment_minutes()
-        return Times(self.clock_in_at, self.clock_out_at, minutes[SegmentKind.BREAK], minutes[SegmentKind.LUNCH])
+        minutes = self.segment_minutes(until=until)
+        return Times(self.clock_in_at, clock_out, minutes[SegmentKind.BREAK], minutes[SegmentKind.LUNCH])
 
-    def segment_minutes(self) -> dict[str, int]:
+    def segment_minutes(self, *, until=None) -> dict[str, int]:
         totals = {kind: 0 for kind in SegmentKind.values}
         for segment in self.segments.all():
-            if segment.ended_at:
-                totals[segment.kind] += round((segment.ended_at - segment.started_at).total_seconds() / 60)
+            ended = segment.ended_at or until
+            if ended:
+                totals[segment.kind] += round((ended - segment.started_at).total_seconds() / 60)
         return totals
 
     def _get(self, prefix: str) -> Times | None:

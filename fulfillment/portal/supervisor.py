@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from fulfillment import services
-from fulfillment.enums import OPEN_STATUSES, TIMED_STATUSES, AcknowledgementMethod, SegmentKind, TimeLogStatus
+from fulfillment.enums import OPEN_STATUSES, TIMED_STATUSES, AcknowledgementMethod, TimeLogStatus
 from fulfillment.models import Times
 from fulfillment.portal import supervisor_selectors as selectors
 from fulfillment.portal.supervisor_forms import DisputeForm, EditForm, KioskStopForm, MessageForm, add_violation
@@ -249,16 +249,9 @@ def _kiosk_timelog(request, pk: int):
 
 
 def _stop_times(time_log, at) -> Times:
-    """The clock's times if the shift stopped at `at`, as `timelog_kiosk_stop` calculates them:
-    a running break or lunch ends then too. A draft: as the worker left it (their corrections
-    included), which is what "no change" verifies."""
-    if time_log.clock_out_at is not None:
-        return time_log.worker_times or time_log.calculated_times()
-    minutes = time_log.segment_minutes()
-    for segment in time_log.segments.all():
-        if segment.ended_at is None:
-            minutes[segment.kind] += round((at - segment.started_at).total_seconds() / 60)
-    return Times(time_log.clock_in_at, at, minutes[SegmentKind.BREAK], minutes[SegmentKind.LUNCH])
+    """What "no change" verifies, as `timelog_kiosk_stop` measures it: the clock's times if the
+    shift stopped at `at`, or a draft as the worker left it (their corrections included)."""
+    return time_log.worker_times or time_log.calculated_times(until=at)
 
 
 def _render_kiosk_stop(request, time_log, form, *, site: str, status: int = 200):
