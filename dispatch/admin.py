@@ -141,7 +141,7 @@ class ContractCodeFilter(admin.SimpleListFilter):
 
 class EmployerContractInline(NoDeleteInline, admin.TabularInline):
     model = EmployerContract
-    fields = ("contract_code",)
+    fields = ("contract_code", "bond_expires", "assent")
 
 
 class EmployerContactInline(NoDeleteInline, admin.TabularInline):
@@ -167,15 +167,17 @@ class EmployerUserInline(NoDeleteInline, admin.TabularInline):
 
 @admin.register(Employer)
 class EmployerAdmin(NoDeleteMixin, HistoryAdmin):
-    list_display = ("code", "name", "status", "contract_codes", "city", "phone", "open_requests", "open_dispatches")
+    list_display = (
+        "code", "name", "status", "contract_codes", "home_local", "city", "phone", "open_requests", "open_dispatches",
+    )  # fmt: skip
     list_display_links = ("code", "name")
-    list_filter = ("status", ContractCodeFilter)
+    list_filter = ("status", ContractCodeFilter, "home_local")
     search_fields = ("code", "name")
     inlines = [EmployerContractInline, EmployerContactInline, EmployerUserInline]
-    readonly_fields = ("created_at", "updated_at")
+    readonly_fields = ("name_key", "created_at", "updated_at")
     fieldsets = (
-        (None, {"fields": ("code", "name", "status")}),
-        ("Contact", {"fields": ("phone", "email", "address_line1", ("city", "state", "zip_code"))}),
+        (None, {"fields": ("code", "name", "name_key", "status", "home_local")}),
+        ("Contact", {"fields": ("phone", "fax", "email", "address_line1", ("city", "state", "zip_code"))}),
         ("Notes", {"fields": ("notes", "created_at", "updated_at")}),
     )
 

@@ -7,11 +7,25 @@ class ContractCode(models.TextChoices):
     WIREPERSON = "WIREPERSON", "Wireperson"
     S_AND_C = "S&C", "Sound & Communication"
     STOCKPERSON = "STOCKPERSON", "Stockperson"
-    LFM = "LFM", "Limited Energy / Fire & Maintenance (LFM)"
+    LFM = "LFM", "Light Fixture Maintenance"
     MARINE = "MARINE", "Marine"
     TV_AND_APPL = "TV&APPL", "TV & Appliance"
     MARKET_RECOVERY = "MARKET RECOVERY", "Market Recovery"
     RESIDENTIAL = "RESIDENTIAL", "Residential"
+
+
+# LaborPower's name of each contract group (the employer list of that group is headed with it,
+# and the LIST column of a combined export spells it so) -> our contract code. Decision 0026.
+LABORPOWER_GROUPS = {
+    "WIREPERSON": ContractCode.WIREPERSON,
+    "SOUND & COMM": ContractCode.S_AND_C,
+    "STOCKPERSON": ContractCode.STOCKPERSON,
+    "LT FXT MAINT": ContractCode.LFM,
+    "# GROUP MARINE": ContractCode.MARINE,
+    "# GROUP TV & APPL": ContractCode.TV_AND_APPL,
+    "MARKET RECOVERY": ContractCode.MARKET_RECOVERY,
+    "RESIDENTIAL": ContractCode.RESIDENTIAL,
+}
 
 
 class EmployerStatus(models.TextChoices):

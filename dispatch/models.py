@@ -1,5 +1,5 @@
 from django.conf import settings
-from django.core.validators import MinValueValidator
+from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -35,10 +35,27 @@ DS = DispatchStatus
 class Employer(models.Model):
     """A signatory contractor that calls the hall for labor."""
 
-    code = models.CharField(max_length=20, unique=True, help_text="LaborPower's employer code")
+    code = models.CharField(
+        max_length=20,
+        unique=True,
+        help_text="LaborPower's employer code; made from the name for an employer the employer lists brought in",
+    )
     name = models.CharField(max_length=120)
+    # The employer lists have no code: an employer is the one of this normalised name (see
+    # `employer_name_key`). Set when a list import creates or first finds the employer, kept
+    # when staff rename it, so the next import of the lists finds it again.
+    name_key = models.CharField(
+        "LaborPower list name", max_length=120, blank=True, editable=False, help_text="What the employer lists match on"
+    )
     status = models.CharField(max_length=16, choices=EmployerStatus, default=EmployerStatus.ACTIVE)
     phone = PhoneNumberField(null=True, blank=True)
+    fax = PhoneNumberField(null=True, blank=True)
+    home_local = models.CharField(
+        max_length=4,
+        blank=True,
+        validators=[RegexValidator(r"^[0-9]{4}$", "A local's number in 4 digits, like 0046.")],
+        help_text="The IBEW local the employer is from, in 4 digits (0046)",
+    )
     email = models.EmailField(blank=True)
     address_line1 = models.CharField("address", max_length=120, blank=True)
     city = models.CharField(max_length=60, blank=True)
@@ -52,6 +69,9 @@ class Employer(models.Model):
 
     class Meta:
         ordering = ("name",)
+        constraints = [
+            models.UniqueConstraint(fields=["name_key"], condition=~Q(name_key=""), name="employer_name_key_once")
+        ]
 
     def __str__(self):
         return self.name
@@ -62,6 +82,11 @@ class EmployerContract(models.Model):
 
     employer = models.ForeignKey(Employer, on_delete=models.CASCADE, related_name="contracts")
     contract_code = models.CharField(max_length=20, choices=ContractCode)
+    # From LaborPower's employer list of the group (one employer may be on several lists).
+    bond_expires = models.DateField("bond expires", null=True, blank=True)
+    assent = models.CharField(
+        "letter of assent", max_length=10, blank=True, help_text="A, B, I … as LaborPower lists it"
+    )
 
     history = HistoricalRecords(get_user=history_user)
 

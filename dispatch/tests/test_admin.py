@@ -399,6 +399,20 @@ def test_the_employer_list_counts_open_requests_and_dispatches_and_filters_by_co
     assert [e.pk for e in marine] == [employer.pk]
 
 
+def test_the_employer_page_shows_what_the_laborpower_lists_brought(as_dispatcher, employer):
+    Employer.objects.filter(pk=employer.pk).update(fax="+12065550199", home_local="0046", name_key="cascade electric")
+    EmployerContractFactory(employer=employer, contract_code="LFM", bond_expires=datetime.date(2027, 3, 31), assent="B")
+    response = as_dispatcher.get(reverse("admin:dispatch_employer_change", args=[employer.pk]))
+    page = text(response)
+    for shown_text in ("Fax", "Home local", "0046", "LaborPower list name", "cascade electric", "Bond expires"):
+        assert shown_text in page
+    assert "Light Fixture Maintenance" in page
+    assert 'value="2027-03-31"' in response.content.decode()
+    assert 'name="contracts-0-assent" value="B"' in response.content.decode()
+    listed = text(as_dispatcher.get(reverse("admin:dispatch_employer_changelist")))
+    assert "Home local" in listed
+
+
 def test_a_dispatcher_records_an_employer_bar(as_dispatcher, dispatcher, employer):
     member = MemberFactory()
     response = as_dispatcher.post(
