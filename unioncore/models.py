@@ -91,6 +91,11 @@ class ImportJob(models.Model):
     updated = models.PositiveIntegerField(default=0)
     unchanged = models.PositiveIntegerField(default=0)
     errors = models.JSONField(default=list, blank=True, help_text="Rejected rows: line, column, value, reason")
+    warnings = models.JSONField(
+        default=list, blank=True, help_text="Notes that do not stop the import: line, column, value, reason"
+    )
+    # The kind's options as the dry run used them (its options form's data); the import uses them too.
+    options = models.JSONField(default=dict, blank=True)
     summary = models.CharField(max_length=300, blank=True)
     # Written every PROGRESS_EVERY rows from a connection of its own (no history row for these).
     progress_phase = models.CharField(max_length=40, blank=True)
@@ -122,3 +127,7 @@ class ImportJob(models.Model):
     @property
     def error_count(self) -> int:
         return len(self.errors)
+
+    @property
+    def warning_count(self) -> int:
+        return len(self.warnings)

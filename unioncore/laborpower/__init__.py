@@ -13,8 +13,19 @@ from unioncore.laborpower.registrations import Registrations
 KINDS = {kind.name: kind for kind in (Members(), Employers(), Registrations(), Dispatches(), Ledger())}
 
 
-def run(kind: str, data: bytes, *, by, dry_run: bool = False, progress: bool = False, on_progress=None) -> ImportReport:
-    return run_import(KINDS[kind], data, by=by, dry_run=dry_run, progress=progress, on_progress=on_progress)
+def run(
+    kind: str,
+    data: bytes,
+    *,
+    by,
+    dry_run: bool = False,
+    options: dict | None = None,
+    progress: bool = False,
+    on_progress=None,
+) -> ImportReport:
+    return run_import(
+        KINDS[kind], data, by=by, dry_run=dry_run, options=options, progress=progress, on_progress=on_progress
+    )
 
 
 __all__ = ["CHANGE_REASON", "KINDS", "ImportReport", "RowError", "run", "write_error_report"]

@@ -7,6 +7,7 @@ import re
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
+from django.forms.utils import pretty_name
 from django.http import HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.defaultfilters import filesizeformat
@@ -20,17 +21,25 @@ from unioncore.models import ImportJob, ImportJobStatus
 ALLOWED_EXTENSIONS = (".csv", ".txt")
 ERRORS_SHOWN = 200  # rows of the report on the page; the CSV has them all
 REFRESH_SECONDS = 2
-KIND_CHOICES = [
-    ("members", "Members"),
-    ("employers", "Employers (with contract codes and contacts)"),
-    ("registrations", "Book registrations (REGLIST)"),
-    ("dispatches", "Dispatch history"),
-    ("ledger", "Member ledger"),
-]
+LABELS = {
+    "members": "Members",
+    "employers": "Employers (with contract codes and contacts)",
+    "registrations": "Book registrations (REGLIST)",
+    "dispatches": "Dispatch history",
+    "ledger": "Member ledger",
+}
+
+
+def kind_label(name: str) -> str:
+    return LABELS.get(name, name.capitalize())
+
+
+def kind_choices() -> list[tuple[str, str]]:
+    return [(name, kind_label(name)) for name in KINDS]
 
 
 class UploadForm(forms.Form):
-    kind = forms.ChoiceField(choices=KIND_CHOICES, help_text="Import in this order; see docs/imports.md.")
+    kind = forms.ChoiceField(choices=kind_choices, help_text="Import in this order; see docs/imports.md.")
     file = forms.FileField(help_text="A CSV export (UTF-8 or Windows-1252).")
 
     def clean_file(self):
@@ -83,21 +92,38 @@ class ImportJobAdmin(admin.ModelAdmin):
         """The upload: the file is checked at once (a dry run) and the report shown."""
         if not self.has_add_permission(request):
             raise PermissionDenied
-        form = UploadForm(request.POST or None, request.FILES or None)
-        if request.method == "POST" and form.is_valid():
-            try:
-                job = jobs.import_job_check(
-                    kind=form.cleaned_data["kind"], upload=form.cleaned_data["file"], by=request.user
-                )
-            except RuleViolation as e:
-                form.add_error(None, e.message)
+        posted = request.method == "POST"
+        form = UploadForm(request.POST or None, request.FILES or None, initial={"kind": request.GET.get("kind")})
+        # Every kind's options (its form's fields with their defaults), each under its kind's
+        # prefix; only the chosen kind's are read.
+        option_forms = {
+            name: kind.options_form(request.POST if posted else None, prefix=name)
+            for name, kind in KINDS.items()
+            if kind.options_form is not None
+        }
+        if posted and form.is_valid():
+            kind = form.cleaned_data["kind"]
+            options_form = option_forms.get(kind)
+            if options_form is None or options_form.is_valid():
+                try:
+                    job = jobs.import_job_check(
+                        kind=kind,
+                        upload=form.cleaned_data["file"],
+                        by=request.user,
+                        options=options_form.cleaned_data if options_form is not None else None,
+                    )
+                except RuleViolation as e:
+                    form.add_error(None, e.message)
+                else:
+                    return HttpResponseRedirect(reverse("admin:unioncore_importjob_change", args=[job.pk]))
             else:
-                return HttpResponseRedirect(reverse("admin:unioncore_importjob_change", args=[job.pk]))
+                form.add_error(None, f"Check the options of the {kind} import below.")
         context = {
             **self.admin_site.each_context(request),
             "opts": self.model._meta,
             "title": "Upload a LaborPower file",
             "form": form,
+            "option_forms": [(name, kind_label(name), f) for name, f in option_forms.items()],
             "max_size": filesizeformat(jobs.max_upload_bytes()),
             "kinds": list(KINDS),
         }
@@ -109,14 +135,20 @@ class ImportJobAdmin(admin.ModelAdmin):
         if not self.has_view_permission(request, job):
             raise PermissionDenied
         working = job.status in (ImportJobStatus.QUEUED, ImportJobStatus.RUNNING)
+        kind = KINDS.get(job.kind)
+        labels = kind.options_form.base_fields if kind is not None and kind.options_form is not None else {}
+        options = [(str(getattr(labels.get(n), "label", None) or pretty_name(n)), v) for n, v in job.options.items()]
         percent = round(100 * job.progress_done / job.progress_total) if job.progress_total else 0
         context = {
             **self.admin_site.each_context(request),
             "opts": self.model._meta,
-            "title": f"{dict(KIND_CHOICES).get(job.kind, job.kind)}: {job.original_name}",
+            "title": f"{kind_label(job.kind)}: {job.original_name}",
             "job": job,
             "errors_shown": job.errors[:ERRORS_SHOWN],
             "more_errors": max(job.error_count - ERRORS_SHOWN, 0),
+            "warnings_shown": job.warnings[:ERRORS_SHOWN],
+            "more_warnings": max(job.warning_count - ERRORS_SHOWN, 0),
+            "options": options,
             "can_confirm": job.status == ImportJobStatus.CHECKED and not job.errors and self.can_run(request),
             "can_confirm_again": jobs.stopped_with_its_worker(job) and self.can_run(request),
             "working": working,

@@ -56,12 +56,23 @@ def change_reason(reason: str = CHANGE_REASON):
 # --- errors and results -------------------------------------------------------------------
 
 
+ERROR, WARNING = "error", "warning"
+
+
 @dataclass(frozen=True)
 class RowError:
-    line: int  # the file's line number (the header is line 1); 0 for the whole file
+    """A note on one line of the file: an error (the file is not imported) or a warning (the
+    row is imported; the note tells the staff what was ignored, left blank or flagged)."""
+
+    line: int  # the file's line number (the header is line 1); 0 for the whole file or an option
     column: str
     reason: str
     value: str = ""
+    severity: str = ERROR
+
+    @property
+    def is_warning(self) -> bool:
+        return self.severity == WARNING
 
 
 @dataclass
@@ -74,6 +85,8 @@ class ImportReport:
     dry_run: bool = False
     written: bool = False
     errors: list[RowError] = field(default_factory=list)
+    warnings: list[RowError] = field(default_factory=list)  # noted, not blocking
+    options: dict = field(default_factory=dict)  # the kind's options, as its form cleaned them
 
     @property
     def ok(self) -> bool:
@@ -84,6 +97,9 @@ class ImportReport:
         return self.created + self.updated
 
     def summary(self) -> str:
+        return self._outcome() + _warnings_note(self.warnings)
+
+    def _outcome(self) -> str:
         if self.errors:
             lines = sorted({e.line for e in self.errors})
             return f"{len(self.errors)} errors on {len(lines)} lines of {self.rows} rows; nothing written."
@@ -95,11 +111,23 @@ class ImportReport:
         return f"Imported {self.rows} {self.kind} rows: {counts}."
 
 
-def write_error_report(errors: list[RowError], out) -> None:
+def _warnings_note(warnings: list[RowError]) -> str:
+    if not warnings:
+        return ""
+    lines = len({w.line for w in warnings})
+    return f" {len(warnings)} warning{'s' if len(warnings) != 1 else ''} on {lines} line{'s' if lines != 1 else ''}."
+
+
+def by_line(notes) -> list[RowError]:
+    return sorted(notes, key=lambda e: (e.line, e.column, e.severity))
+
+
+def write_error_report(errors: list[RowError], out, warnings: list[RowError] = ()) -> None:
+    """The rejected rows and the warnings as CSV: line, column, value, reason, severity."""
     writer = csv.writer(out)
-    writer.writerow(["line", "column", "value", "reason"])
-    for e in sorted(errors, key=lambda e: (e.line, e.column)):
-        writer.writerow([e.line, e.column, e.value, e.reason])
+    writer.writerow(["line", "column", "value", "reason", "severity"])
+    for e in by_line([*errors, *warnings]):
+        writer.writerow([e.line, e.column, e.value, e.reason, e.severity])
 
 
 # --- reading the file ---------------------------------------------------------------------
@@ -144,17 +172,19 @@ class Row:
     is the line as the csv module read it; `index` (column -> position) is the file's header,
     shared by all its rows."""
 
-    __slots__ = ("errors", "fields", "index", "line")
+    __slots__ = ("errors", "fields", "index", "line", "warnings")
 
     def __init__(self, line: int, fields: list[str], index: dict[str, int]):
         self.line = line
         self.fields = fields
         self.index = index
         self.errors: list[RowError] = []
+        self.warnings: list[RowError] = []
 
     @property
     def values(self) -> dict[str, str]:
-        return dict(zip(self.index, self.fields, strict=False))
+        """The row's known columns (column -> value as written)."""
+        return {column: self.get(column) for column in self.index}
 
     def has(self, column: str) -> bool:
         """Whether the file has this column (an optional column left out leaves its field alone)."""
@@ -167,6 +197,10 @@ class Row:
 
     def error(self, column: str, reason: str) -> None:
         self.errors.append(RowError(self.line, column, reason, self.get(column)))
+
+    def warn(self, column: str, reason: str) -> None:
+        """A note that does not stop the import (a value ignored, left blank, flagged)."""
+        self.warnings.append(RowError(self.line, column, reason, self.get(column), WARNING))
 
     def raw(self, column: str) -> str:
         return self.get(column).strip()
@@ -605,12 +639,21 @@ class Progress:
 
 
 class Kind:
-    """One kind of file. Subclasses give the columns, a row parser, a planner and a writer."""
+    """One kind of file. Subclasses give the columns, a row parser, a planner and a writer.
+
+    `aliases` maps another spelling of a header (LaborPower's "REG. DATE & TIME", written as
+    in the file or as its key `reg_date_time`) to the kind's column name (`registered`).
+    `options_form` is a django Form of the kind's options (a date to count from, a switch…):
+    its cleaned_data is `self.options` before `prepare()`; the command's `--option name=value`
+    and the admin upload page are validated by it."""
 
     name = ""
     columns: dict[str, int] = {}  # the file's header (column -> position), set before prepare()
     required: tuple[str, ...] = ()
     optional: tuple[str, ...] = ()
+    aliases: dict[str, str] = {}
+    options_form = None  # type[django.forms.Form] | None
+    options: dict = {}  # the cleaned options of this run, set before prepare()
 
     def prepare(self) -> None:
         """Load what parsing looks up (the books, …) once per file."""
@@ -628,32 +671,90 @@ class Kind:
         row errors the database found (a row raced in since the plan); any error → nothing kept."""
         raise NotImplementedError
 
+    def column_of(self, key: str) -> str:
+        """The kind's column for a header key (its alias, if it has one)."""
+        return _alias_map(self).get(key, key)
 
-def read_rows(data: bytes, kind: Kind) -> tuple[list[Row], list[RowError]]:
+
+def _alias_map(kind: Kind) -> dict[str, str]:
+    return {header_key(spelling): column for spelling, column in kind.aliases.items()}
+
+
+# --- options --------------------------------------------------------------------------------
+
+
+def options_data(kind: Kind, given: dict | None) -> dict:
+    """The data the kind's options form is bound to: what was given, and each field's initial
+    value (its default) for what was not. JSON-safe (dates as ISO text), so that a job stores
+    what its dry run used and its import uses exactly that."""
+    if kind.options_form is None:
+        return dict(given or {})
+    form = kind.options_form()
+    data = {}
+    for name, bound in form.fields.items():
+        value = given[name] if given and name in given else form.get_initial_for_field(bound, name)
+        data[name] = _jsonable(value)
+    for name, value in (given or {}).items():
+        data.setdefault(name, _jsonable(value))
+    return data
+
+
+def _jsonable(value):
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    if isinstance(value, datetime.date | datetime.time):  # datetime is a date
+        return value.isoformat()
+    return str(value)
+
+
+def clean_options(kind: Kind, given: dict | None) -> tuple[dict, list[RowError]]:
+    """The kind's options, cleaned by its form (defaults for what is not given), or the errors
+    (line 0, column "option NAME"): an unknown option, a value the form refuses."""
+    if kind.options_form is None:
+        unknown = sorted(given or {})
+        return {}, [RowError(0, f"option {n}", f"The {kind.name} import takes no options.") for n in unknown]
+    data = options_data(kind, given)
+    form = kind.options_form(data=data)
+    errors = [
+        RowError(0, f"option {name}", f"Unknown option; one of {', '.join(form.fields)}.", str(data[name]))
+        for name in data
+        if name not in form.fields
+    ]
+    if not form.is_valid():
+        for name, messages in form.errors.items():
+            value = "" if data.get(name) is None else str(data.get(name))
+            errors += [RowError(0, f"option {name}" if name != "__all__" else "options", m, value) for m in messages]
+    return ({} if errors else form.cleaned_data), errors
+
+
+def read_rows(data: bytes, kind: Kind) -> tuple[list[Row], list[RowError], list[RowError]]:
+    """The file's rows, the errors of the whole file, and its warnings (unknown columns, ignored)."""
     try:
         text, _encoding = decode(data)
     except FileRejected as e:
-        return [], [RowError(0, "file", str(e))]
+        return [], [RowError(0, "file", str(e))], []
     reader = csv.reader(io.StringIO(text, newline=""))
     try:
         header = next(reader)
     except StopIteration:
-        return [], [RowError(1, "header", "The file is empty.")]
+        return [], [RowError(1, "header", "The file is empty.")], []
     except csv.Error as e:
-        return [], [RowError(1, "header", f"Not a CSV file: {e}.")]
-    columns = [header_key(h) for h in header]
-    errors = []
+        return [], [RowError(1, "header", f"Not a CSV file: {e}.")], []
+    columns = [kind.column_of(header_key(h)) for h in header]
+    errors, warnings = [], []
     known = set(kind.required) | set(kind.optional)
     for missing in [c for c in kind.required if c not in columns]:
         errors.append(RowError(1, missing, "Missing column."))
-    for extra in [c for c in columns if c not in known]:
-        errors.append(RowError(1, extra or "(blank)", "Unknown column; see docs/imports.md."))
-    for dup in {c for c in columns if columns.count(c) > 1}:
-        errors.append(RowError(1, dup, "Column given twice."))
+    for position, extra in enumerate(columns):
+        if extra not in known:
+            name = extra or f"(blank, column {position + 1})"
+            warnings.append(RowError(1, name, "Unknown column, ignored.", header[position], WARNING))
+    for dup in sorted({c for c in columns if c in known and columns.count(c) > 1}):
+        errors.append(RowError(1, dup, "Column given twice (or under two spellings)."))
     if errors:
-        return [], errors
+        return [], errors, warnings
     rows = []
-    index = {c: i for i, c in enumerate(columns)}
+    index = {c: i for i, c in enumerate(columns) if c in known}
     try:
         for values in reader:
             if not "".join(values).strip():
@@ -664,40 +765,56 @@ def read_rows(data: bytes, kind: Kind) -> tuple[list[Row], list[RowError]]:
             rows.append(row)
     except csv.Error as e:
         errors.append(RowError(reader.line_num, "row", f"Unreadable CSV: {e}."))
-    return rows, errors
+    return rows, errors, warnings
 
 
 COUNTERS = {"create": "created", "update": "updated", "unchanged": "unchanged"}
 
 
 def run_import(
-    kind: Kind, data: bytes, *, by, dry_run: bool = False, progress: bool = False, on_progress=None
+    kind: Kind,
+    data: bytes,
+    *,
+    by,
+    dry_run: bool = False,
+    options: dict | None = None,
+    progress: bool = False,
+    on_progress=None,
 ) -> ImportReport:
     """Validate every row; then, unless it is a dry run or a row is wrong, write it all in one
-    transaction. History rows name `by` and say "LaborPower import". `progress` shows bars in
-    a terminal; `on_progress(phase, done, total)` is called every PROGRESS_EVERY rows."""
+    transaction. History rows name `by` and say "LaborPower import". `options` are the kind's
+    (validated by its options_form; a bad one is an error of the report and nothing is read).
+    `progress` shows bars in a terminal; `on_progress(phase, done, total)` is called every
+    PROGRESS_EVERY rows."""
     collecting = gc.isenabled()
     # The import holds every row in memory: the collector's passes over hundreds of thousands
     # of live objects cost a third of a large import. The few cycles made are collected after.
     gc.disable()
     try:
-        return _run(kind, data, by=by, dry_run=dry_run, progress=progress, on_progress=on_progress)
+        return _run(kind, data, by=by, dry_run=dry_run, options=options, progress=progress, on_progress=on_progress)
     finally:
         if collecting:
             gc.enable()
 
 
-def _run(kind: Kind, data: bytes, *, by, dry_run: bool, progress: bool, on_progress) -> ImportReport:
+def _run(kind: Kind, data: bytes, *, by, dry_run: bool, options, progress: bool, on_progress) -> ImportReport:
     report = ImportReport(kind=kind.name, dry_run=dry_run)
-    rows, file_errors = read_rows(data, kind)
+    cleaned, option_errors = clean_options(kind, options)
+    if option_errors:
+        report.errors.extend(option_errors)
+        return report
+    report.options = cleaned
+    rows, file_errors, file_warnings = read_rows(data, kind)
     report.rows = len(rows)
     report.errors.extend(file_errors)
+    report.warnings.extend(file_warnings)
     if file_errors and not rows:
         return report
     tracker = Progress(bar=progress, on_progress=on_progress)
     forget_values()
     try:
         kind.columns = rows[0].index if rows else {}
+        kind.options = cleaned
         kind.prepare()
         tracker.start(f"checking {kind.name}", len(rows))
         records = []
@@ -713,6 +830,7 @@ def _run(kind: Kind, data: bytes, *, by, dry_run: bool, progress: bool, on_progr
         with transaction.atomic(), acting_as(by), change_reason():
             changes = kind.plan(records, by)
             report.errors.extend(e for row in rows for e in row.errors)
+            report.warnings.extend(w for row in rows for w in row.warnings)
             if report.errors:
                 return report
             counts = Counter(change.action for change in changes)

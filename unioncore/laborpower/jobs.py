@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from unioncore.errors import RuleViolation
 from unioncore.laborpower import KINDS, RowError, run, write_error_report
+from unioncore.laborpower.base import WARNING, options_data
 from unioncore.models import ImportJob, ImportJobStatus, User
 
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
@@ -36,18 +37,22 @@ def _errors_json(errors: list[RowError]) -> list[dict]:
 def _store_report(job: ImportJob, report) -> None:
     job.rows, job.created, job.updated, job.unchanged = report.rows, report.created, report.updated, report.unchanged
     job.errors = _errors_json(report.errors[:MAX_ERRORS_KEPT])
+    job.warnings = _errors_json(report.warnings[:MAX_ERRORS_KEPT])
     job.summary = report.summary()[:300]
 
 
 @transaction.atomic
-def import_job_check(*, kind: str, upload, by: User) -> ImportJob:
-    """Store the uploaded file and its dry-run report (nothing of the file's rows is written)."""
+def import_job_check(*, kind: str, upload, by: User, options: dict | None = None) -> ImportJob:
+    """Store the uploaded file, the kind's options and its dry-run report (nothing of the
+    file's rows is written). The options are kept as the dry run used them (defaults filled
+    in): the confirmed import runs with exactly these."""
     if kind not in KINDS:
         raise RuleViolation("unknown_kind", f"Unknown kind {kind!r}.", fields={"kind": "Unknown."})
     data = upload.read()
     upload.seek(0)
-    report = run(kind, data, by=by, dry_run=True)
-    job = ImportJob(kind=kind, file=upload, original_name=upload.name[:200], uploaded_by=by)
+    options = options_data(KINDS[kind], options)
+    report = run(kind, data, by=by, dry_run=True, options=options)
+    job = ImportJob(kind=kind, file=upload, original_name=upload.name[:200], uploaded_by=by, options=options)
     _store_report(job, report)
     job._history_user = by
     job.save()
@@ -132,7 +137,7 @@ def import_job_run(*, job_id: int) -> ImportJob:
     try:
         with transaction.atomic():
             try:
-                report = run(job.kind, data, by=by, on_progress=progress)
+                report = run(job.kind, data, by=by, options=job.options, on_progress=progress)
             finally:
                 progress.close()
             job = lock_job(job_id)
@@ -209,6 +214,8 @@ class _ProgressWriter:
 
 
 def error_report_csv(job: ImportJob) -> str:
+    """The job's rejected rows and warnings as CSV (line, column, value, reason, severity)."""
     out = io.StringIO()
-    write_error_report([RowError(**e) for e in job.errors], out)
+    warnings = [RowError(**w, severity=WARNING) for w in job.warnings]
+    write_error_report([RowError(**e) for e in job.errors], out, warnings)
     return out.getvalue()
