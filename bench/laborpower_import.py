@@ -7,7 +7,7 @@ payments per member, 96,000 rows) is timed the same way but is not in the issue'
 The files are generated here (invented names, LaborPower's formats: card numbers with leading
 zeros, APNs like 45810.02, 03/15/2025 dates; the members file in Windows-1252, the others in
 UTF-8). Kinds are imported in cut-over order; each kind is timed from its bytes to the committed
-rows: `laborpower.run` — read, check every row, compare with the database, write the rows and
+rows: `imports.run` — read, check every row, compare with the database, write the rows and
 their history rows (and the registration activity rows), and check the foreign keys (what the
 commit would do; the import does it itself). Each timed run is rolled back to a savepoint, so
 every run sees the same database; after the timing the kind is imported once more and kept,
@@ -23,7 +23,7 @@ A second baseline, the one each kind is judged against (decision 0024: the bare-
 printed, not judged, since COPY of the importer's own rows into the real tables is already
 20–65x the bare table): `COPY` of the same rows into the REAL tables — same indexes,
 constraints, history tables — with the foreign-key check the import pays. The import is run once
-(rolled back) with `unioncore.laborpower.bulk._copy` wrapped to record each COPY it sends (table,
+(rolled back) with `unioncore.imports.bulk._copy` wrapped to record each COPY it sends (table,
 columns, the exact text, chunk by chunk); those payloads are then re-sent, as they are, in fresh
 rolled-back transactions, followed by `connection.check_constraints()` (SET CONSTRAINTS ALL
 IMMEDIATE), as the import does. The ids in the payloads come from the sequences during the
@@ -52,9 +52,9 @@ from dispatch.enums import ContractCode
 from dispatch.models import Dispatch, Employer
 from members.models import Member, MemberTransaction
 from referral.models import BookRegistration, ReferralBook, RegistrationActivity
-from unioncore import laborpower
+from unioncore import imports
 from unioncore.audit import system_user
-from unioncore.laborpower import bulk
+from unioncore.imports import bulk
 
 NAME = "laborpower_import"
 DEFAULT_SIZE = 200_000  # dispatches
@@ -200,7 +200,7 @@ def _header(data: bytes) -> list[str]:
 def copy_rows(data: bytes, rows: int | None = None) -> int:
     """The baseline: the file decoded and read by csv, each row COPY'd into a bare table with
     the file's columns. `rows`: how many the import writes (a check that both paths do the same)."""
-    text, _ = laborpower.base.decode(data)
+    text, _ = imports.base.decode(data)
     reader = csv.reader(io.StringIO(text, newline=""))
     header = next(reader)
     table = _bare_table(header)
@@ -217,7 +217,7 @@ def copy_rows(data: bytes, rows: int | None = None) -> int:
 
 def copy_raw(data: bytes) -> None:
     """For information: the server parses the CSV itself."""
-    text, _ = laborpower.base.decode(data)
+    text, _ = imports.base.decode(data)
     table = _bare_table(_header(data))
     connection.ensure_connection()
     with connection.connection.cursor() as cursor, cursor.copy(f"COPY {table} FROM STDIN (FORMAT csv, HEADER)") as copy:
@@ -244,7 +244,7 @@ class Payload:
     rows: int
 
 
-def record_payloads(kind: str, data: bytes, by) -> tuple[laborpower.ImportReport, list[Payload]]:
+def record_payloads(kind: str, data: bytes, by) -> tuple[imports.ImportReport, list[Payload]]:
     """Import `kind` once, rolled back, recording every COPY bulk._copy sends."""
     payloads: list[Payload] = []
     original = bulk._copy
@@ -279,8 +279,8 @@ def copy_real(payloads: list[Payload]) -> int:
     return sum(p.rows for p in payloads)
 
 
-def import_kind(kind: str, data: bytes, by) -> laborpower.ImportReport:
-    report = laborpower.run(kind, data, by=by)
+def import_kind(kind: str, data: bytes, by) -> imports.ImportReport:
+    report = imports.run(kind, data, by=by)
     if not report.ok:
         raise harness.BenchmarkError(f"{kind}: {report.summary()} First: {report.errors[:3]}")
     return report

@@ -5,7 +5,7 @@ from django.utils import timezone
 from unioncore import services
 from unioncore.admin_actions import HistoryAdmin, ReadOnlyMixin
 from unioncore.forms import StaffLoginForm, UserAddForm, UserEditForm
-from unioncore.laborpower import admin_views  # noqa: F401  (registers the LaborPower import page)
+from unioncore.imports import admin_views  # noqa: F401  (registers the LaborPower import page)
 from unioncore.models import LoginLink, User
 from unioncore.selectors import normalize_phone
 

@@ -78,7 +78,7 @@ def create_with_history(obj, *, user, reason: str | None = None) -> None:
     simple-history would write them in two (a round trip and a model instance fewer, on the
     phone API's busiest write). The acting `user` and `reason` are given, not looked up; no
     history signals are sent. On another database (the embedded SQLite of `make run`) it is a
-    plain `save()`. (Many rows at once: `unioncore.laborpower.bulk.insert_with_history`, by COPY.)"""
+    plain `save()`. (Many rows at once: `unioncore.imports.bulk.insert_with_history`, by COPY.)"""
     model = type(obj)
     if connection.vendor != "postgresql":
         obj._history_user = user

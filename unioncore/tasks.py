@@ -3,7 +3,7 @@ from django.utils import timezone
 
 from unioncore import services
 from unioncore.audit import system_user
-from unioncore.laborpower import jobs
+from unioncore.imports import jobs
 
 
 @shared_task(name="unioncore.tasks.run_import_job", acks_late=True, reject_on_worker_lost=True)

@@ -21,7 +21,7 @@ from dispatch.models import Dispatch, Employer, JobRequest
 from members.models import Member
 from referral.enums import BookRegion, BookType
 from referral.models import ReferralBook
-from unioncore.laborpower.base import (
+from unioncore.imports.base import (
     AMOUNTS,
     CARDS,
     CHANGE_REASON,
@@ -37,7 +37,7 @@ from unioncore.laborpower.base import (
     choice_memo,
     picker,
 )
-from unioncore.laborpower.bulk import copy_with_history, insert_with_history
+from unioncore.imports.bulk import copy_with_history, insert_with_history
 
 BATCH = 2000
 BOOK_TYPES = frozenset(BookType.values)

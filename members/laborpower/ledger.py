@@ -8,8 +8,8 @@ from django.core.exceptions import ValidationError
 
 from members.enums import TransactionKind, TransactionSource
 from members.models import Member, MemberTransaction
-from unioncore.laborpower.base import Change, FieldCheck, Kind, Progress, Row, RowError, parse_month
-from unioncore.laborpower.bulk import insert_with_history
+from unioncore.imports.base import Change, FieldCheck, Kind, Progress, Row, RowError, parse_month
+from unioncore.imports.bulk import insert_with_history
 
 FIELD_COLUMNS = {
     "posted_on": "date",

@@ -9,8 +9,8 @@ from simple_history.utils import bulk_update_with_history
 
 from members.enums import Classification, MemberStatus
 from members.models import Member
-from unioncore.laborpower.base import CHANGE_REASON, Change, FieldCheck, Kind, Progress, Row, RowError, among
-from unioncore.laborpower.bulk import insert_with_history
+from unioncore.imports.base import CHANGE_REASON, Change, FieldCheck, Kind, Progress, Row, RowError, among
+from unioncore.imports.bulk import insert_with_history
 
 # file column -> Member field
 COLUMNS = {

@@ -14,7 +14,7 @@ from members.enums import MemberStatus
 from members.models import Member
 from referral.enums import ExemptReason, RegistrationAction, RegistrationStatus
 from referral.models import BookRegistration, ReferralBook, RegistrationActivity
-from unioncore.laborpower.base import (
+from unioncore.imports.base import (
     APNS,
     CARDS,
     CHANGE_REASON,
@@ -31,7 +31,7 @@ from unioncore.laborpower.base import (
     choice_memo,
     picker,
 )
-from unioncore.laborpower.bulk import insert_with_history
+from unioncore.imports.bulk import insert_with_history
 
 A = RegistrationAction
 CARRIED_OVER = f"Check mark carried over from LaborPower ({CHANGE_REASON})"

@@ -1,16 +1,48 @@
-"""Bringing the hall's data across from LaborPower and the Access member database (issue 10).
+"""The CSV import framework (issue 10, moved by issue 17): reading an export, checking every
+row, the report (errors and warnings, line by line), writing it all in one transaction or
+nothing (COPY with history rows on PostgreSQL), the admin page's jobs, the command.
 
-`run(kind, data, by=…)` validates every row of one CSV export and writes it all in one
-transaction, or nothing. See docs/imports.md for the columns of each kind."""
+It imports no domain app: each app owns its kinds and registers them from its
+`AppConfig.ready()` — `register(Members(), label="Members", order=10)` (decision 0026).
+`run(kind, data, by=…)` imports one file of a registered kind. See docs/imports.md."""
 
-from unioncore.laborpower.base import CHANGE_REASON, ImportReport, RowError, run_import, write_error_report
-from unioncore.laborpower.dispatches import Dispatches
-from unioncore.laborpower.employers import Employers
-from unioncore.laborpower.ledger import Ledger
-from unioncore.laborpower.members import Members
-from unioncore.laborpower.registrations import Registrations
+from unioncore.imports.base import (
+    CHANGE_REASON,
+    ImportReport,
+    Kind,
+    RowError,
+    by_line,
+    run_import,
+    write_error_report,
+)
 
-KINDS = {kind.name: kind for kind in (Members(), Employers(), Registrations(), Dispatches(), Ledger())}
+KINDS: dict[str, Kind] = {}  # name -> kind, in the order the staff import them
+LABELS: dict[str, str] = {}
+_ORDER: dict[str, int] = {}
+
+
+def register(kind: Kind, *, label: str = "", order: int = 100) -> Kind:
+    """Make a kind importable (command, admin page, `run`). Kinds are listed by `order`
+    (then name); registering a name again replaces it (a test's stand-in)."""
+    if not kind.name:
+        raise ValueError(f"{type(kind).__name__} has no name.")
+    _ORDER[kind.name] = order
+    LABELS[kind.name] = label or kind.name.capitalize()
+    KINDS[kind.name] = kind
+    ordered = sorted(KINDS.values(), key=lambda k: (_ORDER[k.name], k.name))
+    KINDS.clear()
+    KINDS.update((k.name, k) for k in ordered)
+    return kind
+
+
+def unregister(name: str) -> None:
+    KINDS.pop(name, None)
+    LABELS.pop(name, None)
+    _ORDER.pop(name, None)
+
+
+def kind_label(name: str) -> str:
+    return LABELS.get(name, name.capitalize())
 
 
 def run(
@@ -28,4 +60,16 @@ def run(
     )
 
 
-__all__ = ["CHANGE_REASON", "KINDS", "ImportReport", "RowError", "run", "write_error_report"]
+__all__ = [
+    "CHANGE_REASON",
+    "KINDS",
+    "ImportReport",
+    "Kind",
+    "RowError",
+    "by_line",
+    "kind_label",
+    "register",
+    "run",
+    "unregister",
+    "write_error_report",
+]

@@ -15,23 +15,12 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 
 from unioncore.errors import RuleViolation
-from unioncore.laborpower import KINDS, jobs
+from unioncore.imports import KINDS, jobs, kind_label
 from unioncore.models import ImportJob, ImportJobStatus
 
 ALLOWED_EXTENSIONS = (".csv", ".txt")
 ERRORS_SHOWN = 200  # rows of the report on the page; the CSV has them all
 REFRESH_SECONDS = 2
-LABELS = {
-    "members": "Members",
-    "employers": "Employers (with contract codes and contacts)",
-    "registrations": "Book registrations (REGLIST)",
-    "dispatches": "Dispatch history",
-    "ledger": "Member ledger",
-}
-
-
-def kind_label(name: str) -> str:
-    return LABELS.get(name, name.capitalize())
 
 
 def kind_choices() -> list[tuple[str, str]]:

@@ -423,13 +423,28 @@ def _card(raw: str):
     return value if CARD.fullmatch(value) else Invalid("A card number is 1 to 12 digits (leading zeros are kept).")
 
 
-def _apn(raw: str):
-    from referral.services import parse_apn
+# The referral app's APN parser (referral.services.parse_apn), handed over from its AppConfig.ready():
+# the framework imports no domain app, the rules of an APN are the referral app's.
+VALUE_PARSERS: dict = {}
 
+
+def use_parser(name: str, parse) -> None:
+    """`parse(text) -> value`, raising RuleViolation or ValueError for a value it refuses: the
+    parser of Row.<name>() (today "apn"), given by the app that owns that value's rules."""
+    VALUE_PARSERS[name] = parse
+    forget_values()
+
+
+def _apn(raw: str):
+    parse = VALUE_PARSERS.get("apn")
+    if parse is None:
+        raise RuntimeError("No APN parser: the referral app gives it (unioncore.imports.base.use_parser).")
     try:
-        return parse_apn(raw.strip())
+        return parse(raw.strip())
     except RuleViolation as e:
         return Invalid(e.message)
+    except ValueError as e:
+        return Invalid(str(e))
 
 
 CENT = Decimal("0.01")

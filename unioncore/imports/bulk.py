@@ -24,7 +24,7 @@ from decimal import Decimal
 from django.db import connection, models
 from django.utils import timezone
 
-from unioncore.laborpower.base import CHANGE_REASON
+from unioncore.imports.base import CHANGE_REASON
 
 REPORT_EVERY = 1000  # rows between two progress callbacks (and rows per COPY write)
 NULL = "\\N"

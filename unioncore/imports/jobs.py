@@ -12,8 +12,8 @@ from django.db.models import Q
 from django.utils import timezone
 
 from unioncore.errors import RuleViolation
-from unioncore.laborpower import KINDS, RowError, run, write_error_report
-from unioncore.laborpower.base import WARNING, options_data
+from unioncore.imports import KINDS, RowError, run, write_error_report
+from unioncore.imports.base import WARNING, options_data
 from unioncore.models import ImportJob, ImportJobStatus, User
 
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024

@@ -8,7 +8,7 @@ from django.db import IntegrityError, transaction
 
 from bench import laborpower_import as bench
 from dispatch.models import Dispatch
-from unioncore import laborpower
+from unioncore import imports
 
 pytestmark = pytest.mark.django_db
 
@@ -19,7 +19,7 @@ def test_the_generated_files_are_valid_laborpower_exports(system_user):
     files = bench.make_files(SIZE)
     sizes = bench.Sizes.for_size(SIZE)
     for kind in bench.KINDS:
-        report = laborpower.run(kind, files[kind], by=system_user)
+        report = imports.run(kind, files[kind], by=system_user)
         assert report.ok, (kind, report.errors[:3])
         assert report.created == getattr(sizes, kind), kind
     bench.check(files, sizes)
@@ -59,7 +59,7 @@ def test_the_benchmark_runs_end_to_end():
 def test_the_real_tables_baseline_resends_exactly_the_rows_the_import_writes(system_user):
     files = bench.make_files(SIZE)
     for kind in ("members", "employers", "registrations"):
-        laborpower.run(kind, files[kind], by=system_user)
+        imports.run(kind, files[kind], by=system_user)
     report, payloads = bench.record_payloads("dispatches", files["dispatches"], system_user)
     assert report.created == SIZE
     assert not Dispatch.objects.exists()  # the recording run was rolled back
@@ -71,14 +71,14 @@ def test_the_real_tables_baseline_resends_exactly_the_rows_the_import_writes(sys
         assert Dispatch.objects.count() == SIZE
         assert Dispatch.history.filter(history_type="+").count() == SIZE
         transaction.set_rollback(True)
-    laborpower.run("dispatches", files["dispatches"], by=system_user)  # the ids were free
+    imports.run("dispatches", files["dispatches"], by=system_user)  # the ids were free
     assert Dispatch.objects.count() == SIZE
 
 
 def test_the_real_tables_baseline_checks_the_foreign_keys(system_user):
     files = bench.make_files(SIZE)
     for kind in ("members", "employers", "registrations"):
-        laborpower.run(kind, files[kind], by=system_user)
+        imports.run(kind, files[kind], by=system_user)
     _, payloads = bench.record_payloads("dispatches", files["dispatches"], system_user)
     dispatches = {Dispatch._meta.db_table, Dispatch.history.model._meta.db_table}
     without_requests = [p for p in payloads if p.table in dispatches]  # their job requests were rolled back

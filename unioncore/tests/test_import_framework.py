@@ -14,9 +14,9 @@ from django.core.management import CommandError, call_command
 from django.urls import reverse
 
 from members.models import Member
-from unioncore import laborpower, tasks
-from unioncore.laborpower import jobs
-from unioncore.laborpower.base import Change, Kind
+from unioncore import imports, tasks
+from unioncore.imports import jobs
+from unioncore.imports.base import Change, Kind
 from unioncore.models import ImportJob, ImportJobStatus
 
 pytestmark = pytest.mark.django_db
@@ -61,21 +61,21 @@ class Notes(Kind):
 def notes_kind(monkeypatch, settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
     Notes.seen = []
-    monkeypatch.setitem(laborpower.KINDS, "notes", Notes())
+    monkeypatch.setitem(imports.KINDS, "notes", Notes())
 
 
 NOTES = b"name,WHEN DONE\nfirst,2026-12-01\nsecond,\n"
 
 
 def test_options_default_to_the_form_s_initial_values(system_user):
-    report = laborpower.run("notes", NOTES, by=system_user)
+    report = imports.run("notes", NOTES, by=system_user)
     assert report.ok, report.errors
     assert report.options == {"start": datetime.date(2026, 12, 5), "limit": 3, "strict": False}
     assert Notes.seen[0] == ("prepare", report.options), "the options reach the kind before prepare()"
 
 
 def test_given_options_are_cleaned_by_the_kind_s_form(system_user):
-    report = laborpower.run("notes", NOTES, by=system_user, options={"start": "2027-01-04", "strict": True})
+    report = imports.run("notes", NOTES, by=system_user, options={"start": "2027-01-04", "strict": True})
     assert report.ok, report.errors
     assert report.options == {"start": datetime.date(2027, 1, 4), "limit": 3, "strict": True}
     assert Notes.seen[-1][0:2] == ("write", report.options)
@@ -90,7 +90,7 @@ def test_given_options_are_cleaned_by_the_kind_s_form(system_user):
     ],
 )
 def test_a_bad_option_is_an_error_and_nothing_is_read(system_user, options, column, words):
-    report = laborpower.run("notes", NOTES, by=system_user, options=options)
+    report = imports.run("notes", NOTES, by=system_user, options=options)
     assert not report.ok
     assert [(e.line, e.column) for e in report.errors] == [(0, column)]
     assert words in report.errors[0].reason
@@ -98,13 +98,13 @@ def test_a_bad_option_is_an_error_and_nothing_is_read(system_user, options, colu
 
 
 def test_a_kind_without_options_refuses_them(system_user):
-    report = laborpower.run("members", (SAMPLES / "members.csv").read_bytes(), by=system_user, options={"x": "1"})
+    report = imports.run("members", (SAMPLES / "members.csv").read_bytes(), by=system_user, options={"x": "1"})
     assert [(e.column, e.reason) for e in report.errors] == [("option x", "The members import takes no options.")]
     assert not Member.objects.exists()
 
 
 def test_warnings_are_listed_and_do_not_block(system_user):
-    report = laborpower.run("notes", NOTES, by=system_user)
+    report = imports.run("notes", NOTES, by=system_user)
     assert report.ok
     assert report.written
     assert [(w.line, w.column, w.severity) for w in report.warnings] == [(3, "when", "warning")]
@@ -113,10 +113,10 @@ def test_warnings_are_listed_and_do_not_block(system_user):
 
 
 def test_a_header_alias_names_the_kind_s_column(system_user):
-    report = laborpower.run("notes", b"Name,When Done\nfirst,2026-12-01\n", by=system_user)
+    report = imports.run("notes", b"Name,When Done\nfirst,2026-12-01\n", by=system_user)
     assert report.ok, report.errors
     assert not report.warnings
-    both = laborpower.run("notes", b"name,when,WHEN DONE\nfirst,2026-12-01,2026-12-01\n", by=system_user)
+    both = imports.run("notes", b"name,when,WHEN DONE\nfirst,2026-12-01,2026-12-01\n", by=system_user)
     assert [(e.line, e.column) for e in both.errors] == [(1, "when")], "one column under two spellings"
 
 
@@ -124,7 +124,7 @@ def test_an_unknown_column_is_a_warning_and_the_rest_is_imported(system_user):
     data = (SAMPLES / "members.csv").read_bytes().replace(b"card_number,", b"card_number,Shoe Size,", 1)
     lines = data.split(b"\r\n") if b"\r\n" in data else data.split(b"\n")
     lines = [lines[0]] + [line.replace(b",", b",44,", 1) if line.strip() else line for line in lines[1:]]
-    report = laborpower.run("members", b"\r\n".join(lines), by=system_user)
+    report = imports.run("members", b"\r\n".join(lines), by=system_user)
     assert report.ok, report.errors
     assert [(w.line, w.column, w.value, w.reason) for w in report.warnings] == [
         (1, "shoe_size", "Shoe Size", "Unknown column, ignored.")
@@ -134,15 +134,15 @@ def test_an_unknown_column_is_a_warning_and_the_rest_is_imported(system_user):
 
 
 def test_missing_and_doubled_columns_still_refuse_the_file(system_user):
-    report = laborpower.run("notes", b"nom,when,when\nfirst,1,1\n", by=system_user)
+    report = imports.run("notes", b"nom,when,when\nfirst,1,1\n", by=system_user)
     assert {(e.line, e.column) for e in report.errors} == {(1, "name"), (1, "when")}
     assert [w.column for w in report.warnings] == ["nom"]
 
 
 def test_the_error_report_has_a_severity_column(system_user):
-    report = laborpower.run("notes", b"name,when,extra\n,2026-12-01,x\n", by=system_user)
+    report = imports.run("notes", b"name,when,extra\n,2026-12-01,x\n", by=system_user)
     out = io.StringIO()
-    laborpower.write_error_report(report.errors, out, report.warnings)
+    imports.write_error_report(report.errors, out, report.warnings)
     rows = list(csv.DictReader(io.StringIO(out.getvalue())))
     assert [(r["line"], r["column"], r["severity"]) for r in rows] == [
         ("1", "extra", "warning"),

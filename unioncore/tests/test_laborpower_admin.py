@@ -11,7 +11,7 @@ from django.urls import reverse
 
 from members.models import Member
 from unioncore import tasks
-from unioncore.laborpower import CHANGE_REASON, jobs
+from unioncore.imports import CHANGE_REASON, jobs
 from unioncore.models import ImportJob, ImportJobStatus
 from unioncore.tests.factories import ImportJobFactory, StaffFactory, UserFactory
 

@@ -11,8 +11,8 @@ from django.test.utils import CaptureQueriesContext
 from bench import laborpower_import as bench
 from referral.enums import RegistrationAction as A
 from referral.models import BookRegistration
-from unioncore import laborpower
-from unioncore.laborpower import CHANGE_REASON
+from unioncore import imports
+from unioncore.imports import CHANGE_REASON
 
 pytestmark = pytest.mark.django_db
 SAMPLES = Path(__file__).resolve().parents[2] / "fixtures" / "laborpower"
@@ -29,7 +29,7 @@ def queries_per_kind(size: int, by) -> dict[str, int]:
     with transaction.atomic():
         for kind in bench.KINDS:
             with CaptureQueriesContext(connection) as queries:
-                report = laborpower.run(kind, files[kind], by=by)
+                report = imports.run(kind, files[kind], by=by)
             assert report.ok, (kind, report.errors[:3])
             counts[kind] = len(queries)
         transaction.set_rollback(True)
@@ -43,8 +43,8 @@ def test_a_file_four_times_as_long_takes_as_many_queries(system_user):
 
 @pytest.fixture
 def registered(system_user, dispatcher):
-    assert laborpower.run("members", sample("members"), by=system_user).ok
-    assert laborpower.run("registrations", sample("registrations"), by=dispatcher).ok
+    assert imports.run("members", sample("members"), by=system_user).ok
+    assert imports.run("registrations", sample("registrations"), by=dispatcher).ok
 
 
 def actions(card: str, book: str = "WIRE_SEA_1") -> list[str]:
@@ -71,7 +71,7 @@ def test_changed_check_marks_and_exemption_add_activity(registered, system_user)
         .replace(b"45810.1,06/04/2025 09:02,,0,Y,military,12/31/2025", b"45810.1,06/04/2025 09:02,,0,N,,")
         .replace(b"45809.99,06/03/2025,,0,N,,", b"45809.99,06/03/2025,,0,Y,jury_duty,01/31/2026")
     )
-    report = laborpower.run("registrations", changed, by=system_user)
+    report = imports.run("registrations", changed, by=system_user)
     assert report.updated == 4, report.errors
     assert actions("0012346").count(A.CHECK_MARK) == 2  # one imported, one added now
     assert actions("0012352").count(A.CHECK_MARK_RESTORED) == 2

@@ -10,8 +10,8 @@ import pytest
 from dispatch import services
 from dispatch.enums import DispatchStatus, EndReason
 from dispatch.models import Dispatch, JobRequest
-from unioncore import laborpower
-from unioncore.laborpower import CHANGE_REASON
+from unioncore import imports
+from unioncore.imports import CHANGE_REASON
 
 pytestmark = pytest.mark.django_db
 SAMPLES = Path(__file__).resolve().parents[2] / "fixtures" / "laborpower"
@@ -25,12 +25,12 @@ def sample(kind: str) -> bytes:
 @pytest.fixture
 def world(system_user):
     for kind in ("members", "employers"):
-        report = laborpower.run(kind, sample(kind), by=system_user)
+        report = imports.run(kind, sample(kind), by=system_user)
         assert report.ok, report.errors
 
 
 def imported(by, data=None, **kw):
-    return laborpower.run("dispatches", data or sample("dispatches"), by=by, **kw)
+    return imports.run("dispatches", data or sample("dispatches"), by=by, **kw)
 
 
 def dispatch_of(card, employer, start):

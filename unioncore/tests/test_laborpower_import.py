@@ -13,8 +13,8 @@ from dispatch.models import Employer
 from members.models import Member, MemberTransaction
 from referral.models import BookRegistration, ReferralBook
 from referral.selectors import out_of_work_list
-from unioncore import laborpower
-from unioncore.laborpower import CHANGE_REASON
+from unioncore import imports
+from unioncore.imports import CHANGE_REASON
 
 pytestmark = pytest.mark.django_db
 SAMPLES = Path(__file__).resolve().parents[2] / "fixtures" / "laborpower"
@@ -30,7 +30,7 @@ def rows_of(kind: str) -> list[dict]:
 
 
 def run(kind, data, by, **kw):
-    return laborpower.run(kind, data, by=by, **kw)
+    return imports.run(kind, data, by=by, **kw)
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ from django.urls import reverse
 from members.models import Member
 from unioncore import tasks
 from unioncore.celery import app
-from unioncore.laborpower import jobs
+from unioncore.imports import jobs
 from unioncore.models import ImportJob, ImportJobStatus
 from unioncore.testing import at, run_concurrently
 

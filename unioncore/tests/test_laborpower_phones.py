@@ -9,8 +9,8 @@ from django.core.exceptions import ValidationError
 
 from dispatch.models import Employer, EmployerContact
 from members.models import Member
-from unioncore import laborpower
-from unioncore.laborpower.base import is_valid_phone, parse_phone
+from unioncore import imports
+from unioncore.imports.base import is_valid_phone, parse_phone
 
 FORMATS = [
     "({a}) {b}-{c}",
@@ -66,7 +66,7 @@ MEMBERS = "card_number,last_name,first_name,classification,phone\n"
 @pytest.mark.parametrize("phone", ["(200) 555-0134", "(206) 155-0134", "12345"])
 def test_a_wrong_phone_is_a_row_error_with_the_fields_message(phone, system_user):
     data = f"{MEMBERS}0012345,Nguyen,Linh,inside_wireperson,{phone}\n".encode()
-    report = laborpower.run("members", data, by=system_user)
+    report = imports.run("members", data, by=system_user)
     assert [(e.line, e.column, e.value) for e in report.errors] == [(2, "phone", phone)]
     try:
         Member(card_number="1", last_name="N", first_name="L", phone=phone).full_clean(exclude=["classification"])
@@ -86,7 +86,7 @@ def test_phones_valid_elsewhere_in_north_america_and_abroad_import(system_user):
         "0012346,Haugen,Erik,inside_wireperson,+44 20 7946 0958\n"
         "0012347,Zhou,Wei,inside_wireperson,206.555.0136\n"
     ).encode()
-    report = laborpower.run("members", data, by=system_user)
+    report = imports.run("members", data, by=system_user)
     assert report.ok, report.errors
     phones = dict(Member.objects.values_list("card_number", "phone"))
     assert {card: str(phone) for card, phone in phones.items()} == {
@@ -103,7 +103,7 @@ def test_an_employer_contacts_wrong_phone_is_a_row_error(system_user):
         b"EMP1,Sound Electric,(206) 555-0200,Mary Okafor,(211) 555-0201\n"
         b"EMP2,Puget Electric,(999) 555-0210,Tom Lindqvist,(206) 555-0211\n"
     )
-    report = laborpower.run("employers", data, by=system_user)
+    report = imports.run("employers", data, by=system_user)
     assert {(e.line, e.column, e.reason) for e in report.errors} == {
         (2, "contact_phone", "The phone number entered is not valid."),
         (3, "phone", "The phone number entered is not valid."),
@@ -115,8 +115,8 @@ def test_an_employer_contacts_wrong_phone_is_a_row_error(system_user):
 @pytest.mark.django_db
 def test_a_new_contact_of_an_employer_already_imported_is_added_to_it(system_user, dispatcher):
     data = "employer_code,name,phone,contact_name,contact_title,contact_phone\nEMP1,Sound Electric,(206) 555-0200,{}\n"
-    assert laborpower.run("employers", data.format("Mary Okafor,Owner,(206) 555-0201").encode(), by=system_user).ok
-    report = laborpower.run("employers", data.format("Tom Lindqvist,Foreman,206.555.0211").encode(), by=dispatcher)
+    assert imports.run("employers", data.format("Mary Okafor,Owner,(206) 555-0201").encode(), by=system_user).ok
+    report = imports.run("employers", data.format("Tom Lindqvist,Foreman,206.555.0211").encode(), by=dispatcher)
     assert (report.created, report.updated, report.unchanged) == (0, 1, 0), report.errors
     employer = Employer.objects.get(code="EMP1")
     contacts = {c.name: (c.title, str(c.phone)) for c in employer.contacts.all()}

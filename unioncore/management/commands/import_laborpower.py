@@ -7,8 +7,8 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from unioncore.audit import system_user
-from unioncore.laborpower import KINDS, run, write_error_report
-from unioncore.laborpower.base import by_line
+from unioncore.imports import KINDS, run, write_error_report
+from unioncore.imports.base import by_line
 from unioncore.models import User
 
 
