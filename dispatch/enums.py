@@ -15,7 +15,7 @@ class ContractCode(models.TextChoices):
 
 
 # LaborPower's name of each contract group (the employer list of that group is headed with it,
-# and the LIST column of a combined export spells it so) -> our contract code. Decision 0026.
+# and the LIST column of a combined export spells it so) -> our contract code. Decision 0027.
 LABORPOWER_GROUPS = {
     "WIREPERSON": ContractCode.WIREPERSON,
     "SOUND & COMM": ContractCode.S_AND_C,
