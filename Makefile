@@ -16,11 +16,13 @@ $(STAMP): requirements.txt
 run: $(STAMP)
 	./scripts/run.sh
 
-## ruff, then the whole pytest suite on PostgreSQL and Redis (DATABASE_URL / REDIS_URL).
+## ruff, then the whole pytest suite on PostgreSQL and Redis (DATABASE_URL / REDIS_URL), then the
+## tests marked `sqlite` again on SQLite, the embedded database of `make run` (every import kind).
 test: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/pytest
+	$(BIN)/pytest -m sqlite --ds=unioncore.settings.test_sqlite
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -1,5 +1,6 @@
 """Writing many new rows fast, with their history rows: `COPY` into the table and into its
-simple-history table, in the import's transaction (decision 0020).
+simple-history table, in the import's transaction (decision 0020). On other databases (the
+SQLite of `make run`) the same rows go by `bulk_create`, `_create_with_history` below.
 
 This is what simple-history's `bulk_create_with_history` writes — each new row and one "+"
 history row naming the acting user and the change reason — without building a model instance
@@ -140,6 +141,8 @@ def copy_with_history(
     unknown = (set(columns) | set(constants or ())) - known
     if unknown:
         raise ValueError(f"{model.__name__} has no field {', '.join(sorted(unknown))}.")
+    if connection.vendor != "postgresql":
+        return _create_with_history(model, columns, n, by=by, constants=constants, reason=reason, now=now, tick=tick)
     ids = allocate_ids(model, n)
     texts: dict[str, object] = {}
     for field in fields:
@@ -167,6 +170,47 @@ def copy_with_history(
         n,
     )
     return ids
+
+
+PORTABLE_BATCH = 500  # rows per INSERT on other databases (SQLite's variables per statement)
+
+
+def _create_with_history(model, columns: dict, n: int, *, by, constants, reason: str, now, tick) -> list[int]:
+    """`copy_with_history` on a database without COPY or sequences (the SQLite of `make run`):
+    the same rows and "+" history rows, by `bulk_create` (ids returned by the INSERT)."""
+    if not connection.features.can_return_rows_from_bulk_insert:
+        raise NotImplementedError(f"{connection.vendor} cannot return the ids of a bulk insert.")
+    fields = _fields(model)
+    fixed = {
+        f.attname: (constants or {}).get(f.attname, _default(f, now))
+        for f in fields
+        if f.attname not in columns and f.attname != "id"
+    }
+    for value in fixed.values():
+        if isinstance(value, _Required):
+            raise ValueError(f"No value for {value.name}, which has no default.")
+    names = list(columns)
+    rows = [model(**fixed, **dict(zip(names, values, strict=True))) for values in zip(*columns.values(), strict=True)]
+    history = model.history.model
+    tracked = [f.attname for f in _fields(history) if f.attname in {g.attname for g in fields}]
+    user_id = getattr(by, "pk", None)
+    for start in range(0, n, PORTABLE_BATCH):
+        batch = model.objects.bulk_create(rows[start : start + PORTABLE_BATCH])
+        history.objects.bulk_create(
+            [
+                history(
+                    **{name: getattr(row, name) for name in tracked},
+                    history_date=now,
+                    history_change_reason=reason,
+                    history_type="+",
+                    history_user_id=user_id,
+                )
+                for row in batch
+            ]
+        )
+        if tick is not None:
+            tick(len(batch))
+    return [row.pk for row in rows]
 
 
 def insert_with_history(model, rows: list[dict], *, by, reason: str = CHANGE_REASON, tick=None) -> list[int]:

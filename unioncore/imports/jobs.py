@@ -7,7 +7,7 @@ import io
 import logging
 
 from django.conf import settings
-from django.db import connections, transaction
+from django.db import connection, connections, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -199,9 +199,14 @@ class _ProgressWriter:
 
     def __init__(self, job_id: int):
         self.job_id = job_id
-        self.connection = connections.create_connection("default")
+        # Only on PostgreSQL: SQLite (`make run`) has one writer at a time, and the import's
+        # transaction is it; a second connection would wait for it to end. There the page shows
+        # the job running until it is done.
+        self.connection = connections.create_connection("default") if connection.vendor == "postgresql" else None
 
     def __call__(self, phase: str, done: int, total: int) -> None:
+        if self.connection is None:
+            return
         with self.connection.cursor() as cursor:
             cursor.execute(
                 f"UPDATE {ImportJob._meta.db_table} SET progress_phase = %s, progress_done = %s, "
@@ -210,7 +215,8 @@ class _ProgressWriter:
             )
 
     def close(self) -> None:
-        self.connection.close()
+        if self.connection is not None:
+            self.connection.close()
 
 
 def error_report_csv(job: ImportJob) -> str:
