@@ -23,7 +23,7 @@ from unioncore import imports, tasks
 from unioncore.imports import CHANGE_REASON
 from unioncore.models import ImportJob, ImportJobStatus
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.sqlite, pytest.mark.django_db]
 SAMPLE = Path(__file__).resolve().parents[2] / "fixtures" / "laborpower" / "employer-lists.csv"
 
 
