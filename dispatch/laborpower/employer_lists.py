@@ -106,6 +106,7 @@ class EmployerListOptions(forms.Form):
 
 FIELD_COLUMNS = {"phone": "phone", "fax": "fax", "home_local": "home_local", "name": "name", "code": "name"}
 LOCAL = re.compile(r"[0-9]{1,4}")
+UNLISTED_SHOWN = 10  # employers named in the warning about those a list leaves out
 
 
 @dataclass(slots=True)
@@ -303,10 +304,12 @@ class EmployerLists(Kind):
         # Every contract (a hall has a few thousand): no list of ids as parameters, which SQLite limits.
         matched = {c.instance.employer.pk for c in changes if c.instance.employer is not None}
         contracts: dict[int, dict[str, EmployerContract]] = {}
-        for contract in EmployerContract.objects.all() if matched else ():
-            if contract.employer_id not in matched:
-                continue
-            contracts.setdefault(contract.employer_id, {})[contract.contract_code] = contract
+        holders: dict[str, set[int]] = {}
+        for contract in EmployerContract.objects.all():
+            holders.setdefault(contract.contract_code, set()).add(contract.employer_id)
+            if contract.employer_id in matched:
+                contracts.setdefault(contract.employer_id, {})[contract.contract_code] = contract
+        self._note_unlisted(records, changes, holders, {e.pk: e.name for e in employers})
         for change in changes:
             plan = change.instance
             held = {} if plan.employer is None else contracts.get(plan.employer.pk, {})
@@ -358,6 +361,31 @@ class EmployerLists(Kind):
             _bulk_update(old, EmployerContract, ["bond_expires", "assent"], by)
         progress.advance(len(plans))
         return []
+
+    @staticmethod
+    def _note_unlisted(records, changes, holders: dict[str, set[int]], names: dict[int, str]) -> None:
+        """A warning on the first row of each list: the employers that hold its code in UnionCore
+        but are not on it (they keep the code; dropping an agreement is for staff to decide)."""
+        first: dict[str, Row] = {}
+        for record in records:
+            if record.code not in first or record.row.line < first[record.code].line:
+                first[record.code] = record.row
+        listed: dict[str, set[int]] = {}
+        for change in changes:
+            plan = change.instance
+            if plan.employer is not None:
+                for r in plan.rows:
+                    listed.setdefault(r.code, set()).add(plan.employer.pk)
+        for code, row in sorted(first.items(), key=lambda item: item[1].line):
+            missing = sorted(names[pk] for pk in holders.get(code, set()) - listed.get(code, set()))
+            if missing:
+                shown = ", ".join(missing[:UNLISTED_SHOWN]) + (" …" if len(missing) > UNLISTED_SHOWN else "")
+                row.warn(
+                    "list",
+                    f"{len(missing)} employer{'s' if len(missing) != 1 else ''} in UnionCore hold {code} but "
+                    f"{'are' if len(missing) != 1 else 'is'} not on this list: left as they are (staff decide "
+                    f"whether the agreement ended): {shown}",
+                )
 
     @staticmethod
     def _new_code(key: str, taken: set[str]) -> str:

@@ -140,7 +140,7 @@ def test_a_junk_phone_is_imported_blank_with_a_warning(imported, system_user):
     assert warned == {(r["line"], "phone", r["PHONE"]) for r in junk}
     alone = run(b"LIST,NAME,PHONE,FAX\nWIREPERSON,Lonely Electric,(,206-555-0100\n", system_user)
     assert alone.ok, alone.errors
-    assert [(w.line, w.column) for w in alone.warnings] == [(2, "phone")]
+    assert sorted((w.line, w.column) for w in alone.warnings) == [(2, "list"), (2, "phone")], "list: the others"
     lonely = Employer.objects.get(name_key="lonely electric")
     assert lonely.phone is None
     assert lonely.fax.as_e164 == "+12065550100"
@@ -299,6 +299,10 @@ def test_a_later_file_updates_bond_and_phone_and_keeps_codes_it_does_not_list(im
     employer.refresh_from_db()
     assert employer.phone.as_e164 == "+12065550188"
     assert set(employer.contracts.values_list("contract_code", flat=True)) == codes
+    unlisted = EmployerContract.objects.filter(contract_code="WIREPERSON").count() - 1
+    assert [(w.line, w.column) for w in report.warnings] == [(2, "list")]
+    assert report.warnings[0].reason.startswith(f"{unlisted} employers in UnionCore hold WIREPERSON but are not on")
+    assert Employer.objects.filter(contracts__contract_code="WIREPERSON").count() == unlisted + 1, "they keep it"
     wire = employer.contracts.get(contract_code="WIREPERSON")
     assert wire.bond_expires == datetime.date(2030, 12, 31)
     assert wire.history.first().history_change_reason == CHANGE_REASON
