@@ -6,8 +6,8 @@ Runs against whatever database Django is connected to: `python -m bench` gives i
 database, the test suite its own (referral/tests/test_bench_smoke.py, at a tiny size).
 """
 
+import datetime
 import random
-from decimal import Decimal
 
 from django.db import connection
 
@@ -17,44 +17,56 @@ from members.models import Member
 from referral import selectors
 from referral.enums import RegistrationStatus
 from referral.models import BookRegistration, ReferralBook
+from referral.services import apn_of
 
 NAME = "referral_positions"
 DEFAULT_SIZE = 10_000
 TARGET_RATIO = 2.0
 
 BOOK = "WIRE_SEA_1"  # the book of `size` registrations
-TIER_2 = "WIRE_SEA_2"  # same trade and region, Book 2: everyone out of work on Book 1 is ahead
+TIER_2 = "WIRE_SEA_2"  # same trade and region, Book 2: its positions restart at 1
 OTHER_REGION = "WIRE_BRE_1"  # same trade, another region: never counts ahead on Seattle's books
 
 S = RegistrationStatus
 NOT_OUT_OF_WORK = (S.DISPATCHED, S.SHORT_CALL, S.ROLLED_OFF)
 
-# Members ahead: the row's place on its book (0 = next up) plus everyone out of work on the lower
-# tiers of the same trade and region.
-POSITIONS_SQL = """
-    SELECT r.id,
-           ROW_NUMBER() OVER (ORDER BY r.apn, r.id) - 1 + (
-               SELECT COUNT(*)
-                 FROM referral_bookregistration lr
-                 JOIN referral_referralbook lb ON lb.id = lr.book_id
-                WHERE lr.status = 'registered'
-                  AND lb.classification = %(classification)s
-                  AND lb.region = %(region)s
-                  AND lb.book_number < %(book_number)s
-                  AND lb.is_active
-           ) AS position
+AVAILABLE = """r.status = 'registered'
+       AND (r.is_exempt = false OR (r.is_exempt IS NULL AND NOT m.is_exempt))"""
+
+# The place on the book (1 = next up, LaborPower's REL): only members available for referral,
+# in the book's order (APN, registration time, id); positions restart on each tier.
+POSITIONS_SQL = f"""
+    SELECT r.id, ROW_NUMBER() OVER (ORDER BY r.apn, r.registered_at, r.id) AS position
       FROM referral_bookregistration r
-     WHERE r.book_id = %(book_id)s AND r.status = 'registered'
-     ORDER BY r.apn, r.id
+      JOIN members_member m ON m.id = r.member_id
+     WHERE r.book_id = %(book_id)s AND {AVAILABLE}
+     ORDER BY r.apn, r.registered_at, r.id
 """
 
-OUT_OF_WORK_SQL = """
+OUT_OF_WORK_SQL = f"""
     SELECT r.id, r.apn, m.card_number
       FROM referral_bookregistration r
       JOIN members_member m ON m.id = r.member_id
-     WHERE r.book_id = %(book_id)s AND r.status = 'registered'
-     ORDER BY r.apn, r.id
+     WHERE r.book_id = %(book_id)s AND {AVAILABLE}
+     ORDER BY r.apn, r.registered_at, r.id
 """
+
+# LaborPower's Registration List: every row on the book (ACT) and the available ones (REL, else 0).
+REGISTRATION_LIST_SQL = f"""
+    SELECT id, act, CASE WHEN available THEN rel ELSE 0 END
+      FROM (SELECT r.id, r.apn, r.registered_at,
+                   ROW_NUMBER() OVER w AS act,
+                   COUNT(*) FILTER (WHERE {AVAILABLE}) OVER w AS rel,
+                   ({AVAILABLE}) AS available
+              FROM referral_bookregistration r
+              JOIN members_member m ON m.id = r.member_id
+             WHERE r.book_id = %(book_id)s AND r.status IN ('registered', 'dispatched', 'short_call')
+            WINDOW w AS (ORDER BY r.apn, r.registered_at, r.id)) listed
+     ORDER BY apn, registered_at, id
+"""
+
+
+START = datetime.datetime(2025, 1, 6, 7, 0, tzinfo=datetime.UTC)
 
 
 def make_data(*, size: int, seed: int = 46) -> None:
@@ -79,10 +91,17 @@ def make_data(*, size: int, seed: int = 46) -> None:
     registrations, next_member = [], iter(members)
     for code, count in counts.items():
         for i in range(count):
-            # LaborPower style: day serial, then the sign-in order that day (46000.01, 46000.02 …).
-            apn = Decimal(f"{46000 + i // 40}.{i % 40 + 1:02d}")
+            # LaborPower style: the registration time's serial to 0.01 day, so a morning's rush
+            # shares APNs and the time to the second orders it (decision 0026).
+            registered_at = START + datetime.timedelta(minutes=7 * i + rng.randrange(7), seconds=rng.randrange(60))
             status = rng.choice(NOT_OUT_OF_WORK) if rng.random() < 0.05 else S.REGISTERED
-            registrations.append(BookRegistration(member=next(next_member), book=books[code], apn=apn, status=status))
+            exempt = {"is_exempt": True, "exempt_reason": "traveling"} if rng.random() < 0.03 else {}
+            registrations.append(
+                BookRegistration(
+                    member=next(next_member), book=books[code], apn=apn_of(registered_at),
+                    registered_at=registered_at, status=status, **exempt,
+                )
+            )  # fmt: skip
     rng.shuffle(registrations)
     BookRegistration.objects.bulk_create(registrations, batch_size=2000)
     with connection.cursor() as cursor:  # planner statistics, as autovacuum would have them
@@ -98,14 +117,18 @@ def orm_positions(book: ReferralBook) -> list[tuple]:
 
 
 def sql_positions(book: ReferralBook) -> list[tuple]:
-    params = {
-        "book_id": book.pk,
-        "classification": book.classification,
-        "region": book.region,
-        "book_number": book.book_number,
-    }
     with connection.cursor() as cursor:
-        cursor.execute(POSITIONS_SQL, params)
+        cursor.execute(POSITIONS_SQL, {"book_id": book.pk})
+        return cursor.fetchall()
+
+
+def orm_registration_list(book: ReferralBook) -> list[tuple]:
+    return list(selectors.registration_list(book=book).values_list("id", "act", "rel"))
+
+
+def sql_registration_list(book: ReferralBook) -> list[tuple]:
+    with connection.cursor() as cursor:
+        cursor.execute(REGISTRATION_LIST_SQL, {"book_id": book.pk})
         return cursor.fetchall()
 
 
@@ -124,6 +147,7 @@ CASES = [
     ("referral_positions", BOOK, orm_positions, sql_positions),
     ("referral_positions_book_2", TIER_2, orm_positions, sql_positions),
     ("referral_out_of_work", BOOK, orm_out_of_work, sql_out_of_work),
+    ("referral_registration_list", BOOK, orm_registration_list, sql_registration_list),
 ]
 
 

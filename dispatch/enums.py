@@ -120,6 +120,7 @@ class SkipReason(models.TextChoices):
     RECENT_QUIT_OR_DISCHARGE = "recent_quit_or_discharge", "By name: quit or discharged by this employer within 14 days"
     NOT_ON_BOOK = "not_on_book", "By name: not out of work on a book of this request"
     NO_BID = "no_bid", "Internet-bid request: no bid placed"
+    RE_SIGN_OVERDUE = "re_sign_overdue", "Re-sign overdue (rolled off at the next nightly run)"
 
 
 class SuspensionKind(models.TextChoices):

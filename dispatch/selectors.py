@@ -39,7 +39,7 @@ class Candidate:
 
 
 def request_books_list(job_request: JobRequest):
-    """The out-of-work list a request draws from: its trade and region, Book 1 then Book 2 (a
+    """The out-of-work list a request draws from: its trade and region, tier 1 → 2 → 3 → 4 (a
     TERO request always draws from the TERO book)."""
     classification = job_request.book_classification
     if job_request.category == RequestCategory.TERO:
@@ -68,6 +68,7 @@ class _Eligibility:
             .filter(Q(until__isnull=True) | Q(until__gte=today))
             .values_list("member_id", flat=True)
         )
+        self.today = today
         self.required_skills = set(job_request.special_skills.values_list("id", flat=True))
         self.skills: dict[int, set[int]] = {}
         if self.required_skills:
@@ -96,6 +97,9 @@ class _Eligibility:
             return SkipReason.ALREADY_DISPATCHED, ""
         if row.member_status != MemberStatus.ACTIVE:
             return SkipReason.MEMBER_NOT_ACTIVE, MemberStatus(row.member_status).label
+        if row.re_sign_due is not None and row.re_sign_due < self.today:
+            # The nightly job may not have run yet: an overdue re-sign is never offered a job.
+            return SkipReason.RE_SIGN_OVERDUE, f"due {row.re_sign_due:%m/%d/%Y}"
         if member_id in self.suspended:
             return SkipReason.REFERRAL_SUSPENDED, ""
         if member_id in self.barred:
@@ -122,10 +126,16 @@ class _Row(NamedTuple):
     member_status: str
     tribal_affiliation: str
     zip_code: str
+    re_sign_due: datetime.date | None
+    registered_at: datetime.datetime
+
+    @property
+    def order(self) -> tuple:
+        return self.tier, self.apn, self.registered_at, self.registration_id
 
 
 _ROW_FIELDS = ("id", "member_id", "apn", "book__book_number", "member__status", "member__tribal_affiliation",
-               "member__zip_code")  # fmt: skip
+               "member__zip_code", "re_sign_due", "registered_at")  # fmt: skip
 
 
 def _rows(queryset):
@@ -166,7 +176,7 @@ def referral_order(*, job_request: JobRequest, wanted: int | None = None, now=No
     if job_request.by_name_attested:
         named = set(job_request.by_name_members.values_list("id", flat=True))
         on_book = {row.member_id: row for row in _rows(listing.filter(member_id__in=named))}
-        for member_id in sorted(named, key=lambda m: (on_book[m].tier, on_book[m].apn) if m in on_book else (99, 0)):
+        for member_id in sorted(named, key=lambda m: (0, *on_book[m].order) if m in on_book else (1, m)):
             row = on_book.get(member_id)
             if row is None:
                 candidates.append(

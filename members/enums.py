@@ -22,6 +22,15 @@ class MemberStatus(models.TextChoices):
     DECEASED = "deceased", "Deceased"
 
 
+class Region(models.TextChoices):
+    """An area of the local's jurisdiction (LaborPower's REGION: a member's preferred area)."""
+
+    SEATTLE = "seattle", "Seattle"
+    BREMERTON = "bremerton", "Bremerton"
+    PORT_ANGELES = "port_angeles", "Port Angeles"
+    SILVERDALE = "silverdale", "Silverdale"
+
+
 class ExemptReason(models.TextChoices):
     """Why a member is excused from re-signing and check marks and keeps their place (Local 46's
     referral procedure). Shared by the member's global flag and the per-book override."""

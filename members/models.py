@@ -12,6 +12,7 @@ from members.enums import (
     Classification,
     ExemptReason,
     MemberStatus,
+    Region,
     TransactionKind,
     TransactionSource,
 )
@@ -46,6 +47,10 @@ class Member(models.Model):
     is_exempt = models.BooleanField("exempt", default=False)
     exempt_reason = models.CharField(max_length=24, choices=ExemptReason, blank=True)
     exempt_until = models.DateField("exempt until", null=True, blank=True)
+    # LaborPower's Registration List: the home local ("0046"; blank when unknown) and the area the
+    # member prefers to work in. Both help tell apart members of the same name (decision 0026).
+    home_local = models.CharField(max_length=4, blank=True, help_text="Four digits, e.g. 0046")
+    preferred_region = models.CharField(max_length=16, choices=Region, blank=True)
     # TERO requests go to enrolled tribal members: the tribe, blank when none.
     tribal_affiliation = models.CharField(max_length=80, blank=True)
     user = models.OneToOneField(

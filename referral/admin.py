@@ -193,14 +193,14 @@ class BookRegistrationAdmin(ServiceAddMixin, NoDeleteMixin, HistoryAdmin):
     the change page is read-only, with the activity below it."""
 
     list_display = (
-        "book_code", "position", "apn_display", "card_number", "member_name", "status", "re_sign_due_on",
-        "check_marks", "exempt",
+        "book_code", "position", "apn_display", "registration_number", "card_number", "member_name", "status",
+        "work_status_display", "re_sign_due_on", "check_marks", "exempt",
     )  # fmt: skip
     list_display_links = ("apn_display",)
-    list_filter = ("book", "status", EffectiveExemptFilter, "book__region")
+    list_filter = ("book", "status", EffectiveExemptFilter, "exemption_needs_review", "book__region")
     list_select_related = ("member", "book")
     search_fields = ("=member__card_number", "member__last_name", "member__phone")
-    ordering = ("book__book_number", "apn", "id")
+    ordering = ("book__book_number", "apn", "registered_at", "id")
     list_per_page = 100
     autocomplete_fields = ("member",)
     inlines = [ActivityInline]
@@ -209,16 +209,18 @@ class BookRegistrationAdmin(ServiceAddMixin, NoDeleteMixin, HistoryAdmin):
         "roll_off", "remove",
     ]  # fmt: skip
     readonly_fields = (
-        "member", "book", "apn", "status", "position_on_book", "registered_at", "last_re_signed_at", "re_sign_due",
-        "check_marks", "last_check_mark_on", "exempt", "is_exempt", "exempt_reason", "exempt_until", "dispatched_at",
+        "member", "book", "apn", "registration_number", "status", "work_status_display", "position_on_book",
+        "registered_at", "last_re_signed_at", "re_sign_due", "check_marks", "last_check_mark_on", "exempt",
+        "is_exempt", "exempt_reason", "exempt_until", "exemption_needs_review", "dispatched_at",
         "short_call_restorations", "re_register_by", "rolled_off_at", "roll_off_reason", "closed_at", "notes",
         "created_at", "updated_at",
     )  # fmt: skip
     fieldsets = (
-        (None, {"fields": ("member", "book", "apn", "status", "position_on_book")}),
+        (None, {"fields": ("member", "book", "apn", "registration_number", "status", "work_status_display")}),
+        ("Position", {"fields": ("position_on_book",)}),
         ("Re-sign", {"fields": ("registered_at", "last_re_signed_at", "re_sign_due")}),
         ("Check marks", {"fields": ("check_marks", "last_check_mark_on")}),
-        ("Exemption", {"fields": ("exempt", "is_exempt", "exempt_reason", "exempt_until")}),
+        ("Exemption", {"fields": ("exempt", "is_exempt", "exempt_reason", "exempt_until", "exemption_needs_review")}),
         ("On a job", {"fields": ("dispatched_at", "short_call_restorations", "re_register_by")}),
         ("Off the book", {"fields": (("rolled_off_at", "roll_off_reason"), "closed_at")}),
         ("Notes", {"fields": ("notes", "created_at", "updated_at")}),
@@ -267,7 +269,11 @@ class BookRegistrationAdmin(ServiceAddMixin, NoDeleteMixin, HistoryAdmin):
         position = getattr(registration, "list_position", None)
         return DASH if position is None else position
 
-    @admin.display(description="Position (members ahead)")
+    @admin.display(description="Status (LaborPower)")
+    def work_status_display(self, registration):
+        return registration.work_status or DASH
+
+    @admin.display(description="Position on the book (1 = next up)")
     def position_on_book(self, registration):
         position = selectors.position(registration=registration)
         return DASH if position is None else position

@@ -21,7 +21,9 @@ class RegistrationOutput(serializers.Serializer):
     # A string with exactly two decimals, never a float: "45900.03".
     apn = serializers.DecimalField(max_digits=10, decimal_places=2, coerce_to_string=True)
     status = serializers.CharField()
-    position = serializers.IntegerField(source="position_ahead", allow_null=True, help_text="Members ahead of me")
+    position = serializers.IntegerField(
+        allow_null=True, help_text="My place on this book, 1 = next up (LaborPower's REL); null when not available"
+    )
     re_sign_due = serializers.DateField(allow_null=True)
     check_marks = serializers.IntegerField()
     check_marks_allowed = serializers.IntegerField(source="book.check_marks_allowed")

@@ -1,6 +1,6 @@
 from django.db import models
 
-from members.enums import ExemptReason  # noqa: F401  (one list of reasons for member and registration)
+from members.enums import ExemptReason  # one list of reasons for member and registration
 
 
 class BookType(models.TextChoices):
@@ -25,6 +25,30 @@ class RegistrationStatus(models.TextChoices):
     RESIGNED = "resigned", "Resigned (left the book)"
     ROLLED_OFF = "rolled_off", "Rolled off"
     REMOVED = "removed", "Removed by staff"
+
+
+class WorkStatus(models.TextChoices):
+    """LaborPower's STATUS column, the same for a person on every book (decision 0026): what the
+    registration's state and exemption say, in the words of the hall's Registration List."""
+
+    UNEMPLOYED = "UNEMPLOYED", "Unemployed"
+    WORKING = "WORKING", "Working"
+    SHORT_CALL = "SHORT CALL", "Short call"
+    TRAVELING = "TRAVELING", "Traveling"
+    SALTING = "SALTING", "Salting"
+    SICK_LIST = "SICK LIST", "Sick list"
+    UNDERSCALE = "UNDERSCALE", "Under scale"
+    EXEMPT = "EXEMPT", "Exempt"  # UnionCore's other exemptions (military, union business, jury duty)
+
+
+# LaborPower's exempt statuses and the exemption reason each one is (and back).
+EXEMPT_WORK_STATUS = {
+    WorkStatus.TRAVELING: ExemptReason.TRAVELING,
+    WorkStatus.SALTING: ExemptReason.SALTING,
+    WorkStatus.SICK_LIST: ExemptReason.MEDICAL,
+    WorkStatus.UNDERSCALE: ExemptReason.UNDER_SCALE,
+}
+WORK_STATUS_OF_EXEMPTION = {reason: status for status, reason in EXEMPT_WORK_STATUS.items()}
 
 
 # A registration in one of these holds its APN on the book; the others are closed for good.

@@ -11,6 +11,7 @@ from simple_history.models import HistoricalRecords
 from members.models import Member
 from referral.enums import (
     ACTIVE_STATUSES,
+    WORK_STATUS_OF_EXEMPTION,
     BookRegion,
     BookType,
     ExemptReason,
@@ -18,6 +19,7 @@ from referral.enums import (
     RegistrationAction,
     RegistrationStatus,
     RollOffReason,
+    WorkStatus,
 )
 from unioncore.audit import history_user
 
@@ -34,6 +36,13 @@ class ReferralBook(models.Model):
         "book (tier)", validators=[MinValueValidator(1)], help_text="Book 1 is referred before Book 2"
     )
     region = models.CharField(max_length=16, choices=BookRegion)
+    laborpower_name = models.CharField(
+        "LaborPower book name",
+        max_length=40,
+        blank=True,
+        help_text="The book as LaborPower's Registration List names it (WIRE SEATTLE); with the tier, "
+        "it finds this book in LaborPower's exports",
+    )
     referral_start_time = models.TimeField(help_text="Requests taken by 3 PM are referred at this time next morning")
     internet_bidding_enabled = models.BooleanField(default=False)
     re_sign_days = models.PositiveSmallIntegerField(default=30, help_text="Days between re-signs")
@@ -61,10 +70,31 @@ class ReferralBook(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["classification", "region", "book_number"], name="book_tier_unique"),
             models.CheckConstraint(condition=Q(book_number__gte=1), name="book_number_positive"),
+            models.UniqueConstraint(
+                fields=["laborpower_name", "book_number"],
+                condition=~Q(laborpower_name=""),
+                name="book_laborpower_name_tier_unique",
+                violation_error_message="Another book has this LaborPower name and tier.",
+            ),
         ]
 
     def __str__(self):
         return self.name
+
+
+def available_for_referral() -> Q:
+    """On the book, not on a job, not exempt: the registrations LaborPower numbers in REL."""
+    return Q(status=S.REGISTERED) & (Q(is_exempt=False) | Q(is_exempt__isnull=True, member__is_exempt=False))
+
+
+def effectively_exempt() -> Q:
+    """Exempt on its book: its own override, else the member's global flag (decision 0004)."""
+    return Q(is_exempt=True) | Q(is_exempt__isnull=True, member__is_exempt=True)
+
+
+# Order on one book: the APN, then the registration time to the second (APNs repeat: they are
+# the registration time rounded to 0.01 day), the id for an exact tie. Decision 0026.
+REGISTRATION_ORDER = ("apn", "registered_at", "id")
 
 
 class BookRegistrationQuerySet(models.QuerySet):
@@ -72,7 +102,11 @@ class BookRegistrationQuerySet(models.QuerySet):
         return self.filter(status__in=ACTIVE_STATUSES)
 
     def out_of_work(self):
-        return self.filter(status=S.REGISTERED)
+        """Available for referral: on the book, not on a job, not exempt (LaborPower's REL)."""
+        return self.filter(available_for_referral())
+
+    def in_order(self):
+        return self.order_by(*REGISTRATION_ORDER)
 
 
 class BookRegistration(FSMModelMixin, models.Model):
@@ -80,8 +114,12 @@ class BookRegistration(FSMModelMixin, models.Model):
 
     member = models.ForeignKey(Member, on_delete=models.PROTECT, related_name="registrations")
     book = models.ForeignKey(ReferralBook, on_delete=models.PROTECT, related_name="registrations")
-    # Never an int or a float: LaborPower's 45810.02 must stay exactly 45810.02.
+    # Never an int or a float: LaborPower's 45810.02 must stay exactly 45810.02. Not unique on a
+    # book: it is the registration time rounded to 0.01 day (decision 0026).
     apn = models.DecimalField("APN", max_digits=10, decimal_places=2)
+    registration_number = models.PositiveIntegerField(
+        "REG. #", null=True, blank=True, help_text="The book's own registration counter (LaborPower's REG. #)"
+    )
     status = FSMField(max_length=16, choices=RegistrationStatus, default=S.REGISTERED, protected=True)
     registered_at = models.DateTimeField(default=timezone.now)
     last_re_signed_at = models.DateTimeField(null=True, blank=True)
@@ -91,7 +129,10 @@ class BookRegistration(FSMModelMixin, models.Model):
     # Per-book exemption: None follows the member's global flag; True/False override it.
     is_exempt = models.BooleanField("exempt on this book", null=True, blank=True)
     exempt_reason = models.CharField(max_length=24, choices=ExemptReason, blank=True)
-    exempt_until = models.DateField(null=True, blank=True)
+    exempt_until = models.DateField(null=True, blank=True, help_text="Blank: no fixed end")
+    exemption_needs_review = models.BooleanField(
+        default=False, help_text="Imported without an end date: staff to confirm or end it"
+    )
     dispatched_at = models.DateTimeField(null=True, blank=True)
     # Short calls: the APN is restored at most twice (calls of 3 days or less do not count), and
     # only if the member re-registers by the end of the next working day after the call ends.
@@ -108,10 +149,10 @@ class BookRegistration(FSMModelMixin, models.Model):
     history = HistoricalRecords(get_user=history_user)
 
     class Meta:
-        ordering = ("book", "apn", "id")
+        ordering = ("book", *REGISTRATION_ORDER)
         permissions = [("extend_exemption", "Can extend an exemption past the book's limit")]
         indexes = [
-            models.Index(fields=["book", "status", "apn"], name="registration_book_order"),
+            models.Index(fields=["book", "status", *REGISTRATION_ORDER], name="registration_book_order"),
             models.Index(fields=["status", "re_sign_due"], name="registration_re_sign_due"),
         ]
         constraints = [
@@ -121,18 +162,12 @@ class BookRegistration(FSMModelMixin, models.Model):
                 name="one_active_registration_per_member_per_book",
                 violation_error_message="This member is already on this book.",
             ),
-            models.UniqueConstraint(
-                fields=["book", "apn"],
-                condition=Q(status__in=ACTIVE_STATUSES),
-                name="apn_unique_on_book",
-                violation_error_message="Another registration on this book holds this APN.",
-            ),
             models.CheckConstraint(condition=Q(apn__gt=0), name="apn_positive"),
             models.CheckConstraint(
-                condition=Q(is_exempt=True, exempt_until__isnull=False) & ~Q(exempt_reason="")
-                | ~Q(is_exempt=True) & Q(exempt_reason="", exempt_until__isnull=True),
-                name="registration_exemption_has_reason_and_end",
-                violation_error_message="An exemption needs a reason and an end date.",
+                condition=Q(is_exempt=True) & ~Q(exempt_reason="")
+                | ~Q(is_exempt=True) & Q(exempt_reason="", exempt_until__isnull=True, exemption_needs_review=False),
+                name="registration_exemption_has_reason",
+                violation_error_message="An exemption needs a reason.",
             ),
         ]
 
@@ -145,6 +180,18 @@ class BookRegistration(FSMModelMixin, models.Model):
         if self.is_exempt is not None:
             return self.is_exempt
         return self.member.is_exempt
+
+    @property
+    def work_status(self) -> str:
+        """LaborPower's STATUS of this registration (decision 0026)."""
+        if self.status == S.DISPATCHED:
+            return WorkStatus.WORKING
+        if self.status == S.SHORT_CALL:
+            return WorkStatus.SHORT_CALL
+        if self.status == S.REGISTERED and self.exempt:
+            reason = self.exempt_reason if self.is_exempt else self.member.exempt_reason
+            return WORK_STATUS_OF_EXEMPTION.get(reason, WorkStatus.EXEMPT)
+        return WorkStatus.UNEMPLOYED if self.status == S.REGISTERED else ""
 
     # Transitions change memory only: services lock the row, call one, and save.
     @transition(field=status, source=S.REGISTERED, target=S.DISPATCHED)

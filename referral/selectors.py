@@ -1,28 +1,30 @@
 import datetime
 from decimal import Decimal
 
-from django.db.models import F, Func, IntegerField, Q, QuerySet, Subquery, Window
-from django.db.models.functions import Coalesce, RowNumber
+from django.db.models import Case, F, Func, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum, Value, When, Window
+from django.db.models.functions import RowNumber
 
-from referral.enums import RegistrationStatus
-from referral.models import DAY_ZERO, BookRegistration, ReferralBook
+from referral.models import (
+    DAY_ZERO,
+    REGISTRATION_ORDER,
+    BookRegistration,
+    ReferralBook,
+    available_for_referral,
+)
 
-# Referral order: tier (Book 1 before Book 2), then APN; the id only breaks exact ties.
-REFERRAL_ORDER = ("book__book_number", "apn", "id")
+# Referral order across the tiers of a trade and region: tier 1 → 2 → 3 → 4, then each tier's
+# own order (APN, registration time, id). Decision 0026.
+REFERRAL_ORDER = ("book__book_number", *REGISTRATION_ORDER)
+_ORDER = [F(name) for name in REGISTRATION_ORDER]
 
 
 def out_of_work_list(*, book: ReferralBook) -> QuerySet[BookRegistration]:
-    """The members out of work on one book, in referral order."""
-    return (
-        BookRegistration.objects.out_of_work()
-        .filter(book=book)
-        .select_related("member", "book")
-        .order_by("apn", "id")  # one book, one tier: APN order is referral order (no join to sort)
-    )
+    """The members available for referral on one book (tier), in its order."""
+    return BookRegistration.objects.out_of_work().filter(book=book).select_related("member", "book").in_order()
 
 
 def referral_list(*, classification: str, region: str) -> QuerySet[BookRegistration]:
-    """Everyone out of work for one trade in one region, Book 1 then Book 2, each by APN."""
+    """Everyone available for one trade in one region, tier 1 first, each tier in its order."""
     return (
         BookRegistration.objects.out_of_work()
         .filter(book__classification=classification, book__region=region, book__is_active=True)
@@ -31,37 +33,52 @@ def referral_list(*, classification: str, region: str) -> QuerySet[BookRegistrat
     )
 
 
-def with_positions(*, book: ReferralBook) -> QuerySet[BookRegistration]:
-    """The out-of-work list of `book` with `position` (members ahead, 0 = next up). Lower tiers
-    of the same trade and region count ahead of the whole book. One query."""
-    lower_tiers = (
-        BookRegistration.objects.out_of_work()
-        .filter(
-            book__classification=book.classification,
-            book__region=book.region,
-            book__book_number__lt=book.book_number,
-            book__is_active=True,
+def rel_position():
+    """LaborPower's REL of each row of a one-book query: the running count of members available
+    for referral in the book's order, kept on an available row, 0 on the others. The rows the
+    query leaves out must be ones REL never counts (not available)."""
+    available = Case(When(available_for_referral(), then=Value(1)), default=Value(0), output_field=IntegerField())
+    return Window(Sum(available), order_by=_ORDER) * available
+
+
+def registration_list(*, book: ReferralBook) -> QuerySet[BookRegistration]:
+    """LaborPower's Registration List of one book (tier): everyone on it — out of work, working,
+    on a short call, exempt — in its order, with `act` (1, 2, … over every row) and `rel` (1, 2,
+    … over the members available for referral; 0 for the others). One query."""
+    return (
+        BookRegistration.objects.active()
+        .filter(book=book)
+        .select_related("member", "book")
+        .annotate(
+            act=Window(RowNumber(), order_by=_ORDER),
+            rel=rel_position(),
         )
-        .order_by()
-        .annotate(n=Func(F("id"), function="COUNT"))
-        .values("n")
+        .in_order()
     )
-    return out_of_work_list(book=book).annotate(
-        position=Window(RowNumber(), order_by=[F("apn"), F("id")])
-        - 1
-        + Coalesce(Subquery(lower_tiers[:1], output_field=IntegerField()), 0)
+
+
+def with_positions(*, book: ReferralBook) -> QuerySet[BookRegistration]:
+    """The out-of-work list of `book` with `position`: 1 for the next member up on this tier
+    (LaborPower's REL). Positions restart on each tier. One query."""
+    return out_of_work_list(book=book).annotate(position=Window(RowNumber(), order_by=_ORDER))
+
+
+def _ahead_on_book(book_id, apn, registered_at, registration_id) -> Q:
+    return Q(book_id=book_id) & (
+        Q(apn__lt=apn)
+        | Q(apn=apn, registered_at__lt=registered_at)
+        | Q(apn=apn, registered_at=registered_at, id__lt=registration_id)
     )
 
 
 def position(*, registration: BookRegistration) -> int | None:
-    """Members ahead of this registration, or None when it is not out of work on its book."""
-    if registration.status != RegistrationStatus.REGISTERED:
+    """The registration's 1-based position on its book (REL), or None when it is not available
+    for referral (on a job, exempt, off the book)."""
+    listing = BookRegistration.objects.out_of_work()
+    if not listing.filter(pk=registration.pk).exists():
         return None
-    book = registration.book
-    ahead = Q(book__book_number__lt=book.book_number) | Q(
-        book__book_number=book.book_number, apn__lt=registration.apn
-    ) | Q(book__book_number=book.book_number, apn=registration.apn, id__lt=registration.id)  # fmt: skip
-    return referral_list(classification=book.classification, region=book.region).filter(ahead).count()
+    ahead = _ahead_on_book(registration.book_id, registration.apn, registration.registered_at, registration.pk)
+    return listing.filter(ahead).count() + 1
 
 
 def apn_day(apn: Decimal) -> datetime.date:
@@ -69,28 +86,13 @@ def apn_day(apn: Decimal) -> datetime.date:
     return DAY_ZERO + datetime.timedelta(days=int(apn))
 
 
-def day_serial(day: datetime.date) -> int:
-    return (day - DAY_ZERO).days
-
-
 def member_registrations(*, member_id: int) -> QuerySet[BookRegistration]:
-    """A member's registrations still on a book, each with `position_ahead` (members ahead of it
-    on its trade's out-of-work list, as `position` counts them; None when not out of work). One
-    query, whatever the number of books."""
-    from django.db.models import Case, OuterRef, When
-
+    """A member's registrations still on a book, each with `position` (1-based on its book, as
+    `position` counts it; None when not available for referral). One query, whatever the
+    number of books."""
     ahead = (
         BookRegistration.objects.out_of_work()
-        .filter(
-            book__classification=OuterRef("book__classification"),
-            book__region=OuterRef("book__region"),
-            book__is_active=True,
-        )
-        .filter(
-            Q(book__book_number__lt=OuterRef("book__book_number"))
-            | Q(book__book_number=OuterRef("book__book_number"), apn__lt=OuterRef("apn"))
-            | Q(book__book_number=OuterRef("book__book_number"), apn=OuterRef("apn"), id__lt=OuterRef("id"))
-        )
+        .filter(_ahead_on_book(OuterRef("book_id"), OuterRef("apn"), OuterRef("registered_at"), OuterRef("id")))
         .order_by()
         .annotate(n=Func(F("id"), function="COUNT"))
         .values("n")
@@ -100,8 +102,8 @@ def member_registrations(*, member_id: int) -> QuerySet[BookRegistration]:
         .filter(member_id=member_id)
         .select_related("book", "member")
         .annotate(
-            position_ahead=Case(
-                When(status=RegistrationStatus.REGISTERED, then=Subquery(ahead[:1], output_field=IntegerField())),
+            position=Case(
+                When(available_for_referral(), then=Subquery(ahead[:1], output_field=IntegerField()) + 1),
                 default=None,
                 output_field=IntegerField(),
             )

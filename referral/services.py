@@ -3,18 +3,18 @@ and the registration side of dispatches (called by the Dispatch part, never by h
 
 import datetime
 import re
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Max
 from django.utils import timezone
 
 from members.enums import MemberStatus
 from members.models import Member
 from referral import calendar
 from referral.enums import ACTIVE_STATUSES, RegistrationAction, RegistrationStatus, RollOffReason
-from referral.models import BookRegistration, ReferralBook, RegistrationActivity
-from referral.selectors import day_serial
+from referral.models import DAY_ZERO, BookRegistration, ReferralBook, RegistrationActivity, effectively_exempt
 from unioncore.errors import RuleViolation
 from unioncore.models import User
 
@@ -76,19 +76,22 @@ def parse_apn(value) -> Decimal:
     return apn.quantize(Decimal("0.01"))
 
 
-def _next_apn(book: ReferralBook, day: datetime.date) -> Decimal:
-    """The day serial plus .01, .02 … in sign-up order. The caller holds the book's lock."""
-    serial = Decimal(day_serial(day))
-    last = (
-        BookRegistration.objects.filter(book=book, apn__gte=serial, apn__lt=serial + 1)
-        .order_by("-apn")
-        .values_list("apn", flat=True)
-        .first()
-    )
-    apn = (last or serial) + Decimal("0.01")
-    if apn >= serial + 1:
-        raise RuleViolation("book_day_full", f"{book.code} has taken 99 sign-ups today; the APN series is full.")
-    return apn
+def apn_of(moment: datetime.datetime) -> Decimal:
+    """LaborPower's APN: the registration's local time as a spreadsheet serial (days since
+    1899-12-30), rounded half up to 0.01 day (decision 0026). 2025-08-11 09:50 → 45880.41."""
+    local = timezone.localtime(moment).replace(tzinfo=None)
+    days = Decimal((local - DAY_ZERO_MIDNIGHT).total_seconds()) / SECONDS_A_DAY
+    return days.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+
+
+DAY_ZERO_MIDNIGHT = datetime.datetime.combine(DAY_ZERO, datetime.time())
+SECONDS_A_DAY = Decimal(86400)
+
+
+def _next_registration_number(book: ReferralBook) -> int:
+    """The book's REG. # counter. The caller holds the book's lock."""
+    last = BookRegistration.objects.filter(book=book).aggregate(n=Max("registration_number"))["n"]
+    return (last or 0) + 1
 
 
 @transaction.atomic
@@ -101,9 +104,10 @@ def registration_register(
     apn=None,
     reason: str = "",
 ) -> BookRegistration:
-    """Sign a member onto a book. A new sign-up gets the next APN of the day; an imported one
-    keeps its APN exactly."""
-    book = ReferralBook.objects.select_for_update().get(pk=book_id)  # serialises APNs on the book
+    """Sign a member onto a book. A new sign-up gets LaborPower's APN of its registration time
+    (which another sign-up of the same quarter hour may share: the time to the second orders
+    them); one given by staff is kept exactly."""
+    book = ReferralBook.objects.select_for_update().get(pk=book_id)  # serialises the REG. # counter
     member = Member.objects.get(pk=member_id)
     if not book.is_active:
         raise RuleViolation("book_closed", f"{book.name} is not taking registrations.")
@@ -113,13 +117,12 @@ def registration_register(
         raise RuleViolation("already_registered", f"{member} is already on {book.name}.")
     registered_at = registered_at or timezone.now()
     day = timezone.localdate(registered_at)
-    apn = parse_apn(apn) if apn is not None else _next_apn(book, day)
-    if BookRegistration.objects.active().filter(book=book, apn=apn).exists():
-        raise RuleViolation("apn_taken", f"APN {apn} is already held on {book.name}.", fields={"apn": "Taken."})
+    apn = parse_apn(apn) if apn is not None else apn_of(registered_at)
     registration = BookRegistration(
         member=member,
         book=book,
         apn=apn,
+        registration_number=_next_registration_number(book),
         registered_at=registered_at,
         re_sign_due=day + datetime.timedelta(days=book.re_sign_days),
     )
@@ -343,6 +346,8 @@ def registration_return_to_book(*, registration_id: int, by: User, reason: str =
         )
     action = A.SHORT_CALL_RETURN if registration.status == S.SHORT_CALL else A.RETURN_TO_BOOK
     registration.return_to_book()
+    # No re-sign fell due while on the job: a whole period starts on the day back.
+    registration.re_sign_due = _today() + datetime.timedelta(days=registration.book.re_sign_days)
     _record(registration, action=action, by=by, reason=reason)
     return registration
 
@@ -398,12 +403,6 @@ def member_roll_off_all_books(*, member_id: int, by: User, cause: str, reason: s
 # --- Daily maintenance ---
 
 
-def _effectively_exempt():
-    from django.db.models import Q
-
-    return Q(is_exempt=True) | Q(is_exempt__isnull=True, member__is_exempt=True)
-
-
 @transaction.atomic
 def book_maintenance(*, book_id: int, today: datetime.date, by: User, cal: calendar.BusinessCalendar):
     """One book's daily rules, once per day: exemptions that ended, re-sign roll-offs, long-call
@@ -422,13 +421,11 @@ def book_maintenance(*, book_id: int, today: datetime.date, by: User, cal: calen
 
     # While exempt, no re-sign falls due: keep the due date a full period ahead, so the member
     # who comes back from an exemption has a whole period to re-sign. Bookkeeping, no history.
-    on_book.active().filter(_effectively_exempt()).update(
-        re_sign_due=today + datetime.timedelta(days=book.re_sign_days)
-    )
+    on_book.active().filter(effectively_exempt()).update(re_sign_due=today + datetime.timedelta(days=book.re_sign_days))
 
     # Missed re-signs: rolled off at the start of the grace_period_days-th business day after.
     cutoff = cal.nth_business_day_back(today, max(book.grace_period_days, 1))
-    missed = on_book.filter(status=S.REGISTERED, re_sign_due__lt=cutoff).exclude(_effectively_exempt())
+    missed = on_book.filter(status=S.REGISTERED, re_sign_due__lt=cutoff).exclude(effectively_exempt())
     for registration_id in missed.order_by("id").values_list("id", flat=True):
         _roll_off(lock_registration(registration_id), by=by, code=RollOffReason.RE_SIGN_MISSED)
         run.re_sign_roll_offs += 1

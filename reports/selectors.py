@@ -42,7 +42,7 @@ from fulfillment.models import TimeLog
 from referral import selectors as referral_selectors
 from referral.calendar import calendar_around
 from referral.enums import RegistrationAction, RegistrationStatus
-from referral.models import BookRegistration, ReferralBook, RegistrationActivity
+from referral.models import REGISTRATION_ORDER, BookRegistration, ReferralBook, RegistrationActivity
 
 S = RegistrationStatus
 A = RegistrationAction
@@ -78,12 +78,17 @@ def _exempt():
 
 
 def out_of_work_rows(*, book: ReferralBook) -> QuerySet:
-    """The out-of-work list of one book in referral order, with each member's place on the
-    trade's list (1 = next up; lower tiers count ahead), APN, re-sign due and check marks."""
-    return referral_selectors.with_positions(book=book).annotate(
-        place=F("position") + 1, name=_name(), exempt=_exempt()
-    ).values(
-        "id", "place", "apn", "member__card_number", "name", "registered_at", "re_sign_due", "check_marks", "exempt"
+    """The members out of work on one book in its order, exempt ones included, with each one's
+    place (1 = next up on this tier, LaborPower's REL; 0 for an exempt member, who keeps the
+    place but is not referred), APN, re-sign due and check marks."""
+    return (
+        BookRegistration.objects.filter(book=book, status=S.REGISTERED)
+        .annotate(place=referral_selectors.rel_position(), name=_name(), exempt=_exempt())
+        .values(
+            "id", "place", "apn", "member__card_number", "name", "registered_at", "re_sign_due", "check_marks",
+            "exempt",
+        )
+        .order_by(*REGISTRATION_ORDER)
     )  # fmt: skip
 
 

@@ -15,7 +15,7 @@ from django.urls import reverse
 
 from members.enums import ExemptReason
 from members.tests.factories import MemberFactory
-from referral import services
+from referral import selectors, services
 from referral.enums import RegistrationAction, RegistrationStatus
 from referral.models import BookRegistration, Holiday, ReferralBook, RegistrationActivity
 from referral.tests.factories import BookRegistrationFactory
@@ -76,7 +76,8 @@ def test_a_dispatcher_registers_a_member_from_the_add_page(as_dispatcher, dispat
     )
     assert response.status_code == 302, response.content.decode()[:2000]
     registration = BookRegistration.objects.get(member=member, book=book)
-    assert registration.apn == Decimal("46363.01")
+    assert registration.apn == services.apn_of(registration.registered_at)
+    assert registration.registration_number == 1
     assert registration.status == RegistrationStatus.REGISTERED
     (activity,) = activities(registration, A.REGISTER)
     assert (activity.actor, activity.reason) == (dispatcher, "Laid off at Boeing")
@@ -113,15 +114,15 @@ def test_a_second_sign_up_on_the_same_book_is_refused_on_the_form(as_dispatcher,
     assert BookRegistration.objects.filter(member=registration.member).count() == 1
 
 
-def test_a_taken_apn_is_refused_on_its_field(as_dispatcher, book, register):
-    register(book, apn="45810.02")
+def test_an_apn_another_registration_holds_is_accepted_and_ordered_by_time(as_dispatcher, book, register):
+    first = register(book, apn="45810.02")
     response = as_dispatcher.post(
         reverse("admin:referral_bookregistration_add"),
         {"member": MemberFactory().pk, "book": book.pk, "apn": "45810.02"},
     )
-    assert response.status_code == 200
-    assert "already held" in str(response.context["adminform"].form.errors["apn"])
-    assert BookRegistration.objects.filter(book=book).count() == 1
+    assert response.status_code == 302  # LaborPower's APNs repeat (decision 0026)
+    second = BookRegistration.objects.exclude(pk=first.pk).get(book=book)
+    assert list(selectors.out_of_work_list(book=book)) == [first, second]
 
 
 # --- The change page ---
@@ -335,7 +336,7 @@ def test_the_list_of_one_book_shows_positions_in_apn_order(as_dispatcher, book, 
     late, early, middle = register(book, apn="45810.30"), register(book, apn="45810.02"), register(book, apn="45810.10")
     register(ReferralBook.objects.get(code="WIRE_BRE_1"), apn="45810.01")
     response = as_dispatcher.get(CHANGELIST, {"book__id__exact": book.pk})
-    assert positions_shown(response) == ["0", "1", "2"]
+    assert positions_shown(response) == ["1", "2", "3"]
     assert [r.pk for r in response.context["cl"].result_list] == [early.pk, middle.pk, late.pk]
     assert "45810.02" in response.content.decode()
 

@@ -32,7 +32,7 @@ def test_my_registrations_show_the_apn_as_two_decimals_and_my_place(book, regist
     assert row["id"] == mine.pk
     assert isinstance(row["apn"], str)
     assert row["apn"] == f"{mine.apn:.2f}"
-    assert row["position"] == 2
+    assert row["position"] == 3  # 1 = next up; the two before registered first
     assert row["re_sign_due"] == mine.re_sign_due.isoformat()
     assert row["check_marks"] == 0
     assert row["exempt"] is False

@@ -40,7 +40,7 @@ def test_the_home_page_shows_my_book_apn_place_and_re_sign_date(client, member_u
         page = client.get(reverse("portal:member-home")).content.decode()
     assert mine.book.name in page
     assert str(mine.apn) in page
-    assert '<dt>Members ahead of you</dt><dd class="big">1</dd>' in page
+    assert '<dt>Position on the book</dt><dd class="big">2</dd>' in page
     assert "Re-sign by" in page
     assert "0 of 2 allowed" in page
     assert "Re-signing opens" in page, "outside the window there is no button, just the date it opens"

@@ -1,5 +1,3 @@
-from decimal import Decimal
-
 import pytest
 
 from members.tests.factories import MemberFactory
@@ -12,7 +10,7 @@ from unioncore.tests.factories import StaffFactory
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 
-def test_ten_sign_ups_at_the_same_moment_get_ten_apns_in_order():
+def test_ten_sign_ups_at_the_same_moment_get_the_books_next_ten_reg_numbers_in_order():
     book = ReferralBook.objects.get(code="WIRE_SEA_1")
     staff = StaffFactory()
     members = MemberFactory.create_batch(10)
@@ -21,9 +19,11 @@ def test_ten_sign_ups_at_the_same_moment_get_ten_apns_in_order():
     )
     errors = [r for r in results if isinstance(r, Exception)]
     assert not errors, errors
-    fractions = sorted(BookRegistration.objects.values_list("apn", flat=True))
-    assert len(set(fractions)) == 10, f"{10 - len(set(fractions))} duplicate APNs"
-    assert [a - int(a) for a in fractions] == [Decimal(n) / 100 for n in range(1, 11)]
+    rows = list(BookRegistration.objects.order_by("registration_number").values_list("registration_number", "apn"))
+    assert [n for n, _ in rows] == list(range(1, 11)), "the book's REG. # counter is taken under the book's lock"
+    assert all(apn == services.apn_of(r.registered_at) for r, (_, apn) in zip(
+        BookRegistration.objects.order_by("registration_number"), rows, strict=True
+    ))  # fmt: skip
 
 
 def test_one_member_signing_twice_at_once_is_registered_once():

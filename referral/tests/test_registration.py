@@ -7,6 +7,7 @@ import time_machine
 from django import forms
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from members.tests.factories import MemberFactory
 from referral import selectors, services
@@ -20,29 +21,59 @@ pytestmark = pytest.mark.django_db
 MONDAY = datetime.date(2026, 12, 7)  # day serial 46363
 
 
-def test_migrate_creates_the_eleven_books_with_unique_codes_and_start_times():
+TIERS = {
+    "WIRE SEATTLE": 4, "WIRE BREMERTON": 3, "WIRE PT ANGELES": 4, "TRADESHOW": 3, "STOCKMAN": 3, "TECHNICIAN": 3,
+    "UTILITY WORKER": 1, "TERO APPR WIRE": 1,
+}  # fmt: skip
+
+
+def test_migrate_creates_the_books_and_tiers_laborpower_has_with_unique_codes_and_start_times():
     books = {b.code: b for b in ReferralBook.objects.all()}
-    assert len(books) == 11
-    assert {c for c in books if c.startswith("WIRE_")} == {
-        "WIRE_SEA_1", "WIRE_SEA_2", "WIRE_BRE_1", "WIRE_BRE_2", "WIRE_PA_1", "WIRE_PA_2",
-    }  # fmt: skip
+    assert len(books) == sum(TIERS.values()) == 22
+    tiers = {}
+    for b in books.values():
+        tiers.setdefault(b.laborpower_name, []).append(b.book_number)
+    assert {name: sorted(numbers) for name, numbers in tiers.items()} == {
+        name: list(range(1, n + 1)) for name, n in TIERS.items()
+    }
+    assert {c for c in books if c.startswith("WIRE_SEA")} == {"WIRE_SEA_1", "WIRE_SEA_2", "WIRE_SEA_3", "WIRE_SEA_4"}
     assert all(b.referral_start_time == datetime.time(8, 30) for c, b in books.items() if c.startswith("WIRE_"))
     others = [b.referral_start_time for c, b in books.items() if not c.startswith("WIRE_")]
     assert all(datetime.time(9, 0) <= t <= datetime.time(9, 30) for t in others)
     assert all((b.re_sign_days, b.check_marks_allowed, b.max_days_on_book) == (30, 2, 90) for b in books.values())
 
 
-def test_a_new_apn_is_the_day_serial_then_the_sign_up_order_of_that_day(book, register):
+@pytest.mark.parametrize(
+    ("moment", "apn"),
+    [
+        (datetime.datetime(2025, 8, 11, 9, 50), "45880.41"),  # the example from real output
+        (datetime.datetime(2014, 10, 20, 14, 0, 5), "41932.58"),  # the sample's first WIRE SEATTLE row
+        (datetime.datetime(2026, 12, 7, 0, 0), "46363.00"),
+        (datetime.datetime(2026, 12, 7, 23, 59, 59), "46364.00"),  # rounds up into the next day's serial
+        (datetime.datetime(2026, 3, 8, 3, 0), "46089.13"),  # the morning clocks go forward: local time counts
+    ],
+)
+def test_a_new_apn_is_laborpowers_serial_of_the_local_registration_time(moment, apn):
+    assert services.apn_of(moment.replace(tzinfo=at(MONDAY).tzinfo)) == Decimal(apn)
+
+
+def test_a_new_registration_gets_the_apn_of_its_time_and_the_books_next_reg_number(book, register):
     first = register(book, when=at(MONDAY, 8))
-    second = register(book, when=at(MONDAY, 10))
-    next_day = register(book, when=at(MONDAY + datetime.timedelta(days=1), 8))
-    assert [first.apn, second.apn, next_day.apn] == [Decimal("46363.01"), Decimal("46363.02"), Decimal("46364.01")]
+    second = register(book, when=at(MONDAY, 8) + datetime.timedelta(minutes=5))  # the same quarter hour
+    third = register(book, when=at(MONDAY, 10))
+    assert [first.apn, second.apn, third.apn] == [Decimal("46363.33"), Decimal("46363.34"), Decimal("46363.42")]
+    assert [r.registration_number for r in (first, second, third)] == [1, 2, 3]
+    other = register(ReferralBook.objects.get(code="WIRE_BRE_1"), when=at(MONDAY, 8))
+    assert (other.apn, other.registration_number) == (Decimal("46363.33"), 1)  # its own book's counter
 
 
-def test_apn_series_is_per_book(book, register):
-    other = ReferralBook.objects.get(code="WIRE_BRE_1")
-    assert register(book, when=at(MONDAY)).apn == Decimal("46363.01")
-    assert register(other, when=at(MONDAY)).apn == Decimal("46363.01")
+def test_registrations_sharing_an_apn_are_ordered_by_their_time_to_the_second(book, register):
+    late = register(book, when=at(MONDAY, 8) + datetime.timedelta(minutes=4, seconds=2))
+    early = register(book, when=at(MONDAY, 8) + datetime.timedelta(minutes=4, seconds=1))
+    earlier_apn = register(book, when=at(MONDAY, 7) + datetime.timedelta(minutes=30))
+    assert late.apn == early.apn
+    assert list(selectors.out_of_work_list(book=book)) == [earlier_apn, early, late]
+    assert [selectors.position(registration=r) for r in (earlier_apn, early, late)] == [1, 2, 3]
 
 
 def test_an_imported_apn_is_kept_exactly_and_ordered_by_value(book, register):
@@ -101,26 +132,33 @@ def test_a_member_rolled_off_may_register_again_at_the_bottom(book, register, di
     register(book, when=at(MONDAY, 10))
     services.registration_roll_off(registration_id=old.pk, by=dispatcher, reason="asked to")
     again = register(book, member=member, when=at(MONDAY, 11))
-    assert again.apn == Decimal("46363.03")
-    assert selectors.position(registration=again) == 1
+    assert again.apn == Decimal("46363.46")
+    assert selectors.position(registration=again) == 2
 
 
-def test_position_counts_members_out_of_work_ahead_tier_then_apn(book, register, dispatcher):
+def test_position_is_the_place_on_its_own_tier_counting_only_members_available(book, register, dispatcher):
     book2 = ReferralBook.objects.get(code="WIRE_SEA_2")
     a = register(book, apn="46000.01")
     b = register(book, apn="46001.01")
     c = register(book, apn="46002.01")
-    d = register(book2, apn="45000.01")  # an older APN, but Book 2 comes after all of Book 1
+    d = register(book2, apn="45000.01")  # positions restart on each tier (LaborPower's REL)
     bremerton = register(ReferralBook.objects.get(code="WIRE_BRE_1"), apn="40000.01")
-    assert [selectors.position(registration=r) for r in (a, b, c, d, bremerton)] == [0, 1, 2, 3, 0]
+    assert [selectors.position(registration=r) for r in (a, b, c, d, bremerton)] == [1, 2, 3, 1, 1]
     services.registration_dispatch(registration_id=a.pk, by=dispatcher, short_call=True)
-    b.refresh_from_db()
-    d.refresh_from_db()
-    assert selectors.position(registration=b) == 0
-    assert selectors.position(registration=d) == 2
-    assert selectors.position(registration=BookRegistration.objects.get(pk=a.pk)) is None
-    assert dict(selectors.with_positions(book=book2).values_list("id", "position")) == {d.pk: 2}
-    assert list(selectors.with_positions(book=book).values_list("id", "position")) == [(b.pk, 0), (c.pk, 1)]
+    services.registration_exempt_on(
+        registration_id=c.pk,
+        by=dispatcher,
+        exempt_reason="jury_duty",
+        exempt_until=timezone.localdate() + datetime.timedelta(days=30),
+    )
+    assert selectors.position(registration=b) == 1
+    assert selectors.position(registration=BookRegistration.objects.get(pk=a.pk)) is None  # on a short call
+    assert selectors.position(registration=c) is None  # exempt: keeps the place, not referred
+    assert list(selectors.with_positions(book=book).values_list("id", "position")) == [(b.pk, 1)]
+    rows = [(r.pk, r.act, r.rel) for r in selectors.registration_list(book=book)]
+    assert rows == [(a.pk, 1, 0), (b.pk, 2, 1), (c.pk, 3, 0)]
+    mine = {r.pk: r.position for r in selectors.member_registrations(member_id=b.member_id)}
+    assert mine == {b.pk: 1}
 
 
 def test_every_action_writes_an_activity_row_with_its_actor(book, register, dispatcher, officer):
@@ -157,7 +195,7 @@ def test_a_short_call_returns_the_member_to_the_same_apn(book, register, dispatc
     services.registration_dispatch(registration_id=registration.pk, by=dispatcher, short_call=True)
     back = services.registration_return_to_book(registration_id=registration.pk, by=dispatcher)
     assert (back.status, back.apn) == (RegistrationStatus.REGISTERED, Decimal("46000.01"))
-    assert selectors.position(registration=back) == 0
+    assert selectors.position(registration=back) == 1
 
 
 def test_a_quit_rolls_the_member_off_every_book(book, register, dispatcher):

@@ -33,7 +33,7 @@ def book(code):
 def test_the_out_of_work_list_is_in_apn_order_with_places_re_sign_due_and_check_marks(hall):
     rows, _, count = run("out-of-work-list", book=book("WIRE_SEA_1"))
     assert col(rows, "name") == ["Baker, Pat", "Clark, Pat", "Davis, Pat", "Green, Pat"]
-    assert col(rows, "place") == [1, 2, 3, 4]
+    assert col(rows, "place") == [1, 0, 2, 3]  # Clark is exempt: keeps the place, not referred (REL 0)
     assert col(rows, "apn") == [Decimal(a) for a in ("46000.02", "46000.03", "46000.04", "46000.06")]
     assert col(rows, "check_marks") == [1, 0, 0, 0]
     assert col(rows, "exempt") == ["No", "Yes", "No", "No"]
@@ -41,16 +41,16 @@ def test_the_out_of_work_list_is_in_apn_order_with_places_re_sign_due_and_check_
     assert count == 4
 
 
-def test_book_2_places_start_after_everyone_out_of_work_on_book_1(hall):
+def test_book_2_places_restart_at_1(hall):
     rows, _, _ = run("out-of-work-list", book=book("WIRE_SEA_2"))
-    assert [(r["name"], r["place"]) for r in rows] == [("Foster, Pat", 5), ("Jones, Pat", 6)]
+    assert [(r["name"], r["place"]) for r in rows] == [("Foster, Pat", 1), ("Jones, Pat", 0)]
     assert col(rows, "exempt") == ["No", "Yes"]  # Jones: the member's own exemption
 
 
 def test_the_out_of_work_list_sorts_by_a_column_when_asked(hall):
     rows, _, _ = run("out-of-work-list", sort="-apn", book=book("WIRE_SEA_1"))
     assert col(rows, "name") == ["Green, Pat", "Davis, Pat", "Clark, Pat", "Baker, Pat"]
-    assert col(rows, "place") == [4, 3, 2, 1]  # a place stays the member's place in referral order
+    assert col(rows, "place") == [3, 2, 0, 1]  # a place stays the member's place in referral order
 
 
 def test_the_summary_counts_each_book_and_totals_them(hall):
