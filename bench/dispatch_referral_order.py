@@ -50,8 +50,9 @@ SHARES = {
     "bid": 0.01,
 }
 
-# The referral order of a normal request, by hand: bidders first, then Book 1 before Book 2,
-# each by APN (id breaks ties); each member's first skip reason, in the selector's order.
+# The referral order of a normal request, by hand: bidders first, then tier 1 → 2 → …, each by
+# APN, registration time and id (decision 0028), exempt members left out; each member's first
+# skip reason, in the selector's order.
 REFERRAL_ORDER_SQL = """
     SELECT r.member_id, r.id, r.apn, b.book_number,
            CASE
@@ -62,6 +63,7 @@ REFERRAL_ORDER_SQL = """
                            WHERE d.member_id = r.member_id AND d.status IN ('pending', 'accepted'))
                THEN 'already_dispatched'
              WHEN m.status <> 'active' THEN 'member_not_active'
+             WHEN r.re_sign_due < %(today)s THEN 're_sign_overdue'
              WHEN EXISTS (SELECT 1 FROM dispatch_referralsuspension s
                            WHERE s.member_id = r.member_id AND s.kind = 'referral' AND s.lifted_at IS NULL
                              AND s.starts_at <= %(now)s AND (s.ends_at IS NULL OR s.ends_at > %(now)s))
@@ -81,12 +83,12 @@ REFERRAL_ORDER_SQL = """
       FROM referral_bookregistration r
       JOIN referral_referralbook b ON b.id = r.book_id
       JOIN members_member m ON m.id = r.member_id
-     WHERE r.status = 'registered'
+     WHERE r.status = 'registered' AND (r.is_exempt = false OR (r.is_exempt IS NULL AND NOT m.is_exempt))
        AND b.classification = %(classification)s AND b.region = %(region)s AND b.is_active
      ORDER BY NOT EXISTS (SELECT 1 FROM dispatch_jobbid jb
                            WHERE jb.job_request_id = %(request_id)s AND jb.member_id = r.member_id
                              AND jb.status = 'pending'),
-              b.book_number, r.apn, r.id
+              b.book_number, r.apn, r.registered_at, r.id
 """
 
 

@@ -92,7 +92,7 @@ def make_data(*, size: int, seed: int = 46) -> None:
     for code, count in counts.items():
         for i in range(count):
             # LaborPower style: the registration time's serial to 0.01 day, so a morning's rush
-            # shares APNs and the time to the second orders it (decision 0026).
+            # shares APNs and the time to the second orders it (decision 0028).
             registered_at = START + datetime.timedelta(minutes=7 * i + rng.randrange(7), seconds=rng.randrange(60))
             status = rng.choice(NOT_OUT_OF_WORK) if rng.random() < 0.05 else S.REGISTERED
             exempt = {"is_exempt": True, "exempt_reason": "traveling"} if rng.random() < 0.03 else {}

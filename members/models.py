@@ -48,7 +48,7 @@ class Member(models.Model):
     exempt_reason = models.CharField(max_length=24, choices=ExemptReason, blank=True)
     exempt_until = models.DateField("exempt until", null=True, blank=True)
     # LaborPower's Registration List: the home local ("0046"; blank when unknown) and the area the
-    # member prefers to work in. Both help tell apart members of the same name (decision 0026).
+    # member prefers to work in. Both help tell apart members of the same name (decision 0028).
     home_local = models.CharField(max_length=4, blank=True, help_text="Four digits, e.g. 0046")
     preferred_region = models.CharField(max_length=16, choices=Region, blank=True)
     # TERO requests go to enrolled tribal members: the tribe, blank when none.

@@ -62,3 +62,53 @@ def dues_paid_through(*, member: Member) -> date | None:
 def _add_months(month: date, count: int) -> date:
     index = month.year * 12 + month.month - 1 + count
     return date(index // 12, index % 12 + 1, 1)
+
+
+# --- Who a LaborPower row is: members by name and home local (decision 0028) -------------------
+
+
+def name_part(text: str) -> str:
+    """A name as the match compares it: letters only, case folded (O'BRIEN = OBrien)."""
+    return "".join(ch for ch in text.casefold() if ch.isalpha())
+
+
+def parse_listed_name(text: str) -> tuple[str, str, str] | None:
+    """LaborPower's "LAST, FIRST M" as (last, first, middle initial), each as `name_part` has it;
+    None when it is not written that way."""
+    last, comma, rest = text.partition(",")
+    given = rest.split()
+    if not comma or not name_part(last) or not given or not name_part(given[0]):
+        return None
+    middle = name_part(given[1])[:1] if len(given) > 1 else ""
+    return name_part(last), name_part(given[0]), middle
+
+
+class MemberMatcher:
+    """Finds the member a LaborPower row names, without a card number. Deterministic:
+    1. members whose last and first names are the row's (letters only, any case);
+    2. a row with a middle initial drops the members whose middle name starts otherwise
+       (members without a middle name stay);
+    3. if several remain, those whose home local is the row's, when any is;
+    4. if several still remain, those whose middle initial is the row's, when any is.
+    One left is the match; none or several are the row's error, for staff to settle by giving the
+    card number. Every member is read once (a cut-over names each many times)."""
+
+    def __init__(self, members=None):
+        self.by_name: dict[tuple[str, str], list[Member]] = {}
+        queryset = Member.objects.all() if members is None else members
+        for member in queryset.only("id", "card_number", "first_name", "middle_name", "last_name", "home_local",
+                                    "preferred_region", "status"):  # fmt: skip
+            key = (name_part(member.last_name), name_part(member.first_name))
+            self.by_name.setdefault(key, []).append(member)
+
+    def candidates(self, *, last: str, first: str, middle: str, home_local: str) -> list[Member]:
+        found = self.by_name.get((last, first), [])
+        if middle:
+            found = [m for m in found if name_part(m.middle_name)[:1] in ("", middle)]
+        for keep in (
+            lambda m: bool(home_local) and m.home_local == home_local,
+            lambda m: bool(middle) and name_part(m.middle_name)[:1] == middle,
+        ):
+            if len(found) > 1 and any(keep(m) for m in found):
+                found = [m for m in found if keep(m)]
+        return found

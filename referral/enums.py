@@ -28,7 +28,7 @@ class RegistrationStatus(models.TextChoices):
 
 
 class WorkStatus(models.TextChoices):
-    """LaborPower's STATUS column, the same for a person on every book (decision 0026): what the
+    """LaborPower's STATUS column, the same for a person on every book (decision 0028): what the
     registration's state and exemption say, in the words of the hall's Registration List."""
 
     UNEMPLOYED = "UNEMPLOYED", "Unemployed"

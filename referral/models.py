@@ -93,7 +93,7 @@ def effectively_exempt() -> Q:
 
 
 # Order on one book: the APN, then the registration time to the second (APNs repeat: they are
-# the registration time rounded to 0.01 day), the id for an exact tie. Decision 0026.
+# the registration time rounded to 0.01 day), the id for an exact tie. Decision 0028.
 REGISTRATION_ORDER = ("apn", "registered_at", "id")
 
 
@@ -115,7 +115,7 @@ class BookRegistration(FSMModelMixin, models.Model):
     member = models.ForeignKey(Member, on_delete=models.PROTECT, related_name="registrations")
     book = models.ForeignKey(ReferralBook, on_delete=models.PROTECT, related_name="registrations")
     # Never an int or a float: LaborPower's 45810.02 must stay exactly 45810.02. Not unique on a
-    # book: it is the registration time rounded to 0.01 day (decision 0026).
+    # book: it is the registration time rounded to 0.01 day (decision 0028).
     apn = models.DecimalField("APN", max_digits=10, decimal_places=2)
     registration_number = models.PositiveIntegerField(
         "REG. #", null=True, blank=True, help_text="The book's own registration counter (LaborPower's REG. #)"
@@ -183,7 +183,7 @@ class BookRegistration(FSMModelMixin, models.Model):
 
     @property
     def work_status(self) -> str:
-        """LaborPower's STATUS of this registration (decision 0026)."""
+        """LaborPower's STATUS of this registration (decision 0028)."""
         if self.status == S.DISPATCHED:
             return WorkStatus.WORKING
         if self.status == S.SHORT_CALL:

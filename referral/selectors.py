@@ -13,7 +13,7 @@ from referral.models import (
 )
 
 # Referral order across the tiers of a trade and region: tier 1 → 2 → 3 → 4, then each tier's
-# own order (APN, registration time, id). Decision 0026.
+# own order (APN, registration time, id). Decision 0028.
 REFERRAL_ORDER = ("book__book_number", *REGISTRATION_ORDER)
 _ORDER = [F(name) for name in REGISTRATION_ORDER]
 

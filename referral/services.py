@@ -78,7 +78,7 @@ def parse_apn(value) -> Decimal:
 
 def apn_of(moment: datetime.datetime) -> Decimal:
     """LaborPower's APN: the registration's local time as a spreadsheet serial (days since
-    1899-12-30), rounded half up to 0.01 day (decision 0026). 2025-08-11 09:50 → 45880.41."""
+    1899-12-30), rounded half up to 0.01 day (decision 0028). 2025-08-11 09:50 → 45880.41."""
     local = timezone.localtime(moment).replace(tzinfo=None)
     days = Decimal((local - DAY_ZERO_MIDNIGHT).total_seconds()) / SECONDS_A_DAY
     return days.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)

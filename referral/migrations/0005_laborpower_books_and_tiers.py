@@ -1,4 +1,4 @@
-"""The books as Local 46 keeps them in LaborPower (decision 0026): more tiers than the seeds
+"""The books as Local 46 keeps them in LaborPower (decision 0028): more tiers than the seeds
 named, and each book's LaborPower name, which with the tier finds it in LaborPower's exports."""
 
 import datetime

@@ -120,7 +120,7 @@ def test_an_apn_another_registration_holds_is_accepted_and_ordered_by_time(as_di
         reverse("admin:referral_bookregistration_add"),
         {"member": MemberFactory().pk, "book": book.pk, "apn": "45810.02"},
     )
-    assert response.status_code == 302  # LaborPower's APNs repeat (decision 0026)
+    assert response.status_code == 302  # LaborPower's APNs repeat (decision 0028)
     second = BookRegistration.objects.exclude(pk=first.pk).get(book=book)
     assert list(selectors.out_of_work_list(book=book)) == [first, second]
 

@@ -84,7 +84,7 @@ def test_referral_order_after_import_is_the_files_order(members_in, system_user)
     report = run("registrations", sample("registrations"), system_user)
     assert report.ok, report.errors
     for code in ("WIRE_SEA_1", "WIRE_SEA_2"):
-        # An exempt member keeps the place but is not available for referral (decision 0026).
+        # An exempt member keeps the place but is not available for referral (decision 0028).
         expected = [r["card_number"] for r in rows_of("registrations") if r["book_code"] == code and r["exempt"] != "Y"]
         book = ReferralBook.objects.get(code=code)
         assert [r.member.card_number for r in out_of_work_list(book=book)] == expected
