@@ -1,3 +1,4 @@
+import unicodedata
 from datetime import date
 from decimal import Decimal
 
@@ -68,8 +69,9 @@ def _add_months(month: date, count: int) -> date:
 
 
 def name_part(text: str) -> str:
-    """A name as the match compares it: letters only, case folded (O'BRIEN = OBrien)."""
-    return "".join(ch for ch in text.casefold() if ch.isalpha())
+    """A name as the match compares it: letters only, without accents, case folded (O'BRIEN is
+    O'Brien, ALVAREZ is Álvarez: LaborPower prints plain capitals)."""
+    return "".join(ch for ch in unicodedata.normalize("NFKD", text.casefold()) if ch.isalpha())
 
 
 def parse_listed_name(text: str) -> tuple[str, str, str] | None:

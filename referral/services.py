@@ -54,12 +54,14 @@ def _require_reason(reason: str) -> str:
     return reason.strip()
 
 
-APN_TEXT = re.compile(r"^[0-9]{1,8}(\.[0-9]{1,2})?$")
+# Plain, or as LaborPower prints it with a thousands separator ("45,880.41").
+APN_TEXT = re.compile(r"^([0-9]{1,8}|[0-9]{1,2},[0-9]{3})(\.[0-9]{1,2})?$")
 
 
 def parse_apn(value) -> Decimal:
     """An APN exactly as given: a positive decimal of at most 8 digits before the point and 2
-    after (DECIMAL(10,2)); text must be written plainly ("45810.02", not "4.581002e4")."""
+    after (DECIMAL(10,2)); text must be written plainly ("45810.02" or LaborPower's "45,810.02", not
+    "4.581002e4")."""
     refusal = RuleViolation(
         "invalid_apn",
         f"APN {value} is not valid: a positive number with at most 8 digits before the point and 2 after.",
@@ -68,7 +70,7 @@ def parse_apn(value) -> Decimal:
     if isinstance(value, Decimal):
         apn = value
     elif isinstance(value, str) and APN_TEXT.match(value.strip()):
-        apn = Decimal(value.strip())
+        apn = Decimal(value.strip().replace(",", ""))
     else:
         raise refusal
     if not apn.is_finite() or apn <= 0 or apn > MAX_APN or apn.as_tuple().exponent < -2:

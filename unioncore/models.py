@@ -82,7 +82,7 @@ class ImportJob(models.Model):
     """A LaborPower file uploaded by staff in the admin: its dry-run report, then (once
     confirmed) its import as a Celery task, with progress (docs/imports.md)."""
 
-    kind = models.CharField(max_length=16)
+    kind = models.CharField(max_length=40)
     file = models.FileField(upload_to="laborpower/%Y/%m/")
     original_name = models.CharField("file name", max_length=200)
     status = models.CharField(max_length=16, choices=ImportJobStatus, default=ImportJobStatus.CHECKED)

@@ -137,12 +137,8 @@ class Registrations(Kind):
         books = self.books
         members = {m.card_number: m for m in Member.objects.filter(card_number__in={r.card_number for r in records})}
         active = list(BookRegistration.objects.active().filter(member__in=members.values()))
-        active += list(BookRegistration.objects.active().filter(apn__in={r.apn for r in records}))
         by_member_book = {(r.member_id, r.book_id): r for r in active}
-        by_book_apn = {(r.book_id, r.apn): r for r in active}
-        cards = {m.pk: m.card_number for m in Member.objects.filter(pk__in={r.member_id for r in active})}
         seen_member_book: dict[tuple, int] = {}
-        seen_book_apn: dict[tuple, int] = {}
         changes = []
         for record in records:
             row = record.row
@@ -160,21 +156,14 @@ class Registrations(Kind):
                     "card_number", f"{record.card_number} is on {book.code} again on line {seen_member_book[key]}."
                 )
                 continue
-            if (book.id, record.apn) in seen_book_apn:
-                row.error(
-                    "apn", f"APN {record.apn} on {book.code} is also on line {seen_book_apn[book.id, record.apn]}."
-                )
-                continue
-            seen_member_book[key], seen_book_apn[book.id, record.apn] = row.line, row.line
+            # APNs repeat on a book (LaborPower's are the registration time to 0.01 day, decision
+            # 0028): two rows may share one; the registration time orders them.
+            seen_member_book[key] = row.line
             current = by_member_book.get(key)
             if current is not None and current.apn != record.apn:
                 row.error(
                     "apn", f"{member} is already on {book.code} at APN {current.apn}; the file says {record.apn}."
                 )
-                continue
-            holder = by_book_apn.get((book.id, record.apn))
-            if current is None and holder is not None:
-                row.error("apn", f"APN {record.apn} on {book.code} is held by card {cards.get(holder.member_id)}.")
                 continue
             if current is None:
                 if member.status != MemberStatus.ACTIVE:

@@ -689,6 +689,11 @@ class Kind:
         row errors the database found (a row raced in since the plan); any error → nothing kept."""
         raise NotImplementedError
 
+    def notes(self) -> list[RowError]:
+        """What the whole run should say besides its rows (line 0, as warnings): a default it
+        chose, say. Asked once its plan is made."""
+        return []
+
     def column_of(self, key: str) -> str:
         """The kind's column for a header key (its alias, if it has one)."""
         return _alias_map(self).get(key, key)
@@ -849,6 +854,7 @@ def _run(kind: Kind, data: bytes, *, by, dry_run: bool, options, progress: bool,
             changes = kind.plan(records, by)
             report.errors.extend(e for row in rows for e in row.errors)
             report.warnings.extend(w for row in rows for w in row.warnings)
+            report.warnings.extend(kind.notes())
             if report.errors:
                 return report
             counts = Counter(change.action for change in changes)
