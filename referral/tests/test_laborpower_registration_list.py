@@ -172,12 +172,12 @@ def test_an_ambiguous_name_is_listed_for_staff_and_nothing_is_written(hall_membe
 def test_a_person_without_a_member_and_a_book_without_that_tier_are_row_errors(dispatcher):
     MemberFactory(last_name="Park", first_name="Karen", middle_name="K", home_local="0046")
     data = (
-        "BOOK #,REG. #,NAME,LOCAL,REG. DATE & TIME,POSITION (ACT/REL),CHECK,STATUS,REGION\n"
-        '1,8551,"PARK, KAREN K",0046,10/20/2014 2:00:05 PM,0001 / 0001,,UNEMPLOYED,SEATTLE\n'
-        '1,8552,"NOBODY, ANNA",0046,10/20/2014 2:10:05 PM,0002 / 0002,,UNEMPLOYED,\n'
-        '7,8553,"PARK, KAREN K",0046,10/20/2014 2:20:05 PM,0001 / 0001,,UNEMPLOYED,\n'
-        '1,8554,"PARK, KAREN K",0046,10/20/2014 2:30:05 PM,0003 / 0003,,RETIRED,\n'
-    ).encode()
+        b"BOOK #,REG. #,NAME,LOCAL,REG. DATE & TIME,POSITION (ACT/REL),CHECK,STATUS,REGION\n"
+        b'1,8551,"PARK, KAREN K",0046,10/20/2014 2:00:05 PM,0001 / 0001,,UNEMPLOYED,SEATTLE\n'
+        b'1,8552,"NOBODY, ANNA",0046,10/20/2014 2:10:05 PM,0002 / 0002,,UNEMPLOYED,\n'
+        b'7,8553,"PARK, KAREN K",0046,10/20/2014 2:20:05 PM,0001 / 0001,,UNEMPLOYED,\n'
+        b'1,8554,"PARK, KAREN K",0046,10/20/2014 2:30:05 PM,0003 / 0003,,RETIRED,\n'
+    )
     report = import_book("wire-seattle", data, dispatcher)
     errors = {(e.line, e.column): e.reason for e in report.errors}
     assert "No member named NOBODY, ANNA (local 0046)" in errors[3, "name"]
@@ -191,9 +191,9 @@ def test_the_member_is_matched_by_name_with_middle_initial_and_local_deciding_be
     MemberFactory(last_name="OBrien", first_name="Siobhan", middle_name="M", home_local="0076")
     MemberFactory(last_name="O'Brien", first_name="Siobhan", middle_name="Q", home_local="0046")
     data = (
-        "BOOK #,NAME,LOCAL,REG. DATE & TIME,STATUS,REGION\n"
-        '1,"O\'BRIEN, SIOBHAN M",46,11/23/2017 12:53:26 PM,UNEMPLOYED,PT ANGELES\n'
-    ).encode()
+        b"BOOK #,NAME,LOCAL,REG. DATE & TIME,STATUS,REGION\n"
+        b'1,"O\'BRIEN, SIOBHAN M",46,11/23/2017 12:53:26 PM,UNEMPLOYED,PT ANGELES\n'
+    )
     report = import_book("tradeshow", data, dispatcher)
     assert report.ok, report.errors
     registration = BookRegistration.objects.get()
