@@ -12,6 +12,7 @@ from members.tests.factories import MemberFactory
 from referral import services as referral_services
 from referral.models import ReferralBook
 from unioncore.errors import RuleViolation
+from unioncore.testing import at
 
 pytestmark = pytest.mark.django_db
 
@@ -59,6 +60,31 @@ def test_each_kind_of_ineligibility_is_skipped_with_its_reason(
         (regs["no_skill"].member_id, SkipReason.MISSING_SKILL),
         (regs["eligible"].member_id, ""),
     ]
+
+
+def test_a_re_sign_past_due_is_skipped_before_the_nightly_job_rolls_it_off(
+    book, register, make_request, dispatcher, clock
+):
+    today = timezone.localdate()
+    overdue = register(book, apn="46000.01", when=at(today - datetime.timedelta(days=31), 9))
+    due_today = register(book, apn="46000.02", when=at(today - datetime.timedelta(days=30), 9))
+    assert overdue.re_sign_due == today - datetime.timedelta(days=1)
+    (first, second) = selectors.referral_order(job_request=make_request())
+    assert (first.member_id, first.skip_reason) == (overdue.member_id, SkipReason.RE_SIGN_OVERDUE)
+    assert first.detail == f"due {overdue.re_sign_due:%m/%d/%Y}"
+    assert (second.member_id, second.skip_reason) == (due_today.member_id, "")  # due today: still on time
+
+
+def test_an_exempt_member_keeps_the_place_but_is_not_offered_the_job(book, register, make_request, dispatcher, clock):
+    exempt = register(book, apn="46000.01")
+    available = register(book, apn="46000.02")
+    referral_services.registration_exempt_on(
+        registration_id=exempt.pk, by=dispatcher, exempt_reason="traveling",
+        exempt_until=timezone.localdate() + datetime.timedelta(days=30),
+    )  # fmt: skip
+    assert order(make_request()) == [(available.member_id, "")]
+    with pytest.raises(RuleViolation):
+        services.dispatch_offer(job_request_id=make_request().pk, registration_id=exempt.pk, by=dispatcher)
 
 
 def test_a_member_on_a_job_from_another_book_is_skipped(book, register, make_request, dispatcher, clock):

@@ -198,6 +198,15 @@ def test_a_short_call_returns_the_member_to_the_same_apn(book, register, dispatc
     assert selectors.position(registration=back) == 1
 
 
+def test_back_on_the_book_after_a_job_a_whole_re_sign_period_starts(book, register, dispatcher):
+    registration = register(book, when=at(MONDAY))
+    services.registration_dispatch(registration_id=registration.pk, by=dispatcher, short_call=False)
+    back_on = MONDAY + datetime.timedelta(days=60)  # the old due date passed while on the job
+    with time_machine.travel(at(back_on, 9), tick=False):
+        back = services.registration_return_to_book(registration_id=registration.pk, by=dispatcher)
+    assert back.re_sign_due == back_on + datetime.timedelta(days=book.re_sign_days)
+
+
 def test_a_quit_rolls_the_member_off_every_book(book, register, dispatcher):
     member = MemberFactory()
     one = register(book, member=member)
