@@ -5,7 +5,7 @@ from decimal import Decimal
 from django.db.models import DecimalField, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce
 
-from members.enums import TransactionKind
+from members.enums import Region, TransactionKind
 from members.models import ZERO, Member, MemberTransaction
 
 _money = DecimalField(max_digits=12, decimal_places=2)
@@ -66,6 +66,20 @@ def _add_months(month: date, count: int) -> date:
 
 
 # --- Who a LaborPower row is: members by name and home local (decision 0028) -------------------
+
+
+UNKNOWN_LOCALS = {"", "0", "00", "000", "0000"}
+# LaborPower's REGION spellings that are not our labels.
+REGION_SPELLINGS = {"pt angeles": Region.PORT_ANGELES, "pt. angeles": Region.PORT_ANGELES}
+
+
+def home_local_of(raw: str) -> str:
+    """LOCAL as LaborPower writes it ("0046", "46", "0000", "TC", blank) → four digits, or ""
+    when it names no local."""
+    value = raw.strip()
+    if not value.isdigit() or value in UNKNOWN_LOCALS or len(value) > 4:
+        return ""
+    return value.zfill(4)
 
 
 def name_part(text: str) -> str:

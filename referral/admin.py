@@ -25,13 +25,13 @@ class ReferralBookAdmin(NoDeleteMixin, HistoryAdmin):
     one grouped query."""
 
     list_display = (
-        "code", "name", "book_number", "region", "referral_start_time", "out_of_work", "on_short_call",
-        "dispatched", "re_sign_days", "check_marks_allowed", "is_active",
+        "code", "name", "laborpower_name", "book_number", "region", "referral_start_time", "out_of_work",
+        "on_short_call", "dispatched", "re_sign_days", "check_marks_allowed", "is_active",
     )  # fmt: skip
     list_filter = ("classification", "region", "book_number", "is_active")
-    search_fields = ("code", "name")
+    search_fields = ("code", "name", "laborpower_name")
     fieldsets = (
-        (None, {"fields": ("code", "name", "classification", "region", "book_number", "is_active")}),
+        (None, {"fields": ("code", "name", "classification", "region", "book_number", "laborpower_name", "is_active")}),
         ("Referral", {"fields": ("referral_start_time", "internet_bidding_enabled")}),
         (
             "Rules",

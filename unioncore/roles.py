@@ -45,7 +45,8 @@ GROUP_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "members.member": ("view", "add", "change"),
         "members.membertransaction": ("view", "add"),
         "unioncore.user": ("view",),
-        "referral.referralbook": ("view", "change"),
+        # Officers add a book or a tier (LaborPower's books have up to four) with its own rules.
+        "referral.referralbook": ("view", "add", "change"),
         "referral.bookregistration": ("view", "add", "change", "extend"),
         "referral.registrationactivity": ("view",),
         "referral.holiday": ("view", "add", "change", "delete"),

@@ -7,8 +7,9 @@ from django.db import connection
 from django.utils import timezone
 from simple_history.utils import bulk_update_with_history
 
-from members.enums import Classification, MemberStatus
+from members.enums import Classification, MemberStatus, Region
 from members.models import Member
+from members.selectors import REGION_SPELLINGS, home_local_of
 from unioncore.imports.base import CHANGE_REASON, Change, FieldCheck, Kind, Progress, Row, RowError, among
 from unioncore.imports.bulk import insert_with_history
 
@@ -27,6 +28,8 @@ COLUMNS = {
     "city": "city",
     "state": "state",
     "zip": "zip_code",
+    "home_local": "home_local",
+    "region": "preferred_region",
 }
 FIELD_COLUMNS = {f: c for c, f in COLUMNS.items()}
 
@@ -47,7 +50,11 @@ def _current(member: Member, name: str):
 class Members(Kind):
     name = "members"
     required = ("card_number", "last_name", "first_name", "classification")
-    optional = ("middle_name", "status", "phone", "email", "address", "address_2", "city", "state", "zip")
+    optional = (
+        "middle_name", "status", "phone", "email", "address", "address_2", "city", "state", "zip", "home_local",
+        "region",
+    )  # fmt: skip
+    aliases = {"LOCAL": "home_local"}  # LaborPower's name for the home local
 
     def parse(self, row: Row):
         fields = {
@@ -64,6 +71,10 @@ class Members(Kind):
             "city": row.text("city", max_length=60),
             "state": (row.text("state", max_length=2) or "").upper(),
             "zip_code": row.text("zip", max_length=10),
+            "home_local": home_local_of(row.raw("home_local")),
+            "preferred_region": REGION_SPELLINGS.get(row.raw("region").casefold())
+            or row.choice("region", Region, required=False)
+            or "",
         }
         # Only the columns the file has: a file without a phone column leaves phones alone.
         fields = {f: v for f, v in fields.items() if row.has(FIELD_COLUMNS[f])}

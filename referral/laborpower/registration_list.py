@@ -20,7 +20,7 @@ from simple_history.utils import bulk_update_with_history
 
 from members.enums import MemberStatus, Region
 from members.models import Member, MemberSkill, Skill
-from members.selectors import MemberMatcher, parse_listed_name
+from members.selectors import REGION_SPELLINGS, MemberMatcher, home_local_of, parse_listed_name
 from referral.enums import EXEMPT_WORK_STATUS, RegistrationAction, RegistrationStatus, WorkStatus
 from referral.models import BookRegistration, ReferralBook, RegistrationActivity
 from referral.services import apn_of
@@ -33,8 +33,6 @@ CARRIED_OVER = f"Check mark carried over from LaborPower ({CHANGE_REASON})"
 STATE_OF_STATUS = {WorkStatus.WORKING: S.DISPATCHED, WorkStatus.SHORT_CALL: S.SHORT_CALL}
 POSITION = re.compile(r"\s*(\d+)\s*/\s*(\d+)\s*")
 LICENSE = re.compile(r"el\d\d")  # the technician list's license columns: "EL06 ?" → el06
-REGIONS = {"pt angeles": Region.PORT_ANGELES, "port angeles": Region.PORT_ANGELES}
-UNKNOWN_LOCALS = {"", "0", "00", "000", "0000"}
 COMPARED = ("apn", "registered_at", "registration_number", "check_marks", "is_exempt", "exempt_reason")
 
 
@@ -78,14 +76,6 @@ class ListRecord:
     member: Member | None = None
 
 
-def home_local_of(raw: str) -> str:
-    """LOCAL as written ("0046", "46", "0000", "TC", blank) → four digits, or "" when unknown."""
-    value = raw.strip()
-    if not value.isdigit() or value in UNKNOWN_LOCALS or len(value) > 4:
-        return ""
-    return value.zfill(4)
-
-
 class RegistrationList(Kind):
     name = "registration_list"
     required = ("tier", "name", "registered", "status")
@@ -125,7 +115,9 @@ class RegistrationList(Kind):
             row.error("status", "EXEMPT is UnionCore's own word; LaborPower writes TRAVELING, SALTING, SICK LIST, …")
         region = ""
         if row.raw("region"):
-            region = REGIONS.get(row.raw("region").casefold()) or row.choice("region", Region, required=False) or ""
+            region = (
+                REGION_SPELLINGS.get(row.raw("region").casefold()) or row.choice("region", Region, required=False) or ""
+            )
         printed = None
         if row.raw("position"):
             found = POSITION.fullmatch(row.raw("position"))

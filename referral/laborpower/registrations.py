@@ -35,7 +35,7 @@ from unioncore.imports.bulk import insert_with_history
 
 A = RegistrationAction
 CARRIED_OVER = f"Check mark carried over from LaborPower ({CHANGE_REASON})"
-EXEMPT_FIELDS = ("is_exempt", "exempt_reason", "exempt_until")
+EXEMPT_FIELDS = ("is_exempt", "exempt_reason", "exempt_until", "exemption_needs_review")
 MAX_CHECK_MARKS = 32767
 FAST_COLUMNS = (
     "card_number", "book_code", "apn", "registered", "re_signed", "check_marks", "exempt", "exempt_reason",
@@ -100,7 +100,10 @@ class Registrations(Kind):
                 return self.parse_row(row)
             if exempt is False and (reason is not None or until is not None):
                 return self.parse_row(row)
-            extra.update(is_exempt=True if exempt else None, exempt_reason=reason or "", exempt_until=until)
+            extra.update(
+                is_exempt=True if exempt else None, exempt_reason=reason or "", exempt_until=until,
+                exemption_needs_review=False,
+            )  # fmt: skip
             values.append(exempt)
         if any_invalid(values) or any_invalid(extra.values()):
             return self.parse_row(row)
@@ -126,9 +129,14 @@ class Registrations(Kind):
             # Blank/N: follow the member's global flag (no per-book override).
             extra["is_exempt"] = True if exempt else None
             extra["exempt_reason"] = row.choice("exempt_reason", ExemptReason, required=bool(exempt)) or ""
-            extra["exempt_until"] = row.date("exempt_until", required=bool(exempt))
+            extra["exempt_until"] = row.date("exempt_until", required=False)
+            extra["exemption_needs_review"] = False
             if not exempt and (extra["exempt_reason"] or extra["exempt_until"]):
                 row.error("exempt", "An exemption reason or end date needs exempt = Y.")
+            elif exempt and extra["exempt_until"] is None and not row.errors:
+                # LaborPower keeps no end date for its exempt statuses: open-ended, for staff.
+                extra["exemption_needs_review"] = True
+                row.warn("exempt_until", "No end date: imported open-ended and flagged for review.")
         if row.errors:
             return None
         return RegistrationRecord(row, card, book_code, apn, registered_at, extra)
@@ -268,4 +276,6 @@ def _activities_of_change(registration: BookRegistration, diff: dict, by, now) -
 
 
 def _exempt_reason(fields: dict) -> str:
-    return f"{ExemptReason(fields['exempt_reason']).label} until {fields['exempt_until']:%m/%d/%Y} ({CHANGE_REASON})"
+    until = fields["exempt_until"]
+    end = f"until {until:%m/%d/%Y}" if until else "with no end date (for staff to confirm)"
+    return f"{ExemptReason(fields['exempt_reason']).label} {end} ({CHANGE_REASON})"

@@ -12,6 +12,7 @@ from django.contrib.messages import get_messages
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from members.enums import ExemptReason
 from members.tests.factories import MemberFactory
@@ -439,3 +440,56 @@ def test_nothing_in_referral_can_be_deleted_even_by_an_admin(rf):
     referral_admins = [a for m, a in admin.site._registry.items() if m._meta.app_label == "referral"]
     assert len(referral_admins) == 5
     assert not [a for a in referral_admins if a.has_delete_permission(request)]
+
+
+# --- Books and tiers ---
+
+
+def test_an_officer_adds_a_tier_with_its_own_rules_and_the_referral_order_walks_it_last(as_officer, register):
+    response = as_officer.post(
+        reverse("admin:referral_referralbook_add"),
+        {
+            "code": "WIRE_SEA_5", "name": "Inside Wireperson — Seattle Book 5", "classification": "inside_wireperson",
+            "region": "seattle", "book_number": 5, "laborpower_name": "WIRE SEATTLE", "is_active": "on",
+            "referral_start_time": "08:30", "re_sign_days": 45, "re_sign_window_days": 7, "grace_period_days": 1,
+            "check_marks_allowed": 2, "max_days_on_book": 90, "max_exempt_days": 183,
+        },
+    )  # fmt: skip
+    assert response.status_code == 302, response.content.decode()[:3000]
+    tier_5 = ReferralBook.objects.get(code="WIRE_SEA_5")
+    assert (tier_5.laborpower_name, tier_5.book_number, tier_5.re_sign_days) == ("WIRE SEATTLE", 5, 45)
+    assert tier_5.history.get().history_user.groups.filter(name="officer").exists()
+    oldest = register(tier_5, apn="40000.01")
+    newest = register(ReferralBook.objects.get(code="WIRE_SEA_4"), apn="46000.01")
+    listing = selectors.referral_list(classification="inside_wireperson", region="seattle")
+    assert list(listing) == [newest, oldest]  # tier 4 before tier 5, whatever the APN
+    assert oldest.re_sign_due == timezone.localdate(oldest.registered_at) + datetime.timedelta(days=45)
+
+
+def test_a_dispatcher_cannot_add_a_book(as_dispatcher):
+    assert as_dispatcher.get(reverse("admin:referral_referralbook_add")).status_code == 403
+
+
+def test_two_books_with_one_laborpower_name_and_tier_are_refused(as_officer):
+    response = as_officer.post(
+        reverse("admin:referral_referralbook_add"),
+        {
+            "code": "WIRE_SEA_1B", "name": "Copy", "classification": "inside_wireperson", "region": "seattle",
+            "book_number": 9, "laborpower_name": "WIRE SEATTLE", "referral_start_time": "08:30", "re_sign_days": 30,
+            "re_sign_window_days": 7, "grace_period_days": 1, "check_marks_allowed": 2, "max_days_on_book": 90,
+            "max_exempt_days": 183,
+        },
+    )  # fmt: skip
+    assert response.status_code == 302
+    response = as_officer.post(
+        reverse("admin:referral_referralbook_add"),
+        {
+            "code": "WIRE_SEA_1C", "name": "Copy 2", "classification": "inside_wireperson", "region": "bremerton",
+            "book_number": 9, "laborpower_name": "WIRE SEATTLE", "referral_start_time": "08:30", "re_sign_days": 30,
+            "re_sign_window_days": 7, "grace_period_days": 1, "check_marks_allowed": 2, "max_days_on_book": 90,
+            "max_exempt_days": 183,
+        },
+    )  # fmt: skip
+    assert response.status_code == 200
+    assert "LaborPower name and tier" in response.content.decode()
+    assert not ReferralBook.objects.filter(code="WIRE_SEA_1C").exists()

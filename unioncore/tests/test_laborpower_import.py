@@ -253,3 +253,36 @@ def test_a_ledger_reference_imported_with_other_values_is_refused(members_in, sy
     assert run("ledger", sample("ledger"), system_user).ok
     report = run("ledger", sample("ledger").replace(b"48.50,,LP-PAY-000102", b"50.00,,LP-PAY-000102"), system_user)
     assert [(e.line, e.column) for e in report.errors] == [(3, "amount")]
+
+
+def test_an_exemption_without_an_end_date_is_imported_open_ended_and_flagged(members_in, system_user):
+    data = (
+        b"card_number,book_code,apn,registered,exempt,exempt_reason,exempt_until\n"
+        b'0012346,WIRE_SEA_1,"45,810.02",06/04/2025 08:31,Y,traveling,\n'
+    )
+    report = run("registrations", data, system_user)
+    assert report.ok, report.errors
+    (warning,) = report.warnings
+    assert (warning.line, warning.column) == (2, "exempt_until")
+    assert "open-ended and flagged for review" in warning.reason
+    registration = BookRegistration.objects.get()
+    assert registration.apn == Decimal("45810.02")  # LaborPower's thousands separator
+    assert (registration.is_exempt, registration.exempt_until, registration.exemption_needs_review) == (
+        True,
+        None,
+        True,
+    )
+
+
+def test_the_members_file_may_carry_the_home_local_and_region_as_laborpower_writes_them(system_user):
+    data = (
+        b"card_number,last_name,first_name,classification,LOCAL,REGION\n"
+        b"0077001,Park,Karen,inside_wireperson,46,PT ANGELES\n"
+        b"0077002,Moore,Sara,inside_wireperson,TC,\n"
+    )
+    report = run("members", data, system_user)
+    assert report.ok, report.errors
+    assert not report.warnings  # LOCAL is the home local: not an unknown column
+    found = dict(Member.objects.values_list("card_number", "home_local"))
+    assert found == {"0077001": "0046", "0077002": ""}
+    assert Member.objects.get(card_number="0077001").preferred_region == "port_angeles"
