@@ -249,7 +249,7 @@ class BookRegistrationAdmin(ServiceAddMixin, NoDeleteMixin, HistoryAdmin):
     def get_inlines(self, request, obj):
         return self.inlines if obj is not None else []
 
-    # The changelist's position column: members ahead, when the list shows one book.
+    # The changelist's position column (1 = next up, REL), when the list shows one book.
 
     def get_changelist_instance(self, request):
         changelist = super().get_changelist_instance(request)

@@ -202,3 +202,31 @@ def test_the_member_is_matched_by_name_with_middle_initial_and_local_deciding_be
     assert (ours.home_local, ours.preferred_region) == ("0046", "port_angeles")
     assert parse_listed_name("O'BRIEN, SIOBHAN M") == ("obrien", "siobhan", "m")
     assert Member.objects.count() == 3
+
+
+def test_every_status_word_of_laborpower_round_trips_through_the_books(dispatcher):
+    """fixtures/laborpower/registration-list.csv: several books in one file (a Book_name column),
+    all seven STATUS words, a shared APN, a license flag, LOCAL written 46 and TC."""
+    fixtures = SAMPLES.parent
+    assert imports.run("members", (fixtures / "members.csv").read_bytes(), by=dispatcher).ok
+    data = (fixtures / "registration-list.csv").read_bytes()
+    with time_machine.travel(at(CUT_OVER, 18), tick=False):
+        report = imports.run("registration_list", data, by=dispatcher)
+    assert report.ok, report.errors
+    rows = list(csv.DictReader(io.StringIO(data.decode())))
+    words = {r["STATUS"] for r in rows}
+    assert words == {"UNEMPLOYED", "WORKING", "SHORT CALL", "TRAVELING", "SALTING", "SICK LIST", "UNDERSCALE"}
+    shown = {
+        (r.book.laborpower_name, r.registration_number): r.work_status
+        for r in BookRegistration.objects.select_related("book", "member")
+    }
+    assert shown == {(r["Book_name"], int(r["REG. #"])): r["STATUS"] for r in rows}
+    assert Member.objects.get(card_number="0012346").home_local == "0046"  # LOCAL written 46
+    assert Member.objects.get(card_number="0012350").home_local == ""  # TC names no local
+    assert set(Member.objects.filter(skills__skill__code="el06").values_list("card_number", flat=True)) == {
+        "0012352",
+        "0012351",
+    }
+    notes = [w for w in report.warnings if w.line == 0]
+    (note,) = notes
+    assert "starts 02/02/2026" in note.reason  # the re-sign clock starts on the day of the import, and says so
