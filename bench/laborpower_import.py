@@ -1,56 +1,76 @@
-"""Issue #10: the LaborPower cut-over. A generated set — 4,000 members, 843 employers, 20,000
-book registrations, 200,000 dispatches (`size` is the number of dispatches; the others scale
-with it) — imports in under 60 s in all, and each kind within 3x of PostgreSQL `COPY` of the
-same rows into a bare table in the same run. The ledger (the fifth kind: a year of dues and
-payments per member, 96,000 rows) is timed the same way but is not in the issue's 60 s.
+"""Issue #17: a real-shaped LaborPower cut-over — about 1,400 members, 850 employers in 1,750
+employer-list rows, 4,000 registrations over the 22 tiers (150 of them sharing an APN with an
+earlier one of their tier), 200,000 dispatches — imports in under 30 s in all, and each kind
+within 3x of `COPY` of its rows into the real tables (decision 0024). `size` is the number of
+dispatches; the others scale with it (Sizes). The ledger (the fifth kind: a year of dues and
+payments per member) is timed the same way but is not in the issue's 30 s.
 
-The files are generated here (invented names, LaborPower's formats: card numbers with leading
-zeros, APNs like 45810.02, 03/15/2025 dates; the members file in Windows-1252, the others in
-UTF-8). Kinds are imported in cut-over order; each kind is timed from its bytes to the committed
-rows: `imports.run` — read, check every row, compare with the database, write the rows and
-their history rows (and the registration activity rows), and check the foreign keys (what the
-commit would do; the import does it itself). Each timed run is rolled back to a savepoint, so
-every run sees the same database; after the timing the kind is imported once more and kept,
-for the next kind to refer to.
+The files are generated here, shaped as Local 46's own exports are (shared samples of
+2026-02-02; invented names, every value random but seeded):
+- members: card numbers with leading zeros, names that repeat ("NGUYEN, LINH" twice, accents
+  and apostrophes that LaborPower prints as plain capitals), the home LOCAL (0046, 46, another
+  local's, 0000, blank) and region, in Windows-1252;
+- employer_lists: LaborPower's employer lists in one file with a LIST column — LIST, BOND
+  EXPIRES, ASSENT, NAME, PHONE, FAX, HOME LOCAL — in LaborPower's group spellings and their
+  shares, each employer on 1–9 rows (repeats within a list with another bond, and across lists),
+  a few junk phones "(", home locals 0046 / 46 / blank;
+- registration_list: the printed Job Dispatch Registration List of every book in one file with a
+  Book_name column (BOOK #, REG. #, NAME, LOCAL, REG. DATE & TIME as "10/20/2014 2:00:05 PM",
+  POSITION (ACT/REL) computed as LaborPower prints it, CHECK, STATUS, REGION on the wire books,
+  INITIALS, the technician's EL06 ?): the 22 tiers in the samples' proportions, every STATUS word
+  (the same for a person on every book), people on several books (most of them on the three
+  wire Book 1s), travelers from other locals on tier 2, APNs repeating within a tier. The person
+  is found by name and home local; a row whose name is shared by two members carries its CARD;
+- dispatches and ledger by card number, as before (the employers by the codes the employer
+  lists make from their names; an open dispatch for each member LaborPower shows WORKING).
 
-The baseline of a kind is `COPY` of the same rows into a bare table (text columns, no index,
-no constraint) in the same transaction, fed the way the import is fed: the file decoded and read
-by Python's csv module, each row sent with psycopg's `copy.write_row`. The server-side `COPY …
-FROM STDIN (FORMAT csv)` of the raw bytes is timed as well and its ratio printed for information
-(`raw_copy_ratio` in the JSON): it skips Python altogether, which no import that checks rows can.
+Kinds are imported in cut-over order; each kind is timed from its bytes to the committed rows:
+`imports.run` — read, check every row, compare with the database, write the rows and their
+history rows (and the registration activity rows, a member's home local where UnionCore has
+none), and check the
+foreign keys (what the commit would do; the import does it itself). Each timed run is rolled
+back to a savepoint, so every run sees the same database; after the timing the kind is imported
+once more and kept, for the next kind to refer to.
 
-A second baseline, the one each kind is judged against (decision 0024: the bare-table ratio is
-printed, not judged, since COPY of the importer's own rows into the real tables is already
-20–65x the bare table): `COPY` of the same rows into the REAL tables — same indexes,
-constraints, history tables — with the foreign-key check the import pays. The import is run once
-(rolled back) with `unioncore.imports.bulk._copy` wrapped to record each COPY it sends (table,
-columns, the exact text, chunk by chunk); those payloads are then re-sent, as they are, in fresh
-rolled-back transactions, followed by `connection.check_constraints()` (SET CONSTRAINTS ALL
-IMMEDIATE), as the import does. The ids in the payloads come from the sequences during the
-recording run, which was rolled back, so they are free. On this fresh database every row an
-import writes goes through that COPY path (no updates); a kind that wrote otherwise would show
-as fewer recorded rows than it reports (`real_tables_rows` in the JSON, checked).
+The baseline each kind is judged against (decision 0024): `COPY` of the rows the import writes
+into the REAL tables — same indexes, constraints, history tables — with the foreign-key check the
+import pays. The import is run once (rolled back) recording each COPY that
+`unioncore.imports.bulk._copy` sends (table, columns, the exact text, chunk by chunk) and every
+other statement that writes (an UPDATE of members' home locals and its history rows);
+those are then re-sent, as they are and in the same order, in fresh rolled-back transactions,
+followed by `connection.check_constraints()` (SET CONSTRAINTS ALL IMMEDIATE), as the import
+does. The ids in the payloads come from the sequences during the recording run, which was
+rolled back, so they are free. On this fresh database every new row goes through COPY; a kind
+that wrote otherwise would show as fewer recorded rows than it reports (`real_tables_rows` in
+the JSON, checked).
 
-A full-size import takes tens of seconds, so each path runs at most MAX_REPEAT times (median),
-after no warm-up; `--repeat`/`--warmup` lower that, never raise it. Runs against whatever
-database Django is connected to: `python -m bench` gives it the benchmark database, the test
-suite its own (unioncore/tests/test_bench_smoke_laborpower.py, at a tiny size)."""
+Printed, not judged: `COPY` of the file's rows into a bare table (text columns, no index, no
+constraint), fed as the import is fed (decoded, read by Python's csv module, each row sent with
+psycopg's `copy.write_row`), and the server-side `COPY … FROM STDIN (FORMAT csv)` of the raw
+bytes (`raw_copy_ratio` in the JSON).
+
+A full-size import takes seconds, so each path runs at most MAX_REPEAT times (median), after no
+warm-up; `--repeat`/`--warmup` lower that, never raise it. Runs against whatever database Django
+is connected to: `python -m bench` gives it the benchmark database, the test suite its own
+(unioncore/tests/test_bench_smoke_laborpower.py, at a small size)."""
 
 import csv
 import datetime
 import io
-import itertools
 import random
 import time
+import unicodedata
+from collections import Counter
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.db import connection, transaction
 
 from bench import harness
-from dispatch.enums import ContractCode
-from dispatch.models import Dispatch, Employer
-from members.models import Member, MemberTransaction
+from dispatch.laborpower.employer_lists import contract_code_of_group, employer_code_for, employer_name_key
+from dispatch.models import Dispatch, Employer, EmployerContract
+from members.models import Member, MemberTransaction, Skill
+from members.selectors import name_part
 from referral.models import BookRegistration, ReferralBook, RegistrationActivity
 from unioncore import imports
 from unioncore.audit import system_user
@@ -58,35 +78,114 @@ from unioncore.imports import bulk
 
 NAME = "laborpower_import"
 DEFAULT_SIZE = 200_000  # dispatches
-TARGET_RATIO = 3.0  # each kind within 3x of COPY of its rows
-TARGET_TOTAL_S = 60.0  # all four kinds
+TARGET_RATIO = 3.0  # each kind within 3x of COPY of its rows into the real tables
+TARGET_TOTAL_S = 30.0  # the four kinds of the issue
 MAX_REPEAT = 3
-KINDS = ("members", "employers", "registrations", "dispatches", "ledger")
-ISSUE_KINDS = KINDS[:4]  # the cut-over set issue 10 names; the 60 s are for these
+KINDS = ("members", "employer_lists", "registration_list", "dispatches", "ledger")
+ISSUE_KINDS = KINDS[:4]  # the cut-over set issue 17 names; the 30 s are for these
+TOTAL_NAME = "total (the four kinds of the issue)"
 LEDGER_MONTHS = 12  # the ledger: a year of dues and their payments per member
-BOOKS_PER_MEMBER = 5
-OPEN_SHARE = 10  # one member in OPEN_SHARE is on the job now (an open dispatch)
 
-FIRST = ["José", "Linh", "Siobhán", "Piotr", "Dana", "Erik", "Thandi", "Mariela", "Wei", "Renée", "Tom", "Mary"]
-LAST = ["Álvarez", "Nguyen", "O'Brien", "Kowalski", "Running Crow", "Haugen", "Mbeki", "Castellanos", "Zhou"]
+# The samples' rows per tier (LaborPower name: tier 1, 2, …), a quarter of Local 46's lists.
+TIERS = {
+    "WIRE SEATTLE": (283, 11, 2, 1),
+    "WIRE BREMERTON": (265, 12, 2),
+    "WIRE PT ANGELES": (261, 12, 2, 1),
+    "TRADESHOW": (75, 4, 1),
+    "STOCKMAN": (2, 2, 11),
+    "TECHNICIAN": (28, 4, 33),
+    "UTILITY WORKER": (1,),
+    "TERO APPR WIRE": (1,),
+}
+WIRE = ("WIRE SEATTLE", "WIRE BREMERTON", "WIRE PT ANGELES")
+# STATUS, per person, in the samples' shares (UNDERSCALE is rare: a few).
+STATUSES = {
+    "UNEMPLOYED": 790, "WORKING": 134, "SALTING": 33, "TRAVELING": 21, "SICK LIST": 17, "SHORT CALL": 6,
+    "UNDERSCALE": 3,
+}  # fmt: skip
+TRAVELER_LOCALS = ["0076", "0191", "0077", "1547", "0048", "0112", "0026", "0569"]
+REGIONS = {"SEATTLE": 55, "": 36, "BREMERTON": 8, "PT ANGELES": 1}
+# The employer lists: LaborPower's spellings and their shares in the samples.
+LISTS = {
+    "WIREPERSON": 205, "SOUND & COMM": 94, "RESIDENTIAL": 80, "STOCKPERSON": 59, "LT FXT MAINT": 30,
+    "# GROUP MARINE": 6, "MARKET RECOVERY": 2, "# GROUP TV & APPL": 2,
+}  # fmt: skip
+
+LAST = [
+    "Anderson", "Nguyen", "O'Brien", "Kowalski", "Running Crow", "Haugen", "Mbeki", "Castellanos", "Zhou", "Álvarez",
+    "Park", "Olsen", "Jensen", "Ramirez", "Moore", "Davis", "Dubois", "Uribe", "Zimmerman", "Larsen", "Nakamura",
+    "Petersen", "Johansson", "García", "Müller", "Okafor", "Singh", "Kim", "Lee", "Tran", "Walker", "Young", "Hall",
+    "Allen", "Wright", "King", "Scott", "Green", "Baker", "Adams", "Nelson", "Hill", "Campbell", "Mitchell",
+    "Roberts", "Carter", "Phillips", "Evans", "Turner", "Torres", "Parker", "Collins", "Edwards", "Stewart",
+    "Morris", "Murphy", "Cook", "Rogers", "Morgan", "Cooper", "Peterson", "Reed", "Bailey", "Bell", "Gómez",
+    "Kelly", "Howard", "Ward", "Cox", "Díaz", "Richardson", "Wood", "Watson", "Brooks", "Bennett", "Gray",
+    "James", "Reyes", "Cruz", "Hughes", "Price", "Myers", "Long", "Foster", "Sanders", "Ross", "Morales", "Powell",
+]  # fmt: skip
+FIRST = [
+    "José", "Linh", "Siobhán", "Piotr", "Dana", "Erik", "Thandi", "Mariela", "Wei", "Renée", "Tom", "Mary", "Paula",
+    "Noah", "Victor", "Henry", "Alex", "Oscar", "Brian", "Karen", "Sara", "James", "Maria", "Ana", "David", "John",
+    "Robert", "Michael", "William", "Richard", "Joseph", "Thomas", "Daniel", "Mark", "Steven", "Kevin", "Jason",
+    "Jeff", "Ryan", "Gary", "Lisa", "Nancy", "Betty", "Sandra", "Ashley", "Kim", "Emily", "Donna", "Carol", "Amy",
+    "Rosa", "Chen", "Aaron", "Tyler", "Luis", "Juan", "Carlos", "Omar", "Ivan", "Yuki",
+]  # fmt: skip
 CITIES = [("Seattle", "98108"), ("Bremerton", "98337"), ("Renton", "98057"), ("Port Angeles", "98362")]
 END_REASONS = ["laid_off", "laid_off", "laid_off", "completed", "completed", "quit", "discharged"]
 TYPES = ["normal"] * 8 + ["short_call", "by_name"]
+FIRM_WORDS = [
+    "CEDAR", "BAYSIDE", "EVERGREEN", "SUMMIT", "CASCADE", "RAINIER", "PUGET", "OLYMPIC", "NORTHWEST", "HARBOR",
+    "PACIFIC", "ALPINE", "COLUMBIA", "SKAGIT", "KITSAP", "EMERALD", "SOUND", "TIDEWATER", "REDWOOD", "GRANITE",
+    "IRONWOOD", "BLUE RIVER", "SALISH", "MERIDIAN", "PIONEER", "LAKESIDE", "VALLEY", "CAPITOL", "FRONTIER", "BEACON",
+    "CORNERSTONE", "KEYSTONE", "LIBERTY", "PINNACLE", "ORCA", "SALMON BAY", "ELLIOTT", "DUWAMISH", "YESLER", "ALKI",
+]  # fmt: skip
+FIRM_TRADES = [
+    "ELECTRIC", "POWER", "ENERGY", "SYSTEMS", "LIGHTING", "SIGNAL", "CONTROLS", "COMMUNICATIONS", "TECHNOLOGIES",
+    "CONSTRUCTION", "ELECTRICAL CONTRACTORS", "LOW VOLTAGE", "SOLAR", "INTEGRATION", "SERVICES", "WIRING",
+    "DATACOM", "FIRE & SECURITY", "AUDIO VISUAL", "MARINE ELECTRIC",
+]  # fmt: skip
+FIRM_SUFFIXES = ["", "", " CO", " INC", " LLC", " L.L.C.", " CORP"]
+EMPLOYER_LOCALS = {"": 71, "0046": 20, "46": 2, "0191": 5, "0076": 2}
+ASSENTS = {"A": 53, "": 41, "B": 5, "I": 2}
+AREA_CODES = ["206", "253", "360", "425"]
+REGISTERED_FROM = datetime.datetime(2014, 1, 2, 7, 0)
+REGISTERED_DAYS = 4700  # to the autumn of 2026
 
 
 @dataclass
 class Sizes:
     members: int
     employers: int
+    employer_rows: int
     registrations: int
+    duplicate_apns: int
     dispatches: int
     ledger: int
 
     @classmethod
     def for_size(cls, size: int) -> "Sizes":
-        members = max(size // 50, 8)
-        employers = max(round(size * 843 / 200_000), 3)
-        return cls(members, employers, members * BOOKS_PER_MEMBER, size, members * LEDGER_MONTHS * 2)
+        def scaled(full: int, least: int) -> int:
+            return max(round(size * full / 200_000), least)
+
+        members = scaled(1_400, 16)
+        employers = scaled(850, 4)
+        return cls(
+            members=members,
+            employers=employers,
+            employer_rows=max(scaled(1_750, 0), employers * 2),
+            registrations=scaled(4_000, 2 * sum(map(len, TIERS.values()))),
+            duplicate_apns=scaled(150, 2),
+            dispatches=size,
+            ledger=members * LEDGER_MONTHS * 2,
+        )
+
+    def rows(self, kind: str) -> int:
+        """The rows of the kind's file."""
+        return {"employer_lists": self.employer_rows, "registration_list": self.registrations}.get(
+            kind, getattr(self, kind, 0)
+        )
+
+    def created(self, kind: str) -> int:
+        """What the import counts as created: an employer of the lists is one, however many rows."""
+        return self.employers if kind == "employer_lists" else self.rows(kind)
 
 
 def _csv(header: list[str], rows, encoding: str = "utf-8") -> bytes:
@@ -101,105 +200,288 @@ def _us(day: datetime.date) -> str:
     return f"{day.month:02d}/{day.day:02d}/{day.year}"
 
 
-def make_files(size: int, seed: int = 10) -> dict[str, bytes]:
-    """The cut-over set as CSV bytes, per kind."""
-    rnd = random.Random(seed)
-    sizes = Sizes.for_size(size)
-    cards = [f"{n:07d}" for n in range(1000, 1000 + sizes.members)]
-    members = []
-    for n, card in enumerate(cards):
+def _printed_moment(moment: datetime.datetime) -> str:
+    """As LaborPower prints it: 10/20/2014 2:00:05 PM."""
+    hour = moment.hour % 12 or 12
+    return f"{_us(moment.date())} {hour}:{moment:%M:%S} {'AM' if moment.hour < 12 else 'PM'}"
+
+
+DAY_ZERO = datetime.datetime(1899, 12, 30)
+
+
+def laborpower_apn(moment: datetime.datetime) -> Decimal:
+    """The local time's spreadsheet serial to 0.01 day, as `referral.services.apn_of`."""
+    days = Decimal((moment - DAY_ZERO).total_seconds()) / Decimal(86400)
+    return days.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+
+
+def _printed(text: str) -> str:
+    """A name as LaborPower prints it: plain capitals (Álvarez → ALVAREZ)."""
+    plain = unicodedata.normalize("NFKD", text)
+    return "".join(ch for ch in plain if not unicodedata.combining(ch)).upper()
+
+
+def _weighted(rnd: random.Random, shares: dict[str, int]) -> str:
+    return rnd.choices(list(shares), weights=list(shares.values()))[0]
+
+
+def _spread(total: int, weights: list[int], least: int) -> list[int]:
+    """`total` split in proportion to `weights`, each at least `least` (largest remainders)."""
+    spare = total - least * len(weights)
+    exact = [spare * w / sum(weights) for w in weights]
+    counts = [int(e) for e in exact]
+    by_remainder = sorted(range(len(weights)), key=lambda i: exact[i] - counts[i], reverse=True)
+    for i in by_remainder[: spare - sum(counts)]:
+        counts[i] += 1
+    return [c + least for c in counts]
+
+
+@dataclass
+class Person:
+    card: str
+    last: str
+    first: str
+    middle: str
+    local: str
+    status: str
+    region: str
+    classification: str = "inside_wireperson"
+    listed_with_card: bool = False
+
+
+def _people(rnd: random.Random, sizes: Sizes) -> list[Person]:
+    people = []
+    for n in range(sizes.members):
+        middle = rnd.choice("ABCDEFGHJKLMNPRSTW") if rnd.random() < 0.7 else ""
+        roll = rnd.random()
+        local = "0046" if roll < 0.85 else "" if roll < 0.92 else "0000" if roll < 0.93 else rnd.choice(TRAVELER_LOCALS)
+        people.append(
+            Person(
+                card=f"{1000 + n * 7:07d}", last=rnd.choice(LAST), first=rnd.choice(FIRST), middle=middle, local=local,
+                status=_weighted(rnd, STATUSES), region=_weighted(rnd, REGIONS),
+            )
+        )  # fmt: skip
+    named = Counter((name_part(p.last), name_part(p.first)) for p in people)
+    for p in people:  # two members of one name: the list says which by the card number
+        p.listed_with_card = named[(name_part(p.last), name_part(p.first))] > 1
+    return people
+
+
+def _members_file(people: list[Person]) -> bytes:
+    rows = []
+    for n, p in enumerate(people):
         city, zip_code = CITIES[n % len(CITIES)]
-        members.append([
-            card, LAST[n % len(LAST)], FIRST[(n * 7) % len(FIRST)], "", "inside_wireperson", "active",
-            f"(206) 555-{n % 10000:04d}", f"m{card}@example.org", f"{100 + n} Pacific Ave", city, "WA", zip_code,
+        rows.append([
+            p.card, p.last, p.first, p.middle, p.classification, "active", f"(206) 555-{n % 10000:04d}",
+            f"m{p.card}@example.org", f"{100 + n} Pacific Ave", city, "WA", zip_code,
+            "46" if p.local == "0046" and n % 10 == 3 else p.local, p.region,
         ])  # fmt: skip
-    codes = [f"EMP{n:05d}" for n in range(1, sizes.employers + 1)]
-    contract_values = list(ContractCode.values)
-    employers = [
-        [
-            code, f"Employer {n} Electric", "active", f"(425) 555-{n % 10000:04d}", "", f"{n} Industrial Way",
-            "Seattle", "WA", "98134", ";".join(rnd.sample(contract_values, 1 + n % 3)),
-            f"Contact {n}", "Office Manager", f"(425) 556-{n % 10000:04d}", "",
-        ]
-        for n, code in enumerate(codes, start=1)
+    header = [
+        "card_number", "last_name", "first_name", "middle_name", "classification", "status", "phone", "email",
+        "address", "city", "state", "zip", "LOCAL", "region",
     ]  # fmt: skip
-    books = list(ReferralBook.objects.order_by("code").values_list("code", flat=True))
-    on_book: dict[str, int] = {}
-    registrations = []
-    for n, card in enumerate(cards):
-        for k in range(BOOKS_PER_MEMBER):
-            book = books[(n + k * 2) % len(books)]
-            place = on_book.get(book, 0)
-            on_book[book] = place + 1
-            day = datetime.date(2025, 1, 2) + datetime.timedelta(days=place // 90)
-            apn = Decimal(45659 + place // 90) + Decimal(place % 90 + 1) / 100
-            exempt = place % 40 == 7
-            registrations.append([
-                card, book, f"{apn:.2f}", f"{_us(day)} 08:{place % 60:02d}", "", place % 3,
-                "Y" if exempt else "N", "military" if exempt else "", "12/31/2026" if exempt else "",
+    return _csv(header, rows, "cp1252")
+
+
+def _employer_names(rnd: random.Random, count: int) -> list[str]:
+    names, keys = [], set()
+    while len(names) < count:
+        name = f"{rnd.choice(FIRM_WORDS)} {rnd.choice(FIRM_TRADES)}{rnd.choice(FIRM_SUFFIXES)}"
+        key = employer_name_key(name)
+        if key not in keys:
+            keys.add(key)
+            names.append(name)
+    return names
+
+
+def _phone(rnd: random.Random) -> str:
+    return f"{rnd.choice(AREA_CODES)}-{rnd.randrange(200, 1000)}-{rnd.randrange(10000):04d}"
+
+
+def _employer_lists_file(rnd: random.Random, sizes: Sizes, names: list[str]) -> bytes:
+    """Every employer on one list, then the other rows: repeats on a list it is on (with another
+    bond date) or a row on another list, the busier employers more often."""
+    lists = list(LISTS)
+    placed = [[_weighted(rnd, LISTS)] for _ in names]
+    weights = [rnd.choice((1, 1, 2, 3, 5)) for _ in names]
+    for _ in range(sizes.employer_rows - len(names)):
+        on = placed[rnd.choices(range(len(names)), weights=weights)[0]]
+        on.append(rnd.choice(on) if rnd.random() < 0.35 else rnd.choice(lists))
+    rows = []
+    for name, on in zip(names, placed, strict=True):
+        phone, fax, local = _phone(rnd), _phone(rnd) if rnd.random() < 0.4 else "", _weighted(rnd, EMPLOYER_LOCALS)
+        for group in on:
+            bond = (
+                "" if rnd.random() < 0.3 else _us(datetime.date(2003, 1, 1) + datetime.timedelta(rnd.randrange(8800)))
+            )
+            junk = rnd.random() < 0.01
+            rows.append([
+                group, bond, _weighted(rnd, ASSENTS), name, "(" if junk else phone, fax, local,
             ])  # fmt: skip
-    registrations.sort(key=lambda r: (r[1], Decimal(r[2])))  # each book in LaborPower's order
-    dispatches = []
-    per_member = sizes.dispatches // sizes.members
-    extra = sizes.dispatches - per_member * sizes.members
-    for n, card in enumerate(cards):
-        day = datetime.date(2006, 1, 2) + datetime.timedelta(days=rnd.randrange(60))
+    rows.sort(key=lambda r: (lists.index(r[0]), r[3]))  # list by list, as LaborPower prints them
+    return _csv(["LIST", "BOND EXPIRES", "ASSENT", "NAME", "PHONE", "FAX", "HOME LOCAL"], rows)
+
+
+def _registration_times(rnd: random.Random, count: int) -> list[datetime.datetime]:
+    """Weekday office hours, to the second (no time near a change of clock)."""
+    times = []
+    while len(times) < count:
+        day = REGISTERED_FROM + datetime.timedelta(days=rnd.randrange(REGISTERED_DAYS))
+        if day.weekday() < 5:
+            times.append(day + datetime.timedelta(seconds=rnd.randrange(10 * 3600)))
+    return times
+
+
+def _registration_list_file(rnd: random.Random, sizes: Sizes, people: list[Person]) -> bytes:
+    weights = [n for tiers in TIERS.values() for n in tiers]
+    counts = iter(_spread(sizes.registrations, weights, least=2))
+    tiers: dict[tuple[str, int], list[dict]] = {}
+    for book, sample in TIERS.items():
+        sizes_of_tiers = [next(counts) for _ in sample]
+        chosen = rnd.sample(people, sum(sizes_of_tiers))  # once on each LaborPower book
+        travelers = [p for p in chosen if p.local in TRAVELER_LOCALS]
+        others = [p for p in chosen if p.local not in TRAVELER_LOCALS]
+        # Tier 2 first: it holds mostly travelers; tier 1 and the others the rest.
+        order = sorted(range(len(sample)), key=lambda i: i != 1)
+        for i in order:
+            n = sizes_of_tiers[i]
+            pool = (travelers + others) if i == 1 else (others + travelers)
+            taken, pool = pool[:n], pool[n:]
+            travelers = [p for p in pool if p.local in TRAVELER_LOCALS]
+            others = [p for p in pool if p.local not in TRAVELER_LOCALS]
+            times = sorted(_registration_times(rnd, n))
+            numbers = rnd.sample(range(1000, 10000), n)
+            tiers[(book, i + 1)] = [
+                {"person": p, "at": at, "number": number} for p, at, number in zip(taken, times, numbers, strict=True)
+            ]
+    _share_apns(rnd, tiers, sizes.duplicate_apns)
+    header = [
+        "BOOK #", "Book_name", "REG. #", "NAME", "CARD", "LOCAL", "REG. DATE & TIME", "POSITION (ACT/REL)", "CHECK",
+        "STATUS", "REGION", "INITIALS", "EL06 ?",
+    ]  # fmt: skip
+    rows = []
+    for (book, tier), entries in tiers.items():
+        entries.sort(key=lambda e: (laborpower_apn(e["at"]), e["at"]))
+        rel = 0
+        for act, e in enumerate(entries, start=1):
+            p = e["person"]
+            available = p.status == "UNEMPLOYED"
+            rel += available
+            name = f"{_printed(p.last)}, {_printed(p.first)}" + (f" {p.middle}" if p.middle else "")
+            check = "" if rnd.random() < 0.99 else rnd.choice("112")
+            licensed = "YES" if book == "TECHNICIAN" and rnd.random() < 0.3 else ""
+            rows.append([
+                tier, book, e["number"], name, p.card if p.listed_with_card else "", p.local, _printed_moment(e["at"]),
+                f"{act:04d} / {rel if available else 0:04d}", check, p.status, p.region if book in WIRE else "", "",
+                licensed,
+            ])  # fmt: skip
+    return _csv(header, rows)
+
+
+def _share_apns(rnd: random.Random, tiers: dict, wanted: int) -> None:
+    """Move registrations into the 0.01 day of another of their tier (a morning rush) until
+    `wanted` rows share their tier's APN with an earlier one."""
+
+    def shared() -> int:
+        return sum(len(es) - len({laborpower_apn(e["at"]) for e in es}) for es in tiers.values())
+
+    crowded = [es for es in tiers.values() if len(es) > 1]
+    made = shared()
+    for _ in range(10 * wanted):
+        if made >= wanted:
+            break
+        entries = rnd.choices(crowded, weights=[len(es) for es in crowded])[0]
+        apns = Counter(laborpower_apn(e["at"]) for e in entries)
+        alone = [e for e in entries if apns[laborpower_apn(e["at"])] == 1]
+        if not alone:
+            continue
+        mover = rnd.choice(alone)
+        anchor = rnd.choice([e for e in entries if e is not mover])
+        for delta in (rnd.randrange(1, 600), -rnd.randrange(1, 600), 1, -1):
+            moved = anchor["at"] + datetime.timedelta(seconds=delta)
+            if laborpower_apn(moved) == laborpower_apn(anchor["at"]):
+                mover["at"] = moved
+                made += 1  # it was alone in its 0.01 day, and joins the anchor's
+                break
+    if shared() != wanted:
+        raise harness.BenchmarkError(f"{shared()} shared APNs made, {wanted} wanted")
+
+
+def _dispatches_file(rnd: random.Random, sizes: Sizes, people: list[Person], codes: list[str]) -> bytes:
+    """Each member's jobs one after the other since 2010; the one of a member LaborPower shows
+    working (or on a short call) is open."""
+    rows = []
+    per_member, extra = divmod(sizes.dispatches, len(people))
+    for n, p in enumerate(people):
+        day = datetime.date(2010, 1, 4) + datetime.timedelta(days=rnd.randrange(60))
         count = per_member + (1 if n < extra else 0)
         for k in range(count):
-            length = rnd.randrange(3, 90)
-            is_open = k == count - 1 and n % OPEN_SHARE == 0
-            end = None if is_open else day + datetime.timedelta(days=length)
-            dispatches.append([
-                card, codes[rnd.randrange(len(codes))], _us(day), _us(end) if end else "", rnd.choice(TYPES),
+            is_open = k == count - 1 and p.status in ("WORKING", "SHORT CALL")
+            end = None if is_open else day + datetime.timedelta(days=rnd.randrange(2, 40))
+            rows.append([
+                p.card, codes[rnd.randrange(len(codes))], _us(day), _us(end) if end else "", rnd.choice(TYPES),
                 "" if is_open else rnd.choice(END_REASONS), f"{rnd.randrange(3800, 7200) / 100:.2f}",
                 "WIRE_SEA_1" if k % 2 else "",
             ])  # fmt: skip
-            day = (end or day) + datetime.timedelta(days=rnd.randrange(1, 20))
-    ledger = []
-    for card in cards:
+            day = (end or day) + datetime.timedelta(days=rnd.randrange(1, 10))
+    header = ["card_number", "employer_code", "start_date", "end_date", "type", "end_reason", "wage_rate", "book_code"]
+    return _csv(header, rows)
+
+
+def _ledger_file(people: list[Person]) -> bytes:
+    rows = []
+    for p in people:
         for month in range(1, LEDGER_MONTHS + 1):
-            due, paid, ref = f"{month:02d}/01/2025", f"{month:02d}/15/2025", f"{card}-{month:02d}"
-            ledger.append([card, due, "dues", "48.50", f"{month:02d}/2025", f"D{ref}", ""])
-            ledger.append([card, paid, "payment", "$48.50", "", f"P{ref}", "Check"])
+            due, paid, ref = f"{month:02d}/01/2025", f"{month:02d}/15/2025", f"{p.card}-{month:02d}"
+            rows.append([p.card, due, "dues", "48.50", f"{month:02d}/2025", f"D{ref}", ""])
+            rows.append([p.card, paid, "payment", "$48.50", "", f"P{ref}", "Check"])
+    return _csv(["card_number", "date", "kind", "amount", "period", "reference", "description"], rows)
+
+
+def make_files(size: int, seed: int = 17) -> dict[str, bytes]:
+    """The cut-over set as CSV bytes, per kind."""
+    rnd = random.Random(seed)
+    sizes = Sizes.for_size(size)
+    people = _people(rnd, sizes)
+    names = _employer_names(rnd, sizes.employers)
+    codes = [employer_code_for(employer_name_key(name)) for name in names]
+    if len(set(codes)) != len(codes):  # the import would make the next candidate: not these codes
+        raise harness.BenchmarkError("two generated employers make the same code")
     return {
-        "ledger": _csv(["card_number", "date", "kind", "amount", "period", "reference", "description"], ledger),
-        "members": _csv(
-            ["card_number", "last_name", "first_name", "middle_name", "classification", "status", "phone", "email",
-             "address", "city", "state", "zip"], members, "cp1252",
-        ),
-        "employers": _csv(
-            ["employer_code", "name", "status", "phone", "email", "address", "city", "state", "zip",
-             "contract_codes", "contact_name", "contact_title", "contact_phone", "contact_email"], employers,
-        ),
-        "registrations": _csv(
-            ["card_number", "book_code", "apn", "registered", "re_signed", "check_marks", "exempt",
-             "exempt_reason", "exempt_until"], registrations,
-        ),
-        "dispatches": _csv(
-            ["card_number", "employer_code", "start_date", "end_date", "type", "end_reason", "wage_rate",
-             "book_code"], dispatches,
-        ),
-    }  # fmt: skip
+        "members": _members_file(people),
+        "employer_lists": _employer_lists_file(rnd, sizes, names),
+        "registration_list": _registration_list_file(rnd, sizes, people),
+        "dispatches": _dispatches_file(rnd, sizes, people, codes),
+        "ledger": _ledger_file(people),
+    }
 
 
-# --- the two paths -------------------------------------------------------------------------
+def prepare_database() -> None:
+    """What a hall has before its cut-over besides the migrations' books: the license skills the
+    technician list names (the import would add one, as any skill is added; here it exists, so
+    that the replayed payloads refer to the same skill)."""
+    Skill.objects.get_or_create(code="el06", defaults={"name": "EL06 license"})
+
+
+# --- the paths --------------------------------------------------------------------------------
 
 
 def _bare_table(header: list[str]) -> str:
     columns = ", ".join(f'"{c}" text' for c in header)
     with connection.cursor() as cursor:
-        cursor.execute(f"CREATE TEMP TABLE IF NOT EXISTS bench_lp_bare ({columns})")
+        cursor.execute("DROP TABLE IF EXISTS bench_lp_bare")
+        cursor.execute(f"CREATE TEMP TABLE bench_lp_bare ({columns})")
     return "bench_lp_bare"
 
 
-def _header(data: bytes) -> list[str]:
-    text = data.decode("utf-8-sig") if data.startswith(b"\xef\xbb\xbf") else data.decode("cp1252")
+def _header(text: str) -> list[str]:
     return next(csv.reader(io.StringIO(text)))
 
 
 def copy_rows(data: bytes, rows: int | None = None) -> int:
-    """The baseline: the file decoded and read by csv, each row COPY'd into a bare table with
-    the file's columns. `rows`: how many the import writes (a check that both paths do the same)."""
+    """The bare-table baseline: the file decoded and read by csv, each row COPY'd into a bare
+    table with the file's columns. `rows`: how many the file has (a check that both paths read
+    the same)."""
     text, _ = imports.base.decode(data)
     reader = csv.reader(io.StringIO(text, newline=""))
     header = next(reader)
@@ -211,14 +493,14 @@ def copy_rows(data: bytes, rows: int | None = None) -> int:
             copy.write_row(row)
             n += 1
     if rows is not None and n != rows:
-        raise harness.BenchmarkError(f"the baseline copied {n} rows, the import writes {rows}")
+        raise harness.BenchmarkError(f"the baseline copied {n} rows, the import reads {rows}")
     return n
 
 
 def copy_raw(data: bytes) -> None:
     """For information: the server parses the CSV itself."""
     text, _ = imports.base.decode(data)
-    table = _bare_table(_header(data))
+    table = _bare_table(_header(text))
     connection.ensure_connection()
     with connection.connection.cursor() as cursor, cursor.copy(f"COPY {table} FROM STDIN (FORMAT csv, HEADER)") as copy:
         copy.write(text.encode("utf-8"))
@@ -244,39 +526,68 @@ class Payload:
     rows: int
 
 
-def record_payloads(kind: str, data: bytes, by) -> tuple[imports.ImportReport, list[Payload]]:
-    """Import `kind` once, rolled back, recording every COPY bulk._copy sends."""
-    payloads: list[Payload] = []
+@dataclass
+class Statement:
+    """Another statement that wrote (an UPDATE and the history rows of bulk_update_with_history)."""
+
+    sql: str
+    params: object
+    many: bool
+    rows: int
+
+
+WRITES = ("INSERT", "UPDATE", "DELETE")
+
+
+def record_payloads(kind: str, data: bytes, by) -> tuple[imports.ImportReport, list[Payload | Statement]]:
+    """Import `kind` once, rolled back, recording every COPY bulk._copy sends and every other
+    statement that writes, in the order they were sent."""
+    steps: list[Payload | Statement] = []
     original = bulk._copy
 
     def recording(table, columns, texts, n, tick=None):
-        parts = [itertools.repeat(t, n) if isinstance(t, str) else t for t in texts]
+        parts = [[t] * n if isinstance(t, str) else t for t in texts]
         lines = list(map("\t".join, zip(*parts, strict=True)))
         step = bulk.REPORT_EVERY
         chunks = ["\n".join(lines[i : i + step]) + "\n" for i in range(0, n, step)]
-        payloads.append(Payload(table, list(columns), chunks, n))
+        steps.append(Payload(table, list(columns), chunks, n))
         return original(table, columns, texts, n, tick)
+
+    def writes(execute, sql, params, many, context):
+        result = execute(sql, params, many, context)
+        if sql.lstrip()[:6].upper() in WRITES:
+            rows = len(params) if many else max(context["cursor"].rowcount, 0)
+            steps.append(Statement(sql, params, many, rows))
+        return result
 
     bulk._copy = recording
     try:
-        report = rolled_back(lambda: import_kind(kind, data, by))()
+        with connection.execute_wrapper(writes):
+            report = rolled_back(lambda: import_kind(kind, data, by))()
     finally:
         bulk._copy = original
-    return report, payloads
+    return report, steps
 
 
-def copy_real(payloads: list[Payload]) -> int:
-    """The second baseline: the recorded payloads COPY'd into the real tables, then the
-    foreign keys checked as the import checks them. Returns the rows sent."""
+def copy_real(steps: list[Payload | Statement]) -> int:
+    """The judged baseline: the recorded payloads COPY'd into the real tables (and the other
+    recorded writes sent again), then the foreign keys checked as the import checks them.
+    Returns the rows written."""
     connection.ensure_connection()
     with connection.connection.cursor() as cursor:
-        for p in payloads:
-            names = ", ".join(connection.ops.quote_name(c) for c in p.columns)
-            with cursor.copy(f"COPY {p.table} ({names}) FROM STDIN") as copy:
-                for chunk in p.chunks:
+        for step in steps:
+            if isinstance(step, Statement):
+                if step.many:
+                    cursor.executemany(step.sql, step.params)
+                else:
+                    cursor.execute(step.sql, step.params)
+                continue
+            names = ", ".join(connection.ops.quote_name(c) for c in step.columns)
+            with cursor.copy(f"COPY {step.table} ({names}) FROM STDIN") as copy:
+                for chunk in step.chunks:
                     copy.write(chunk)
     connection.check_constraints()
-    return sum(p.rows for p in payloads)
+    return sum(step.rows for step in steps)
 
 
 def import_kind(kind: str, data: bytes, by) -> imports.ImportReport:
@@ -286,8 +597,15 @@ def import_kind(kind: str, data: bytes, by) -> imports.ImportReport:
     return report
 
 
+def unexpected_warnings(report: imports.ImportReport) -> list:
+    """The warnings the generated files should not draw: an unknown column, or a printed ACT /
+    REL that UnionCore would show otherwise. (Junk phones, merged employer rows and the re-sign
+    clock's note are expected.)"""
+    return [w for w in report.warnings if w.column == "position" or "Unknown column" in w.reason]
+
+
 def check(files: dict[str, bytes], sizes: Sizes) -> None:
-    """The data the timed runs were given came across whole, in LaborPower's order."""
+    """The data the timed runs were given came across whole, the books in LaborPower's order."""
     counts = {
         "members": Member.objects.count(),
         "employers": Employer.objects.count(),
@@ -298,24 +616,44 @@ def check(files: dict[str, bytes], sizes: Sizes) -> None:
     wanted = {k: getattr(sizes, k) for k in counts}
     if counts != wanted:
         raise harness.BenchmarkError(f"imported {counts}, generated {wanted}")
+    members = list(csv.DictReader(io.StringIO(imports.base.decode(files["members"])[0])))
+    known = sum(m["LOCAL"] not in ("", "0000") for m in members)
+    if Member.objects.exclude(home_local="").count() != known:
+        raise harness.BenchmarkError(f"{known} members have a home local in the file, not as many imported")
+    lists = list(csv.DictReader(io.StringIO(files["employer_lists"].decode())))
+    held = {(employer_name_key(r["NAME"]), contract_code_of_group(r["LIST"])) for r in lists}
+    if EmployerContract.objects.count() != len(held):
+        raise harness.BenchmarkError(f"{EmployerContract.objects.count()} contracts, the lists hold {len(held)}")
     if RegistrationActivity.objects.count() < sizes.registrations:
         raise harness.BenchmarkError("registrations imported without their activity rows")
-    text = files["registrations"].decode()
-    rows = list(csv.DictReader(io.StringIO(text)))
-    book = rows[0]["book_code"]
-    expected = [(r["card_number"], r["apn"]) for r in rows if r["book_code"] == book]
+    rows = list(csv.DictReader(io.StringIO(files["registration_list"].decode())))
+    shared = len(rows) - len({(r["Book_name"], r["BOOK #"], laborpower_apn(_moment(r))) for r in rows})
+    if shared != sizes.duplicate_apns:
+        raise harness.BenchmarkError(f"{shared} shared APNs in the list, {sizes.duplicate_apns} generated")
+    statuses = {r["STATUS"] for r in rows}
+    if statuses != set(STATUSES) and sizes.registrations >= 4_000:
+        raise harness.BenchmarkError(f"the list has the statuses {sorted(statuses)}, not every one")
+    # The largest tier, in the list's order, is the book's order: card by card.
+    tier = Counter((r["Book_name"], r["BOOK #"]) for r in rows).most_common(1)[0][0]
+    book = ReferralBook.objects.get(laborpower_name=tier[0], book_number=int(tier[1]))
+    expected = [r["REG. #"] for r in rows if (r["Book_name"], r["BOOK #"]) == tier]
     actual = [
-        (card, f"{apn:.2f}")
-        for card, apn in BookRegistration.objects.filter(book__code=book)
-        .order_by("apn", "id")
-        .values_list("member__card_number", "apn")
+        str(number)
+        for number in BookRegistration.objects.filter(book=book)
+        .order_by("apn", "registered_at", "id")
+        .values_list("registration_number", flat=True)
     ]
-    harness.check_same(f"referral order of {book}", actual, expected)
+    harness.check_same(f"the order of {tier[0]} : {tier[1]}", actual, expected)
+
+
+def _moment(row: dict) -> datetime.datetime:
+    return datetime.datetime.strptime(row["REG. DATE & TIME"], "%m/%d/%Y %I:%M:%S %p")
 
 
 def run(*, size: int = DEFAULT_SIZE, repeat: int = MAX_REPEAT, warmup: int = 0) -> list[harness.Result]:
     repeat, warmup = max(1, min(repeat, MAX_REPEAT)), min(warmup, 1)
     by = system_user()
+    prepare_database()
     sizes = Sizes.for_size(size)
     started = time.perf_counter()
     files = make_files(size)
@@ -326,53 +664,65 @@ def run(*, size: int = DEFAULT_SIZE, repeat: int = MAX_REPEAT, warmup: int = 0) 
         result = harness.compare(
             kind,
             rolled_back(lambda kind=kind, data=data: import_kind(kind, data, by)),
-            rolled_back(lambda data=data, kind=kind: copy_rows(data, getattr(sizes, kind))),
+            rolled_back(lambda data=data, kind=kind: copy_rows(data, sizes.rows(kind))),
             target_ratio=TARGET_RATIO,
             repeat=repeat,
             warmup=warmup,
-            rows=getattr(sizes, kind),
+            rows=sizes.rows(kind),
         )
         raw = [harness.time_once(rolled_back(lambda data=data: copy_raw(data))) for _ in range(repeat)]
         raw_s = sorted(raw)[len(raw) // 2]
         result.notes.update(raw_copy_ms=round(raw_s * 1000, 3), raw_copy_ratio=round(result.measured_s / raw_s, 2))
-        report, payloads = record_payloads(kind, data, by)
-        sent = sum(p.rows for p in payloads)
+        report, steps = record_payloads(kind, data, by)
+        sent = sum(p.rows for p in steps if isinstance(p, Payload))
         written = report.created * 2  # each new row and its "+" history row
         if sent < written:
             raise harness.BenchmarkError(f"{kind}: recorded {sent} COPY rows, the import writes {written}")
-        real = [harness.time_once(rolled_back(lambda payloads=payloads: copy_real(payloads))) for _ in range(repeat)]
+        if unexpected_warnings(report):
+            raise harness.BenchmarkError(f"{kind}: {unexpected_warnings(report)[:3]}")
+        real = [harness.time_once(rolled_back(lambda steps=steps: copy_real(steps))) for _ in range(repeat)]
         real_s = sorted(real)[len(real) // 2]
         real_ratio = result.measured_s / real_s
+        copies = [f"{p.table}: {p.rows}" for p in steps if isinstance(p, Payload)]
+        others = [f"{s.sql.split('(')[0][:60].strip()}: {s.rows}" for s in steps if isinstance(s, Statement)]
         result.notes.update(
             real_tables_ms=round(real_s * 1000, 3),
             real_tables_runs_ms=[round(s * 1000, 3) for s in real],
             real_tables_ratio=round(real_ratio, 2),
-            real_tables_rows=sent,
-            real_tables_copies=[f"{p.table}: {p.rows}" for p in payloads],
+            real_tables_rows=sum(p.rows for p in steps),
+            real_tables_copies=copies,
+            real_tables_statements=others,
+            created=report.created,
+            warnings=len(report.warnings),
         )
         # The bare-table ratio is printed, not judged; the import is judged against COPY of its
         # own rows into the real tables (decision 0024).
         result.judged = False
         against_tables = harness.Result(
-            f"{kind}_vs_real_tables", result.measured, real, target_ratio=TARGET_RATIO, rows=sent,
-            notes={"copies": result.notes["real_tables_copies"]},
+            f"{kind}_vs_real_tables", result.measured, real, target_ratio=TARGET_RATIO,
+            rows=sum(p.rows for p in steps), notes={"copies": copies, "statements": others},
         )  # fmt: skip
         results += [result, against_tables]
         print(f"{result.line()}  (raw COPY {raw_s * 1000:.0f} ms, ratio {result.measured_s / raw_s:.1f})")
-        print(f"{against_tables.line()}  (COPY of the same {sent} rows into the real tables)")
+        print(
+            f"{against_tables.line()}  (COPY of the same {sent} rows into the real tables"
+            + (f", {len(others)} other writes" if others else "")
+            + ")"
+        )
         import_kind(kind, data, by)  # kept: the next kind refers to it
     check(files, sizes)
     issue = [r for r in results if r.name in ISSUE_KINDS]
     total = sum(r.measured_s for r in issue)
-    copies = sum(r.baseline_s for r in issue)
+    copies = sum(r.notes["real_tables_ms"] for r in issue) / 1000
     results.append(
         harness.Result(
-            "total (the four kinds of the issue)",
+            TOTAL_NAME,
             [total],
             [TARGET_TOTAL_S],
             target_ratio=1.0,
-            rows=sum(getattr(sizes, k) for k in ISSUE_KINDS),
-            notes={"total_s": round(total, 2), "copy_total_s": round(copies, 2), "target_s": TARGET_TOTAL_S},
+            rows=sum(sizes.rows(k) for k in ISSUE_KINDS),
+            notes={"total_s": round(total, 2), "real_tables_total_s": round(copies, 2), "target_s": TARGET_TOTAL_S},
         )
     )
+    print(f"  total of {', '.join(ISSUE_KINDS)}: {total:.1f} s (target < {TARGET_TOTAL_S:.0f} s)")
     return results

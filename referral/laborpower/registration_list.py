@@ -321,11 +321,23 @@ class RegistrationList(Kind):
                 member.preferred_region = record.region
                 changed[member.pk] = member
         if changed:
-            for member in changed.values():
+            # The matcher read only the fields it compares: history rows copy every field, and
+            # a deferred one would be fetched member by member (thousands of queries). Read the
+            # changed members whole, in one query, and give them the same values.
+            whole = Member.objects.in_bulk(list(changed))
+            for pk, member in changed.items():
+                whole[pk].home_local, whole[pk].preferred_region = member.home_local, member.preferred_region
+            # One UPDATE per (home local, area) the file gives (a few dozen), not one CASE per
+            # member; then their history rows, as bulk_update_with_history writes them.
+            same: dict[tuple[str, str], list[int]] = {}
+            for pk, member in whole.items():
                 member.updated_at = now
-            bulk_update_with_history(
-                list(changed.values()), Member, ["home_local", "preferred_region", "updated_at"], batch_size=2000,
-                default_user=by, default_change_reason=CHANGE_REASON,
+                same.setdefault((member.home_local, member.preferred_region), []).append(pk)
+            for (home_local, region), pks in same.items():
+                Member.objects.filter(pk__in=pks).update(home_local=home_local, preferred_region=region, updated_at=now)
+            Member.history.bulk_history_create(
+                list(whole.values()), batch_size=2000, update=True, default_user=by,
+                default_change_reason=CHANGE_REASON,
             )  # fmt: skip
         held = {(r.member.pk, code) for r in records for code in r.licenses}
         if held:
