@@ -10,13 +10,13 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.utils import timezone
-from simple_history.utils import bulk_update_with_history
 
-from referral.models import BookRegistration, ReferralBook
+from referral.laborpower.registrations import update_with_history
+from referral.models import ReferralBook
 from referral.selectors import registration_list
 from referral.services import parse_apn
 from unioncore.errors import RuleViolation
-from unioncore.imports.base import CHANGE_REASON, Change, Kind, Progress, Row, RowError
+from unioncore.imports.base import Change, Kind, Progress, Row, RowError
 
 
 @dataclass(slots=True)
@@ -71,17 +71,8 @@ class RegistrationApns(Kind):
         return changes
 
     def write(self, changes: list[Change], by, progress: Progress) -> list[RowError]:
-        now = timezone.now()
-        updated = []
-        for change in changes:
-            if change.action == "update":
-                registration, apn = change.instance
-                registration.apn, registration.updated_at = apn, now
-                updated.append(registration)
-        if updated:
-            bulk_update_with_history(
-                updated, BookRegistration, ["apn", "updated_at"], batch_size=2000, default_user=by,
-                default_change_reason=CHANGE_REASON,
-            )  # fmt: skip
-            progress.advance(len(updated))
+        pairs = [
+            (registration, {"apn": apn}) for c in changes if c.action == "update" for registration, apn in [c.instance]
+        ]
+        update_with_history(pairs, by=by, now=timezone.now(), progress=progress)
         return []

@@ -22,6 +22,7 @@ from members.enums import MemberStatus, Region
 from members.models import Member, MemberSkill, Skill
 from members.selectors import REGION_SPELLINGS, MemberMatcher, home_local_of, parse_listed_name
 from referral.enums import EXEMPT_WORK_STATUS, RegistrationAction, RegistrationStatus, WorkStatus
+from referral.laborpower.registrations import activity_row, update_with_history
 from referral.models import BookRegistration, ReferralBook, RegistrationActivity
 from referral.services import apn_of
 from unioncore.imports.base import CHANGE_REASON, WARNING, Change, Kind, Progress, Row, RowError
@@ -290,20 +291,7 @@ class RegistrationList(Kind):
         activities = []
         for (record, _), fields in zip(created, rows, strict=True):
             activities += _activities(fields, by, now, record)
-        updated = []
-        for change in changes:
-            if change.action == "update":
-                registration, diff = change.instance
-                for name, value in diff.items():
-                    setattr(registration, name, value)
-                registration.updated_at = now
-                updated.append(registration)
-        if updated:
-            names = sorted({n for c in changes if c.action == "update" for n in c.instance[1]} | {"updated_at"})
-            bulk_update_with_history(
-                updated, BookRegistration, names, batch_size=2000, default_user=by, default_change_reason=CHANGE_REASON
-            )
-            progress.advance(len(updated))
+        update_with_history([c.instance for c in changes if c.action == "update"], by=by, now=now, progress=progress)
         insert_with_history(RegistrationActivity, activities, by=by)
         self._update_members([record for record, _ in created], by, now)
         return []
@@ -352,25 +340,18 @@ class RegistrationList(Kind):
             )
 
 
-def _activity(fields: dict, action: str, by, reason: str, at) -> dict:
-    return {
-        "registration_id": fields["id"], "action": action, "actor_id": by.pk, "reason": reason[:200],
-        "apn": fields["apn"], "at": at,
-    }  # fmt: skip
-
-
 def _activities(fields: dict, by, now, record: ListRecord) -> list[dict]:
     """What the member sees of an imported registration: signed up at LaborPower's time, the
     re-sign, the check marks carried over, the exemption, the job LaborPower showed."""
-    rows = [_activity(fields, A.REGISTER, by, CHANGE_REASON, fields["registered_at"])]
+    rows = [activity_row(fields, A.REGISTER, by, CHANGE_REASON, fields["registered_at"])]
     if fields["last_re_signed_at"]:
-        rows.append(_activity(fields, A.RE_SIGN, by, CHANGE_REASON, fields["last_re_signed_at"]))
-    rows += [_activity(fields, A.CHECK_MARK, by, CARRIED_OVER, now) for _ in range(fields["check_marks"])]
+        rows.append(activity_row(fields, A.RE_SIGN, by, CHANGE_REASON, fields["last_re_signed_at"]))
+    rows += [activity_row(fields, A.CHECK_MARK, by, CARRIED_OVER, now) for _ in range(fields["check_marks"])]
     if fields["is_exempt"]:
         reason = f"LaborPower status {record.status}: no end date, for staff to confirm ({CHANGE_REASON})"
-        rows.append(_activity(fields, A.EXEMPT_ON, by, reason, now))
+        rows.append(activity_row(fields, A.EXEMPT_ON, by, reason, now))
     if fields["status"] == S.DISPATCHED:
-        rows.append(_activity(fields, A.DISPATCH, by, f"LaborPower status WORKING ({CHANGE_REASON})", now))
+        rows.append(activity_row(fields, A.DISPATCH, by, f"LaborPower status WORKING ({CHANGE_REASON})", now))
     elif fields["status"] == S.SHORT_CALL:
-        rows.append(_activity(fields, A.SHORT_CALL, by, f"LaborPower status SHORT CALL ({CHANGE_REASON})", now))
+        rows.append(activity_row(fields, A.SHORT_CALL, by, f"LaborPower status SHORT CALL ({CHANGE_REASON})", now))
     return rows

@@ -202,23 +202,10 @@ class Registrations(Kind):
         insert_with_history(BookRegistration, new, by=by, tick=progress.advance)
         now = timezone.now()
         activities = [a for fields in new for a in _activities_of_new(fields, by, now)]
-        changed = []
-        for change in changes:
-            if change.action != "update":
-                continue
-            registration, diff = change.instance
+        pairs = [c.instance for c in changes if c.action == "update"]
+        for registration, diff in pairs:  # what the member sees, from the values before the change
             activities += _activities_of_change(registration, diff, by, now)
-            for name, value in diff.items():
-                setattr(registration, name, value)
-            registration.updated_at = now
-            changed.append(registration)
-        if changed:
-            fields = sorted({f for c in changes if c.action == "update" for f in c.instance[1]} | {"updated_at"})
-            bulk_update_with_history(
-                changed, BookRegistration, fields, batch_size=2000, default_user=by,
-                default_change_reason=CHANGE_REASON,
-            )  # fmt: skip
-            progress.advance(len(changed))
+        update_with_history(pairs, by=by, now=now, progress=progress)
         insert_with_history(RegistrationActivity, activities, by=by)
         return []
 
@@ -236,7 +223,22 @@ def _days_after(key: tuple[datetime.datetime, int]) -> datetime.date:
 DUE = Memo(_days_after, shared=True)  # a REGLIST repeats its sign-up times
 
 
-def _activity(fields: dict, action: str, by, reason: str, at) -> dict:
+def update_with_history(pairs: list[tuple[BookRegistration, dict]], *, by, now, progress: Progress) -> None:
+    """Set each registration's changed fields and write them in bulk, with a history row each."""
+    for registration, diff in pairs:
+        for name, value in diff.items():
+            setattr(registration, name, value)
+        registration.updated_at = now
+    if pairs:
+        fields = sorted({name for _, diff in pairs for name in diff} | {"updated_at"})
+        bulk_update_with_history(
+            [registration for registration, _ in pairs], BookRegistration, fields, batch_size=2000,
+            default_user=by, default_change_reason=CHANGE_REASON,
+        )  # fmt: skip
+        progress.advance(len(pairs))
+
+
+def activity_row(fields: dict, action: str, by, reason: str, at) -> dict:
     return {
         "registration_id": fields["id"], "action": action, "actor_id": by.pk, "reason": reason[:200],
         "apn": fields["apn"], "at": at,
@@ -246,12 +248,12 @@ def _activity(fields: dict, action: str, by, reason: str, at) -> dict:
 def _activities_of_new(fields: dict, by, now) -> list[dict]:
     """What the member sees of an imported registration: signed up (at LaborPower's time),
     re-signed, the check marks carried over, the exemption."""
-    rows = [_activity(fields, A.REGISTER, by, CHANGE_REASON, fields["registered_at"])]
+    rows = [activity_row(fields, A.REGISTER, by, CHANGE_REASON, fields["registered_at"])]
     if fields.get("last_re_signed_at"):
-        rows.append(_activity(fields, A.RE_SIGN, by, CHANGE_REASON, fields["last_re_signed_at"]))
-    rows += [_activity(fields, A.CHECK_MARK, by, CARRIED_OVER, now) for _ in range(fields.get("check_marks") or 0)]
+        rows.append(activity_row(fields, A.RE_SIGN, by, CHANGE_REASON, fields["last_re_signed_at"]))
+    rows += [activity_row(fields, A.CHECK_MARK, by, CARRIED_OVER, now) for _ in range(fields.get("check_marks") or 0)]
     if fields.get("is_exempt"):
-        rows.append(_activity(fields, A.EXEMPT_ON, by, _exempt_reason(fields), now))
+        rows.append(activity_row(fields, A.EXEMPT_ON, by, _exempt_reason(fields), now))
     return rows
 
 
@@ -259,19 +261,19 @@ def _activities_of_change(registration: BookRegistration, diff: dict, by, now) -
     fields = {"id": registration.pk, "apn": registration.apn}
     rows = []
     if diff.get("last_re_signed_at"):
-        rows.append(_activity(fields, A.RE_SIGN, by, CHANGE_REASON, diff["last_re_signed_at"]))
+        rows.append(activity_row(fields, A.RE_SIGN, by, CHANGE_REASON, diff["last_re_signed_at"]))
     if "check_marks" in diff:
         more = diff["check_marks"] - registration.check_marks
         action = A.CHECK_MARK if more > 0 else A.CHECK_MARK_RESTORED
-        rows += [_activity(fields, action, by, CARRIED_OVER, now) for _ in range(abs(more))]
+        rows += [activity_row(fields, action, by, CARRIED_OVER, now) for _ in range(abs(more))]
     before, after = registration.is_exempt, diff.get("is_exempt", registration.is_exempt)
     wanted = {**{f: getattr(registration, f) for f in EXEMPT_FIELDS}, **diff}
     if after and not before:
-        rows.append(_activity(fields, A.EXEMPT_ON, by, _exempt_reason(wanted), now))
+        rows.append(activity_row(fields, A.EXEMPT_ON, by, _exempt_reason(wanted), now))
     elif before and not after:
-        rows.append(_activity(fields, A.EXEMPT_OFF, by, CHANGE_REASON, now))
+        rows.append(activity_row(fields, A.EXEMPT_OFF, by, CHANGE_REASON, now))
     elif after and any(f in diff for f in EXEMPT_FIELDS):
-        rows.append(_activity(fields, A.EXEMPT_EXTENDED, by, _exempt_reason(wanted), now))
+        rows.append(activity_row(fields, A.EXEMPT_EXTENDED, by, _exempt_reason(wanted), now))
     return rows
 
 

@@ -470,26 +470,20 @@ def test_a_dispatcher_cannot_add_a_book(as_dispatcher):
     assert as_dispatcher.get(reverse("admin:referral_referralbook_add")).status_code == 403
 
 
+def book_form(**fields) -> dict:
+    return {
+        "classification": "inside_wireperson", "region": "seattle", "referral_start_time": "08:30",
+        "re_sign_days": 30, "re_sign_window_days": 7, "grace_period_days": 1, "check_marks_allowed": 2,
+        "max_days_on_book": 90, "max_exempt_days": 183, **fields,
+    }  # fmt: skip
+
+
 def test_two_books_with_one_laborpower_name_and_tier_are_refused(as_officer):
-    response = as_officer.post(
-        reverse("admin:referral_referralbook_add"),
-        {
-            "code": "WIRE_SEA_1B", "name": "Copy", "classification": "inside_wireperson", "region": "seattle",
-            "book_number": 9, "laborpower_name": "WIRE SEATTLE", "referral_start_time": "08:30", "re_sign_days": 30,
-            "re_sign_window_days": 7, "grace_period_days": 1, "check_marks_allowed": 2, "max_days_on_book": 90,
-            "max_exempt_days": 183,
-        },
-    )  # fmt: skip
-    assert response.status_code == 302
-    response = as_officer.post(
-        reverse("admin:referral_referralbook_add"),
-        {
-            "code": "WIRE_SEA_1C", "name": "Copy 2", "classification": "inside_wireperson", "region": "bremerton",
-            "book_number": 9, "laborpower_name": "WIRE SEATTLE", "referral_start_time": "08:30", "re_sign_days": 30,
-            "re_sign_window_days": 7, "grace_period_days": 1, "check_marks_allowed": 2, "max_days_on_book": 90,
-            "max_exempt_days": 183,
-        },
-    )  # fmt: skip
+    url = reverse("admin:referral_referralbook_add")
+    first = book_form(code="WIRE_SEA_9", name="Nine", book_number=9, laborpower_name="WIRE SEATTLE")
+    assert as_officer.post(url, first).status_code == 302
+    again = book_form(code="WIRE_BRE_9", name="Nine", book_number=9, laborpower_name="WIRE SEATTLE", region="bremerton")
+    response = as_officer.post(url, again)
     assert response.status_code == 200
     assert "LaborPower name and tier" in response.content.decode()
-    assert not ReferralBook.objects.filter(code="WIRE_SEA_1C").exists()
+    assert not ReferralBook.objects.filter(code="WIRE_BRE_9").exists()
