@@ -201,6 +201,21 @@ def referral_order(*, job_request: JobRequest, wanted: int | None = None, now=No
     return candidates
 
 
+EARLY_START = datetime.time(6, 0)  # a job reporting before 6 AM costs no check mark (2024 procedure)
+
+
+def no_check_mark_reason_of(job_request: JobRequest) -> str:
+    """The request's own excuse for passing it (the 2024 procedure's rule 9), whoever declines
+    it and through whichever surface: a short call, a start before 6 AM. "" when none."""
+    from referral.enums import NoCheckMarkReason
+
+    if job_request.is_short_call:
+        return NoCheckMarkReason.SHORT_CALL
+    if job_request.report_time < EARLY_START:
+        return NoCheckMarkReason.EARLY_START
+    return ""
+
+
 @dataclass
 class Explanation:
     referred: bool

@@ -267,6 +267,7 @@ def dispatch_decline(
     registration_id = dispatch.registration_id
     if registration_id and kind != DeclineKind.EMPLOYER_REJECTION:
         registration = BookRegistration.objects.get(pk=registration_id)
+        no_check_mark_reason = no_check_mark_reason or selectors.no_check_mark_reason_of(dispatch.job_request)
         if no_check_mark_reason or registration.exempt:
             referral_services.registration_pass_without_check_mark(
                 registration_id=registration_id, by=by, no_check_mark_reason=no_check_mark_reason or "",

@@ -205,7 +205,7 @@ class BookRegistrationAdmin(ServiceAddMixin, NoDeleteMixin, HistoryAdmin):
     autocomplete_fields = ("member",)
     inlines = [ActivityInline]
     actions = [
-        "re_sign", "check_mark", "restore_check_mark", "exempt_on", "extend_exemption", "end_exemption",
+        "re_sign", "re_register", "check_mark", "restore_check_mark", "exempt_on", "extend_exemption", "end_exemption",
         "roll_off", "remove",
     ]  # fmt: skip
     readonly_fields = (
@@ -313,6 +313,16 @@ class BookRegistrationAdmin(ServiceAddMixin, NoDeleteMixin, HistoryAdmin):
             queryset,
             lambda r: services.registration_re_sign(registration_id=r.pk, by=request.user),
             done="{n} registration(s) re-signed.",
+        )
+
+    @admin.action(description="Re-register after a short call (original APN)", permissions=["change"])
+    def re_register(self, request, queryset):
+        apply_each(
+            self,
+            request,
+            queryset,
+            lambda r: services.registration_re_register(registration_id=r.pk, by=request.user),
+            done="{n} registration(s) back on the book.",
         )
 
     @admin.action(description="Check mark (passed a call)", permissions=["change"])

@@ -355,6 +355,21 @@ def registration_return_to_book(*, registration_id: int, by: User, reason: str =
 
 
 @transaction.atomic
+def registration_re_register(*, registration_id: int, by: User) -> BookRegistration:
+    """The member re-registers after a short call ended (the 2024 procedure, rule 4): back on
+    the book at the original APN, by the end of the next working day. The member does it in the
+    portal or the app; staff do it from the registration's page for a member who came in or
+    emailed."""
+    registration = lock_registration(registration_id)
+    if registration.status != S.SHORT_CALL or registration.re_register_by is None:
+        raise RuleViolation(
+            "nothing_to_re_register",
+            "Re-registration is for a short call that has ended; this registration has none waiting.",
+        )
+    return registration_return_to_book(registration_id=registration_id, by=by, reason="Re-registered")
+
+
+@transaction.atomic
 def registration_short_call_ended(
     *, registration_id: int, by: User, counts: bool, ended_on: datetime.date, max_restorations: int
 ) -> BookRegistration:

@@ -220,3 +220,32 @@ def test_a_member_cannot_withdraw_another_members_bid(book, register, roles, bid
         response = api_as(roles["member_b"]).delete(f"/api/v1/jobs/{bid_request.pk}/bid/")
     assert response.status_code in (400, 404, 409), response.content
     assert JobBid.objects.get().status == "pending"
+
+
+@pytest.mark.parametrize(
+    ("terms", "excuse"),
+    [
+        ({"is_short_call": True, "expected_days": 2}, "short_call"),
+        ({"report_time": datetime.time(5, 30)}, "early_start"),
+    ],
+)
+def test_declining_a_short_call_or_a_5_30_job_from_the_phone_gives_no_check_mark(
+    book, register, member_user, make_request, dispatcher, api_as, terms, excuse
+):
+    mine = register(book, member=member_user.member)
+    offer = services.dispatch_offer(job_request_id=make_request(**terms).pk, registration_id=mine.pk, by=dispatcher)
+    response = api_as(member_user).post(f"/api/v1/dispatches/{offer.pk}/decline/")
+    assert response.status_code == 200, response.content
+    mine.refresh_from_db()
+    assert mine.check_marks == 0
+    assert mine.activities.get(action="no_check_mark").no_check_mark_reason == excuse
+
+
+def test_declining_an_ordinary_job_from_the_phone_still_gives_a_check_mark(
+    book, register, member_user, make_request, dispatcher, api_as
+):
+    mine = register(book, member=member_user.member)
+    offer = services.dispatch_offer(job_request_id=make_request().pk, registration_id=mine.pk, by=dispatcher)
+    assert api_as(member_user).post(f"/api/v1/dispatches/{offer.pk}/decline/").status_code == 200
+    mine.refresh_from_db()
+    assert mine.check_marks == 1

@@ -161,3 +161,24 @@ def test_a_member_sees_why_they_were_or_were_not_referred(client, book, register
     assert "Passed over: Barred from this employer." in seen[users[0]]
     assert "Referred in list order." in seen[users[1]]
     assert "Not reached" in seen[users[2]]
+
+
+@pytest.mark.parametrize(
+    ("terms", "excuse"),
+    [
+        ({"is_short_call": True, "expected_days": 3}, "short_call"),
+        ({"report_time": datetime.time(5, 30)}, "early_start"),
+    ],
+)
+def test_declining_a_short_call_or_a_job_before_6_am_gives_no_check_mark(
+    client, member_user, on_book, make_request, dispatcher, terms, excuse
+):
+    request = make_request(**terms)
+    offer = services.dispatch_offer(job_request_id=request.pk, registration_id=on_book.pk, by=dispatcher)
+    client.force_login(member_user)
+    response = client.post(reverse("portal:member-decline", args=[offer.pk]), follow=True)
+    assert "You declined the job." in response.content.decode()
+    on_book.refresh_from_db()
+    assert on_book.check_marks == 0
+    passed = on_book.activities.get(action="no_check_mark")
+    assert (passed.no_check_mark_reason, passed.actor) == (excuse, member_user)

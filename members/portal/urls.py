@@ -10,6 +10,7 @@ urlpatterns = [
     path("", views.home, name="member-home"),
     path("activity/", referral_views.activity, name="member-activity"),
     path("books/<int:pk>/re-sign/", referral_views.re_sign, name="member-re-sign"),
+    path("books/<int:pk>/re-register/", referral_views.re_register, name="member-re-register"),
     path("jobs/<int:pk>/", dispatch_views.job_detail, name="member-job"),
     path("jobs/<int:pk>/bid/", dispatch_views.bid, name="member-bid"),
     path("jobs/<int:pk>/withdraw/", dispatch_views.withdraw, name="member-withdraw"),

@@ -16,7 +16,6 @@ from dataclasses import dataclass, field
 
 from django import forms
 from django.utils import timezone
-from simple_history.utils import bulk_update_with_history
 
 from members.enums import MemberStatus, Region
 from members.models import Member, MemberSkill, Skill

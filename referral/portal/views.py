@@ -33,6 +33,25 @@ def re_sign(request, pk: int):
     )
 
 
+@require_POST
+@member_required
+def re_register(request, pk: int):
+    if not BookRegistration.objects.filter(pk=pk, member=request.member).exists():
+        raise Http404("No such registration of yours.")
+
+    def card():
+        line = selectors.member_book(member_id=request.member.pk, registration_id=pk)
+        return "portal/member/includes/book.html", {"line": line}
+
+    return run_action(
+        request,
+        lambda: services.registration_re_register(registration_id=pk, by=request.user),
+        success="Re-registered. You are back on the book at your original APN.",
+        back=reverse("portal:member-home") + f"#book-{pk}",
+        partial=card,
+    )
+
+
 @never_cache
 @member_required
 def activity(request):

@@ -16,6 +16,11 @@ urlpatterns = [
     # Referral
     path("me/registrations/", referral_api.MyRegistrationsApi.as_view(), name="my-registrations"),
     path("registrations/<int:pk>/re-sign/", referral_api.RegistrationReSignApi.as_view(), name="registration-re-sign"),
+    path(
+        "registrations/<int:pk>/re-register/",
+        referral_api.RegistrationReRegisterApi.as_view(),
+        name="registration-re-register",
+    ),
     # Dispatch
     path("jobs/", dispatch_api.JobsApi.as_view(), name="jobs"),
     path("jobs/<int:pk>/bid/", dispatch_api.JobBidApi.as_view(), name="job-bid"),
