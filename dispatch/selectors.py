@@ -23,7 +23,7 @@ from members.models import MemberSkill
 from referral.enums import BookType
 from referral.selectors import referral_list
 
-BY_NAME_BAR_DAYS = 14  # a quit or discharge bars by-name requests from that employer for 2 weeks
+BY_NAME_BAR_DAYS = 14  # a quit or discharge bars by-name requests (of any employer) for 2 weeks
 
 
 @dataclass
@@ -81,9 +81,10 @@ class _Eligibility:
             job_request.zip_codes if job_request.category in (RequestCategory.PLA, RequestCategory.CWA) else set()
         )
         since = today - datetime.timedelta(days=BY_NAME_BAR_DAYS)
+        # The 2024 procedure (rule 10): after a quit or a discharge, no by-name request of any
+        # employer for two weeks — not only the one the member left.
         self.recently_left = set(
             Dispatch.objects.filter(
-                employer_id=job_request.employer_id,
                 end_reason__in=[EndReason.QUIT, EndReason.DISCHARGED],
                 end_date__gte=since,
             ).values_list("member_id", flat=True)

@@ -6,6 +6,7 @@ from django.utils import timezone
 from dispatch import selectors, services
 from dispatch.enums import SkipReason
 from dispatch.models import EmployerBar, ReferralSuspension
+from dispatch.tests.factories import EmployerFactory
 from members.models import Skill
 from members.services import member_skill_grant
 from members.tests.factories import MemberFactory
@@ -144,6 +145,11 @@ def test_by_name_is_refused_after_a_recent_quit_from_that_employer(book, registe
         start_date=datetime.date(2026, 12, 14),
     )  # fmt: skip
     assert order(request)[0] == (back.member_id, SkipReason.RECENT_QUIT_OR_DISCHARGE)
+    other_employer = make_request(
+        employer_id=EmployerFactory().pk, by_name_member_ids=[foreman.member_id], by_name_attested=True,
+        taken_at=timezone.now(), start_date=datetime.date(2026, 12, 14),
+    )  # fmt: skip
+    assert order(other_employer)[0] == (back.member_id, SkipReason.RECENT_QUIT_OR_DISCHARGE), "any employer (rule 10)"
     clock.shift(datetime.timedelta(days=15))
     assert order(request)[0] == (back.member_id, ""), "the bar lasts two weeks"
 
