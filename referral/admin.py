@@ -176,7 +176,12 @@ class ExemptForm(forms.Form):
     exempt_reason = forms.ChoiceField(label="Exempt because", choices=[("", "---------"), *ExemptReason.choices])
     # Optional here on purpose: every rule about the end date (given, after today, within the
     # book's limit) lives in the service, and its refusal is reported per row.
-    exempt_until = date_field(label="Exempt until", required=False, help_text="Within the book's exemption limit.")
+    exempt_until = date_field(
+        label="Exempt until",
+        required=False,
+        help_text="Traveling and under scale: required, within the book's limit (an officer extends it). "
+        "Military, union business, salting, medical, jury duty: blank for no fixed end.",
+    )
     reason = forms.CharField(label="Note", max_length=200, required=False)
 
 

@@ -10,7 +10,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from members.enums import MemberStatus
+from members.enums import ExemptReason, MemberStatus
 from members.models import Member
 from referral import calendar
 from referral.enums import ACTIVE_STATUSES, RegistrationAction, RegistrationStatus, RollOffReason
@@ -212,16 +212,28 @@ def registration_check_mark_restore(*, registration_id: int, by: User, reason: s
     return registration
 
 
+# The 2024 procedure (rule 12): working under scale or traveling is exempt up to the book's limit
+# (six months) unless an officer approves longer; the other reasons have no fixed limit.
+LIMITED_EXEMPTIONS = (ExemptReason.TRAVELING, ExemptReason.UNDER_SCALE)
+
+
 def _check_exemption(registration, *, by: User, until: datetime.date | None, reason_code: str, officer_ok: bool):
     if not reason_code:
         raise RuleViolation("exempt_reason_required", "An exemption needs a reason.", fields={"exempt_reason": "?"})
+    limited = reason_code in LIMITED_EXEMPTIONS
     if until is None:
-        raise RuleViolation("exempt_until_required", "An exemption needs an end date.", fields={"exempt_until": "?"})
+        if limited:
+            raise RuleViolation(
+                "exempt_until_required",
+                f"{ExemptReason(reason_code).label} is exempt for a limited time: give an end date.",
+                fields={"exempt_until": "?"},
+            )
+        return  # no fixed limit: open-ended until staff end it
     today = _today()
     if until <= today:
         raise RuleViolation("exempt_until_past", "The end date must be after today.", fields={"exempt_until": "?"})
     limit = today + datetime.timedelta(days=registration.book.max_exempt_days)
-    if until > limit and not (officer_ok and by.has_perm("referral.extend_exemption")):
+    if limited and until > limit and not (officer_ok and by.has_perm("referral.extend_exemption")):
         raise RuleViolation(
             "exempt_too_long",
             f"An exemption lasts at most {registration.book.max_exempt_days} days (until {limit}); "
@@ -240,6 +252,7 @@ def registration_exempt_on(
         raise RuleViolation("not_on_book", "This registration is closed.")
     _check_exemption(registration, by=by, until=exempt_until, reason_code=exempt_reason, officer_ok=False)
     registration.is_exempt, registration.exempt_reason, registration.exempt_until = True, exempt_reason, exempt_until
+    registration.exemption_needs_review = False
     _record(registration, action=A.EXEMPT_ON, by=by, reason=reason or registration.get_exempt_reason_display())
     return registration
 
@@ -257,12 +270,14 @@ def registration_exempt_extend(
         raise RuleViolation("not_exempt", "This registration has no exemption of its own to extend.")
     _check_exemption(registration, by=by, until=exempt_until, reason_code=registration.exempt_reason, officer_ok=True)
     registration.exempt_until = exempt_until
+    registration.exemption_needs_review = False  # an officer has looked at it
     _record(registration, action=A.EXEMPT_EXTENDED, by=by, reason=reason)
     return registration
 
 
 def _end_exemption(registration: BookRegistration, *, by: User, reason: str) -> None:
     registration.is_exempt, registration.exempt_reason, registration.exempt_until = None, "", None
+    registration.exemption_needs_review = False
     # Back to re-signing: the first one falls due a full period after the exemption ends.
     registration.re_sign_due = _today() + datetime.timedelta(days=registration.book.re_sign_days)
     _record(registration, action=A.EXEMPT_OFF, by=by, reason=reason)

@@ -250,11 +250,11 @@ def test_exempt_on_a_book_until_a_date(as_dispatcher, book, register):
     assert activities(registration, A.EXEMPT_ON).exists()
 
 
-def test_an_exemption_without_an_end_date_is_refused_and_writes_nothing(as_dispatcher, book, register):
+def test_a_traveling_exemption_without_an_end_date_is_refused_and_writes_nothing(as_dispatcher, book, register):
     registration = register(book)
-    response = act(as_dispatcher, "exempt_on", [registration], exempt_reason=ExemptReason.MEDICAL, exempt_until="")
+    response = act(as_dispatcher, "exempt_on", [registration], exempt_reason=ExemptReason.TRAVELING, exempt_until="")
     (message,) = shown(response)
-    assert "An exemption needs an end date." in message
+    assert "exempt for a limited time: give an end date." in message
     assert BookRegistration.objects.get(pk=registration.pk).is_exempt is None
     assert not activities(registration, A.EXEMPT_ON).exists()
 
@@ -263,8 +263,9 @@ def test_a_dispatcher_cannot_exempt_past_the_books_limit(as_dispatcher, book, re
     registration = register(book)
     too_far = MONDAY + datetime.timedelta(days=book.max_exempt_days + 1)
     response = act(
-        as_dispatcher, "exempt_on", [registration], exempt_reason=ExemptReason.MEDICAL, exempt_until=too_far.isoformat()
-    )
+        as_dispatcher, "exempt_on", [registration], exempt_reason=ExemptReason.UNDER_SCALE,
+        exempt_until=too_far.isoformat(),
+    )  # fmt: skip
     assert any("an officer may extend it" in m for m in shown(response))
     assert BookRegistration.objects.get(pk=registration.pk).is_exempt is None
 

@@ -138,8 +138,8 @@ def test_a_pass_for_an_excused_reason_costs_no_check_mark(book, register, dispat
     ("fields", "code"),
     [
         ({"exempt_reason": "", "exempt_until": D(2027, 1, 31)}, "exempt_reason_required"),
-        ({"exempt_reason": "medical", "exempt_until": None}, "exempt_until_required"),
-        ({"exempt_reason": "medical", "exempt_until": D(2027, 12, 31)}, "exempt_too_long"),
+        ({"exempt_reason": "traveling", "exempt_until": None}, "exempt_until_required"),
+        ({"exempt_reason": "under_scale", "exempt_until": D(2027, 12, 31)}, "exempt_too_long"),
     ],
 )
 def test_a_bad_exemption_is_refused_and_nothing_is_written(signed_up, dispatcher, fields, code):
@@ -147,6 +147,19 @@ def test_a_bad_exemption_is_refused_and_nothing_is_written(signed_up, dispatcher
         services.registration_exempt_on(registration_id=signed_up.pk, by=dispatcher, **fields)
     assert refused.value.code == code
     assert BookRegistration.objects.get(pk=signed_up.pk).is_exempt is None
+
+
+@pytest.mark.parametrize("reason", ["military", "union_business", "salting", "medical", "jury_duty"])
+def test_an_exemption_without_a_fixed_limit_may_be_open_ended_or_longer_than_six_months(
+    signed_up, dispatcher, system_user, reason
+):
+    with time_machine.travel(at(D(2026, 11, 2)), tick=False):
+        services.registration_exempt_on(registration_id=signed_up.pk, by=dispatcher, exempt_reason=reason,
+                                        exempt_until=None)  # fmt: skip
+    maintain(D(2027, 11, 30), system_user)  # a year on: still exempt, never rolled off, no review flag
+    registration = BookRegistration.objects.get(pk=signed_up.pk)
+    assert (registration.status, registration.exempt, registration.exempt_until) == ("registered", True, None)
+    assert registration.exemption_needs_review is False
 
 
 def test_an_exempt_member_is_not_rolled_off_and_the_exemption_ends_after_six_months(signed_up, dispatcher, system_user):
