@@ -115,8 +115,9 @@ def job_request_create(
     refer_at = referral_time(taken_at=taken_at, start_time=book.referral_start_time)
     opens = closes = None
     if book.internet_bidding_enabled and not by_name_member_ids:
-        # The book's window, from 5:30 PM before the referral morning to 7:00 AM.
-        evening = timezone.localdate(refer_at) - datetime.timedelta(days=1)
+        # The book's window (the 2024 procedure, rule 6): from 5:30 PM of the last working day
+        # before the referral morning to 7:00 AM, so open all day on weekends and holidays.
+        evening = _working_day_before(timezone.localdate(refer_at))
         opens = max(_local(evening, BIDDING_OPENS), taken_at)
         closes = _local(timezone.localdate(refer_at), BIDDING_CLOSES)
     request = JobRequest(
@@ -279,6 +280,14 @@ def dispatch_decline(
                 reason=f"Request {dispatch.job_request_id}: {DeclineKind(kind).label}",
             )  # fmt: skip
     return dispatch
+
+
+def _working_day_before(day: datetime.date) -> datetime.date:
+    cal = calendar.calendar_around(day)
+    day -= datetime.timedelta(days=1)
+    while not cal.is_business_day(day):
+        day -= datetime.timedelta(days=1)
+    return day
 
 
 def _business_days_between(start: datetime.date, end: datetime.date) -> int:

@@ -28,17 +28,35 @@ def bid_request(make_request):
         return make_request(taken_at=timezone.now())
 
 
-def test_a_request_on_a_bidding_book_opens_its_window_the_evening_before_referral(bid_request):
+def test_a_request_opens_its_window_the_last_working_evening_before_referral_so_all_weekend(bid_request):
     assert timezone.localtime(bid_request.refer_at) == at(MONDAY, 8).replace(minute=30)
-    assert timezone.localtime(bid_request.bidding_opens_at) == at(SUNDAY, 17).replace(minute=30)
+    assert timezone.localtime(bid_request.bidding_opens_at) == at(FRIDAY, 17).replace(minute=30)
     assert timezone.localtime(bid_request.bidding_closes_at) == at(MONDAY, 7)
+
+
+def test_on_a_weekday_the_window_opens_that_evening(make_request):
+    tuesday = datetime.date(2026, 12, 8)
+    with time_machine.travel(at(tuesday, 10), tick=False):
+        request = make_request(taken_at=timezone.now(), start_date=tuesday + datetime.timedelta(days=1))
+    assert timezone.localtime(request.bidding_opens_at) == at(tuesday, 17).replace(minute=30)
+    assert timezone.localtime(request.bidding_closes_at) == at(tuesday + datetime.timedelta(days=1), 7)
+
+
+def test_over_a_holiday_weekend_the_window_stays_open_through_the_holidays(make_request):
+    before_thanksgiving = datetime.date(2026, 11, 25)  # Thursday and Friday are the hall's holidays
+    with time_machine.travel(at(before_thanksgiving, 10), tick=False):
+        request = make_request(taken_at=timezone.now(), start_date=datetime.date(2026, 12, 1))
+    assert timezone.localtime(request.refer_at).date() == datetime.date(2026, 11, 30)
+    assert timezone.localtime(request.bidding_opens_at) == at(before_thanksgiving, 17).replace(minute=30)
 
 
 @pytest.mark.parametrize(
     ("moment", "accepted"),
     [
-        (at(SUNDAY, 17).replace(minute=29, second=59), False),
-        (at(SUNDAY, 17).replace(minute=30), True),
+        (at(FRIDAY, 17).replace(minute=29, second=59), False),
+        (at(FRIDAY, 17).replace(minute=30), True),
+        (at(datetime.date(2026, 12, 5), 12), True),  # Saturday noon: open all day on the weekend
+        (at(SUNDAY, 9), True),
         (at(MONDAY, 6).replace(minute=59, second=59), True),
         (at(MONDAY, 7), False),
     ],
