@@ -16,6 +16,8 @@ from referral.models import (
 # own order (APN, registration time, id). Decision 0028.
 REFERRAL_ORDER = ("book__book_number", *REGISTRATION_ORDER)
 _ORDER = [F(name) for name in REGISTRATION_ORDER]
+# Positions count within each book (tier): a query over several tiers numbers each one from 1.
+_TIER = [F("book_id")]
 
 
 def out_of_work_list(*, book: ReferralBook) -> QuerySet[BookRegistration]:
@@ -33,12 +35,18 @@ def referral_list(*, classification: str, region: str) -> QuerySet[BookRegistrat
     )
 
 
+def act_position():
+    """LaborPower's ACT of each row: 1, 2, … over every row of its book (tier) in the book's
+    order. The query must hold every active row of the tiers it shows."""
+    return Window(RowNumber(), partition_by=_TIER, order_by=_ORDER)
+
+
 def rel_position():
-    """LaborPower's REL of each row of a one-book query: the running count of members available
-    for referral in the book's order, kept on an available row, 0 on the others. The rows the
-    query leaves out must be ones REL never counts (not available)."""
+    """LaborPower's REL of each row: the running count of members available for referral in its
+    book's (tier's) order, kept on an available row, 0 on the others; from 1 on each tier. The
+    rows the query leaves out must be ones REL never counts (not available)."""
     available = Case(When(available_for_referral(), then=Value(1)), default=Value(0), output_field=IntegerField())
-    return Window(Sum(available), order_by=_ORDER) * available
+    return Window(Sum(available), partition_by=_TIER, order_by=_ORDER) * available
 
 
 def registration_list(*, book: ReferralBook) -> QuerySet[BookRegistration]:
@@ -50,7 +58,7 @@ def registration_list(*, book: ReferralBook) -> QuerySet[BookRegistration]:
         .filter(book=book)
         .select_related("member", "book")
         .annotate(
-            act=Window(RowNumber(), order_by=_ORDER),
+            act=act_position(),
             rel=rel_position(),
         )
         .in_order()

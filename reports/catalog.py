@@ -2,6 +2,7 @@
 them with their filters, columns and the LaborPower report each replaces."""
 
 import datetime
+from dataclasses import dataclass
 
 from django import forms
 from django.utils import timezone
@@ -119,33 +120,100 @@ def registration_activity_columns(*middle: Column) -> tuple[Column, ...]:
 
 
 # 1
-class BookForm(forms.Form):
-    book = book_field(required=True)
+class LaborPowerBookField(forms.ChoiceField):
+    """A book as LaborPower names it (WIRE SEATTLE: every tier of it), one of `selectors.books()`
+    (the form fills the choices). A book's id (the filter's value before the Registration List,
+    in old links and audit rows) is taken too: the form turns it into that book's name and tier."""
+
+    def valid_value(self, value):
+        if super().valid_value(value):
+            return True
+        return str(value).isdigit() and ReferralBook.objects.filter(pk=int(value), is_active=True).exists()
+
+
+def tier_of(book_id: int, books: dict | None = None) -> tuple[str, int] | None:
+    """The LaborPower name and tier of an active book (tier) given by its id."""
+    tier = ReferralBook.objects.filter(pk=book_id, is_active=True).values("classification", "region", "book_number")
+    tier = tier.first()
+    if tier is None:
+        return None
+    for book in (books if books is not None else selectors.books()).values():
+        if (book.classification, book.region) == (tier["classification"], tier["region"]):
+            return book.name, tier["book_number"]
+    return None
+
+
+class RegistrationListForm(forms.Form):
+    book = LaborPowerBookField(label="Book")
+    tier = forms.IntegerField(label="Tier", required=False, min_value=1, help_text="Blank: every tier of the book")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.books = selectors.books()  # once per form: the choices, the checks
+        self.fields["book"].choices = [(name, name) for name in self.books]
+
+    def clean(self):
+        data = super().clean()
+        book = data.get("book")
+        if book and book.isdigit():
+            named = tier_of(int(book), self.books)
+            if named is None:
+                self.add_error("book", f"No active book has the id {book}.")
+                return data
+            data["book"], tier = named
+            data["tier"] = data.get("tier") or tier
+        book = self.books.get(data.get("book"))
+        if book is not None and data.get("tier") and data["tier"] not in book.tiers:
+            self.add_error(
+                "tier", f"{book.name} has no tier {data['tier']} (its tiers: {', '.join(map(str, book.tiers))})."
+            )
+        return data
+
+
+@dataclass(frozen=True)
+class PositionColumn(Column):
+    """LaborPower's POSITION: ACT / REL, four digits each ("0012 / 0009"); sorted on ACT."""
+
+    def raw(self, row):
+        return (row.get("act"), row.get("rel"))
+
+    def convert(self, value):
+        act, rel = value
+        return None if act is None else f"{act:04d} / {rel or 0:04d}"
 
 
 @register
-class OutOfWorkList(Report):
-    slug = "out-of-work-list"
-    title = "Out-of-work list"
-    replaces = "Out of Work List (by book)"
-    description = "Members out of work on one book in referral order: place, APN, re-sign due, check marks."
-    filters = BookForm
-    selector = staticmethod(selectors.out_of_work_rows)
+class RegistrationList(Report):
+    slug = "out-of-work-list"  # the report's address since issue 9: links and audit rows keep working
+    title = "Registration List"
+    replaces = "Registration List (the Job Dispatch Registration List, one page header per book and tier)"
+    description = (
+        "Everyone on a book, tier by tier, as LaborPower prints it: out of work, working, on a short call or "
+        "exempt, in the book's order. POSITION is ACT / REL: ACT counts every row of the tier, REL only the "
+        "members available for referral (0000 for the others); both start at 1 on each tier."
+    )
+    filters = RegistrationListForm
+    selector = staticmethod(selectors.registration_list_rows)
+    group_by = "tier"
+    group_new_page = True
     columns = (
-        Column("place", "Place", "int"),
-        APN,
-        CARD,
-        NAME,
-        Column("registered_at", "Registered", "date"),
-        Column("re_sign_due", "Re-sign due", "date"),
-        Column("check_marks", "Check marks", "int"),
-        Column("exempt", "Exempt", "bool"),
+        Column("tier", "BOOK", sort="book__book_number"),
+        Column("registration_number", "REG. #", "number"),
+        Column("name", "NAME"),
+        Column("member__home_local", "LOCAL"),
+        Column("registered_at", "REG. DATE & TIME", "timestamp"),
+        PositionColumn("position", "POSITION (ACT / REL)", sort="act"),
+        Column("check", "CHECK", "int"),
+        Column("work_status", "STATUS"),
+        Column("region", "REGION"),
+        Column("apn", "APN", "apn"),
     )
 
     @classmethod
     def initial(cls):
         first = ReferralBook.objects.filter(is_active=True, code="WIRE_SEA_1").values_list("pk", flat=True).first()
-        return {"book": first}
+        named = tier_of(first) if first is not None else None
+        return {"book": named[0]} if named else {}
 
 
 # 2

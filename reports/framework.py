@@ -4,13 +4,14 @@ file all come from it (reports/rendering.py, reports/views.py). No report writes
 Excel code.
 
     @register
-    class OutOfWorkList(Report):
+    class RegistrationList(Report):
         slug = "out-of-work-list"
-        title = "Out-of-work list"
-        replaces = "Out of Work List (by book)"
-        filters = BookForm
-        selector = staticmethod(selectors.out_of_work_rows)
-        columns = (Column("position", "Position", "int"), Column("apn", "APN", "apn"), ...)
+        title = "Registration List"
+        replaces = "Registration List"
+        filters = RegistrationListForm
+        selector = staticmethod(selectors.registration_list_rows)
+        group_by = "tier"
+        columns = (Column("tier", "BOOK"), Column("registration_number", "REG. #", "number"), ...)
 
 Rows are dicts (a `values()` queryset, or a list of dicts): a column's `accessor` is the key,
 and, for a queryset, also the field it is sorted and totalled on.
@@ -31,8 +32,10 @@ from django.utils import timezone
 REFERRAL = "reports.referral_reports"
 FULFILLMENT = "reports.fulfillment_reports"
 
-COLUMN_TYPES = ("text", "int", "apn", "date", "datetime", "money", "hours", "bool")
-NUMERIC = ("int", "apn", "money", "hours")
+# "number": an integer that names something (LaborPower's REG. #), printed without a thousands
+# separator; "timestamp": a date and time to the second.
+COLUMN_TYPES = ("text", "int", "number", "apn", "date", "datetime", "timestamp", "money", "hours", "bool")
+NUMERIC = ("int", "number", "apn", "money", "hours")
 
 # How far a chunked read goes at once (exports stream; memory does not grow with the rows).
 CHUNK = 2000
@@ -98,13 +101,13 @@ class Column:
             if isinstance(value, datetime.datetime):
                 return timezone.localtime(value).date() if timezone.is_aware(value) else value.date()
             return value
-        if kind == "datetime":
+        if kind in ("datetime", "timestamp"):
             if timezone.is_aware(value):
                 value = timezone.localtime(value)
-            return value.replace(tzinfo=None)
+            return value.replace(tzinfo=None, microsecond=0) if kind == "timestamp" else value.replace(tzinfo=None)
         if kind in ("apn", "money", "hours"):
             return Decimal(value).quantize(Decimal("0.01"))
-        if kind == "int":
+        if kind in ("int", "number"):
             return int(value)
         if kind == "bool":
             return "Yes" if value else "No"
@@ -126,10 +129,14 @@ class Column:
             return f"-${-value:,.2f}" if value < 0 else f"${value:,.2f}"
         if kind == "int":
             return f"{value:,}"
+        if kind == "number":
+            return str(value)
         if kind == "date":
             return f"{value:%Y-%m-%d}"
         if kind == "datetime":
             return f"{value:%Y-%m-%d %H:%M}"
+        if kind == "timestamp":
+            return f"{value:%Y-%m-%d %H:%M:%S}"
         return str(value)
 
 
@@ -173,6 +180,7 @@ class Report:
     selector: Callable[..., QuerySet | list] = None  # staticmethod(selectors.x), takes the cleaned filters
     columns: tuple[Column, ...] = ()
     group_by: str | None = None  # the accessor of the column rows are grouped on (shown as a heading)
+    group_new_page: bool = False  # the PDF starts each group on a new page (LaborPower's page per book)
     default_sort: tuple[str, ...] = ()  # accessors, "-" for descending; () keeps the selector's order
     page_size: int = 100
 

@@ -29,8 +29,13 @@ NUMBER_FORMATS = {
     "hours": "#,##0.00",
     "date": "yyyy-mm-dd",
     "datetime": "yyyy-mm-dd hh:mm",
+    "timestamp": "yyyy-mm-dd hh:mm:ss",
+    "number": "0",
 }
-WIDTHS = {"int": 10, "apn": 11, "money": 14, "hours": 10, "date": 12, "datetime": 17, "bool": 8, "text": 22}
+WIDTHS = {
+    "int": 10, "number": 9, "apn": 11, "money": 14, "hours": 10, "date": 12, "datetime": 17, "timestamp": 20,
+    "bool": 8, "text": 22,
+}  # fmt: skip
 PROGRESS_EVERY = 1000
 
 Progress = Callable[[int], None] | None
@@ -54,6 +59,7 @@ def _every(on_progress: Progress) -> Progress:
 # millisecond, so 2,000 rows of 8 cells take seconds more than 2,000 lines.
 PDF_CELL_ROWS = 500
 LINE_TEXT_WIDTH = 28  # characters a text column may take in the line layout
+LINES_PER_BLOCK = 40  # rows printed as one block of text (a block may run on to the next page)
 
 
 def pdf_html(report: type[Report], rows, *, filters: list[tuple[str, str]], on_progress: Progress = None) -> str:
@@ -69,7 +75,7 @@ def pdf_html(report: type[Report], rows, *, filters: list[tuple[str, str]], on_p
             body.append(("group", item[1]))
         else:
             totals = item[-1]
-            label = f"{item[1]}: {totals.count:,} rows" if kind == "subtotal" else f"Total: {totals.count:,} rows"
+            label = f"{item[1]} — {totals.count:,} rows" if kind == "subtotal" else f"Total: {totals.count:,} rows"
             cells = [
                 _cell(c, v) if v is not None else ("", c.numeric)
                 for c, v in zip(shown, totals.cells(shown), strict=False)
@@ -110,13 +116,19 @@ def as_lines(columns, body) -> dict:
     lines = []
     for kind, item in body:
         if kind == "row":
-            lines.append(("row", line([text for text, _ in item])))
+            text = line([text for text, _ in item])
+            if lines and lines[-1][0] == "rows" and lines[-1][1] < LINES_PER_BLOCK:
+                lines[-1][1] += 1
+                lines[-1][2].append(text)
+            else:
+                lines.append(["rows", 1, [text]])
         elif kind == "group":
             lines.append(("group", item))
         else:
             label, cells = item
             sums = ", ".join(f"{c.label}: {text}" for c, (text, _) in zip(columns, cells, strict=True) if text)
             lines.append((kind, f"{label}{' — ' + sums if sums else ''}"))
+    lines = [("rows", "\n".join(item[2])) if item[0] == "rows" else item for item in lines]
     return {"lines": lines, "header_line": line([c.label for c in columns])}
 
 

@@ -3,6 +3,7 @@ returns rows as dicts (a `values()` queryset, so exports stream in chunks). Keys
 columns' accessors (reports/catalog.py)."""
 
 import datetime
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db.models import (
@@ -29,9 +30,12 @@ from django.db.models.functions import (
     Concat,
     ExtractIsoYear,
     ExtractWeek,
+    Left,
     LPad,
+    NullIf,
     TruncDate,
     TruncWeek,
+    Upper,
 )
 from django.utils import timezone
 
@@ -39,9 +43,17 @@ from dispatch.enums import FILLING_DISPATCH_STATUSES
 from dispatch.models import Dispatch, EmployerContract, JobBid, JobRequest
 from fulfillment.enums import ON_SHIFT, TIMED_STATUSES, TimeLogStatus
 from fulfillment.models import TimeLog
+from members.enums import Region
 from referral import selectors as referral_selectors
 from referral.calendar import calendar_around
-from referral.enums import RegistrationAction, RegistrationStatus
+from referral.enums import (
+    WORK_STATUS_OF_EXEMPTION,
+    BookRegion,
+    BookType,
+    RegistrationAction,
+    RegistrationStatus,
+    WorkStatus,
+)
 from referral.models import REGISTRATION_ORDER, BookRegistration, ReferralBook, RegistrationActivity
 
 S = RegistrationStatus
@@ -74,22 +86,110 @@ def _exempt():
     return Case(When(EFFECTIVELY_EXEMPT, then=Value(True)), default=Value(False), output_field=BooleanField())
 
 
-# --- 1. Out-of-work list by book ---
+# --- 1. LaborPower's Registration List: every tier of one book ---
 
 
-def out_of_work_rows(*, book: ReferralBook) -> QuerySet:
-    """The members out of work on one book in its order, exempt ones included, with each one's
-    place (1 = next up on this tier, LaborPower's REL; 0 for an exempt member, who keeps the
-    place but is not referred), APN, re-sign due and check marks."""
-    return (
-        BookRegistration.objects.filter(book=book, status=S.REGISTERED)
-        .annotate(place=referral_selectors.rel_position(), name=_name(), exempt=_exempt())
-        .values(
-            "id", "place", "apn", "member__card_number", "name", "registered_at", "re_sign_due", "check_marks",
-            "exempt",
-        )
-        .order_by(*REGISTRATION_ORDER)
+@dataclass(frozen=True)
+class Book:
+    """A book as LaborPower names it (WIRE SEATTLE): one trade in one region, all its tiers."""
+
+    name: str
+    classification: str
+    region: str
+    tiers: tuple[int, ...]
+
+
+def books() -> dict[str, Book]:
+    """The active books by name, in the console's order: the LaborPower name of their tiers
+    (WIRE SEATTLE), or, for a trade and region whose tiers have none, the trade and region
+    ("Inside Wireperson — Seattle"). One query."""
+    tiers: dict[tuple[str, str], list] = {}
+    for classification, region, tier, laborpower_name in (
+        ReferralBook.objects.filter(is_active=True)
+        .order_by("classification", "region", "book_number")
+        .values_list("classification", "region", "book_number", "laborpower_name")
+    ):
+        tiers.setdefault((classification, region), []).append((tier, laborpower_name))
+    out: dict[str, Book] = {}
+    for (classification, region), rows in tiers.items():
+        plain = f"{BookType(classification).label} — {BookRegion(region).label}"
+        name = next((lp for _, lp in rows if lp), "") or plain
+        if name in out:  # two trades given the same LaborPower name: keep them apart
+            name = plain
+        out[name] = Book(name, classification, region, tuple(t for t, _ in rows))
+    return out
+
+
+def _laborpower_name():
+    """NAME as LaborPower prints it: LAST, FIRST M (the middle initial)."""
+    middle = Case(
+        When(member__middle_name="", then=Value("")),
+        default=Concat(Value(" "), Left("member__middle_name", 1)),
+        output_field=CharField(),
+    )
+    return Upper(Concat(F("member__last_name"), Value(", "), F("member__first_name"), middle, output_field=CharField()))
+
+
+def work_status():
+    """LaborPower's STATUS in SQL: what `BookRegistration.work_status` says of a row (decision
+    0028), so that the list sorts on it. reports/tests/test_registration_list.py holds the two
+    to the same answer for every word."""
+    whens = [When(status=S.DISPATCHED, then=Value(WorkStatus.WORKING)),
+             When(status=S.SHORT_CALL, then=Value(WorkStatus.SHORT_CALL))]  # fmt: skip
+    for reason, word in WORK_STATUS_OF_EXEMPTION.items():
+        whens.append(When(status=S.REGISTERED, is_exempt=True, exempt_reason=reason, then=Value(word)))
+        whens.append(When(status=S.REGISTERED, is_exempt__isnull=True, member__is_exempt=True,
+                          member__exempt_reason=reason, then=Value(word)))  # fmt: skip
+    whens.append(When(Q(status=S.REGISTERED) & EFFECTIVELY_EXEMPT, then=Value(WorkStatus.EXEMPT)))
+    whens.append(When(status=S.REGISTERED, then=Value(WorkStatus.UNEMPLOYED)))
+    return Case(*whens, default=Value(""), output_field=CharField())
+
+
+# REGION as LaborPower prints it (a member's preferred area).
+LABORPOWER_REGION = {**{r.value: str(r.label).upper() for r in Region}, Region.PORT_ANGELES: "PT ANGELES"}
+
+
+def _region():
+    return Case(
+        *[When(member__preferred_region=value, then=Value(word)) for value, word in LABORPOWER_REGION.items()],
+        default=Value(""), output_field=CharField(),
     )  # fmt: skip
+
+
+REGISTRATION_LIST = (
+    "id", "tier", "registration_number", "name", "member__home_local", "registered_at", "act", "rel", "check",
+    "work_status", "region", "apn",
+)  # fmt: skip
+
+
+def registration_list_rows(*, book: str, tier: int | None = None) -> QuerySet:
+    """LaborPower's Registration List of one book (`books()`' name), every tier of it or one:
+    everyone on a tier — out of work, working, on a short call, exempt — tier 1 first, each
+    tier in its order (APN, registration time, id), each row with its tier's heading
+    ("WIRE SEATTLE : 1"), ACT and REL (both from 1 on each tier: referral.selectors), STATUS,
+    CHECK (None for 0) and REGION as LaborPower prints them. One query; ACT and REL are
+    computed before any ORDER BY, so a sort on another column keeps each row's."""
+    found = books().get(book)
+    if found is None:
+        return BookRegistration.objects.none().values(*REGISTRATION_LIST)
+    rows = BookRegistration.objects.active().filter(
+        book__classification=found.classification, book__region=found.region, book__is_active=True
+    )
+    if tier is not None:
+        rows = rows.filter(book__book_number=tier)
+    return (
+        rows.annotate(
+            tier=Concat(Value(f"{found.name} : "), Cast("book__book_number", CharField()), output_field=CharField()),
+            act=referral_selectors.act_position(),
+            rel=referral_selectors.rel_position(),
+            name=_laborpower_name(),
+            check=NullIf("check_marks", Value(0)),
+            work_status=work_status(),
+            region=_region(),
+        )
+        .values(*REGISTRATION_LIST)
+        .order_by("book__book_number", *REGISTRATION_ORDER)
+    )
 
 
 # --- 2. Out-of-work summary: counts by book and region ---

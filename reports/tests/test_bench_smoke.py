@@ -1,30 +1,45 @@
-"""The report benchmarks (bench/reports_pdf.py, bench/reports_excel.py) at tiny sizes, in the test
+"""The report benchmarks (bench/reports_registration_list.py, bench/reports_excel.py) at tiny sizes, in the test
 database: they run end to end and check what they render. The figures themselves come from
 `make bench`, never from the test suite."""
 
 import pytest
 
-from bench import harness, reports_excel, reports_pdf
+from bench import harness, reports_excel, reports_registration_list
 
 pytestmark = pytest.mark.django_db
 
 TINY = 12
 
 
-def test_the_pdf_benchmark_renders_the_whole_book_and_checks_it(monkeypatch):
+def test_the_registration_list_benchmark_times_the_page_and_the_pdf_and_checks_them(monkeypatch):
     monkeypatch.setattr("reports.rendering.PDF_CELL_ROWS", 5)  # the line layout, as at 2,000 rows
-    [result] = reports_pdf.run(size=TINY, repeat=1, warmup=0)
-    assert result.rows == TINY
-    assert result.notes["pages"] >= 1
-    assert result.measured_s > 0
-    assert result.line().endswith(("PASS", "FAIL"))
+    page, last_page, pdf = reports_registration_list.run(size=TINY, repeat=1, warmup=0)
+    assert (page.name, last_page.name, pdf.name) == (
+        "registration_list_page", "registration_list_last_page", "registration_list_pdf",
+    )  # fmt: skip
+    assert page.rows == pdf.rows == TINY
+    assert pdf.notes["pages"] >= 1
+    assert page.notes["queries"] > 0
+    assert all(r.measured_s > 0 and r.baseline_s > 0 for r in (page, last_page, pdf))
+    assert page.line().endswith(("PASS", "FAIL"))
+    assert page.as_dict()["target_ms"] == 300
 
 
 def test_a_pdf_without_the_last_member_fails_the_benchmark(monkeypatch):
-    book = reports_pdf.make_data(size=TINY)
-    monkeypatch.setattr(reports_pdf, "render", lambda book: _pdf_of_nothing())
+    book = reports_registration_list.make_data(size=TINY)
+    client = reports_registration_list.dispatcher_client()
+    monkeypatch.setattr(reports_registration_list, "render_pdf", lambda filters: _pdf_of_nothing())
     with pytest.raises(harness.BenchmarkError, match="is not in the PDF"):
-        reports_pdf.check(book, TINY)
+        reports_registration_list.check(book, client, TINY)
+
+
+def test_a_report_that_disagrees_with_the_hand_sql_fails_the_benchmark(monkeypatch):
+    book = reports_registration_list.make_data(size=TINY)
+    client = reports_registration_list.dispatcher_client()
+    real = reports_registration_list.report_rows
+    monkeypatch.setattr(reports_registration_list, "report_rows", lambda f: [{**r, "rel": 0} for r in real(f)])
+    with pytest.raises(harness.BenchmarkError, match="ACT/REL of the tier"):
+        reports_registration_list.check(book, client, TINY)
 
 
 def _pdf_of_nothing() -> bytes:
@@ -33,7 +48,7 @@ def _pdf_of_nothing() -> bytes:
     from weasyprint import HTML
 
     out = io.BytesIO()
-    HTML(string="<p>Out-of-work list</p>").write_pdf(out)
+    HTML(string="<p>Registration List</p>").write_pdf(out)
     return out.getvalue()
 
 

@@ -34,6 +34,9 @@ def book_1():
     return ReferralBook.objects.get(code="WIRE_SEA_1").pk
 
 
+WIRE_SEATTLE = "book=WIRE+SEATTLE"  # the Registration List's filter: a book as LaborPower names it
+
+
 @pytest.fixture
 def as_dispatcher(client, dispatcher):
     client.force_login(dispatcher)
@@ -115,19 +118,27 @@ def test_the_page_shows_the_rows_the_totals_and_links_with_the_same_filters(hall
 def test_the_page_sorts_by_a_column_and_pages(hall, as_dispatcher, monkeypatch):
     report = framework.get("out-of-work-list")
     monkeypatch.setattr(report, "page_size", 3)
-    response = as_dispatcher.get(page_url("out-of-work-list"), {"book": book_1(), "sort": "-apn"})
-    names = [row[3][0] for kind, row in response.context["body"] if kind == "row"]
-    assert names == ["Green, Pat", "Davis, Pat", "Clark, Pat"]
-    assert response.context["page"].paginator.num_pages == 2
-    second = as_dispatcher.get(page_url("out-of-work-list"), {"book": book_1(), "sort": "-apn", "page": 2})
-    assert [row[3][0] for kind, row in second.context["body"] if kind == "row"] == ["Baker, Pat"]
+    response = as_dispatcher.get(page_url("out-of-work-list"), {"book": "WIRE SEATTLE", "sort": "-apn"})
+    body = response.context["body"]
+    assert body[0][1][:2] == ("WIRE SEATTLE : 1", 7)  # the tier's heading and its count
+    assert [(row[1][0], row[4][0]) for kind, row in body if kind == "row"] == [
+        ("IRWIN, PAT", "0007 / 0000"), ("HILL, PAT", "0006 / 0000"), ("GREEN, PAT", "0005 / 0003"),
+    ]  # fmt: skip
+    assert response.context["page"].paginator.num_pages == 3
+    last = as_dispatcher.get(page_url("out-of-work-list"), {"book": "WIRE SEATTLE", "sort": "-apn", "page": 3})
+    body = last.context["body"]
+    assert [(kind, item[1][0] if kind == "row" else item[:2]) for kind, item in body] == [
+        ("group", ("WIRE SEATTLE : 1", 7)), ("row", "ADAMS, PAT"),  # a page that goes on with a tier names it
+        ("group", ("WIRE SEATTLE : 2", 2)), ("row", "JONES, PAT"), ("row", "FOSTER, PAT"),
+    ]  # fmt: skip
+    assert [row[4][0] for kind, row in body if kind == "row"] == ["0001 / 0000", "0002 / 0000", "0001 / 0001"]
 
 
 def test_every_run_of_the_page_is_an_audit_row(hall, as_dispatcher, dispatcher):
-    as_dispatcher.get(page_url("out-of-work-list"), {"book": book_1()})
+    as_dispatcher.get(page_url("out-of-work-list"), {"book": "WIRE SEATTLE"})
     run = ReportRun.objects.get()
-    assert (run.user, run.report, run.format, run.row_count) == (dispatcher, "out-of-work-list", "html", 4)
-    assert run.filters == {"book": book_1()}
+    assert (run.user, run.report, run.format, run.row_count) == (dispatcher, "out-of-work-list", "html", 9)
+    assert run.filters == {"book": "WIRE SEATTLE"}
 
 
 def test_the_audit_is_append_only(hall, dispatcher):
@@ -183,9 +194,9 @@ def test_an_export_with_bad_filters_shows_the_page_with_the_message(as_dispatche
 def test_an_export_larger_than_any_export_may_be_is_refused_on_the_page(hall, as_dispatcher, settings):
     settings.REPORTS_SYNC_MAX_ROWS = 1
     settings.REPORTS_MAX_EXPORT_ROWS = 3
-    response = as_dispatcher.get(export_url("out-of-work-list", "xlsx") + f"?book={book_1()}")
+    response = as_dispatcher.get(export_url("out-of-work-list", "xlsx") + f"?{WIRE_SEATTLE}")
     assert response.status_code == 400
-    assert "4 rows is more than an export may hold (3): narrow the filters." in response.content.decode()
+    assert "9 rows is more than an export may hold (3): narrow the filters." in response.content.decode()
 
 
 def test_an_unknown_report_or_format_is_a_404(as_officer):
@@ -197,27 +208,37 @@ def test_an_unknown_report_or_format_is_a_404(as_officer):
 
 
 def test_the_excel_file_has_typed_cells_a_frozen_header_and_an_autofilter(hall, as_dispatcher, dispatcher):
-    response = as_dispatcher.get(export_url("out-of-work-list", "xlsx") + f"?book={book_1()}")
+    response = as_dispatcher.get(export_url("out-of-work-list", "xlsx") + f"?{WIRE_SEATTLE}")
     assert response.status_code == 200
     assert response["Content-Type"].startswith("application/vnd.openxmlformats")
     workbook = openpyxl.load_workbook(io.BytesIO(content(response)))
     sheet = workbook.worksheets[0]
     header = [c.value for c in sheet[1]]
-    assert header[:4] == ["Place", "APN", "Card", "Name"]
-    davis = next(row for row in sheet.iter_rows(min_row=2) if row[3].value == "Davis, Pat")
-    apn, registered, re_sign_due = davis[1], davis[4], davis[5]
+    assert header == [
+        "BOOK", "REG. #", "NAME", "LOCAL", "REG. DATE & TIME", "POSITION (ACT / REL)", "CHECK", "STATUS", "REGION",
+        "APN",
+    ]  # fmt: skip
+    davis = next(row for row in sheet.iter_rows(min_row=2) if row[2].value == "DAVIS, PAT")
+    tier, number, registered, position, apn = davis[0], davis[1], davis[4], davis[5], davis[9]
+    assert tier.value == "WIRE SEATTLE : 1"  # the tier is a column a spreadsheet filters on
+    assert (number.data_type, number.number_format) == ("n", "0")
+    assert position.value == "0004 / 0002"
     assert apn.value == 46000.04
     assert apn.data_type == "n"
     assert apn.number_format == "0.00"
-    assert isinstance(re_sign_due.value, datetime.datetime)
-    assert re_sign_due.is_date
-    assert re_sign_due.value.date() == datetime.date(2026, 12, 9)
-    assert registered.number_format == "yyyy-mm-dd"
+    assert registered.is_date
+    assert registered.value == datetime.datetime(2026, 11, 9, 9, 0, 0)
+    assert registered.number_format == "yyyy-mm-dd hh:mm:ss"
+    baker = next(row for row in sheet.iter_rows(min_row=2) if row[2].value == "BAKER, PAT")
+    assert (baker[6].value, davis[6].value) == (1, None)  # CHECK: blank, not 0
+    assert [row[0].value for row in sheet.iter_rows(min_row=2, max_row=10)] == ["WIRE SEATTLE : 1"] * 7 + [
+        "WIRE SEATTLE : 2"
+    ] * 2
     assert sheet.freeze_panes == "A2"
-    assert sheet.auto_filter.ref == "A1:H5"
-    assert workbook["Report"]["B2"].value.startswith("LaborPower: Out of Work List")
+    assert sheet.auto_filter.ref == "A1:J10"
+    assert workbook["Report"]["B2"].value.startswith("LaborPower: Registration List")
     run = ReportRun.objects.get()
-    assert (run.user, run.format, run.row_count) == (dispatcher, "xlsx", 4)
+    assert (run.user, run.format, run.row_count) == (dispatcher, "xlsx", 9)
 
 
 def test_money_is_a_currency_cell_and_the_total_is_below_the_data(hall, as_dispatcher):
@@ -238,17 +259,27 @@ def pdf_text(data: bytes) -> tuple[int, str]:
 
 
 def test_the_pdf_has_the_title_the_filters_a_known_row_and_page_numbers(hall, as_dispatcher):
-    response = as_dispatcher.get(export_url("out-of-work-list", "pdf") + f"?book={book_1()}")
+    response = as_dispatcher.get(export_url("out-of-work-list", "pdf") + f"?{WIRE_SEATTLE}")
     assert response.status_code == 200
     assert response["Content-Type"] == "application/pdf"
-    pages, text = pdf_text(content(response))
-    assert "Out-of-work list" in text
-    assert "IBEW Local 46" in text
-    assert "Book: Inside Wireperson — Seattle Book 1" in text
-    assert "Printed 2026-12-07 09:00" in text
-    assert "46000.04" in text
-    assert "Davis, Pat" in text
-    assert f"Page 1 of {pages}" in text
+    reader = PdfReader(io.BytesIO(content(response)))
+    first, second = (page.extract_text() for page in reader.pages)  # a page for each tier, as LaborPower's
+    for text in (first, second):
+        assert "Registration List" in text
+        assert "IBEW Local 46" in text
+        assert "Book: WIRE SEATTLE" in text
+        assert "Printed 2026-12-07 09:00" in text
+    assert "WIRE SEATTLE : 1" in first
+    assert "WIRE SEATTLE : 2" not in first
+    assert "DAVIS, PAT" in first
+    assert "0004 / 0002" in first
+    assert "46000.04" in first
+    assert "2026-11-09 09:00:00" in first
+    assert "Page 1 of 2" in first
+    assert "WIRE SEATTLE : 2" in second
+    assert "FOSTER, PAT" in second
+    assert "DAVIS, PAT" not in second
+    assert "Page 2 of 2" in second
     assert ReportRun.objects.get().format == "pdf"
 
 
@@ -281,26 +312,26 @@ def test_a_large_export_is_queued_then_built_with_progress_and_downloadable(
     queued = []
     monkeypatch.setattr(tasks.build_export, "delay", lambda job_id: queued.append(job_id))
     with django_capture_on_commit_callbacks(execute=True):
-        response = as_dispatcher.get(export_url("out-of-work-list", "xlsx") + f"?book={book_1()}")
+        response = as_dispatcher.get(export_url("out-of-work-list", "xlsx") + f"?{WIRE_SEATTLE}")
     job = ExportJob.objects.get()
     assert response.status_code == 302
     assert response["Location"] == reverse("admin:reports_export_job", args=[job.pk])
     assert queued == [job.pk]
-    assert (job.status, job.rows_total, job.run.background, job.run.user) == (ExportStatus.QUEUED, 4, True, dispatcher)
+    assert (job.status, job.rows_total, job.run.background, job.run.user) == (ExportStatus.QUEUED, 9, True, dispatcher)
 
     progress = []
     monkeypatch.setattr("reports.rendering.PROGRESS_EVERY", 1)
     real = services._set_progress
     monkeypatch.setattr(services, "_set_progress", lambda pk, n, *attempt: (real(pk, n, *attempt), progress.append(n)))
     assert tasks.build_export(job.pk) == ExportStatus.DONE
-    assert progress == [1, 2, 3, 4]
+    assert progress == list(range(1, 10))
     assert tasks.build_export(job.pk) == ExportStatus.DONE  # a second run changes nothing
 
     status = as_dispatcher.get(reverse("admin:reports_export_status", args=[job.pk])).json()
-    assert (status["status"], status["percent"], status["rows_done"]) == ("done", 100, 4)
+    assert (status["status"], status["percent"], status["rows_done"]) == ("done", 100, 9)
     download = as_dispatcher.get(status["download_url"])
     sheet = openpyxl.load_workbook(io.BytesIO(content(download))).worksheets[0]
-    assert [c.value for c in sheet["D"]][1:5] == ["Baker, Pat", "Clark, Pat", "Davis, Pat", "Green, Pat"]
+    assert [c.value for c in sheet["C"]][1:5] == ["ADAMS, PAT", "BAKER, PAT", "CLARK, PAT", "DAVIS, PAT"]
     job.refresh_from_db()
     job.file.delete(save=False)
 
@@ -308,7 +339,7 @@ def test_a_large_export_is_queued_then_built_with_progress_and_downloadable(
 def test_an_export_is_served_only_to_who_asked_or_an_officer(hall, client, dispatcher, officer, settings):
     settings.REPORTS_SYNC_MAX_ROWS = 2
     job = services.export_job_queue(
-        report=framework.get("out-of-work-list"), by=dispatcher, filters={"book": book_1()}, format="pdf"
+        report=framework.get("out-of-work-list"), by=dispatcher, filters={"book": "WIRE SEATTLE"}, format="pdf"
     )
     services.export_job_build(job_id=job.pk)
     url = reverse("admin:reports_export_download", args=[job.pk])
@@ -353,7 +384,7 @@ def test_officers_read_the_audit_of_runs_in_the_console_and_dispatchers_do_not(h
     client.force_login(officer)
     response = client.get(reverse("admin:reports_reportrun_changelist"))
     assert response.status_code == 200
-    assert "Out-of-work list" in response.content.decode()
+    assert "Registration List" in response.content.decode()
     assert client.get(reverse("admin:reports_exportjob_changelist")).status_code == 200
     client.force_login(dispatcher)
     assert client.get(reverse("admin:reports_reportrun_changelist")).status_code == 403

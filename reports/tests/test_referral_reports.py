@@ -30,27 +30,64 @@ def book(code):
     return ReferralBook.objects.get(code=code).pk
 
 
-def test_the_out_of_work_list_is_in_apn_order_with_places_re_sign_due_and_check_marks(hall):
-    rows, _, count = run("out-of-work-list", book=book("WIRE_SEA_1"))
-    assert col(rows, "name") == ["Baker, Pat", "Clark, Pat", "Davis, Pat", "Green, Pat"]
-    assert col(rows, "place") == [1, 0, 2, 3]  # Clark is exempt: keeps the place, not referred (REL 0)
-    assert col(rows, "apn") == [Decimal(a) for a in ("46000.02", "46000.03", "46000.04", "46000.06")]
-    assert col(rows, "check_marks") == [1, 0, 0, 0]
-    assert col(rows, "exempt") == ["No", "Yes", "No", "No"]
-    assert rows[2]["re_sign_due"] == datetime.date(2026, 12, 9)  # registered 28 days ago, 30-day re-sign
-    assert count == 4
+def positions(rows):
+    return [(r["name"], r["position"]) for r in rows]
 
 
-def test_book_2_places_restart_at_1(hall):
+def test_the_registration_list_shows_every_tier_of_the_book_in_its_order_with_act_and_rel(hall):
+    rows, _, count = run("out-of-work-list", book="WIRE SEATTLE")
+    assert positions(rows) == [
+        ("ADAMS, PAT", "0001 / 0000"),  # working: on the book, not referred
+        ("BAKER, PAT", "0002 / 0001"),
+        ("CLARK, PAT", "0003 / 0000"),  # exempt (union business): keeps the place, REL 0
+        ("DAVIS, PAT", "0004 / 0002"),
+        ("GREEN, PAT", "0005 / 0003"),
+        ("HILL, PAT", "0006 / 0000"),  # short calls
+        ("IRWIN, PAT", "0007 / 0000"),
+        ("FOSTER, PAT", "0001 / 0001"),  # tier 2: both numbers start again at 1
+        ("JONES, PAT", "0002 / 0000"),
+    ]  # Evans, rolled off, is on no list
+    assert col(rows, "tier") == ["WIRE SEATTLE : 1"] * 7 + ["WIRE SEATTLE : 2"] * 2
+    assert col(rows, "work_status") == [
+        "WORKING", "UNEMPLOYED", "EXEMPT", "UNEMPLOYED", "UNEMPLOYED", "SHORT CALL", "SHORT CALL", "UNEMPLOYED",
+        "SICK LIST",
+    ]  # fmt: skip
+    assert col(rows, "check") == [None, 1, None, None, None, None, None, None, None]  # blank, not 0
+    assert col(rows, "apn")[:3] == [Decimal("46000.01"), Decimal("46000.02"), Decimal("46000.03")]
+    assert rows[0]["registered_at"] == datetime.datetime(2026, 12, 7, 9, 0, 0)
+    assert count == 9
+
+
+def test_the_registration_list_of_one_tier(hall):
+    rows, _, count = run("out-of-work-list", book="WIRE SEATTLE", tier=2)
+    assert positions(rows) == [("FOSTER, PAT", "0001 / 0001"), ("JONES, PAT", "0002 / 0000")]
+    assert count == 2
+
+
+def test_sorting_by_another_column_keeps_each_row_s_act_and_rel(hall):
+    listed = dict(positions(run("out-of-work-list", book="WIRE SEATTLE")[0]))
+    rows, _, _ = run("out-of-work-list", sort="-name", book="WIRE SEATTLE")
+    assert col(rows, "name") == [  # sorted inside each tier: the tiers stay the groups
+        "IRWIN, PAT", "HILL, PAT", "GREEN, PAT", "DAVIS, PAT", "CLARK, PAT", "BAKER, PAT", "ADAMS, PAT",
+        "JONES, PAT", "FOSTER, PAT",
+    ]  # fmt: skip
+    assert dict(positions(rows)) == listed
+    for sort in ("work_status", "-apn", "check", "-registered_at", "-position"):
+        assert dict(positions(run("out-of-work-list", sort=sort, book="WIRE SEATTLE")[0])) == listed, sort
+
+
+def test_a_book_s_id_from_an_old_link_shows_that_one_tier(hall):
     rows, _, _ = run("out-of-work-list", book=book("WIRE_SEA_2"))
-    assert [(r["name"], r["place"]) for r in rows] == [("Foster, Pat", 1), ("Jones, Pat", 0)]
-    assert col(rows, "exempt") == ["No", "Yes"]  # Jones: the member's own exemption
+    assert positions(rows) == [("FOSTER, PAT", "0001 / 0001"), ("JONES, PAT", "0002 / 0000")]
 
 
-def test_the_out_of_work_list_sorts_by_a_column_when_asked(hall):
-    rows, _, _ = run("out-of-work-list", sort="-apn", book=book("WIRE_SEA_1"))
-    assert col(rows, "name") == ["Green, Pat", "Davis, Pat", "Clark, Pat", "Baker, Pat"]
-    assert col(rows, "place") == [3, 2, 0, 1]  # a place stays the member's place in referral order
+def test_the_registration_list_refuses_a_tier_the_book_does_not_have(hall):
+    form = framework.get("out-of-work-list").form({"book": "WIRE SEATTLE", "tier": "5"})
+    assert not form.is_valid()
+    assert form.errors["tier"] == ["WIRE SEATTLE has no tier 5 (its tiers: 1, 2, 3, 4)."]
+    form = framework.get("out-of-work-list").form({"book": "NO SUCH BOOK"})
+    assert not form.is_valid()
+    assert "book" in form.errors
 
 
 def test_the_summary_counts_each_book_and_totals_them(hall):
