@@ -31,6 +31,7 @@ from unioncore.imports.base import (
     FieldCheck,
     Invalid,
     Kind,
+    Memo,
     Progress,
     Row,
     RowError,
@@ -192,6 +193,10 @@ class EmployerLists(Kind):
         self.default_group = (self.options or {}).get("group") or ""
         self.group_missing = "list" not in self.columns and not self.default_group
         self.group_missing_told = False
+        # A list names each employer on several rows, and its group on every row: each distinct
+        # name and spelling worked out once per import.
+        self.name_keys = Memo(employer_name_key)
+        self.groups = Memo(contract_code_of_group)
 
     def parse(self, row: Row):
         if self.group_missing:  # one error for the file (on its first row), not one per row
@@ -204,13 +209,13 @@ class EmployerLists(Kind):
                 )
             return None
         raw_group = row.raw("list")
-        code = contract_code_of_group(raw_group) if raw_group else self.default_group
+        code = self.groups[raw_group] if raw_group else self.default_group
         if raw_group and code is None:
             row.error("list", f"Unknown list {raw_group!r}; LaborPower's lists are {KNOWN_GROUPS}.")
         elif not code:
             row.error("list", f"Which list? Blank, and no group was chosen for the file; one of {KNOWN_GROUPS}.")
         name = row.text("name", required=True, max_length=120)
-        key = employer_name_key(name) if name else ""
+        key = self.name_keys[name] if name else ""
         if name and not key:
             row.error("name", "A name needs letters or digits.")
         bond = row.date("bond_expires", required=False)
