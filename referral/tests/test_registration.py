@@ -258,3 +258,11 @@ def test_activity_rows_cannot_be_changed(book, register):
 
     with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
         RegistrationActivity.objects.update(reason="rewritten")
+
+
+def test_the_morning_referral_times_are_the_2024_procedures():
+    times = {b.code: b.referral_start_time for b in ReferralBook.objects.all()}
+    expected = {"WIRE_": datetime.time(8, 30), "TRADE_": datetime.time(9, 0)}
+    for code, start in times.items():
+        wanted = next((t for prefix, t in expected.items() if code.startswith(prefix)), datetime.time(9, 30))
+        assert start == wanted, code
