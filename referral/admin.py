@@ -1,12 +1,15 @@
 """The staff console for the referral books. Every change to a registration goes through
 `referral.services` (the add page and the actions); nothing in referral is ever deleted."""
 
+from functools import partial
+
 from django import forms
 from django.contrib import admin
 from django.db.models import Count, Q
+from django.urls import path
 
 from members.enums import ExemptReason
-from referral import selectors, services
+from referral import admin_views, selectors, services
 from referral.enums import RegistrationStatus
 from referral.models import BookRegistration, Holiday, MaintenanceRun, ReferralBook, RegistrationActivity
 from unioncore.admin_actions import HistoryAdmin, NoDeleteMixin, ReadOnlyMixin, ServiceAddMixin, apply_each, with_form
@@ -45,6 +48,10 @@ class ReferralBookAdmin(NoDeleteMixin, HistoryAdmin):
         ),
         ("Dates", {"fields": ("created_at", "updated_at")}),
     )
+
+    def get_urls(self):
+        view = self.admin_site.admin_view(partial(admin_views.maintenance_rehearsal, model_admin=self))
+        return [path("rehearsal/", view, name="referral_referralbook_rehearsal"), *super().get_urls()]
 
     def get_queryset(self, request):
         status = "registrations__status"

@@ -1,16 +1,25 @@
 import datetime
+from collections.abc import Collection
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db.models import Case, F, Func, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum, Value, When, Window
 from django.db.models.functions import RowNumber
+from django.utils import timezone
 
+from referral import calendar
+from referral.enums import RegistrationStatus, RollOffReason
 from referral.models import (
     DAY_ZERO,
     REGISTRATION_ORDER,
     BookRegistration,
+    MaintenanceRun,
     ReferralBook,
     available_for_referral,
+    effectively_exempt,
 )
+
+S = RegistrationStatus
 
 # Referral order across the tiers of a trade and region: tier 1 → 2 → 3 → 4, then each tier's
 # own order (APN, registration time, id). Decision 0028.
@@ -118,3 +127,193 @@ def member_registrations(*, member_id: int) -> QuerySet[BookRegistration]:
         )
         .order_by(*REFERRAL_ORDER)
     )
+
+
+# --- The nightly book maintenance: what it will do (decision 0029) ---
+
+EXEMPTION_ENDED = "exemption_ended"
+# Each step of a book's nightly run, in the order it is applied, with its MaintenanceRun count.
+MAINTENANCE_STEPS = {
+    EXEMPTION_ENDED: "exemptions_ended",
+    RollOffReason.RE_SIGN_MISSED: "re_sign_roll_offs",
+    RollOffReason.LATE_RE_REGISTRATION: "late_re_registration_roll_offs",
+    RollOffReason.LONG_CALL: "long_call_roll_offs",
+}
+STEP_LABELS = {
+    EXEMPTION_ENDED: "Exemption period ended",
+    RollOffReason.RE_SIGN_MISSED: RollOffReason.RE_SIGN_MISSED.label,
+    RollOffReason.LATE_RE_REGISTRATION: RollOffReason.LATE_RE_REGISTRATION.label,
+    RollOffReason.LONG_CALL: RollOffReason.LONG_CALL.label,
+}
+DUE_LABELS = {
+    EXEMPTION_ENDED: "exempt until",
+    RollOffReason.RE_SIGN_MISSED: "re-sign was due",
+    RollOffReason.LATE_RE_REGISTRATION: "re-register by",
+    RollOffReason.LONG_CALL: "last day of the dispatch",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class PlannedAction:
+    """One thing a book's nightly run does to one registration, and why: its `step` (the
+    exemption ends, or the roll-off reason) and the `due` date the rule counts from."""
+
+    registration: BookRegistration  # with member and book
+    step: str
+    due: datetime.date
+
+    @property
+    def rolls_off(self) -> bool:
+        return self.step != EXEMPTION_ENDED
+
+    @property
+    def label(self) -> str:
+        return STEP_LABELS[self.step]
+
+    @property
+    def due_label(self) -> str:
+        return DUE_LABELS[self.step]
+
+    @property
+    def member_name(self) -> str:
+        member = self.registration.member
+        return " ".join(filter(None, (f"{member.last_name}, {member.first_name}", member.middle_name)))
+
+
+@dataclass(slots=True)
+class BookMaintenancePlan:
+    """What the nightly run of `day` does to one book. `already_run`: that run happened (a
+    second one does nothing). Exempt members' re-sign is kept due `exempt_re_sign_due`."""
+
+    book: ReferralBook
+    day: datetime.date
+    already_run: bool = False
+    actions: list[PlannedAction] = field(default_factory=list)
+
+    @property
+    def exempt_re_sign_due(self) -> datetime.date:
+        return self.day + datetime.timedelta(days=self.book.re_sign_days)
+
+    def counts(self) -> dict[str, int]:
+        """The run's counts, as MaintenanceRun keeps them."""
+        counts = dict.fromkeys(MAINTENANCE_STEPS.values(), 0)
+        for action in self.actions:
+            counts[MAINTENANCE_STEPS[action.step]] += 1
+        return counts
+
+    @property
+    def roll_offs(self) -> list[PlannedAction]:
+        return [a for a in self.actions if a.rolls_off]
+
+
+@dataclass(slots=True)
+class MaintenancePlan:
+    """What the nightly run of `day` does to every active book, book after book as the run goes."""
+
+    day: datetime.date
+    business_day: bool
+    books: list[BookMaintenancePlan] = field(default_factory=list)
+
+    @property
+    def actions(self) -> list[PlannedAction]:
+        return [a for plan in self.books for a in plan.actions]
+
+    @property
+    def roll_offs(self) -> list[PlannedAction]:
+        return [a for a in self.actions if a.rolls_off]
+
+    def rows(self) -> list[dict]:
+        """One row per action, for a CSV or a print-out, in the order the run applies them."""
+        return [
+            {
+                "run_on": self.day.isoformat(),
+                "run_of_book": plan.book.code,
+                "book": action.registration.book.code,
+                "member": action.member_name,
+                "card_number": action.registration.member.card_number,
+                "apn": f"{action.registration.apn:.2f}",
+                "action": "roll off" if action.rolls_off else "end exemption",
+                "reason": action.label,
+                "due": action.due.isoformat(),
+                "due_is": action.due_label,
+                "registration_id": action.registration.pk,
+            }
+            for plan in self.books
+            for action in plan.actions
+        ]
+
+
+def book_maintenance_plan(
+    *,
+    book: ReferralBook,
+    day: datetime.date,
+    cal: calendar.BusinessCalendar,
+    within: Collection[int] | None = None,
+    skip: Collection[int] = (),
+) -> BookMaintenancePlan:
+    """What the nightly run of `day` does to `book` — the one statement of its rules, which
+    `services.book_maintenance` applies and the cut-over rehearsal shows. In the order applied:
+    1. exemptions of the book past their end date end (blank end date: never);
+    2. registered, not exempt members whose re-sign was due before the grace_period_days-th
+       business day back (counting `day`) roll off;
+    3. a member on a short call of this book who did not re-register by `re_register_by` rolls
+       off every book they are on;
+    4. a dispatch of this book that has lasted more than max_days_on_book whole days (its
+       local day + max_days_on_book before `day`) rolls off (long call).
+    `within` limits the plan to those registrations (the run re-plans the rows it locked);
+    `skip` leaves out registrations an earlier book's run of the same night took off."""
+    plan = BookMaintenancePlan(book=book, day=day)
+    if MaintenanceRun.objects.filter(book=book, run_on=day).exists():
+        plan.already_run = True
+        return plan
+    rows = BookRegistration.objects.select_related("member", "book").exclude(pk__in=list(skip))
+    if within is not None:
+        rows = rows.filter(pk__in=list(within))
+    on_book = rows.filter(book=book)
+
+    for registration in on_book.active().filter(is_exempt=True, exempt_until__lt=day).order_by("id"):
+        plan.actions.append(PlannedAction(registration, EXEMPTION_ENDED, registration.exempt_until))
+
+    cutoff = cal.nth_business_day_back(day, max(book.grace_period_days, 1))
+    missed = on_book.filter(status=S.REGISTERED, re_sign_due__lt=cutoff).exclude(effectively_exempt())
+    for registration in missed.order_by("id"):
+        plan.actions.append(PlannedAction(registration, RollOffReason.RE_SIGN_MISSED, registration.re_sign_due))
+
+    late = dict(
+        BookRegistration.objects.filter(book=book, status=S.SHORT_CALL, re_register_by__lt=day)
+        .exclude(pk__in=list(skip))
+        .values_list("member_id", "re_register_by")
+    )
+    for registration in rows.active().filter(member_id__in=late).order_by("member_id", "id"):
+        due = late[registration.member_id]
+        plan.actions.append(PlannedAction(registration, RollOffReason.LATE_RE_REGISTRATION, due))
+
+    started_before = datetime.datetime.combine(day - datetime.timedelta(days=book.max_days_on_book), datetime.time())
+    long_calls = on_book.filter(status=S.DISPATCHED, dispatched_at__lt=timezone.make_aware(started_before))
+    for registration in long_calls.order_by("id"):
+        due = timezone.localdate(registration.dispatched_at) + datetime.timedelta(days=book.max_days_on_book)
+        plan.actions.append(PlannedAction(registration, RollOffReason.LONG_CALL, due))
+    return plan
+
+
+def maintenance_plan(*, day: datetime.date) -> MaintenancePlan:
+    """What the nightly run of `day` (`services.daily_book_maintenance`) does, book by book in
+    the order it runs them, to the books as they are now. Nothing on a weekend or a holiday. A
+    registration one book's run takes off (a late re-registration takes the member off every
+    book) is not in a later book's plan, as the real run finds it gone. Changes nothing."""
+    cal = calendar.calendar_around(day)
+    plan = MaintenancePlan(day=day, business_day=cal.is_business_day(day))
+    if not plan.business_day:
+        return plan
+    taken: set[int] = set()
+    for book in ReferralBook.objects.filter(is_active=True).order_by("id"):
+        book_plan = book_maintenance_plan(book=book, day=day, cal=cal, skip=taken)
+        taken.update(a.registration.pk for a in book_plan.roll_offs)
+        plan.books.append(book_plan)
+    return plan
+
+
+def next_maintenance_day(*, today: datetime.date) -> datetime.date:
+    """The day of the next nightly run that does something: the first business day after
+    `today` (the run starts at 00:30 of its day, so today's has run by the time staff look)."""
+    return calendar.calendar_around(today).add_business_days(today, 1)

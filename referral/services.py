@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from members.enums import ExemptReason, MemberStatus
 from members.models import Member
-from referral import calendar
+from referral import calendar, selectors
 from referral.enums import ACTIVE_STATUSES, RegistrationAction, RegistrationStatus, RollOffReason
 from referral.models import DAY_ZERO, BookRegistration, ReferralBook, RegistrationActivity, effectively_exempt
 from unioncore.errors import RuleViolation
@@ -275,11 +275,13 @@ def registration_exempt_extend(
     return registration
 
 
-def _end_exemption(registration: BookRegistration, *, by: User, reason: str) -> None:
+def _end_exemption(
+    registration: BookRegistration, *, by: User, reason: str, today: datetime.date | None = None
+) -> None:
     registration.is_exempt, registration.exempt_reason, registration.exempt_until = None, "", None
     registration.exemption_needs_review = False
     # Back to re-signing: the first one falls due a full period after the exemption ends.
-    registration.re_sign_due = _today() + datetime.timedelta(days=registration.book.re_sign_days)
+    registration.re_sign_due = (today or _today()) + datetime.timedelta(days=registration.book.re_sign_days)
     _record(registration, action=A.EXEMPT_OFF, by=by, reason=reason)
 
 
@@ -437,55 +439,48 @@ def member_roll_off_all_books(*, member_id: int, by: User, cause: str, reason: s
 
 @transaction.atomic
 def book_maintenance(*, book_id: int, today: datetime.date, by: User, cal: calendar.BusinessCalendar):
-    """One book's daily rules, once per day: exemptions that ended, re-sign roll-offs, long-call
-    roll-offs. A second run on the same day finds its record and does nothing."""
+    """One book's nightly run, once per day: it applies `selectors.book_maintenance_plan` — the
+    one statement of the rules (exemptions that ended, missed re-signs, late re-registrations,
+    long calls), which the cut-over rehearsal shows — and keeps exempt members' re-sign a full
+    period ahead. A second run on the same day finds its record and does nothing."""
     from referral.models import MaintenanceRun
 
     book = ReferralBook.objects.select_for_update().get(pk=book_id)
-    if MaintenanceRun.objects.filter(book=book, run_on=today).exists():
+    plan = selectors.book_maintenance_plan(book=book, day=today, cal=cal)
+    if plan.already_run:
         return None
-    run = MaintenanceRun(book=book, run_on=today)
-    on_book = BookRegistration.objects.filter(book=book)
+    # Lock what the plan names, in id order as every other path does, then plan again on the
+    # locked rows: one that changed meanwhile (a re-sign, a return to the book) drops out.
+    named = sorted({action.registration.pk for action in plan.actions})
+    locked = list(
+        BookRegistration.objects.select_for_update(of=("self",))
+        .filter(pk__in=named)
+        .order_by("id")
+        .values_list("id", flat=True)
+    )
+    plan = selectors.book_maintenance_plan(book=book, day=today, cal=cal, within=locked)
 
-    for registration_id in on_book.active().filter(is_exempt=True, exempt_until__lt=today).values_list("id", flat=True):
-        _end_exemption(lock_registration(registration_id), by=by, reason="Exemption period ended")
-        run.exemptions_ended += 1
-
+    for action in plan.actions:
+        if action.step == selectors.EXEMPTION_ENDED:
+            _end_exemption(lock_registration(action.registration.pk), by=by, reason=action.label, today=today)
     # While exempt, no re-sign falls due: keep the due date a full period ahead, so the member
     # who comes back from an exemption has a whole period to re-sign. Bookkeeping, no history.
-    on_book.active().filter(effectively_exempt()).update(re_sign_due=today + datetime.timedelta(days=book.re_sign_days))
+    BookRegistration.objects.active().filter(book=book).filter(effectively_exempt()).update(
+        re_sign_due=plan.exempt_re_sign_due
+    )
+    for action in plan.roll_offs:
+        _roll_off(lock_registration(action.registration.pk), by=by, code=action.step)
 
-    # Missed re-signs: rolled off at the start of the grace_period_days-th business day after.
-    cutoff = cal.nth_business_day_back(today, max(book.grace_period_days, 1))
-    missed = on_book.filter(status=S.REGISTERED, re_sign_due__lt=cutoff).exclude(effectively_exempt())
-    for registration_id in missed.order_by("id").values_list("id", flat=True):
-        _roll_off(lock_registration(registration_id), by=by, code=RollOffReason.RE_SIGN_MISSED)
-        run.re_sign_roll_offs += 1
-
-    # Late re-registration after a short call: off every book of the member.
-    late = on_book.filter(status=S.SHORT_CALL, re_register_by__lt=today)
-    for member_id in late.order_by("member_id").values_list("member_id", flat=True).distinct():
-        run.late_re_registration_roll_offs += len(
-            member_roll_off_all_books(
-                member_id=member_id, by=by, cause=RollOffReason.LATE_RE_REGISTRATION,
-                reason="Did not re-register after a short call",
-            )
-        )  # fmt: skip
-
-    long_ago = timezone.now() - datetime.timedelta(days=book.max_days_on_book)
-    long_calls = on_book.filter(status=S.DISPATCHED, dispatched_at__lt=long_ago)
-    for registration_id in long_calls.order_by("id").values_list("id", flat=True):
-        _roll_off(lock_registration(registration_id), by=by, code=RollOffReason.LONG_CALL)
-        run.long_call_roll_offs += 1
-
+    run = MaintenanceRun(book=book, run_on=today, **plan.counts())
     run._history_user = by
     run.save()
     return run
 
 
 def daily_book_maintenance(*, today: datetime.date, by: User) -> dict[str, dict[str, int]]:
-    """Every book's daily rules, each book in its own transaction. Nothing happens on a weekend
-    or a holiday: roll-offs take effect at the start of a business day."""
+    """Every book's nightly run, each book in its own transaction, in id order (what
+    `selectors.maintenance_plan` shows beforehand). Nothing happens on a weekend or a holiday:
+    roll-offs take effect at the start of a business day."""
     cal = calendar.calendar_around(today)
     if not cal.is_business_day(today):
         return {}
