@@ -22,6 +22,7 @@ from dispatch.enums import (
     CandidateOutcome,
     ContractCode,
     DeclineKind,
+    DispatchStatus,
     EndReason,
     JobRequestStatus,
 )
@@ -647,6 +648,25 @@ class EndForm(forms.Form):
     end_date = date_field(label="Last day", initial=timezone.localdate)
 
 
+class NoShowFilter(admin.SimpleListFilter):
+    """The members rolled off for not checking in with the employer by 3 PM (the 2024 procedure)."""
+
+    title = "check-in"
+    parameter_name = "check_in"
+
+    def lookups(self, request, model_admin):
+        return [("no_show", "No-shows (rolled off at 3 PM)"), ("in", "Checked in"), ("waiting", "Not yet checked in")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "no_show":
+            return queryset.filter(no_show_at__isnull=False)
+        if self.value() == "in":
+            return queryset.filter(checked_in_at__isnull=False)
+        if self.value() == "waiting":
+            return queryset.filter(status=DispatchStatus.ACCEPTED, checked_in_at__isnull=True, no_show_at__isnull=True)
+        return queryset
+
+
 @admin.register(Dispatch)
 class DispatchAdmin(ServiceAddMixin, ActionsOnlyMixin, HistoryAdmin):
     service_add_form = DispatchOfferForm  # offered through the service
@@ -658,16 +678,17 @@ class DispatchAdmin(ServiceAddMixin, ActionsOnlyMixin, HistoryAdmin):
         "offered_at", "member_display", "employer", "request_number", "type", "status", "wage_rate", "end_reason",
     )  # fmt: skip
     list_display_links = ("offered_at",)
-    list_filter = (DayBookFilter, "status", "type", "end_reason", "employer")
+    list_filter = (DayBookFilter, "status", "type", "end_reason", NoShowFilter, "employer")
     list_select_related = ("member", "employer")
     search_fields = ("=member__card_number", "member__last_name", "member__first_name", "employer__name")
     date_hierarchy = "offered_at"
     autocomplete_fields = ("job_request", "registration")
-    actions = ["accept", "decline", "end"]
+    actions = ["accept", "check_in", "decline", "end"]
     fieldsets = (
         (None, {"fields": ("member", "employer", "request_number", "referral_run_link", "registration", "bid")}),
         ("Offer", {"fields": ("type", "status", "offered_at", "answered_at", "decline_kind")}),
         ("Job", {"fields": ("wage_rate", "primary_site_contact", "lending_admin", ("start_date", "end_date"))}),
+        ("Check-in (by 3 PM of the dispatch day)", {"fields": (("checked_in_at", "checked_in_by"), "no_show_at")}),
         ("End", {"fields": ("end_reason",)}),
         ("Record", {"fields": ("created_by", "created_at", "updated_at")}),
     )
@@ -714,6 +735,16 @@ class DispatchAdmin(ServiceAddMixin, ActionsOnlyMixin, HistoryAdmin):
             queryset,
             lambda d: services.dispatch_accept(dispatch_id=d.pk, by=request.user),
             done="{n} dispatch(es) accepted.",
+        )
+
+    @admin.action(description="Checked in with the employer (due by 3 PM of the dispatch day)", permissions=["change"])
+    def check_in(self, request, queryset):
+        apply_each(
+            self,
+            request,
+            queryset,
+            lambda d: services.dispatch_check_in(dispatch_id=d.pk, by=request.user),
+            done="{n} check-in(s) recorded.",
         )
 
     @admin.action(description="Decline (member declined, no answer, or employer rejection)", permissions=["change"])

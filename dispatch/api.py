@@ -65,6 +65,9 @@ class DispatchOutput(serializers.Serializer):
     wage_rate = serializers.DecimalField(max_digits=8, decimal_places=2)
     offered_at = serializers.DateTimeField()
     answered_at = serializers.DateTimeField(allow_null=True)
+    checked_in_at = serializers.DateTimeField(
+        allow_null=True, help_text="When the employer (or the hall) recorded the member's check-in; due by 3 PM"
+    )
 
 
 def _my_dispatches(user):
@@ -152,6 +155,27 @@ class DispatchAcceptApi(ApiView):
         visible_or_404(_my_dispatches(request.user), pk)
         services.dispatch_accept(dispatch_id=pk, by=request.user)
         return Response(DispatchOutput(_my_dispatches(request.user).get(pk=pk)).data)
+
+
+def _employer_dispatches(user):
+    """The dispatches of the employers the user works for (a supervisor's crew)."""
+    return (
+        Dispatch.objects.filter(employer__users__user=user)
+        .select_related("employer", "job_request")
+        .order_by("-offered_at", "-id")
+        .distinct()
+    )
+
+
+class DispatchCheckInApi(ApiView):
+    """The employer's supervisor records that the member checked in (by 3 PM of the dispatch day,
+    or the member is rolled off the books)."""
+
+    @extend_schema(request=None, responses={200: DispatchOutput, 400: Error, 404: Error, 409: Error})
+    def post(self, request, pk: int):
+        visible_or_404(_employer_dispatches(request.user), pk)
+        services.dispatch_check_in(dispatch_id=pk, by=request.user)
+        return Response(DispatchOutput(_employer_dispatches(request.user).get(pk=pk)).data)
 
 
 class DispatchDeclineApi(ApiView):

@@ -298,6 +298,15 @@ class Dispatch(FSMModelMixin, models.Model):
     answered_at = models.DateTimeField(null=True, blank=True)
     decline_kind = models.CharField(max_length=24, choices=DeclineKind, blank=True)
     start_date = models.DateField()
+    # The 2024 procedure (rule 7): the member checks in with the employer by 3 PM of the
+    # dispatch day, recorded by the employer's supervisor or a dispatcher; a no-show is rolled off.
+    checked_in_at = models.DateTimeField("checked in with the employer", null=True, blank=True)
+    checked_in_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    no_show_at = models.DateTimeField(
+        "rolled off as a no-show", null=True, blank=True, help_text="No check-in by 3 PM of the dispatch day"
+    )
     end_date = models.DateField(null=True, blank=True)
     end_reason = models.CharField(max_length=16, choices=EndReason, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")

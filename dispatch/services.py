@@ -24,6 +24,7 @@ from dispatch.enums import (
 from dispatch.models import (
     Dispatch,
     Employer,
+    EmployerUser,
     JobBid,
     JobRequest,
     ReferralCandidate,
@@ -249,6 +250,66 @@ def dispatch_accept(*, dispatch_id: int, by: User) -> Dispatch:
         request._history_user = by
         request.save()
     return dispatch
+
+
+CHECK_IN_BY = datetime.time(15, 0)  # the 2024 procedure, rule 7
+
+
+def _may_check_in(user: User, dispatch: Dispatch) -> bool:
+    """A dispatcher in the console, or any user of the dispatch's employer (its supervisors)."""
+    if user.is_staff and user.has_perm("dispatch.change_dispatch"):
+        return True
+    return EmployerUser.objects.filter(user=user, employer_id=dispatch.employer_id).exists()
+
+
+@transaction.atomic
+def dispatch_check_in(*, dispatch_id: int, by: User) -> Dispatch:
+    """The member checked in with the employer (the 2024 procedure, rule 7): recorded by the
+    employer's supervisor or a dispatcher. A second check-in keeps the first."""
+    dispatch = lock_dispatch(dispatch_id)
+    if not _may_check_in(by, dispatch):
+        raise RuleViolation("not_allowed", "Only the employer of this dispatch or a dispatcher records a check-in.")
+    if dispatch.status != DispatchStatus.ACCEPTED:
+        raise RuleViolation("wrong_status", f"This dispatch is {dispatch.get_status_display().lower()}.")
+    if dispatch.no_show_at is not None:
+        raise RuleViolation("no_show", "The member was rolled off for not checking in by 3 PM of the dispatch day.")
+    if dispatch.checked_in_at is None:
+        dispatch.checked_in_at, dispatch.checked_in_by = timezone.now(), by
+        _save(dispatch, by)
+    return dispatch
+
+
+def no_shows(*, day: datetime.date):
+    """Dispatches of `day` whose member has not checked in (nor clocked in there) by 3 PM."""
+    from fulfillment.models import TimeLog
+
+    return (
+        Dispatch.objects.filter(
+            status=DispatchStatus.ACCEPTED, start_date=day, checked_in_at__isnull=True, no_show_at__isnull=True
+        )
+        .exclude(pk__in=TimeLog.objects.filter(clock_in_at__lt=_local(day, CHECK_IN_BY)).values("dispatch_id"))
+        .select_related("member", "employer")
+        .order_by("id")
+    )
+
+
+def dispatch_roll_off_no_shows(*, day: datetime.date, by: User) -> list[Dispatch]:
+    """At 3 PM of a dispatch day: each member who has not checked in with the employer is rolled
+    off every book, with the reason (each dispatch in its own transaction; safe to run twice)."""
+    done = []
+    for dispatch_id in no_shows(day=day).values_list("id", flat=True):
+        with transaction.atomic():
+            dispatch = lock_dispatch(dispatch_id)
+            if dispatch.checked_in_at is not None or dispatch.no_show_at is not None:
+                continue  # checked in (or handled) since the list was read
+            dispatch.no_show_at = timezone.now()
+            _save(dispatch, by)
+            referral_services.member_roll_off_all_books(
+                member_id=dispatch.member_id, by=by, cause=RollOffReason.NO_CHECK_IN,
+                reason=f"No check-in with {dispatch.employer} by 3 PM on {day:%m/%d/%Y}",
+            )  # fmt: skip
+            done.append(dispatch)
+    return done
 
 
 @transaction.atomic

@@ -8,3 +8,9 @@ from unioncore.audit import system_user
 @shared_task(name="dispatch.tasks.expire_job_requests", expires=3600)
 def expire_job_requests() -> int:
     return services.job_requests_expire(today=timezone.localdate(), by=system_user())
+
+
+@shared_task(name="dispatch.tasks.roll_off_no_shows", expires=3600)
+def roll_off_no_shows() -> int:
+    """3 PM: members dispatched today who have not checked in with the employer come off the books."""
+    return len(services.dispatch_roll_off_no_shows(day=timezone.localdate(), by=system_user()))

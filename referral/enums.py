@@ -80,6 +80,7 @@ class RollOffReason(models.TextChoices):
     QUIT = "quit", "Quit a job"
     DISCHARGE = "discharge", "Discharged by the employer"
     LATE_RE_REGISTRATION = "late_re_registration", "Did not re-register after a short call"
+    NO_CHECK_IN = "no_check_in", "Did not check in with the employer by 3 PM"
     RESTORATIONS_USED = "restorations_used", "Short call ended; both restorations used"
     STAFF = "staff", "By staff"
 

@@ -421,8 +421,14 @@ def registration_roll_off_after_job(*, registration_id: int, by: User) -> BookRe
 def member_roll_off_all_books(*, member_id: int, by: User, cause: str, reason: str = "") -> list[BookRegistration]:
     """A quit or a discharge: the member comes off every book they are on (re-registering at the
     bottom). `cause` is RollOffReason.QUIT or DISCHARGE."""
-    if cause not in (RollOffReason.QUIT, RollOffReason.DISCHARGE, RollOffReason.LATE_RE_REGISTRATION):
-        raise ValidationError({"cause": "A quit, a discharge or a late re-registration."})
+    causes = (
+        RollOffReason.QUIT,
+        RollOffReason.DISCHARGE,
+        RollOffReason.LATE_RE_REGISTRATION,
+        RollOffReason.NO_CHECK_IN,
+    )
+    if cause not in causes:
+        raise ValidationError({"cause": "A quit, a discharge, a late re-registration or a missed check-in."})
     ids = list(
         BookRegistration.objects.active().filter(member_id=member_id).order_by("id").values_list("id", flat=True)
     )

@@ -20,6 +20,7 @@ STATUS_BY_CODE: dict[str, int] = {
     "verified_locked": status.HTTP_409_CONFLICT,
     "worker_edit_locked": status.HTTP_409_CONFLICT,
     "request_full": status.HTTP_409_CONFLICT,
+    "no_show": status.HTTP_409_CONFLICT,
     "idempotency_key_reused": status.HTTP_422_UNPROCESSABLE_ENTITY,
 }
 STATUS_BY_PREFIX: dict[str, int] = {

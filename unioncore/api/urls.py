@@ -27,6 +27,7 @@ urlpatterns = [
     path("me/dispatches/", dispatch_api.MyDispatchesApi.as_view(), name="my-dispatches"),
     path("dispatches/<int:pk>/accept/", dispatch_api.DispatchAcceptApi.as_view(), name="dispatch-accept"),
     path("dispatches/<int:pk>/decline/", dispatch_api.DispatchDeclineApi.as_view(), name="dispatch-decline"),
+    path("dispatches/<int:pk>/check-in/", dispatch_api.DispatchCheckInApi.as_view(), name="dispatch-check-in"),
     # Fulfillment
     path("timelogs/", fulfillment_api.TimeLogListApi.as_view(), name="timelogs"),
     path("timelogs/clock-in/", fulfillment_api.ClockInApi.as_view(), name="timelog-clock-in"),

@@ -181,6 +181,12 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(hour=0, minute=45),
         "options": {"expires": 3600},
     },
+    # The 2024 procedure (rule 7): check in with the employer by 3 PM of the dispatch day.
+    "dispatch-roll-off-no-shows": {
+        "task": "dispatch.tasks.roll_off_no_shows",
+        "schedule": crontab(hour=15, minute=0),
+        "options": {"expires": 3600},
+    },
     "fulfillment-sweep-auto-approvals": {
         "task": "fulfillment.tasks.sweep_auto_approvals",
         "schedule": 60.0,
