@@ -1,6 +1,81 @@
-"""Fixtures shared by every app's tests."""
+"""Fixtures shared by every app's tests, and the test clock switch (UC_TEST_CLOCK)."""
+
+import datetime
+import os
+import re
 
 import pytest
+
+# --- The test clock: run the whole suite on another day -----------------------------------
+# UC_TEST_CLOCK=2027-12-05T10:00:00-08:00 (a moment with its UTC offset) or UC_TEST_CLOCK=+365d
+# (today + n days) starts a session-wide time-machine travel there, ticking, before any test
+# runs: every test that reads the real date without pinning its own time then sees that day
+# (`make test-shifted`). A test's own time_machine.travel() nests inside it as usual.
+# Only this Python process moves: PostgreSQL's now(), Redis and subprocesses (a Celery worker
+# started by a test, Chromium) keep the real clock. No product code asks the database for the
+# time (unioncore/tests/test_test_clock.py checks that); tests whose outcome hangs on another
+# process's clock are marked `real_clock` and, with the browser tests, left out of a shifted run.
+CLOCK_VARIABLE = "UC_TEST_CLOCK"
+_traveller = None
+
+
+def clock_destination(value: str, *, now: datetime.datetime | None = None) -> datetime.datetime:
+    """The moment UC_TEST_CLOCK names: an aware ISO moment, or '+Nd' days from now."""
+    if shift := re.fullmatch(r"\+(\d+)d", value.strip()):
+        return (now or datetime.datetime.now(datetime.UTC)) + datetime.timedelta(days=int(shift[1]))
+    try:
+        moment = datetime.datetime.fromisoformat(value.strip())
+    except ValueError:
+        moment = None
+    if moment is None or moment.tzinfo is None:
+        raise pytest.UsageError(
+            f"{CLOCK_VARIABLE}={value!r}: give a moment with its UTC offset "
+            "(2027-12-31T23:30:00-08:00) or a shift in days (+365d)."
+        )
+    return moment
+
+
+def pytest_configure(config):
+    global _traveller
+    config.addinivalue_line("markers", "real_clock: needs the real clock (another process's); not run shifted")
+    value = os.environ.get(CLOCK_VARIABLE, "").strip()
+    if not value:
+        return
+    import time_machine
+
+    destination = clock_destination(value)
+    config.test_clock = destination
+    # A fixed UTC offset, never a zone name: time-machine would also set TZ for the session.
+    offset = destination.utcoffset()
+    _traveller = time_machine.travel(destination.astimezone(datetime.timezone(offset)), tick=True)
+    _traveller.start()
+
+
+def pytest_unconfigure(config):
+    global _traveller
+    if _traveller is not None:
+        _traveller.stop()
+        _traveller = None
+
+
+def pytest_report_header(config):
+    destination = getattr(config, "test_clock", None)
+    if destination is not None:
+        return f"test clock: moved to {destination.isoformat()} ({CLOCK_VARIABLE})"
+    return None
+
+
+def pytest_collection_modifyitems(config, items):
+    if getattr(config, "test_clock", None) is None:
+        return
+    kept, deselected = [], []
+    for item in items:
+        # A browser test is half Chromium, whose JavaScript clock (Date.now) is the real one.
+        other_process = item.get_closest_marker("real_clock") or "browser" in getattr(item, "fixturenames", ())
+        (deselected if other_process else kept).append(item)
+    if deselected:
+        config.hook.pytest_deselected(items=deselected)
+        items[:] = kept
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -12,6 +12,7 @@ from fulfillment.models import TimeLog
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 
+@pytest.mark.real_clock  # data made on a shifted clock, gunicorn (another process) answers on the real one
 def test_the_benchmark_runs_end_to_end_at_a_tiny_size():
     results = bench.run(size=60, repeat=1, warmup=1, clients=2, list_requests=3, clock_ins=2,
                         workers=1, threads=2, pace=0.05, paced_requests=2, separate_database=False)  # fmt: skip

@@ -32,7 +32,8 @@ from fulfillment.services.timelogs import AUTO_APPROVED
 from fulfillment.tasks import sweep_auto_approvals
 from unioncore.celery import app
 
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+# The worker (another process) keeps the real clock; a shifted run's due time logs would not be due for it
+pytestmark = [pytest.mark.django_db(transaction=True, serialized_rollback=True), pytest.mark.real_clock]
 
 DUE = 1_500
 BATCH = 10

@@ -26,7 +26,8 @@ from bench import api_throughput as api
 from fulfillment.enums import SyncStatus, TimeLogStatus
 from fulfillment.models import TimeLog, TimeLogOfflineSync, TimeSegment
 
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+# gunicorn (another process) keeps the real clock; a shifted run's device times would be a year ahead of it
+pytestmark = [pytest.mark.django_db(transaction=True, serialized_rollback=True), pytest.mark.real_clock]
 
 BREAKS = 99  # break_start + break_end each: with the clock-in and the clock-out, 200 events
 
