@@ -121,6 +121,7 @@ class SkipReason(models.TextChoices):
     NOT_ON_BOOK = "not_on_book", "By name: not out of work on a book of this request"
     NO_BID = "no_bid", "Internet-bid request: no bid placed"
     RE_SIGN_OVERDUE = "re_sign_overdue", "Re-sign overdue (rolled off at the next nightly run)"
+    NOT_QUALIFIED_FOR_CLASS = "not_qualified_for_class", "Not qualified for the request's job class (foreman)"
 
 
 class SuspensionKind(models.TextChoices):

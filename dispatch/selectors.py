@@ -13,6 +13,7 @@ from dispatch.enums import (
     BidStatus,
     CandidateOutcome,
     EndReason,
+    JobClass,
     RequestCategory,
     SkipReason,
     SuspensionKind,
@@ -23,6 +24,11 @@ from members.models import MemberSkill
 from referral.enums import BookType
 from referral.selectors import referral_list
 
+# The skills that qualify a member for a request's job class (decision 0031).
+CLASS_SKILLS = {
+    JobClass.FOREMAN: ("foreman", "general-foreman"),
+    JobClass.GENERAL_FOREMAN: ("general-foreman",),
+}
 BY_NAME_BAR_DAYS = 14  # a quit or discharge bars by-name requests (of any employer) for 2 weeks
 
 
@@ -77,6 +83,16 @@ class _Eligibility:
             )
             for member_id, skill_id in held.values_list("member_id", "skill_id"):
                 self.skills.setdefault(member_id, set()).add(skill_id)
+        # Foreman classes (the 2024 procedure, rule 11): only members qualified for the class,
+        # held as a skill (decision 0031); a general foreman also qualifies as a foreman.
+        self.class_qualified: set[int] | None = None
+        class_skills = CLASS_SKILLS.get(job_request.job_class)
+        if class_skills:
+            self.class_qualified = set(
+                MemberSkill.objects.filter(skill__code__in=class_skills)
+                .filter(Q(expires_on__isnull=True) | Q(expires_on__gte=today))
+                .values_list("member_id", flat=True)
+            )
         self.zip_codes = (
             job_request.zip_codes if job_request.category in (RequestCategory.PLA, RequestCategory.CWA) else set()
         )
@@ -90,7 +106,7 @@ class _Eligibility:
             ).values_list("member_id", flat=True)
         )
 
-    def skip_reason(self, row: "_Row") -> tuple[str, str]:
+    def skip_reason(self, row: "_Row", by_name: bool = False) -> tuple[str, str]:
         member_id = row.member_id
         if member_id in self.offered:
             return SkipReason.ALREADY_OFFERED, ""
@@ -109,6 +125,9 @@ class _Eligibility:
             missing = self.required_skills - self.skills.get(member_id, set())
             if missing:
                 return SkipReason.MISSING_SKILL, f"{len(missing)} required skill(s) missing"
+        if self.class_qualified is not None and not by_name and member_id not in self.class_qualified:
+            # An employer naming a foreman has qualified them itself.
+            return SkipReason.NOT_QUALIFIED_FOR_CLASS, JobClass(self.request.job_class).label
         if self.request.category == RequestCategory.TERO and not row.tribal_affiliation:
             return SkipReason.NOT_TRIBAL_MEMBER, ""
         if self.zip_codes and row.zip_code[:5] not in self.zip_codes:
@@ -156,7 +175,7 @@ def referral_order(*, job_request: JobRequest, wanted: int | None = None, now=No
 
     def consider(row: _Row, by_name: bool, forced_reason=("", "")):
         nonlocal selected
-        reason, detail = forced_reason if forced_reason[0] else eligibility.skip_reason(row)
+        reason, detail = forced_reason if forced_reason[0] else eligibility.skip_reason(row, by_name)
         if not reason:
             selected += 1
         candidates.append(

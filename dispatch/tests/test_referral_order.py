@@ -169,3 +169,29 @@ def test_a_bad_request_is_refused_naming_the_rule(make_request, clock, overrides
         make_request(**overrides)
     assert refused.value.code == code
     assert not JobRequest.objects.exists()
+
+
+def test_a_foreman_request_takes_only_members_qualified_as_foremen(book, register, make_request, dispatcher, clock):
+    foreman, general = Skill.objects.get(code="foreman"), Skill.objects.get(code="general-foreman")
+    journeyman = register(book, apn="46000.01")
+    qualified = register(book, apn="46000.02")
+    general_foreman = register(book, apn="46000.03")
+    member_skill_grant(member_id=qualified.member_id, skill_id=foreman.pk, by=dispatcher)
+    member_skill_grant(member_id=general_foreman.member_id, skill_id=general.pk, by=dispatcher)
+    assert order(make_request(job_class="foreman")) == [
+        (journeyman.member_id, SkipReason.NOT_QUALIFIED_FOR_CLASS),
+        (qualified.member_id, ""),
+        (general_foreman.member_id, ""),  # a general foreman also qualifies as a foreman
+    ]
+    assert order(make_request(job_class="general_foreman")) == [
+        (journeyman.member_id, SkipReason.NOT_QUALIFIED_FOR_CLASS),
+        (qualified.member_id, SkipReason.NOT_QUALIFIED_FOR_CLASS),
+        (general_foreman.member_id, ""),
+    ]
+    assert [r for _, r in order(make_request())] == ["", "", ""]  # a journeyman request: everyone
+
+
+def test_a_foreman_named_by_the_employer_is_not_asked_for_the_qualification(book, register, make_request, clock):
+    named = register(book, apn="46000.01")
+    request = make_request(job_class="foreman", by_name_member_ids=[named.member_id], by_name_attested=True)
+    assert order(request)[0] == (named.member_id, "")
