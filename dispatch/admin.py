@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
-from dispatch import services
+from dispatch import selectors, services
 from dispatch.enums import (
     FILLING_DISPATCH_STATUSES,
     OPEN_DISPATCH_STATUSES,
@@ -319,6 +319,22 @@ class RequestDispatchInline(ReadOnlyInline):
         return super().get_queryset(request).select_related("member")
 
 
+class UnfilledFilter(admin.SimpleListFilter):
+    """The Business Manager's queue: requests the morning referral left unfilled (rule 2)."""
+
+    title = "after the referral"
+    parameter_name = "unfilled"
+
+    def lookups(self, request, model_admin):
+        return [("yes", "Unfilled after the referral (for the Business Manager)")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            ids = selectors.unfilled_after_referral(now=timezone.now()).values("id")
+            return queryset.filter(pk__in=ids)
+        return queryset
+
+
 @admin.register(JobRequest)
 class JobRequestAdmin(ServiceAddMixin, ActionsOnlyMixin, HistoryAdmin):
     service_add_form = JobRequestAddForm  # taken through the service
@@ -332,7 +348,9 @@ class JobRequestAdmin(ServiceAddMixin, ActionsOnlyMixin, HistoryAdmin):
         "category", "is_short_call",
     )  # fmt: skip
     list_display_links = ("number", "refer_at")
-    list_filter = ("status", "category", "book_classification", "region", "is_short_call", "job_class")
+    list_filter = (
+        UnfilledFilter, "status", "category", "book_classification", "region", "is_short_call", "job_class",
+    )  # fmt: skip
     list_select_related = ("employer",)
     search_fields = ("employer__name", "=employer__code", "worksite")
     date_hierarchy = "refer_at"

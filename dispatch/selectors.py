@@ -236,6 +236,23 @@ def no_check_mark_reason_of(job_request: JobRequest) -> str:
     return ""
 
 
+def unfilled_after_referral(*, now: datetime.datetime):
+    """Open requests whose referral time has passed with places still unfilled (offered, on the
+    job or done count as filled): the Business Manager's queue (the 2024 procedure, rule 2), to
+    fill by any means before 3 PM."""
+    from django.db.models import Count, F
+
+    from dispatch.enums import FILLING_DISPATCH_STATUSES, JobRequestStatus
+
+    return (
+        JobRequest.objects.filter(status=JobRequestStatus.OPEN, is_history=False, refer_at__lte=now)
+        .annotate(filling=Count("dispatches", filter=Q(dispatches__status__in=FILLING_DISPATCH_STATUSES)))
+        .filter(filling__lt=F("workers_wanted"))
+        .select_related("employer")
+        .order_by("refer_at", "id")
+    )
+
+
 @dataclass
 class Explanation:
     referred: bool

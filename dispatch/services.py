@@ -312,6 +312,42 @@ def dispatch_roll_off_no_shows(*, day: datetime.date, by: User) -> list[Dispatch
     return done
 
 
+UNFILLED_NOTICE_KEY = "dispatch:unfilled-notice:{day}"
+
+
+def notify_unfilled_requests(*, now: datetime.datetime) -> int:
+    """Tell the officers (the Business Manager and designees) which requests the morning
+    referral left unfilled, once a day (a second call the same day sends nothing). Returns the
+    number of requests in the notice."""
+    from django.contrib.auth.models import Group
+    from django.core.cache import cache
+    from django.core.mail import send_mail
+
+    day = timezone.localdate(now)
+    unfilled = list(
+        selectors.unfilled_after_referral(now=now).filter(refer_at__date__gte=day - datetime.timedelta(days=7))
+    )
+    if not unfilled:
+        return 0
+    if not cache.add(UNFILLED_NOTICE_KEY.format(day=day.isoformat()), "sent", timeout=2 * 24 * 3600):
+        return 0  # already sent today
+    officers = Group.objects.filter(name="officer").values_list("user__email", flat=True)
+    recipients = sorted({email for email in officers if email})
+    if recipients:
+        lines = [
+            f"#{r.pk} {r.employer} — {r.get_book_classification_display()} {r.get_region_display()}, "
+            f"{r.filling} of {r.workers_wanted} filled, starts {r.start_date:%a %m/%d}"
+            for r in unfilled
+        ]
+        send_mail(
+            f"{len(unfilled)} request(s) unfilled after the morning referral",
+            "Fill them by any means before 3:00 PM (the referral procedure, rule 2):\n\n" + "\n".join(lines),
+            None,
+            recipients,
+        )
+    return len(unfilled)
+
+
 @transaction.atomic
 def dispatch_decline(
     *, dispatch_id: int, by: User, kind: str = DeclineKind.DECLINED, no_check_mark_reason: str = ""

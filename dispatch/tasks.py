@@ -14,3 +14,9 @@ def expire_job_requests() -> int:
 def roll_off_no_shows() -> int:
     """3 PM: members dispatched today who have not checked in with the employer come off the books."""
     return len(services.dispatch_roll_off_no_shows(day=timezone.localdate(), by=system_user()))
+
+
+@shared_task(name="dispatch.tasks.notify_unfilled_requests", expires=3600)
+def notify_unfilled_requests() -> int:
+    """10:00 on working days: the officers are told which requests the morning referral left unfilled."""
+    return services.notify_unfilled_requests(now=timezone.now())

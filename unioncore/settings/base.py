@@ -181,6 +181,12 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(hour=0, minute=45),
         "options": {"expires": 3600},
     },
+    # The 2024 procedure (rule 2): requests left unfilled by the morning referral, to the officers.
+    "dispatch-notify-unfilled-requests": {
+        "task": "dispatch.tasks.notify_unfilled_requests",
+        "schedule": crontab(hour=10, minute=0, day_of_week="mon-fri"),
+        "options": {"expires": 3600},
+    },
     # The 2024 procedure (rule 7): check in with the employer by 3 PM of the dispatch day.
     "dispatch-roll-off-no-shows": {
         "task": "dispatch.tasks.roll_off_no_shows",
