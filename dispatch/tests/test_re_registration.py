@@ -107,3 +107,17 @@ def test_another_members_registration_is_a_404(api_as, laid_off):
     stranger = UserFactory(kind=UserKind.MEMBER)
     MemberFactory(user=stranger)
     assert api_as(stranger).post(f"/api/v1/registrations/{laid_off.pk}/re-register/").status_code == 404
+
+
+@pytest.mark.parametrize("last_day", [FRI, D(2026, 12, 13)])  # a Friday, or the Sunday after working the weekend
+def test_a_short_call_ending_on_a_friday_or_worked_through_the_weekend_reports_on_monday(
+    book, register, make_request, dispatcher, clock, last_day
+):
+    registration = register(book, apn="46000.01")
+    request = make_request(is_short_call=True, expected_days=5)
+    offer = services.dispatch_offer(job_request_id=request.pk, registration_id=registration.pk, by=dispatcher)
+    dispatch = services.dispatch_accept(dispatch_id=offer.pk, by=dispatcher)
+    clock.move_to(timezone.make_aware(datetime.datetime.combine(last_day, datetime.time(16))))
+    services.dispatch_end(dispatch_id=dispatch.pk, by=dispatcher, end_reason=EndReason.COMPLETED, end_date=last_day)
+    held = BookRegistration.objects.get(pk=registration.pk)
+    assert held.re_register_by == D(2026, 12, 14)  # Monday: re-register at the hall then
