@@ -104,15 +104,22 @@ def compare(
     repeat: int = 21,
     warmup: int = 3,
     rows: int | None = None,
+    between: Callable[[], object] | None = None,
 ) -> Result:
     """Warm both up, then time them `repeat` times each, alternating so that drift in the machine
-    (caches, other load) falls on both alike; compare the medians."""
+    (caches, other load) falls on both alike; compare the medians. `between`, when given, runs
+    untimed before each run of either (e.g. a VACUUM, so that every run sees the same tables)."""
+    before = between or (lambda: None)
     for _ in range(warmup):
+        before()
         measured()
+        before()
         baseline()
     measured_runs, baseline_runs = [], []
     for _ in range(max(repeat, 1)):
+        before()
         measured_runs.append(time_once(measured))
+        before()
         baseline_runs.append(time_once(baseline))
     return Result(name, measured_runs, baseline_runs, target_ratio, rows)
 

@@ -201,3 +201,24 @@ def test_the_registration_list_sets_the_members_home_locals_in_a_few_queries(
         )  # fmt: skip
         assert row.history_user == system_user
         assert row.history_change_reason == imports.CHANGE_REASON
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_outside_a_transaction_each_run_is_its_own_and_nothing_is_left_behind():
+    """As `python -m bench` runs it: each timed run a transaction of its own, rolled back, the
+    tables it wrote vacuumed before the next (this PostgreSQL's autovacuum may be off); the
+    imports kept for the next kind are committed, and emptied at the end."""
+    results = {r.name: r for r in bench.run(size=SIZE, repeat=1, warmup=0)}
+    assert results[bench.TOTAL_NAME].notes["total_s"] > 0
+    assert not Member.objects.exists()
+    assert not Dispatch.objects.exists()
+    assert not Dispatch.history.exists()
+
+
+def test_the_written_tables_are_read_from_the_recorded_writes():
+    steps = [
+        bench.Payload("dispatch_dispatch", ["id"], [], 0),
+        bench.Statement('UPDATE "members_member" SET "home_local" = %s', [], False, 3),
+        bench.Statement('INSERT INTO "members_historicalmember" ("id") VALUES (%s)', [], False, 3),
+    ]
+    assert bench.written_tables(steps) == ["dispatch_dispatch", "members_historicalmember", "members_member"]
