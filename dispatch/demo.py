@@ -211,12 +211,18 @@ class _World:
         )
 
     def _offer(self, request, *, emergency=False) -> list:
-        """Run the referral order and offer the job to everyone it selected (none: it stays open)."""
+        """Run the referral order and offer the job to everyone it selected (none: it stays open).
+        An emergency call is the demo officer's (an officer's action)."""
         run = services.referral_run(job_request_id=request.pk, by=self.by)
         selected = run.candidates.filter(outcome=CandidateOutcome.SELECTED).order_by("rank")
+        by = self.by
+        if emergency:
+            by = User.objects.filter(groups__name="officer", is_active=True).order_by("id").first()
+            if by is None:
+                return []
         return [
             services.dispatch_offer(
-                job_request_id=request.pk, registration_id=c.registration_id, by=self.by, run=run, emergency=emergency
+                job_request_id=request.pk, registration_id=c.registration_id, by=by, run=run, emergency=emergency
             )
             for c in selected
         ]

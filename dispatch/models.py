@@ -318,6 +318,8 @@ class Dispatch(FSMModelMixin, models.Model):
     class Meta:
         ordering = ("-offered_at", "-id")
         verbose_name_plural = "dispatches"
+        # The 2024 procedure (rule 2): an emergency referral, outside normal hours, is an officer's.
+        permissions = [("emergency_referral", "Can make an emergency referral")]
         indexes = [models.Index(fields=["status", "offered_at"]), models.Index(fields=["employer", "status"])]
         constraints = [
             # The last line against a double dispatch: one open dispatch per member.

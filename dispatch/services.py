@@ -183,6 +183,8 @@ def dispatch_offer(
 ) -> Dispatch:  # fmt: skip
     """Offer the job to the member of a registration. Refused if the member is not eligible now,
     if the request is full, or if the member already holds an open dispatch."""
+    if emergency and not by.has_perm("dispatch.emergency_referral"):
+        raise RuleViolation("officer_only", "An emergency referral is an officer's action.")
     request = lock_request(job_request_id)
     if request.status != JobRequestStatus.OPEN:
         raise RuleViolation("request_not_open", f"Request {request.pk} is {request.get_status_display().lower()}.")

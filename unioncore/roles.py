@@ -58,7 +58,7 @@ GROUP_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "dispatch.jobrequest": ("view", "add", "change"),
         "dispatch.referralrun": ("view",),
         "dispatch.referralcandidate": ("view",),
-        "dispatch.dispatch": ("view", "add", "change"),
+        "dispatch.dispatch": ("view", "add", "change", "emergency"),
         "dispatch.jobbid": ("view",),
         "dispatch.referralsuspension": ("view",),
         "dispatch.employerbar": ("view", "add", "change"),

@@ -179,10 +179,20 @@ def test_offering_asks_first_then_offers_to_the_next_eligible_members_in_order(
     assert third.member_id not in {d.member_id for d in dispatches}
 
 
-def test_an_emergency_offer_is_recorded_as_one(as_dispatcher, book, register, make_request):
+def test_an_emergency_offer_is_an_officers_and_recorded_as_one(client, officer, book, register, make_request):
     register(book)
-    act(as_dispatcher, REQUESTS, "offer_next", [make_request()], emergency="on")
-    assert Dispatch.objects.get().type == DispatchType.EMERGENCY
+    client.force_login(officer)
+    act(client, REQUESTS, "offer_next", [make_request()], emergency="on")
+    dispatch = Dispatch.objects.get()
+    assert (dispatch.type, dispatch.history.first().history_user) == (DispatchType.EMERGENCY, officer)
+
+
+def test_a_dispatcher_cannot_make_an_emergency_referral(as_dispatcher, book, register, make_request):
+    register(book)
+    request = make_request()
+    response = act(as_dispatcher, REQUESTS, "offer_next", [request], emergency="on")
+    assert any(m.endswith("An emergency referral is an officer's action.") for m in shown(response))
+    assert not Dispatch.objects.exists()
 
 
 def test_offering_on_a_filled_request_is_refused_and_writes_nothing(
@@ -338,11 +348,11 @@ def test_a_dispatcher_offers_one_member_from_the_add_page(as_dispatcher, book, r
     request = make_request()
     response = as_dispatcher.post(
         reverse("admin:dispatch_dispatch_add"),
-        {"job_request": request.pk, "registration": registration.pk, "emergency": "on"},
+        {"job_request": request.pk, "registration": registration.pk},
     )
     assert response.status_code == 302, text(response)[:3000]
     dispatch = Dispatch.objects.get()
-    assert (dispatch.member_id, dispatch.type) == (registration.member_id, DispatchType.EMERGENCY)
+    assert (dispatch.member_id, dispatch.type) == (registration.member_id, DispatchType.NORMAL)
 
 
 def test_offering_an_ineligible_member_from_the_add_page_is_refused_on_the_form(
