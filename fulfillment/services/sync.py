@@ -10,7 +10,7 @@ from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, OperationalError, transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
@@ -124,7 +124,7 @@ def sync_conflict_resolve(*, sync_id: int, by: User, accept_worker: bool) -> Tim
 # --- One event ---
 
 
-def _sync_one(worker: User, event: dict, *, received_at, sent_at) -> tuple[dict, TimeLog | None]:
+def _sync_one(worker: User, event: dict, *, received_at, sent_at, retried: bool = False) -> tuple[dict, TimeLog | None]:
     """The event's answer, and the time log it left (None for a replay or a failure)."""
     try:
         client_uuid, device_time = _envelope(event)
@@ -152,7 +152,20 @@ def _sync_one(worker: User, event: dict, *, received_at, sent_at) -> tuple[dict,
         if stored is None:
             raise
         return _replay(stored, body_hash), None
+    except OperationalError as error:
+        # Deliveries of one batch racing each other can deadlock on the open-shift index; the
+        # database rolled this one back (its savepoint only). Once more: by then the other
+        # delivery has committed, and this one answers as its duplicate.
+        if retried or not _is_deadlock(error):
+            raise
+        return _sync_one(worker, event, received_at=received_at, sent_at=sent_at, retried=True)
     return result, (time_log if result["status"] == "synced" else None)
+
+
+def _is_deadlock(error: OperationalError) -> bool:
+    from psycopg.errors import DeadlockDetected
+
+    return isinstance(error.__cause__, DeadlockDetected)
 
 
 def _envelope(event: dict) -> tuple[uuid.UUID, datetime.datetime]:
