@@ -111,6 +111,13 @@ class RegistrationAddForm(forms.ModelForm):
     its transaction. `by`, the staff user, is set by `BookRegistrationAdmin.get_form`."""
 
     reason = forms.CharField(max_length=200, required=False, help_text="Optional; shown in the member's history.")
+    override_reason = forms.CharField(
+        label="Officer override",
+        max_length=150,
+        required=False,
+        help_text="Only for an officer registering a member on a second classification or tier (the 2024 "
+        "procedure allows one classification, wire + tradeshow excepted): why.",
+    )
 
     by = None
 
@@ -137,6 +144,7 @@ class RegistrationAddForm(forms.ModelForm):
                 by=self.by,
                 apn=data.get("apn"),
                 reason=data.get("reason", ""),
+                override_reason=data.get("override_reason", ""),
             )
         except RuleViolation as refused:
             fields = [name for name in refused.fields if name in self.fields]
@@ -237,7 +245,7 @@ class BookRegistrationAdmin(ServiceAddMixin, NoDeleteMixin, HistoryAdmin):
         ("Off the book", {"fields": (("rolled_off_at", "roll_off_reason"), "closed_at")}),
         ("Notes", {"fields": ("notes", "created_at", "updated_at")}),
     )
-    add_fieldsets = ((None, {"fields": ("member", "book", "apn", "reason")}),)
+    add_fieldsets = ((None, {"fields": ("member", "book", "apn", "reason", "override_reason")}),)
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("member", "book")

@@ -26,7 +26,7 @@ TRADE_BOOK = {
     Classification.UTILITY_WORKER: "UTIL_SEA_1",
     Classification.RESIDENTIAL_WIREPERSON: "WIRE_SEA_2",
 }
-SIDE_BOOKS = ("TRADE_SEA_1", "STOCK_SEA_1", "UTIL_SEA_1")  # any member may also sign these
+SIDE_BOOKS = ("TRADE_SEA_1", "STOCK_SEA_1", "UTIL_SEA_1")  # the draw kept: a wireperson signs tradeshow
 
 
 def _books_for(member: Member, rng: random.Random) -> list[str]:
@@ -37,8 +37,9 @@ def _books_for(member: Member, rng: random.Random) -> list[str]:
         codes = [TRADE_BOOK[member.classification]]
     if rng.random() < 0.3:
         side = rng.choice(SIDE_BOOKS)
-        if side not in codes:
-            codes.append(side)
+        # One classification a registrant (the 2024 procedure): wire + tradeshow is the exception.
+        if member.classification == Classification.INSIDE_WIREPERSON and side not in codes:
+            codes.append("TRADE_SEA_1")
     return codes
 
 

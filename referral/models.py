@@ -150,7 +150,10 @@ class BookRegistration(FSMModelMixin, models.Model):
 
     class Meta:
         ordering = ("book", *REGISTRATION_ORDER)
-        permissions = [("extend_exemption", "Can extend an exemption past the book's limit")]
+        permissions = [
+            ("extend_exemption", "Can extend an exemption past the book's limit"),
+            ("override_registration", "Can register a member on a second classification or tier, with a reason"),
+        ]
         indexes = [
             models.Index(fields=["book", "status", *REGISTRATION_ORDER], name="registration_book_order"),
             models.Index(fields=["status", "re_sign_due"], name="registration_re_sign_due"),

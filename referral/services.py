@@ -13,7 +13,7 @@ from django.utils import timezone
 from members.enums import ExemptReason, MemberStatus
 from members.models import Member
 from referral import calendar, selectors
-from referral.enums import ACTIVE_STATUSES, RegistrationAction, RegistrationStatus, RollOffReason
+from referral.enums import ACTIVE_STATUSES, BookType, RegistrationAction, RegistrationStatus, RollOffReason
 from referral.models import DAY_ZERO, BookRegistration, ReferralBook, RegistrationActivity, effectively_exempt
 from unioncore.errors import RuleViolation
 from unioncore.models import User
@@ -96,6 +96,26 @@ def _next_registration_number(book: ReferralBook) -> int:
     return (last or 0) + 1
 
 
+# The one combination of classifications a registrant may sign without an officer (rule 3).
+ALLOWED_PAIR = {BookType.INSIDE_WIREPERSON, BookType.TRADESHOW}
+
+
+def registration_conflicts(*, member: Member, book: ReferralBook) -> list[str]:
+    """Why signing `book` breaks the 2024 procedure's rule 3 — one classification, on its
+    highest-priority book — given the member's other books. Other regions are separate referral
+    points (the same tier there is fine); wire + tradeshow is allowed."""
+    found = []
+    others = BookRegistration.objects.active().filter(member=member).exclude(book=book).select_related("book")
+    for other in others.order_by("book__classification", "book__book_number"):
+        theirs = other.book
+        if theirs.classification == book.classification:
+            if theirs.region == book.region:
+                found.append(f"already on {theirs.name}: one tier of a book")
+        elif {theirs.classification, book.classification} != ALLOWED_PAIR:
+            found.append(f"already on {theirs.name}: one classification (wire + tradeshow excepted)")
+    return found
+
+
 @transaction.atomic
 def registration_register(
     *,
@@ -105,6 +125,7 @@ def registration_register(
     registered_at: datetime.datetime | None = None,
     apn=None,
     reason: str = "",
+    override_reason: str = "",
 ) -> BookRegistration:
     """Sign a member onto a book. A new sign-up gets LaborPower's APN of its registration time
     (which another sign-up of the same quarter hour may share: the time to the second orders
@@ -117,6 +138,16 @@ def registration_register(
         raise RuleViolation("member_not_active", f"{member} is {member.get_status_display().lower()}.")
     if BookRegistration.objects.active().filter(member=member, book=book).exists():
         raise RuleViolation("already_registered", f"{member} is already on {book.name}.")
+    conflicts = registration_conflicts(member=member, book=book)
+    if conflicts:
+        if not (override_reason.strip() and by.has_perm("referral.override_registration")):
+            raise RuleViolation(
+                "one_classification",
+                f"{member} is {'; '.join(conflicts)}. An officer may register them with a reason.",
+                fields={"override_reason": "An officer's reason is needed."},
+            )
+        others = BookRegistration.objects.active().filter(member=member).values_list("book__code", flat=True)
+        reason = f"Officer override: {override_reason.strip()} (also on {', '.join(sorted(others))})"
     registered_at = registered_at or timezone.now()
     day = timezone.localdate(registered_at)
     apn = parse_apn(apn) if apn is not None else apn_of(registered_at)

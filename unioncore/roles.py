@@ -47,7 +47,7 @@ GROUP_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "unioncore.user": ("view",),
         # Officers add a book or a tier (LaborPower's books have up to four) with its own rules.
         "referral.referralbook": ("view", "add", "change"),
-        "referral.bookregistration": ("view", "add", "change", "extend"),
+        "referral.bookregistration": ("view", "add", "change", "extend", "override"),
         "referral.registrationactivity": ("view",),
         "referral.holiday": ("view", "add", "change", "delete"),
         "referral.maintenancerun": ("view",),

@@ -36,9 +36,9 @@ def worker():
 
 @pytest.fixture
 def dispatched(worker, supervisor, dispatcher):
-    """The worker, also on the technician book, dispatched to the supervisor's employer for DAY."""
+    """The worker, also on the tradeshow book, dispatched to the supervisor's employer for DAY."""
     with time_machine.travel(at(DAY, 6), tick=False):
-        tech = ReferralBook.objects.get(code="TECH_SEA_1")
+        tech = ReferralBook.objects.get(code="TRADE_SEA_1")
         registration_register(member_id=worker.pk, book_id=tech.pk, by=dispatcher)
         return on_the_job(worker=worker, employer=supervisor.employer, by=dispatcher, day=DAY)
 

@@ -128,7 +128,7 @@ def test_late_re_registration_after_a_short_call_rolls_the_member_off_all_books(
 ):
     member = MemberFactory()
     registration = register(book, member=member)
-    tech = register(ReferralBook.objects.get(code="TECH_SEA_1"), member=member)
+    tech = register(ReferralBook.objects.get(code="TRADE_SEA_1"), member=member)
     dispatch = send(make_request(is_short_call=True, expected_days=2), registration, dispatcher)
     end(dispatch, dispatcher, "completed", WED, clock)
     clock.move_to(timezone.make_aware(datetime.datetime(2026, 12, 11, 9)))

@@ -37,7 +37,7 @@ def laid_off(book, register, make_request, dispatcher, member_user, clock):
     """The member's short call ended on Wednesday: the APN is held until the end of Thursday.
     The member is on a second book too (the nightly job would roll a late one off both)."""
     registration = register(book, member=member_user.member, apn="46000.01")
-    register(ReferralBook.objects.get(code="TECH_SEA_1"), member=member_user.member, apn="46000.02")
+    register(ReferralBook.objects.get(code="TRADE_SEA_1"), member=member_user.member, apn="46000.02")
     register(book, apn="46000.05")
     request = make_request(is_short_call=True, expected_days=2)
     offer = services.dispatch_offer(job_request_id=request.pk, registration_id=registration.pk, by=dispatcher)

@@ -90,9 +90,9 @@ def test_an_exempt_member_keeps_the_place_but_is_not_offered_the_job(book, regis
 
 def test_a_member_on_a_job_from_another_book_is_skipped(book, register, make_request, dispatcher, clock):
     member = MemberFactory()
-    tech = register(ReferralBook.objects.get(code="TECH_SEA_1"), member=member)
+    tech = register(ReferralBook.objects.get(code="TRADE_SEA_1"), member=member)
     wire = register(book, member=member)
-    other = make_request(book_classification="technician")
+    other = make_request(book_classification="tradeshow")
     services.dispatch_accept(
         dispatch_id=services.dispatch_offer(job_request_id=other.pk, registration_id=tech.pk, by=dispatcher).pk,
         by=dispatcher,

@@ -488,3 +488,22 @@ def test_two_books_with_one_laborpower_name_and_tier_are_refused(as_officer):
     assert response.status_code == 200
     assert "LaborPower name and tier" in response.content.decode()
     assert not ReferralBook.objects.filter(code="WIRE_BRE_9").exists()
+
+
+def test_a_second_classification_is_refused_on_the_form_and_an_officer_overrides_it(
+    client, dispatcher, officer, book, register
+):
+    member = MemberFactory()
+    register(book, member=member)
+    tech = ReferralBook.objects.get(code="TECH_SEA_1")
+    client.force_login(dispatcher)
+    response = client.post(reverse("admin:referral_bookregistration_add"), {"member": member.pk, "book": tech.pk})
+    assert response.status_code == 200
+    assert "An officer may register them with a reason." in str(response.context["adminform"].form.errors)
+    client.force_login(officer)
+    response = client.post(
+        reverse("admin:referral_bookregistration_add"),
+        {"member": member.pk, "book": tech.pk, "override_reason": "Holds the EL06 and is out of wire work"},
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert BookRegistration.objects.filter(member=member, book=tech).exists()

@@ -210,7 +210,7 @@ def test_back_on_the_book_after_a_job_a_whole_re_sign_period_starts(book, regist
 def test_a_quit_rolls_the_member_off_every_book(book, register, dispatcher):
     member = MemberFactory()
     one = register(book, member=member)
-    two = register(ReferralBook.objects.get(code="TECH_SEA_1"), member=member)
+    two = register(ReferralBook.objects.get(code="TRADE_SEA_1"), member=member)
     services.registration_dispatch(registration_id=one.pk, by=dispatcher, short_call=False)
     services.member_roll_off_all_books(member_id=member.pk, by=dispatcher, cause=RollOffReason.QUIT)
     rows = BookRegistration.objects.filter(pk__in=[one.pk, two.pk])
@@ -266,3 +266,30 @@ def test_the_morning_referral_times_are_the_2024_procedures():
     for code, start in times.items():
         wanted = next((t for prefix, t in expected.items() if code.startswith(prefix)), datetime.time(9, 30))
         assert start == wanted, code
+
+
+def test_one_classification_a_registrant_wire_and_tradeshow_excepted(book, register, dispatcher, officer):
+    """The 2024 procedure, rule 3: one classification, on one tier of a book; other regions are
+    separate referral points; wire + tradeshow is allowed; an officer may override with a reason."""
+    member = MemberFactory()
+    register(book, member=member)
+    register(ReferralBook.objects.get(code="WIRE_BRE_1"), member=member)  # another referral point
+    register(ReferralBook.objects.get(code="TRADE_SEA_1"), member=member)  # the allowed pair
+    for code, why in (("WIRE_SEA_2", "one tier of a book"), ("TECH_SEA_1", "one classification")):
+        with pytest.raises(RuleViolation) as refused:
+            register(ReferralBook.objects.get(code=code), member=member)
+        assert refused.value.code == "one_classification"
+        assert why in refused.value.message
+        assert "An officer may register them with a reason." in refused.value.message
+    with pytest.raises(RuleViolation):  # a dispatcher's reason is not an officer's
+        services.registration_register(
+            member_id=member.pk, book_id=ReferralBook.objects.get(code="TECH_SEA_1").pk, by=dispatcher,
+            override_reason="Certified technician too",
+        )  # fmt: skip
+    tech = services.registration_register(
+        member_id=member.pk, book_id=ReferralBook.objects.get(code="TECH_SEA_1").pk, by=officer,
+        override_reason="Certified technician too",
+    )  # fmt: skip
+    activity = tech.activities.get()
+    assert activity.actor == officer
+    assert activity.reason == "Officer override: Certified technician too (also on TRADE_SEA_1, WIRE_BRE_1, WIRE_SEA_1)"
