@@ -236,6 +236,21 @@ def no_check_mark_reason_of(job_request: JobRequest) -> str:
     return ""
 
 
+def awaiting_check_in(*, employer_id: int, day: datetime.date):
+    """My employer's members dispatched to start `day` who are not checked in yet (the 2024
+    procedure, rule 7: by 3 PM, or they come off the books)."""
+    from dispatch.enums import DispatchStatus
+
+    return (
+        Dispatch.objects.filter(
+            employer_id=employer_id, status=DispatchStatus.ACCEPTED, start_date=day,
+            checked_in_at__isnull=True, no_show_at__isnull=True,
+        )
+        .select_related("member", "job_request")
+        .order_by("member__last_name", "member__first_name", "id")
+    )  # fmt: skip
+
+
 def unfilled_after_referral(*, now: datetime.datetime):
     """Open requests whose referral time has passed with places still unfilled (offered, on the
     job or done count as filled): the Business Manager's queue (the 2024 procedure, rule 2), to

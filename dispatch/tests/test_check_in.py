@@ -132,3 +132,24 @@ def test_the_beat_runs_the_check_in_roll_off_at_3_pm():
     entry = app.conf.beat_schedule["dispatch-roll-off-no-shows"]
     assert entry["task"] in app.tasks
     assert (entry["schedule"].hour, entry["schedule"].minute) == ({15}, {0})
+
+
+def test_the_supervisor_checks_the_member_in_from_the_crew_page(client, supervisor, dispatched, worker):
+    client.force_login(supervisor.user)
+    with time_machine.travel(at(DAY, 7), tick=False):
+        page = client.get(reverse("portal:supervisor-list")).content.decode()
+        assert "Check in today's crew" in page
+        assert f"Checked in: {worker.first_name} {worker.last_name}" in page
+        response = client.post(reverse("portal:supervisor-check-in", args=[dispatched.pk]), follow=True)
+        assert f"Checked in: {worker.first_name} {worker.last_name}." in response.content.decode()
+        assert "Check in today" not in response.content.decode()  # nobody left to check in
+    assert Dispatch.objects.get(pk=dispatched.pk).checked_in_by == supervisor.user
+    assert three_pm() == 0
+
+
+def test_another_employers_supervisor_gets_the_not_found_page(client, dispatched):
+    stranger = SiteUserFactory(employer=EmployerFactory())
+    client.force_login(stranger.user)
+    response = client.post(reverse("portal:supervisor-check-in", args=[dispatched.pk]))
+    assert response.status_code == 404
+    assert Dispatch.objects.get(pk=dispatched.pk).checked_in_at is None

@@ -15,6 +15,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
+from dispatch import selectors as dispatch_selectors
+from dispatch import services as dispatch_services
+from dispatch.models import Dispatch
 from fulfillment import services
 from fulfillment.enums import OPEN_STATUSES, TIMED_STATUSES, AcknowledgementMethod, TimeLogStatus
 from fulfillment.models import Times
@@ -163,8 +166,27 @@ def waiting_list(request):
         "employer": request.employer_user.employer,
         "on_supervisor": [_row(t) for t in on_supervisor],
         "on_worker": [_row(t) for t in on_worker],
+        "to_check_in": dispatch_selectors.awaiting_check_in(
+            employer_id=request.employer_user.employer_id, day=timezone.localdate()
+        ),
     }
     return render(request, "portal/supervisor/list.html", context)
+
+
+@employer_user_required
+@require_POST
+def check_in(request, pk: int):
+    """The member reported to the site: recorded for the hall (due by 3 PM of the first day)."""
+    dispatch = Dispatch.objects.filter(pk=pk, employer_id=request.employer_user.employer_id).first()
+    if dispatch is None:
+        return _not_found(request)
+    try:
+        dispatch = dispatch_services.dispatch_check_in(dispatch_id=pk, by=request.user)
+    except RuleViolation as refused:
+        messages.error(request, refused.message)
+    else:
+        messages.success(request, f"Checked in: {dispatch.member.first_name} {dispatch.member.last_name}.")
+    return redirect(reverse("portal:supervisor-list"))
 
 
 def _row(time_log) -> tuple:

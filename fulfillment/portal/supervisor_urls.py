@@ -8,6 +8,7 @@ urlpatterns = [
     path("timelogs/<str:token>/", supervisor.timelog_card, name="timelog-card"),
     path("crew/", supervisor.waiting_list, name="supervisor-list"),
     path("crew/kiosk/", supervisor.kiosk, name="supervisor-kiosk"),
+    path("crew/check-in/<int:pk>/", supervisor.check_in, name="supervisor-check-in"),
     path("crew/kiosk/<int:pk>/stop/", supervisor.kiosk_stop, name="supervisor-kiosk-stop"),
     path("crew/kiosk/<int:pk>/stop-with-changes/", supervisor.kiosk_stop_edit, name="supervisor-kiosk-stop-edit"),
 ]
