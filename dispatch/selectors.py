@@ -236,6 +236,25 @@ def no_check_mark_reason_of(job_request: JobRequest) -> str:
     return ""
 
 
+CHECK_IN_BY = datetime.time(15, 0)  # the 2024 procedure, rule 7
+
+
+def no_shows(*, day: datetime.date):
+    """Dispatches of `day` whose member has not checked in (nor clocked in there) by 3 PM."""
+    from dispatch.enums import DispatchStatus
+    from fulfillment.models import TimeLog
+
+    three_pm = timezone.make_aware(datetime.datetime.combine(day, CHECK_IN_BY))
+    return (
+        Dispatch.objects.filter(
+            status=DispatchStatus.ACCEPTED, start_date=day, checked_in_at__isnull=True, no_show_at__isnull=True
+        )
+        .exclude(pk__in=TimeLog.objects.filter(clock_in_at__lt=three_pm).values("dispatch_id"))
+        .select_related("member", "employer")
+        .order_by("id")
+    )
+
+
 def awaiting_check_in(*, employer_id: int, day: datetime.date):
     """My employer's members dispatched to start `day` who are not checked in yet (the 2024
     procedure, rule 7: by 3 PM, or they come off the books)."""

@@ -254,9 +254,6 @@ def dispatch_accept(*, dispatch_id: int, by: User) -> Dispatch:
     return dispatch
 
 
-CHECK_IN_BY = datetime.time(15, 0)  # the 2024 procedure, rule 7
-
-
 def _may_check_in(user: User, dispatch: Dispatch) -> bool:
     """A dispatcher in the console, or any user of the dispatch's employer (its supervisors)."""
     if user.is_staff and user.has_perm("dispatch.change_dispatch"):
@@ -281,25 +278,11 @@ def dispatch_check_in(*, dispatch_id: int, by: User) -> Dispatch:
     return dispatch
 
 
-def no_shows(*, day: datetime.date):
-    """Dispatches of `day` whose member has not checked in (nor clocked in there) by 3 PM."""
-    from fulfillment.models import TimeLog
-
-    return (
-        Dispatch.objects.filter(
-            status=DispatchStatus.ACCEPTED, start_date=day, checked_in_at__isnull=True, no_show_at__isnull=True
-        )
-        .exclude(pk__in=TimeLog.objects.filter(clock_in_at__lt=_local(day, CHECK_IN_BY)).values("dispatch_id"))
-        .select_related("member", "employer")
-        .order_by("id")
-    )
-
-
 def dispatch_roll_off_no_shows(*, day: datetime.date, by: User) -> list[Dispatch]:
     """At 3 PM of a dispatch day: each member who has not checked in with the employer is rolled
     off every book, with the reason (each dispatch in its own transaction; safe to run twice)."""
     done = []
-    for dispatch_id in no_shows(day=day).values_list("id", flat=True):
+    for dispatch_id in selectors.no_shows(day=day).values_list("id", flat=True):
         with transaction.atomic():
             dispatch = lock_dispatch(dispatch_id)
             if dispatch.checked_in_at is not None or dispatch.no_show_at is not None:

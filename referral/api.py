@@ -45,26 +45,28 @@ class MyRegistrationsApi(ApiView):
         return paginated(request, self, registrations, RegistrationOutput)
 
 
-class RegistrationReRegisterApi(ApiView):
+class _RegistrationActionApi(ApiView):
+    """One service action on one of my registrations; answers with the registration after it."""
+
+    service = None  # a referral service taking registration_id and by ("action" is DRF's own name)
+
+    @extend_schema(request=None, responses={200: RegistrationOutput, 400: Error, 404: Error})
+    def post(self, request, pk: int):
+        mine = BookRegistration.objects.filter(member_id=_member_id(request.user))
+        visible_or_404(mine, pk)
+        type(self).service(registration_id=pk, by=request.user)
+        registration = selectors.member_registrations(member_id=_member_id(request.user)).get(pk=pk)
+        return Response(RegistrationOutput(registration).data)
+
+
+class RegistrationReRegisterApi(_RegistrationActionApi):
     """Re-register after a short call ended: back on the book at the original APN (by the end of
     the next working day)."""
 
-    @extend_schema(request=None, responses={200: RegistrationOutput, 400: Error, 404: Error})
-    def post(self, request, pk: int):
-        mine = BookRegistration.objects.filter(member_id=_member_id(request.user))
-        visible_or_404(mine, pk)
-        services.registration_re_register(registration_id=pk, by=request.user)
-        registration = selectors.member_registrations(member_id=_member_id(request.user)).get(pk=pk)
-        return Response(RegistrationOutput(registration).data)
+    service = services.registration_re_register
 
 
-class RegistrationReSignApi(ApiView):
+class RegistrationReSignApi(_RegistrationActionApi):
     """Re-sign a registration inside its window."""
 
-    @extend_schema(request=None, responses={200: RegistrationOutput, 400: Error, 404: Error})
-    def post(self, request, pk: int):
-        mine = BookRegistration.objects.filter(member_id=_member_id(request.user))
-        visible_or_404(mine, pk)
-        services.registration_re_sign(registration_id=pk, by=request.user)
-        registration = selectors.member_registrations(member_id=_member_id(request.user)).get(pk=pk)
-        return Response(RegistrationOutput(registration).data)
+    service = services.registration_re_sign

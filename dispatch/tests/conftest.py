@@ -5,8 +5,11 @@ import time_machine
 
 from dispatch import services
 from dispatch.tests.factories import EmployerFactory, EmployerUserFactory
+from members.tests.factories import MemberFactory
 from unioncore.api.testing import api, api_as, fresh_throttles  # noqa: F401
+from unioncore.models import UserKind
 from unioncore.testing import at
+from unioncore.tests.factories import UserFactory
 
 MONDAY = datetime.date(2026, 12, 7)
 
@@ -38,3 +41,11 @@ def make_request(employer, dispatcher):
         return services.job_request_create(by=dispatcher, **fields)
 
     return _make
+
+
+@pytest.fixture
+def member_user(db):
+    """A member's login (`member_user.member`)."""
+    user = UserFactory(kind=UserKind.MEMBER)
+    MemberFactory(user=user)
+    return user

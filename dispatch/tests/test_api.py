@@ -21,13 +21,6 @@ SUNDAY = datetime.date(2026, 12, 6)
 
 
 @pytest.fixture
-def member_user(db):
-    user = UserFactory(kind=UserKind.MEMBER)
-    MemberFactory(user=user)
-    return user
-
-
-@pytest.fixture
 def bid_request(make_request):
     with time_machine.travel(at(FRIDAY, 10), tick=False):
         return make_request(taken_at=timezone.now())

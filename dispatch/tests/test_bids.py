@@ -15,7 +15,7 @@ from referral.models import (
 from unioncore.errors import RuleViolation
 from unioncore.testing import at
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.sqlite]  # make run's SQLite takes these paths too
 
 FRIDAY = datetime.date(2026, 12, 4)  # a request taken Friday 10 AM is referred Monday 8:30
 SUNDAY = datetime.date(2026, 12, 6)

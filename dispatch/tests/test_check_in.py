@@ -8,7 +8,7 @@ import pytest
 import time_machine
 from django.urls import reverse
 
-from dispatch import services, tasks
+from dispatch import selectors, tasks
 from dispatch.models import Dispatch
 from dispatch.tests.factories import EmployerFactory
 from fulfillment.services import timelogs
@@ -19,7 +19,7 @@ from referral.services import registration_register
 from unioncore.celery import app
 from unioncore.testing import at
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.sqlite]  # make run's SQLite takes these paths too
 
 DAY = datetime.date(2026, 12, 8)  # a Tuesday
 
@@ -73,7 +73,7 @@ def test_no_check_in_by_3_pm_rolls_the_member_off_every_book_with_the_reason(dis
         ),
         tick=False,
     ):
-        assert list(services.no_shows(day=DAY)) == [dispatched]
+        assert list(selectors.no_shows(day=DAY)) == [dispatched]
     assert three_pm() == 1
     assert registrations_of(worker) == {(RegistrationStatus.ROLLED_OFF, RollOffReason.NO_CHECK_IN)}
     activity = BookRegistration.objects.filter(member=worker).first().activities.first()

@@ -26,13 +26,6 @@ BIDDING = at(SUNDAY, 20)  # the window runs Sunday 5:30 PM to Monday 7 AM
 
 
 @pytest.fixture
-def member_user():
-    user = UserFactory(kind=UserKind.MEMBER)
-    MemberFactory(user=user)
-    return user
-
-
-@pytest.fixture
 def on_book(book, register, member_user):
     return register(book, member=member_user.member, apn="45500.01")
 

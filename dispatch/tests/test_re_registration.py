@@ -19,17 +19,10 @@ from referral.models import BookRegistration, ReferralBook
 from unioncore.models import UserKind
 from unioncore.tests.factories import UserFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.sqlite]  # make run's SQLite takes these paths too
 
 D = datetime.date
 WED, THU, FRI = D(2026, 12, 9), D(2026, 12, 10), D(2026, 12, 11)
-
-
-@pytest.fixture
-def member_user(db):
-    user = UserFactory(kind=UserKind.MEMBER)
-    MemberFactory(user=user)
-    return user
 
 
 @pytest.fixture

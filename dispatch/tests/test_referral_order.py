@@ -15,7 +15,7 @@ from referral.models import ReferralBook
 from unioncore.errors import RuleViolation
 from unioncore.testing import at
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.sqlite]  # make run's SQLite takes these paths too
 
 
 def order(job_request):

@@ -15,7 +15,7 @@ from dispatch.tests.conftest import MONDAY
 from unioncore.celery import app
 from unioncore.testing import at
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.sqlite]  # make run's SQLite takes these paths too
 
 
 @pytest.fixture(autouse=True)

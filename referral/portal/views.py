@@ -14,9 +14,8 @@ from unioncore.portal.access import member_required
 from unioncore.portal.actions import run_action
 
 
-@require_POST
-@member_required
-def re_sign(request, pk: int):
+def _book_action(request, pk: int, action, success: str):
+    """One action on one of my registrations: the book's card again (htmx) or the home page."""
     if not BookRegistration.objects.filter(pk=pk, member=request.member).exists():
         raise Http404("No such registration of yours.")
 
@@ -26,8 +25,8 @@ def re_sign(request, pk: int):
 
     return run_action(
         request,
-        lambda: services.registration_re_sign(registration_id=pk, by=request.user),
-        success="Re-signed. Your place on the book is kept.",
+        lambda: action(registration_id=pk, by=request.user),
+        success=success,
         back=reverse("portal:member-home") + f"#book-{pk}",
         partial=card,
     )
@@ -35,20 +34,15 @@ def re_sign(request, pk: int):
 
 @require_POST
 @member_required
+def re_sign(request, pk: int):
+    return _book_action(request, pk, services.registration_re_sign, "Re-signed. Your place on the book is kept.")
+
+
+@require_POST
+@member_required
 def re_register(request, pk: int):
-    if not BookRegistration.objects.filter(pk=pk, member=request.member).exists():
-        raise Http404("No such registration of yours.")
-
-    def card():
-        line = selectors.member_book(member_id=request.member.pk, registration_id=pk)
-        return "portal/member/includes/book.html", {"line": line}
-
-    return run_action(
-        request,
-        lambda: services.registration_re_register(registration_id=pk, by=request.user),
-        success="Re-registered. You are back on the book at your original APN.",
-        back=reverse("portal:member-home") + f"#book-{pk}",
-        partial=card,
+    return _book_action(
+        request, pk, services.registration_re_register, "Re-registered. You are back on the book at your original APN."
     )
 
 

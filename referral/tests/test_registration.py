@@ -43,6 +43,7 @@ def test_migrate_creates_the_books_and_tiers_laborpower_has_with_unique_codes_an
     assert all((b.re_sign_days, b.check_marks_allowed, b.max_days_on_book) == (30, 2, 90) for b in books.values())
 
 
+@pytest.mark.sqlite
 @pytest.mark.parametrize(
     ("moment", "apn"),
     [
@@ -57,6 +58,7 @@ def test_a_new_apn_is_laborpowers_serial_of_the_local_registration_time(moment, 
     assert services.apn_of(moment.replace(tzinfo=at(MONDAY).tzinfo)) == Decimal(apn)
 
 
+@pytest.mark.sqlite
 def test_a_new_registration_gets_the_apn_of_its_time_and_the_books_next_reg_number(book, register):
     first = register(book, when=at(MONDAY, 8))
     second = register(book, when=at(MONDAY, 8) + datetime.timedelta(minutes=5))  # the same quarter hour
@@ -67,6 +69,7 @@ def test_a_new_registration_gets_the_apn_of_its_time_and_the_books_next_reg_numb
     assert (other.apn, other.registration_number) == (Decimal("46363.33"), 1)  # its own book's counter
 
 
+@pytest.mark.sqlite
 def test_registrations_sharing_an_apn_are_ordered_by_their_time_to_the_second(book, register):
     late = register(book, when=at(MONDAY, 8) + datetime.timedelta(minutes=4, seconds=2))
     early = register(book, when=at(MONDAY, 8) + datetime.timedelta(minutes=4, seconds=1))
@@ -136,6 +139,7 @@ def test_a_member_rolled_off_may_register_again_at_the_bottom(book, register, di
     assert selectors.position(registration=again) == 2
 
 
+@pytest.mark.sqlite
 def test_position_is_the_place_on_its_own_tier_counting_only_members_available(book, register, dispatcher):
     book2 = ReferralBook.objects.get(code="WIRE_SEA_2")
     a = register(book, apn="46000.01")
@@ -198,6 +202,7 @@ def test_a_short_call_returns_the_member_to_the_same_apn(book, register, dispatc
     assert selectors.position(registration=back) == 1
 
 
+@pytest.mark.sqlite
 def test_back_on_the_book_after_a_job_a_whole_re_sign_period_starts(book, register, dispatcher):
     registration = register(book, when=at(MONDAY))
     services.registration_dispatch(registration_id=registration.pk, by=dispatcher, short_call=False)
@@ -260,6 +265,7 @@ def test_activity_rows_cannot_be_changed(book, register):
         RegistrationActivity.objects.update(reason="rewritten")
 
 
+@pytest.mark.sqlite
 def test_the_morning_referral_times_are_the_2024_procedures():
     times = {b.code: b.referral_start_time for b in ReferralBook.objects.all()}
     expected = {"WIRE_": datetime.time(8, 30), "TRADE_": datetime.time(9, 0)}
@@ -268,6 +274,7 @@ def test_the_morning_referral_times_are_the_2024_procedures():
         assert start == wanted, code
 
 
+@pytest.mark.sqlite
 def test_one_classification_a_registrant_wire_and_tradeshow_excepted(book, register, dispatcher, officer):
     """The 2024 procedure, rule 3: one classification, on one tier of a book; other regions are
     separate referral points; wire + tradeshow is allowed; an officer may override with a reason."""
