@@ -4,7 +4,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 from django_fsm import FSMField, FSMModelMixin, transition
 from simple_history.models import HistoricalRecords
@@ -28,6 +28,10 @@ from unioncore.audit import history_user
 
 S = TimeLogStatus
 AUTO_APPROVAL_DELAY = datetime.timedelta(hours=4)
+# The sweep approves a time log only once its deadline is this far behind (decision 0035): a
+# dispute filed by the deadline has had that long to take the row's lock, so it never meets a
+# verified log, and an approval once written stands.
+AUTO_APPROVAL_SETTLE = datetime.timedelta(seconds=30)
 EDIT_THRESHOLD_MINUTES = 1  # seed: a change of billable time of more than 1 minute is an edit
 
 
@@ -247,18 +251,12 @@ class TimeLog(FSMModelMixin, models.Model):
 
     @transition(field=status, source=[*ON_SHIFT, S.DRAFT, *TIMED_STATUSES], target=S.VERIFIED)
     def verify(self):
-        # The deadline stays on the row (out of the index, which covers running timers only): a
-        # dispute filed by that moment still wins over the sweep that got there first.
+        # Verified is final (decision 0035): no transition leaves it.
         self.funds_state = FundsState.RELEASED
 
     @transition(field=status, source=list(DISPUTABLE), target=S.DISPUTED)
     def dispute(self):
         self.stop_timer()
-        self.funds_state = FundsState.FROZEN
-
-    @transition(field=status, source=S.VERIFIED, target=S.DISPUTED)
-    def dispute_at_deadline(self):
-        """Only for a dispute filed by the deadline that lost the race to the sweep."""
         self.funds_state = FundsState.FROZEN
 
     @transition(field=status, source=S.DISPUTED, target=S.VERIFIED)
@@ -399,6 +397,12 @@ class TimeLogOfflineSync(models.Model):
 
     def __str__(self):
         return f"{self.event_type} {self.client_uuid} ({self.get_status_display()})"
+
+
+def open_sync_conflict() -> Exists:
+    """Whether a time log has an offline clock-out waiting for the supervisor's choice: while it
+    does, its 4-hour timer is paused (the sweep and the reminders pass it by; decision 0035)."""
+    return Exists(TimeLogOfflineSync.objects.filter(conflict_with=OuterRef("pk"), status=SyncStatus.CONFLICT))
 
 
 ZERO = Decimal("0.00")

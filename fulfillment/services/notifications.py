@@ -161,6 +161,7 @@ MESSAGES = {
         Message(
             "auto_approved", "Timesheet auto-approved",
             "Timesheet auto-approved after 4 hours. {silent} {worker}, {day}: {hours}. {link}",
+            while_status=(S.VERIFIED,),  # only for an approval that stands (decision 0035)
         ),
         Message("verified", "Hours verified", "Your hours for {day} at {worksite} are verified: {hours}. {link}"),
         Message(

@@ -21,7 +21,15 @@ from fulfillment.enums import (
     TimeLogStatus,
     VerifiedBy,
 )
-from fulfillment.models import Dispute, DisputeMessage, TimeLog, Times, TimeSegment
+from fulfillment.models import (
+    AUTO_APPROVAL_SETTLE,
+    Dispute,
+    DisputeMessage,
+    TimeLog,
+    Times,
+    TimeSegment,
+    open_sync_conflict,
+)
 from fulfillment.services.notifications import announce, announce_many, json_records
 from unioncore.audit import create_with_history, history_insert_sql
 from unioncore.errors import RuleViolation
@@ -134,7 +142,7 @@ def _finalise(time_log: TimeLog, times: Times, *, how: str, by: User | None, now
     _fix_final(time_log, times)
     time_log.verify()
     if how != VerifiedBy.AUTO_APPROVAL:
-        time_log.stop_timer()  # an auto-approval keeps its deadline: a dispute filed by then still wins
+        time_log.stop_timer()  # an auto-approval keeps its deadline on the row: the date it ran out
     time_log.verified_at, time_log.verified_how, time_log.verified_by = now, how, by
 
 
@@ -408,25 +416,24 @@ def timelog_reject_edit(*, timelog_id: int, by: User, comment: str) -> TimeLog:
 
 @transaction.atomic
 def timelog_dispute(*, timelog_id: int, by: User, reason: str, filed_at=None) -> TimeLog:
-    """File a dispute: the timer stops, the funds freeze, a thread opens. Filed by the deadline,
-    it wins even over an auto-approval that got the row first."""
+    """File a dispute: the timer stops, the funds freeze, a thread opens. A dispute filed by the
+    deadline always finds the time log still open: the sweep waits AUTO_APPROVAL_SETTLE past the
+    deadline (decision 0035). A verified time log is final, an auto-approved one included."""
     filed_at = filed_at or _now()
     if not (reason or "").strip():
         raise RuleViolation("reason_required", "A dispute needs a reason.", fields={"reason": "Required."})
     time_log = lock_timelog(timelog_id)
     _ensure_supervisor(by, time_log)
-    lost_race = (
-        time_log.status == S.VERIFIED
-        and time_log.verified_how == VerifiedBy.AUTO_APPROVAL
-        and time_log.auto_approval_time is not None
-        and filed_at <= time_log.auto_approval_time
-    )
-    if lost_race:
-        time_log.dispute_at_deadline()
-    else:
-        _ensure_status(time_log, DISPUTABLE, "dispute")
-        time_log.dispute()
-    time_log.stop_timer()
+    if time_log.status == S.VERIFIED and time_log.verified_how == VerifiedBy.AUTO_APPROVAL:
+        approved = timezone.localtime(time_log.verified_at)
+        raise RuleViolation(
+            "verified_locked",
+            f"These hours were auto-approved on {approved:%a %b %-d at %-I:%M %p}, after the 4-hour deadline "
+            "passed without an answer. An approved timesheet is final and cannot be disputed; "
+            "a correction is a new time log.",
+        )
+    _ensure_status(time_log, DISPUTABLE, "dispute")
+    time_log.dispute()
     time_log.last_editor = by
     _save(time_log, by, "Disputed")
     Dispute.objects.create(time_log=time_log, opened_by=by, reason=reason.strip(), opened_at=filed_at)
@@ -562,7 +569,7 @@ def dispute_message_add(*, timelog_id: int, by: User, body: str) -> DisputeMessa
 
 AUTO_APPROVED = "Auto-approved after 4 hours"
 # What `_finalise` changes on an auto-approved row: the columns of the batch's one UPDATE.
-# The deadline is not among them: it stays on the row, so a dispute filed by then still wins.
+# The deadline is not among them: it stays on the row, the moment the timer ran out.
 AUTO_APPROVAL_FIELDS = [
     "final_clock_in", "final_clock_out", "final_break_minutes", "final_lunch_minutes", "billable_minutes", "amount",
     "status", "funds_state", "verified_at", "verified_how", "verified_by", "updated_at",
@@ -601,12 +608,15 @@ def auto_approve_due(*, now=None, by: User, batch: int = 500) -> int:
 
 
 def _lock_due(now, batch: int) -> list[TimeLog]:
-    """The next `batch` running timers that ran out, locked, oldest deadline first. The filter on
-    the timed statuses is the partial index's condition (`time_log_running_timers`), so the scan
-    reads running timers in deadline order and stops at `batch`, however long the history.
-    A row held by another transaction (a dispute, a supervisor, another sweep) is skipped; a row
-    that changed since this statement's snapshot is re-checked against the whole filter once
-    locked (PostgreSQL re-evaluates it), so a row verified or disputed meanwhile drops out.
+    """The next `batch` running timers that ran out at least AUTO_APPROVAL_SETTLE ago, locked,
+    oldest deadline first. The settle interval orders a dispute "at the deadline" before the
+    sweep (decision 0035): filed by the deadline, it has had that long to take the row's lock,
+    and a row held by it (or a supervisor, or another sweep) is skipped. The filter on the timed
+    statuses is the partial index's condition (`time_log_running_timers`), so the scan reads
+    running timers in deadline order and stops at `batch`, however long the history. A row that
+    changed since this statement's snapshot is re-checked against the whole filter once locked
+    (PostgreSQL re-evaluates it), so a row verified or disputed meanwhile drops out. A time log
+    with an open offline conflict waits for the supervisor's choice (its timer is paused).
     The messages' recipients come with them: the worker with each row, the site contacts (a few
     people for many rows) in one more query each, once per person."""
     return list(
@@ -614,9 +624,10 @@ def _lock_due(now, batch: int) -> list[TimeLog]:
         .select_related("dispatch", "worker")
         .only(*SWEEP_READS)
         .prefetch_related("dispatch__primary_site_contact__user")
-        .filter(status__in=TIMED_STATUSES, auto_approval_time__lte=now)
+        .filter(status__in=TIMED_STATUSES, auto_approval_time__lte=now - AUTO_APPROVAL_SETTLE)
         # Seed: a row changed after its deadline had its timer reset; never approve it here.
         .filter(updated_at__lte=F("auto_approval_time"))
+        .filter(~open_sync_conflict())
         .order_by("auto_approval_time")[:batch]
     )
 

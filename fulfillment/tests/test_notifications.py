@@ -18,7 +18,7 @@ from dispatch.models import Dispatch
 from dispatch.tests.factories import EmployerFactory
 from fulfillment import services, sms, tasks
 from fulfillment.enums import AcknowledgementMethod, Channel, NotificationStatus, TimeLogStatus
-from fulfillment.models import ClockInAcknowledgement, Notification, TimeLog
+from fulfillment.models import AUTO_APPROVAL_SETTLE, ClockInAcknowledgement, Notification, TimeLog
 from fulfillment.services import notifications
 from fulfillment.tests.factories import (
     ReachableStaffFactory,
@@ -455,7 +455,7 @@ def test_a_row_whose_task_was_lost_is_queued_again(world, hall_clock, monkeypatc
 def test_auto_approval_tells_the_worker_and_the_site_contact(world, hall_clock, sms_outbox):
     submit(world, hall_clock)
     deliver()
-    hall_clock.move_to(SUBMITTED + 4 * H)
+    hall_clock.move_to(SUBMITTED + 4 * H + AUTO_APPROVAL_SETTLE)
     assert services.auto_approve_due(by=system_user()) == 1
     assert written(kind="auto_approved") == [
         ("auto_approved", world.worker, Channel.SMS), ("auto_approved", world.site_contact, Channel.SMS),

@@ -14,7 +14,7 @@ from dispatch.models import Dispatch
 from dispatch.tests.factories import EmployerFactory
 from fulfillment import services, tasks
 from fulfillment.enums import Channel, FundsState, NotificationStatus, TimeLogStatus, VerifiedBy
-from fulfillment.models import Notification, TimeLog
+from fulfillment.models import AUTO_APPROVAL_SETTLE, Notification, TimeLog
 from fulfillment.services.timelogs import AUTO_APPROVED
 from fulfillment.tests.factories import ReachableStaffFactory, SiteUserFactory, WorkerFactory, on_the_job
 from unioncore.models import User
@@ -76,7 +76,7 @@ def test_each_time_log_of_a_batch_gets_the_silent_partys_version_its_amount_and_
     edited = submitted(team.dispatches[1], hall_clock)
     edited = services.timelog_edit(timelog_id=edited.pk, by=team.site_contact, clock_in=t(7), clock_out=t(14),
                                    lunch_minutes=30, note="left at 2")  # fmt: skip
-    hall_clock.move_to(edited.auto_approval_time)
+    hall_clock.move_to(edited.auto_approval_time + AUTO_APPROVAL_SETTLE)
     assert sweep(system_user) == 2
 
     for time_log, minutes in ((waiting_on_supervisor, 8 * 60 + 30), (edited, 6 * 60 + 30)):
@@ -87,8 +87,8 @@ def test_each_time_log_of_a_batch_gets_the_silent_partys_version_its_amount_and_
         )  # fmt: skip
         assert time_log.billable_minutes == minutes
         assert time_log.amount == Decimal(minutes) / 60 * Decimal("60.00")
-        assert time_log.auto_approval_time == before  # kept: a dispute filed by then still wins
-        assert time_log.updated_at == edited.auto_approval_time
+        assert time_log.auto_approval_time == before  # kept: the moment the timer ran out
+        assert time_log.updated_at == edited.auto_approval_time + AUTO_APPROVAL_SETTLE
         last = time_log.history.first()
         assert (last.history_type, last.history_user, last.history_change_reason) == ("~", system_user, AUTO_APPROVED)
         assert (last.status, last.amount, last.final_clock_out) == (S.VERIFIED, time_log.amount,
@@ -100,7 +100,7 @@ def test_the_amount_is_rounded_half_up_to_the_cent(hall_clock, system_user):
     team = crew(1)
     Dispatch.objects.filter(pk=team.dispatches[0].pk).update(wage_rate=Decimal("45.01"))
     time_log = submitted(team.dispatches[0], hall_clock, clock_out=t(7, 30))  # 30 minutes: 22.505
-    hall_clock.move_to(time_log.auto_approval_time)
+    hall_clock.move_to(time_log.auto_approval_time + AUTO_APPROVAL_SETTLE)
     sweep(system_user)
     assert TimeLog.objects.get(pk=time_log.pk).amount == Decimal("22.51")
 
@@ -123,7 +123,7 @@ def test_a_batch_tells_every_worker_and_site_contact_and_queues_one_task(
     monkeypatch.setattr(tasks.send_notification, "delay", single_tasks.append)
     team = crew(3)
     logs = [submitted(d, hall_clock) for d in team.dispatches]
-    hall_clock.move_to(t(19, 35))
+    hall_clock.move_to(t(19, 35) + AUTO_APPROVAL_SETTLE)
     single_tasks.clear()
     with django_capture_on_commit_callbacks(execute=True):
         assert sweep(system_user) == 3
@@ -140,7 +140,7 @@ def test_a_dispatch_without_a_site_contact_tells_the_employers_admins(hall_clock
     team = crew(1)
     Dispatch.objects.filter(pk=team.dispatches[0].pk).update(primary_site_contact=None)
     time_log = submitted(team.dispatches[0], hall_clock)
-    hall_clock.move_to(time_log.auto_approval_time)
+    hall_clock.move_to(time_log.auto_approval_time + AUTO_APPROVAL_SETTLE)
     sweep(system_user)
     recipients = set(Notification.objects.filter(kind="auto_approved").values_list("recipient_id", flat=True))
     assert recipients == {time_log.worker_id, team.admin.pk}
@@ -153,7 +153,7 @@ def test_a_step_already_written_is_neither_written_again_nor_queued(hall_clock, 
         time_log=time_log, recipient=time_log.worker, channel=Channel.SMS, kind="auto_approved",
         cycle=time_log.timer_cycle, body="written before",
     )  # fmt: skip
-    hall_clock.move_to(time_log.auto_approval_time)
+    hall_clock.move_to(time_log.auto_approval_time + AUTO_APPROVAL_SETTLE)
     time_log = services.lock_timelog(time_log.pk)
     ids = services.announce_many(time_logs=[time_log], event="auto_approved")
     assert earlier.pk not in ids
@@ -165,7 +165,7 @@ def test_a_step_already_written_is_neither_written_again_nor_queued(hall_clock, 
 def test_the_batch_task_sends_each_message(hall_clock, system_user, sms_outbox):
     team = crew(2)
     logs = [submitted(d, hall_clock) for d in team.dispatches]
-    hall_clock.move_to(logs[-1].auto_approval_time)
+    hall_clock.move_to(logs[-1].auto_approval_time + AUTO_APPROVAL_SETTLE)
     sweep(system_user)
     ids = list(Notification.objects.filter(kind="auto_approved").order_by("pk").values_list("pk", flat=True))
     assert tasks.send_notifications.apply(args=[ids]).get() == [NotificationStatus.SENT] * 4
@@ -177,10 +177,10 @@ def test_a_batch_costs_the_same_queries_for_one_time_log_as_for_three(hall_clock
     first = submitted(team.dispatches[0], hall_clock, at_=t(15, 35))
     for d in team.dispatches[1:]:
         submitted(d, hall_clock, at_=t(15, 45))
-    hall_clock.move_to(first.auto_approval_time)
+    hall_clock.move_to(first.auto_approval_time + AUTO_APPROVAL_SETTLE)
     with CaptureQueriesContext(connection) as one:
         assert sweep(system_user) == 1
-    hall_clock.move_to(t(19, 45))
+    hall_clock.move_to(t(19, 45) + AUTO_APPROVAL_SETTLE)
     with CaptureQueriesContext(connection) as three:
         assert sweep(system_user) == 3
     assert len(three) == len(one), f"{len(one)} queries for one time log, {len(three)} for three"

@@ -7,7 +7,8 @@ from django.utils import timezone
 
 from fulfillment import services
 from fulfillment.enums import FundsState, SegmentKind, TimeLogStatus, VerifiedBy
-from fulfillment.models import TimeLog, Times
+from fulfillment.models import AUTO_APPROVAL_SETTLE as SETTLE
+from fulfillment.models import Dispute, TimeLog, Times
 from unioncore.errors import RuleViolation
 from unioncore.testing import at
 
@@ -343,7 +344,7 @@ def test_half_open_intervals_a_shift_ending_at_seven_does_not_overlap_one_starti
 def test_silence_at_step_one_approves_the_workers_version_at_four_hours(shift, clock, system_user):
     time_log = worked_day(shift, clock)
     assert services.auto_approve_due(now=time_log.auto_approval_time - M, by=system_user) == 0
-    clock.move_to(time_log.auto_approval_time)
+    clock.move_to(time_log.auto_approval_time + SETTLE)
     assert services.auto_approve_due(by=system_user) == 1
     time_log = get(time_log)
     assert (time_log.status, time_log.verified_how, time_log.billable_minutes) == (
@@ -356,7 +357,7 @@ def test_silence_of_the_worker_lets_the_supervisors_edit_stand(shift, clock, sys
     time_log = worked_day(shift, clock)
     time_log = services.timelog_edit(timelog_id=time_log.pk, by=shift.supervisor, clock_in=t(7), clock_out=t(14),
                                      lunch_minutes=30, note="left at 2")  # fmt: skip
-    clock.move_to(time_log.auto_approval_time)
+    clock.move_to(time_log.auto_approval_time + SETTLE)
     services.auto_approve_due(by=system_user)
     assert get(time_log).billable_minutes == 6 * 60 + 30
 
@@ -365,7 +366,7 @@ def test_silence_of_the_supervisor_at_step_three_lets_the_workers_version_stand(
     time_log = worked_day(shift, clock)
     services.timelog_edit(timelog_id=time_log.pk, by=shift.supervisor, clock_in=t(7), clock_out=t(14), note="x")
     time_log = services.timelog_reject_edit(timelog_id=time_log.pk, by=shift.worker, comment="no")
-    clock.move_to(time_log.auto_approval_time)
+    clock.move_to(time_log.auto_approval_time + SETTLE)
     services.auto_approve_due(by=system_user)
     assert get(time_log).billable_minutes == 480
 
@@ -381,27 +382,48 @@ def test_a_row_changed_after_its_deadline_is_skipped(shift, clock, system_user):
 
 def test_the_sweep_twice_approves_once(shift, clock, system_user):
     time_log = worked_day(shift, clock)
-    clock.move_to(time_log.auto_approval_time)
+    clock.move_to(time_log.auto_approval_time + SETTLE)
     assert services.auto_approve_due(by=system_user) == 1
     assert services.auto_approve_due(by=system_user) == 0
     assert get(time_log).history.filter(history_change_reason="Auto-approved after 4 hours").count() == 1
 
 
-def test_a_dispute_at_the_deadline_wins_even_after_the_sweep(shift, clock, system_user):
+def test_the_sweep_waits_the_settle_interval_past_the_deadline(shift, clock, system_user):
+    """Decision 0035: at the deadline and for AUTO_APPROVAL_SETTLE after it the time log is still
+    open (a dispute filed by the deadline is still taking its lock); then the sweep approves."""
+    time_log = worked_day(shift, clock)
+    for moment in (time_log.auto_approval_time, time_log.auto_approval_time + SETTLE - datetime.timedelta(seconds=1)):
+        clock.move_to(moment)
+        assert services.auto_approve_due(by=system_user) == 0, f"approved at {moment}"
+    clock.move_to(time_log.auto_approval_time + SETTLE)
+    assert services.auto_approve_due(by=system_user) == 1
+
+
+def test_a_dispute_at_the_deadline_finds_the_log_open_and_the_sweep_then_leaves_it(shift, clock, system_user):
     time_log = worked_day(shift, clock)
     clock.move_to(time_log.auto_approval_time)
     services.auto_approve_due(by=system_user)
     time_log = services.timelog_dispute(timelog_id=time_log.pk, by=shift.supervisor, reason="never showed")
     assert (time_log.status, time_log.funds_state) == (S.DISPUTED, FundsState.FROZEN)
+    clock.move_to(time_log.dispute_record.opened_at + SETTLE + M)
+    assert services.auto_approve_due(by=system_user) == 0
+    assert not time_log.history.filter(status=S.VERIFIED).exists(), "the log was verified on the way"
 
 
 def test_a_dispute_after_the_deadline_cannot_reverse_an_auto_approval(shift, clock, system_user):
     time_log = worked_day(shift, clock)
     clock.move_to(time_log.auto_approval_time + M)
     services.auto_approve_due(by=system_user)
-    with pytest.raises(RuleViolation) as refused:
-        services.timelog_dispute(timelog_id=time_log.pk, by=shift.supervisor, reason="too late")
-    assert refused.value.code == "verified_locked"
+    approved = get(time_log)
+    history = approved.history.count()
+    for filed_at in (None, approved.auto_approval_time):  # now, or claiming to be from the deadline
+        with pytest.raises(RuleViolation) as refused:
+            services.timelog_dispute(timelog_id=time_log.pk, by=shift.supervisor, reason="too late", filed_at=filed_at)
+        assert refused.value.code == "verified_locked"
+        assert "auto-approved on Mon Dec 7 at 7:36 PM" in refused.value.message
+    after = get(time_log)
+    assert (after.status, after.funds_state, after.amount) == (S.VERIFIED, FundsState.RELEASED, approved.amount)
+    assert (after.history.count(), Dispute.objects.count()) == (history, 0), "a refused dispute wrote something"
 
 
 def test_the_timer_is_four_hours_of_utc_across_the_dst_change(shift, system_user):
@@ -419,7 +441,7 @@ def test_the_timer_is_four_hours_of_utc_across_the_dst_change(shift, system_user
         assert (local.day, local.hour) == (1, 2)
         clock.move_to(time_log.auto_approval_time - M)
         assert services.auto_approve_due(by=system_user) == 0
-        clock.move_to(time_log.auto_approval_time)
+        clock.move_to(time_log.auto_approval_time + SETTLE)
         assert services.auto_approve_due(by=system_user) == 1
 
 

@@ -168,7 +168,6 @@ def shifts(dispatcher):
         deadline = log.auto_approval_time
         clock.move_to(deadline + M)
         assert fs.auto_approve_due(now=deadline + M, by=system_user()) >= 1
-        fs.timelog_dispute(timelog_id=log.pk, by=supervisor, reason="Left early", filed_at=deadline - M)
 
 
 def test_every_transition_of_every_state_machine_leaves_a_history_row_naming_who_acted(
