@@ -13,6 +13,7 @@ import datetime
 import django_filters
 from django.db.models import F, Q, QuerySet
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.exceptions import PermissionDenied
@@ -25,7 +26,9 @@ from fulfillment.models import TimeLog, Times
 from fulfillment.services.sync import EVENT_TYPES
 from unioncore.api.base import (
     ApiView,
+    DateFilter,
     Error,
+    InstantField,
     filter_parameters,
     filtered,
     page_of,
@@ -217,8 +220,8 @@ def _answer(time_log_id: int, request) -> Response:
 
 
 class TimesInput(serializers.Serializer):
-    clock_in = serializers.DateTimeField()
-    clock_out = serializers.DateTimeField()
+    clock_in = InstantField()
+    clock_out = InstantField()
     break_minutes = serializers.IntegerField(min_value=0, default=0)
     lunch_minutes = serializers.IntegerField(min_value=0, default=0)
 
@@ -231,7 +234,7 @@ class TimeLogFilter(django_filters.FilterSet):
     # By id, not a model choice: another party's dispatch must be an empty page, not a 400 that
     # tells it exists.
     dispatch = django_filters.NumberFilter(field_name="dispatch_id")
-    date = django_filters.DateFilter(method="on_date", help_text="The hall's local date of the clock-in")
+    date = DateFilter(method="on_date", help_text="The hall's local date of the clock-in")
 
     class Meta:
         model = TimeLog
@@ -264,17 +267,11 @@ class EventResult(serializers.Serializer):
     time_log = TimeLogOutput(allow_null=True)
 
 
-class DeviceTimeField(serializers.DateTimeField):
+class DeviceTimeField(InstantField):
     """A device's clock reading: within ten years of the server's now (a clock further off is
     not a clock; its offset would not even fit the sync row)."""
 
-    MAX_SKEW = datetime.timedelta(days=3652)
-
-    def to_internal_value(self, value):
-        moment = super().to_internal_value(value)
-        if abs(moment - timezone.now()) > self.MAX_SKEW:
-            raise serializers.ValidationError("The device's clock is more than ten years off.")
-        return moment
+    far_off_message = "The device's clock is more than ten years off."
 
 
 def _apply_one(request, event: dict, *, created_status: int = 200) -> Response:
@@ -337,22 +334,52 @@ class TimeLogEventApi(ApiView):
         return _apply_one(request, event)
 
 
-def _device_times_in_range(events: list[dict]) -> None:
-    """A batch whose event's device_time is readable but centuries off is a 400 naming it
-    (unreadable ones the service answers per event, as `failed`)."""
-    errors = {}
-    for index, event in enumerate(events):
-        value = event.get("device_time")
-        if value is None:
-            continue
+_LOCATION = {
+    "lat": serializers.FloatField(min_value=-90, max_value=90),
+    "lng": serializers.FloatField(min_value=-180, max_value=180),
+}
+
+
+def _event_faults(event: dict) -> dict:
+    """What makes one event of a batch malformed: a device_time readable but more than ten
+    years off (or past the calendar's end once in UTC), a `type` that is not text, a location
+    that is not a number on Earth ("NaN" included). Unreadable keys and times, unknown types,
+    unknown shifts stay the event's own `failed` answer, as documented."""
+    faults = {}
+    value = event.get("device_time")
+    if isinstance(value, str) and _readable_moment(value):
         try:
-            serializers.DateTimeField().to_internal_value(value)
-        except serializers.ValidationError:
-            continue
-        try:
-            DeviceTimeField().to_internal_value(value)
+            DeviceTimeField().run_validation(value)
         except serializers.ValidationError as error:
-            errors[str(index)] = {"device_time": " ".join(map(str, error.detail))}
+            faults["device_time"] = " ".join(map(str, error.detail))
+    if "type" in event and not isinstance(event["type"], str):
+        faults["type"] = "The event type must be text."
+    payload = event.get("payload")
+    if isinstance(payload, dict):
+        where = {}
+        for name, field in _LOCATION.items():
+            if payload.get(name) is not None:
+                try:
+                    field.run_validation(payload[name])
+                except serializers.ValidationError as error:
+                    where[name] = " ".join(map(str, error.detail))
+        if where:
+            faults["payload"] = where
+    return faults
+
+
+def _readable_moment(value: str) -> bool:
+    try:
+        moment = parse_datetime(value)
+    except ValueError:
+        return False
+    return moment is not None and timezone.is_aware(moment)
+
+
+def _events_well_formed(events: list[dict]) -> None:
+    """A batch with a malformed event is a 400 naming each fault by the event's index; nothing
+    of it is applied (a client's bug, not a refusal a retry could change)."""
+    errors = {str(index): faults for index, event in enumerate(events) if (faults := _event_faults(event))}
     if errors:
         raise serializers.ValidationError({"events": errors})
 
@@ -370,7 +397,7 @@ class SyncApi(ApiView):
     @extend_schema(request=Input, responses={200: Output, 400: Error, 422: Error})
     def post(self, request):
         data = validated(self.Input, request.data)
-        _device_times_in_range(data["events"])
+        _events_well_formed(data["events"])
         results = services.sync_events(worker=request.user, events=data["events"], sent_at=data.get("sent_at"))
         reused = [r for r in results if r.get("reused")]
         if reused:
@@ -406,8 +433,8 @@ class TimeLogSubmitApi(ApiView):
 class RetroactiveApi(ApiView):
     class Input(serializers.Serializer):
         dispatch = serializers.IntegerField()
-        start = serializers.DateTimeField()
-        end = serializers.DateTimeField()
+        start = InstantField()
+        end = InstantField()
         breaks = serializers.IntegerField(min_value=0, default=0, help_text="Break minutes")
         lunch = serializers.IntegerField(min_value=0, default=0, help_text="Lunch minutes")
         note = serializers.CharField(allow_blank=True, default="")

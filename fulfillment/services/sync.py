@@ -32,7 +32,7 @@ from unioncore.audit import create_with_history
 from unioncore.errors import RuleViolation
 from unioncore.models import User
 
-__all__ = ["EVENT_TYPES", "sync_conflict_resolve", "sync_event", "sync_events"]
+__all__ = ["EVENT_TYPES", "parse_device_time", "sync_conflict_resolve", "sync_event", "sync_events"]
 
 CLOCK_TOLERANCE = datetime.timedelta(minutes=5)  # a device clock further off is flagged
 LONGEST_SHIFT = datetime.timedelta(hours=24)  # an event names a shift that started less than this before it
@@ -173,13 +173,15 @@ def _envelope(event: dict) -> tuple[uuid.UUID, datetime.datetime]:
         client_uuid = uuid.UUID(str(event.get("client_uuid")))
     except ValueError:
         raise RuleViolation("invalid_event", "Each event needs a client_uuid.") from None
-    device_time = _parse_time(event.get("device_time"))
+    device_time = parse_device_time(event.get("device_time"))
     if device_time is None:
         raise RuleViolation("invalid_event", "Each event needs its device time, with its offset.")
     return client_uuid, device_time
 
 
-def _parse_time(value) -> datetime.datetime | None:
+def parse_device_time(value) -> datetime.datetime | None:
+    """An event's device time: an ISO moment with its offset that exists in UTC (year 1 at
+    +14:00 does not: every comparison with it overflowed), else None."""
     if isinstance(value, str):
         try:
             value = parse_datetime(value)
@@ -187,11 +189,15 @@ def _parse_time(value) -> datetime.datetime | None:
             return None
     if not isinstance(value, datetime.datetime) or timezone.is_naive(value):
         return None
+    try:
+        value.astimezone(datetime.UTC)
+    except OverflowError:
+        return None
     return value
 
 
 def _sort_time(event: dict) -> datetime.datetime:
-    return _parse_time(event.get("device_time")) or datetime.datetime.min.replace(tzinfo=datetime.UTC)
+    return parse_device_time(event.get("device_time")) or datetime.datetime.min.replace(tzinfo=datetime.UTC)
 
 
 def _body_hash(event: dict, client_uuid: uuid.UUID, device_time: datetime.datetime) -> str:
@@ -271,6 +277,8 @@ def _apply(row: TimeLogOfflineSync, worker: User, event: dict, received_at) -> t
 
 def _run(row: TimeLogOfflineSync, worker: User, event: dict) -> tuple[dict, TimeLog]:
     kind = event.get("type")
+    if not isinstance(kind, str):  # `{}` or a list is no type (and cannot be looked up)
+        kind = None
     payload = event.get("payload") or {}
     if not isinstance(payload, dict):
         raise RuleViolation("invalid_payload", "The payload must be an object.")
@@ -398,6 +406,8 @@ def _location(payload: dict) -> tuple[Decimal | None, Decimal | None]:
         lat, lng = Decimal(str(lat)), Decimal(str(lng))
     except InvalidOperation:
         raise RuleViolation("invalid_location", "The location is not a pair of coordinates.") from None
+    if not (lat.is_finite() and lng.is_finite()):  # "NaN" and "Infinity" read as Decimals
+        raise RuleViolation("invalid_location", "The location is not a pair of coordinates.")
     if not (-90 <= lat <= 90 and -180 <= lng <= 180):
         raise RuleViolation("invalid_location", "The location is not on Earth.")
     step = Decimal("0.000001")
@@ -412,7 +422,7 @@ def _times(sent, *, recorded: dict) -> dict:
     parsed = {}
     for name in ("clock_in", "clock_out"):
         value = sent.get(name)
-        parsed[name] = recorded[name] if value is None else _parse_time(value)
+        parsed[name] = recorded[name] if value is None else parse_device_time(value)
         if parsed[name] is None:
             label = name.replace("_", "-")
             raise RuleViolation("invalid_payload", f"The draft's {label} is not a time with an offset.")

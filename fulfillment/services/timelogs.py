@@ -7,6 +7,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
+from django_fsm import can_proceed
 from simple_history.utils import bulk_update_with_history
 
 from dispatch.enums import DispatchStatus, EmployerRole
@@ -463,6 +464,11 @@ def timelog_retroactive_submit(
         raise RuleViolation("overlaps_final", "These hours overlap a verified or disputed time log.")
     if len(overlapping) > 1:
         raise RuleViolation("overlaps_several", "These hours overlap more than one time log; enter each separately.")
+    if overlapping and not can_proceed(overlapping[0].take_retroactive_entry):
+        # Another manual entry of these hours already waits for the supervisor (a 500 before).
+        raise RuleViolation(
+            "overlaps_waiting", "These hours overlap a manual entry already waiting for the supervisor."
+        )
     now = _now()
     if overlapping:
         time_log = overlapping[0]

@@ -12,6 +12,8 @@ from knox.settings import CONSTANTS, knox_settings
 from knox.signals import token_expired
 from rest_framework import exceptions
 
+MAX_TOKEN_LENGTH = 256
+
 
 class TokenAuthentication(knox_auth.TokenAuthentication):
     """knox's `Authorization: Token <key>`, in one query: the token with its user and the user's
@@ -22,7 +24,14 @@ class TokenAuthentication(knox_auth.TokenAuthentication):
 
     def authenticate_credentials(self, token: bytes):
         message = "Invalid token."
-        token = token.decode("utf-8")
+        # Garbage in the header (a byte that is not UTF-8, a NUL PostgreSQL refuses in a query, a
+        # megabyte) is a 401 like any unknown token, never a 500. Keys are hex (knox's prefix aside).
+        try:
+            token = token.decode("ascii")
+        except UnicodeDecodeError:
+            raise exceptions.AuthenticationFailed(message) from None
+        if len(token) > MAX_TOKEN_LENGTH or not token.isprintable():
+            raise exceptions.AuthenticationFailed(message)
         candidates = AuthToken.objects.filter(token_key=token[: CONSTANTS.TOKEN_KEY_LENGTH]).select_related(
             "user", "user__employer_user"
         )

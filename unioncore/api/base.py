@@ -4,7 +4,10 @@ for what the caller may not see."""
 import datetime
 
 import django_filters
+from django import forms
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db.models import Model, QuerySet
+from django.utils import timezone
 from django_filters.utils import translate_validation
 from drf_spectacular.utils import OpenApiParameter, extend_schema_field
 from rest_framework import serializers
@@ -74,6 +77,45 @@ class ApiView(APIView):
 
     throttle_classes = [WriteThrottle]
     throttle_scope = "write"
+
+
+# A date or moment outside these years is no one's shift, dispatch or clock reading; Python's
+# dates end at 9999 and a day or an offset added to one near the edge overflowed (a 500).
+EARLIEST_DATE = datetime.date(1900, 1, 1)
+LATEST_DATE = datetime.date(2199, 12, 31)
+PLAUSIBLE_SPAN = datetime.timedelta(days=3652)  # an instant further than ten years from now
+
+
+class InstantField(serializers.DateTimeField):
+    """A moment with its offset, within ten years of the server's now (a year-1 or year-9999
+    time is a typo or a broken clock; converted to UTC it even overflowed)."""
+
+    far_off_message = "This time is more than ten years from now."
+
+    def to_internal_value(self, value):
+        try:
+            moment = super().to_internal_value(value)
+        except OverflowError:  # DRF's own check of a naive time near year 9999 overflows
+            self.fail("overflow")
+        try:
+            off = abs(moment - timezone.now()) > PLAUSIBLE_SPAN
+        except OverflowError:
+            off = True
+        if off:
+            raise serializers.ValidationError(self.far_off_message)
+        return moment
+
+
+class PlausibleDateField(forms.DateField):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.validators += [MinValueValidator(EARLIEST_DATE), MaxValueValidator(LATEST_DATE)]
+
+
+class DateFilter(django_filters.DateFilter):
+    """A date query parameter between EARLIEST_DATE and LATEST_DATE (else a 400 naming it)."""
+
+    field_class = PlausibleDateField
 
 
 @extend_schema_field({"type": "string", "pattern": r"^\d{2}:\d{2}(:\d{2}(\.\d+)?)?$", "example": "07:00:00"})

@@ -6,6 +6,7 @@ exceptions and Django's 404 are rewritten into the same shape."""
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
+from django_fsm import TransitionNotAllowed
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -76,6 +77,10 @@ DRF_CODES = {
 def exception_handler(exc, context):
     if isinstance(exc, RuleViolation):
         return rule_violation_response(exc)
+    if isinstance(exc, TransitionNotAllowed):
+        # A state change a service did not foresee: the object's state forbids it (409), which is
+        # what the caller needs to hear; the services check their states first, so this is rare.
+        return Response(error_body("wrong_status", "This cannot be done in the current state."), status=409)
     if isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(detail=exc.message_dict if hasattr(exc, "error_dict") else exc.messages)
     if isinstance(exc, Http404):
