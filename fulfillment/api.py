@@ -37,6 +37,7 @@ from unioncore.api.base import (
     visible_or_404,
 )
 from unioncore.api.errors import error_body, status_for
+from unioncore.errors import RuleViolation
 from unioncore.models import User
 
 SHIFT_EVENTS = tuple(t for t in EVENT_TYPES if t != "clock_in")
@@ -441,14 +442,25 @@ class RetroactiveApi(ApiView):
 
     @extend_schema(request=Input, responses={201: TimeLogOutput, 400: Error, 404: Error, 409: Error})
     def post(self, request):
+        """The same entry sent again (a double tap, a retry) answers the first one, 201 again,
+        with `Idempotent-Replayed: true` (decision 0036). An officer enters one on a member's
+        dispatch, longer than the hall's limit if need be."""
         data = validated(self.Input, request.data)
-        visible_or_404(_my_dispatches(request.user), data["dispatch"])
-        time_log = services.timelog_retroactive_submit(
-            dispatch_id=data["dispatch"], by=request.user, clock_in=data["start"], clock_out=data["end"],
-            break_minutes=data["breaks"], lunch_minutes=data["lunch"], note=data["note"],
-        )  # fmt: skip
+        officer = request.user.has_perm(services.LONG_ENTRY_PERMISSION)
+        visible_or_404(Dispatch.objects.all() if officer else _my_dispatches(request.user), data["dispatch"])
+        try:
+            time_log = services.timelog_retroactive_submit(
+                dispatch_id=data["dispatch"], by=request.user, clock_in=data["start"], clock_out=data["end"],
+                break_minutes=data["breaks"], lunch_minutes=data["lunch"], note=data["note"],
+            )  # fmt: skip
+        except RuleViolation as refused:  # the fields by this endpoint's names
+            names = {"clock_in": "start", "clock_out": "end", "break_minutes": "breaks", "lunch_minutes": "lunch"}
+            refused.fields = {names.get(name, name): message for name, message in refused.fields.items()}
+            raise
         response = _answer(time_log.pk, request)
         response.status_code = 201
+        if getattr(time_log, "replayed", False):
+            response["Idempotent-Replayed"] = "true"
         return response
 
 

@@ -110,7 +110,10 @@ class TimeLog(FSMModelMixin, models.Model):
 
     class Meta:
         ordering = ("-clock_in_at", "-id")
-        permissions = [("act_as_lending_admin", "Can verify, dispute and clock out time logs as the lending admin")]
+        permissions = [
+            ("act_as_lending_admin", "Can verify, dispute and clock out time logs as the lending admin"),
+            ("enter_long_manual_entry", "Can enter a member's manual entry longer than the hall's limit"),
+        ]
         indexes = [
             models.Index(fields=["dispatch", "status"]),
             # A member's time logs newest first (the phone's list, the portal's hours): the page

@@ -62,8 +62,9 @@ GROUP_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "dispatch.jobbid": ("view",),
         "dispatch.referralsuspension": ("view",),
         "dispatch.employerbar": ("view", "add", "change"),
-        # Officers also resolve disputes (change_timelog).
-        "fulfillment.timelog": ("view", "act", "change"),
+        # Officers also resolve disputes (change_timelog) and enter a member's manual entry longer
+        # than the hall's limit (enter_long_manual_entry, decision 0036).
+        "fulfillment.timelog": ("view", "act", "change", "enter"),
         "fulfillment.notification": ("view",),
         "fulfillment.dispute": ("view",),
         "fulfillment.clockinacknowledgement": ("view",),

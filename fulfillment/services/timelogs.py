@@ -4,6 +4,7 @@ retroactive entries, disputes, and the 4-hour auto-approval sweep."""
 import datetime
 from decimal import ROUND_HALF_UP, Decimal
 
+from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
@@ -37,6 +38,7 @@ from unioncore.errors import RuleViolation
 from unioncore.models import User
 
 __all__ = [
+    "LONG_ENTRY_PERMISSION",
     "auto_approve_due",
     "can_verify",
     "dispute_message_add",
@@ -452,16 +454,25 @@ def timelog_retroactive_submit(
     """A manual entry (bad signal, lost phone): the supervisor verifies it, 4 hours from now.
     If it overlaps a shift of the same dispatch, that shift takes the worker's times instead."""
     dispatch = _lock_dispatch_for_shift(dispatch_id)
-    if dispatch.member.user_id != by.pk:
+    officer_entry = dispatch.member.user_id != by.pk and by.has_perm(LONG_ENTRY_PERMISSION)
+    if dispatch.member.user_id != by.pk and not officer_entry:
         raise RuleViolation("not_allowed", "Only the dispatched member enters time on this dispatch.")
     if dispatch.status not in (DispatchStatus.ACCEPTED, DispatchStatus.COMPLETED, DispatchStatus.TERMINATED):
         raise RuleViolation("dispatch_not_accepted", "Time is entered only on an accepted dispatch.")
     times = _times(clock_in=clock_in, clock_out=clock_out, break_minutes=break_minutes, lunch_minutes=lunch_minutes)
-    if times.clock_out > _now():
-        raise RuleViolation("in_the_future", "A manual entry cannot end in the future.")
+    _ensure_manual_entry_bounds(dispatch, times, by=by)
     overlapping = list(_overlapping(dispatch, times).select_for_update(of=("self",)))
+    repeated = _same_manual_entry(overlapping, times, note)
+    if repeated is not None:
+        return repeated
     if any(t.status in FROZEN_STATUSES for t in overlapping):
         raise RuleViolation("overlaps_final", "These hours overlap a verified or disputed time log.")
+    if any(t.status == S.PENDING_SUPERVISOR_VERIFICATION for t in overlapping):
+        raise RuleViolation(
+            "overlaps_pending_entry",
+            "These hours overlap a manual entry already waiting for the supervisor.",
+            fields={"clock_in": "Overlaps an entry waiting for the supervisor."},
+        )
     if len(overlapping) > 1:
         raise RuleViolation("overlaps_several", "These hours overlap more than one time log; enter each separately.")
     if overlapping and not can_proceed(overlapping[0].take_retroactive_entry):
@@ -477,7 +488,7 @@ def timelog_retroactive_submit(
             time_log.clock_out_at = times.clock_out
         reason = "Replaced by the worker's manual entry"
     else:
-        time_log = TimeLog(dispatch=dispatch, worker=by, is_retroactive=True)
+        time_log = TimeLog(dispatch=dispatch, worker_id=dispatch.member.user_id, is_retroactive=True)
         time_log.clock_in_at, time_log.clock_out_at = times.clock_in, times.clock_out
         reason = "Manual entry"
     time_log.set_worker_times(times)
@@ -503,9 +514,14 @@ def timelog_correction_submit(
         raise RuleViolation("not_verified", "Only a verified time log is corrected this way; edit the others.")
     if not (note or "").strip():
         raise RuleViolation("note_required", "Say what the correction is for.", fields={"note": "Required."})
-    if original.corrections.exclude(status__in=FROZEN_STATUSES).exists():
-        raise RuleViolation("correction_pending", "A correction of this time log is already waiting.")
     times = _times(clock_in=clock_in, clock_out=clock_out, break_minutes=break_minutes, lunch_minutes=lunch_minutes)
+    waiting = list(original.corrections.exclude(status__in=FROZEN_STATUSES))
+    repeated = _same_manual_entry(waiting, times, note)
+    if repeated is not None:
+        return repeated
+    if waiting:
+        raise RuleViolation("correction_pending", "A correction of this time log is already waiting.")
+    _ensure_manual_entry_bounds(original.dispatch, times, by=by)
     correction = TimeLog(
         dispatch=original.dispatch, worker=by, is_retroactive=True, correction_of=original,
         clock_in_at=times.clock_in, clock_out_at=times.clock_out, note=note.strip(),
@@ -517,6 +533,56 @@ def timelog_correction_submit(
     _save(correction, by, f"Correction of time log {original.pk}")
     announce(time_log=correction, event="retroactive_submitted")
     return correction
+
+
+LONG_ENTRY_PERMISSION = "fulfillment.enter_long_manual_entry"  # officers (unioncore/roles.py)
+
+
+def _day_start(day: datetime.date) -> datetime.datetime:
+    """Midnight of a day of the hall (its time zone), as an instant."""
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time()))
+
+
+def _ensure_manual_entry_bounds(dispatch: Dispatch, times: Times, *, by: User) -> None:
+    """A manual entry lies inside the dispatch's dates and the past, and is no longer than the
+    hall allows a member alone (TIMELOG_MANUAL_MAX_HOURS; an officer enters a longer one).
+    Decision 0036: the hall's days, midnight to midnight; the end day is the dispatch's last."""
+    starts = _day_start(dispatch.start_date)
+    if times.clock_in < starts:
+        day = f"{dispatch.start_date:%a %b} {dispatch.start_date.day}, {dispatch.start_date.year}"
+        raise RuleViolation(
+            "before_dispatch_start", f"This dispatch starts on {day}: enter hours from that day on.",
+            fields={"clock_in": f"Before the dispatch started ({day})."},
+        )  # fmt: skip
+    if dispatch.end_date is not None and times.clock_out > _day_start(dispatch.end_date + datetime.timedelta(days=1)):
+        day = f"{dispatch.end_date:%a %b} {dispatch.end_date.day}, {dispatch.end_date.year}"
+        raise RuleViolation(
+            "after_dispatch_end", f"This dispatch ended on {day}: enter hours up to that day.",
+            fields={"clock_out": f"After the dispatch ended ({day})."},
+        )  # fmt: skip
+    if times.clock_out > _now():
+        raise RuleViolation(
+            "in_the_future", "A manual entry cannot end in the future.", fields={"clock_out": "In the future."}
+        )
+    longest = datetime.timedelta(hours=settings.TIMELOG_MANUAL_MAX_HOURS)
+    if times.clock_out - times.clock_in > longest and not by.has_perm(LONG_ENTRY_PERMISSION):
+        limit = settings.TIMELOG_MANUAL_MAX_HOURS
+        raise RuleViolation(
+            "longer_than_allowed",
+            f"A manual entry longer than {limit} hours needs an officer of the hall: call the hall to enter it.",
+            fields={"clock_out": f"More than {limit} hours after the start."},
+        )
+
+
+def _same_manual_entry(candidates, times: Times, note: str) -> TimeLog | None:
+    """The manual entry these times and note were already sent as (a double tap, a phone's
+    retry), among the time logs they overlap: sent again, it answers that entry, unchanged."""
+    for time_log in candidates:
+        already_entered = time_log.status not in (*ON_SHIFT, S.DRAFT) and time_log.note == (note or "").strip()
+        if already_entered and time_log.worker_times == times:
+            time_log.replayed = True  # the API says so (Idempotent-Replayed), as for a replayed client_uuid
+            return time_log
+    return None
 
 
 def _overlapping(dispatch: Dispatch, times: Times):

@@ -539,8 +539,8 @@ def test_a_time_log_in_every_shape_renders_exactly_as_drfs_generic_serializer(sh
     edit = {"clock_in": at(tuesday, 7).isoformat(), "clock_out": at(tuesday, 14).isoformat(), "note": "Left at 2"}
     assert supervisor.post(f"/api/v1/timelogs/{looped}/edit/", edit, format="json").status_code == 200
     assert worker.post(f"/api/v1/timelogs/{looped}/reject/", {"comment": "No"}, format="json").status_code == 200
-    sunday = MONDAY - datetime.timedelta(days=1)
-    retro = {"dispatch": shift.dispatch.pk, "start": at(sunday, 7).isoformat(), "end": at(sunday, 15).isoformat(),
+    # Monday evening, after the verified shift: a manual entry stays inside the dispatch (decision 0036).
+    retro = {"dispatch": shift.dispatch.pk, "start": at(MONDAY, 16).isoformat(), "end": at(MONDAY, 20).isoformat(),
              "lunch": 30, "note": "paper sheet"}  # fmt: skip
     assert worker.post("/api/v1/timelogs/retroactive/", retro, format="json").status_code == 201
     clock.move_to(at(tuesday + datetime.timedelta(days=1), 7))

@@ -448,6 +448,7 @@ def test_the_timer_is_four_hours_of_utc_across_the_dst_change(shift, system_user
 def test_a_verified_time_log_is_corrected_by_a_new_linked_one(shift, clock):
     time_log = worked_day(shift, clock)
     services.timelog_verify(timelog_id=time_log.pk, by=shift.supervisor)
+    clock.move_to(t(17))  # a correction, like any manual entry, does not end in the future (decision 0036)
     with pytest.raises(RuleViolation) as no_note:
         services.timelog_correction_submit(timelog_id=time_log.pk, by=shift.worker, clock_in=t(7), clock_out=t(16),
                                            lunch_minutes=30, note="")  # fmt: skip

@@ -131,6 +131,12 @@ REPORTS_EXPORT_STALE_MINUTES = env.int("REPORTS_EXPORT_STALE_MINUTES", default=3
 LABORPOWER_UPLOAD_MAX_BYTES = env.int("LABORPOWER_UPLOAD_MAX_BYTES", default=20 * 1024 * 1024)
 # A running LaborPower import silent this long lost its worker (unioncore.tasks.sweep_import_jobs).
 LABORPOWER_IMPORT_STALE_MINUTES = env.int("LABORPOWER_IMPORT_STALE_MINUTES", default=30)
+# Time logs, the hall's settings (decision 0036): a member's manual entry longer than this needs
+# an officer; the kiosk asks to confirm a "Stop shift" under this many minutes; a project photo
+# is at most this many bytes (JPEG, PNG, WebP or HEIF, checked by Pillow).
+TIMELOG_MANUAL_MAX_HOURS = env.int("TIMELOG_MANUAL_MAX_HOURS", default=16)
+TIMELOG_SHORT_SHIFT_MINUTES = env.int("TIMELOG_SHORT_SHIFT_MINUTES", default=15)
+TIMELOG_PHOTO_MAX_BYTES = env.int("TIMELOG_PHOTO_MAX_BYTES", default=5 * 1024 * 1024)
 
 REDIS_URL = env("REDIS_URL", default="")
 
