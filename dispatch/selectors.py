@@ -348,3 +348,65 @@ def member_jobs(*, member_id: int):
         .annotate(my_bid_status=Subquery(my_bid.values("status")[:1]))
         .order_by("bidding_closes_at", "id")
     )
+
+
+# --- Check marks a request gives a whole list (the 2024 procedure, rule 9; decision 0033) ---
+
+
+def _without_a_reason_of_their_own(job_request: JobRequest, listing, now: datetime.datetime) -> list[int]:
+    """The registrations of `listing` the referral order would not skip at `now`: no reason of
+    their own (a skill, the class, a bar, a suspension, an overdue re-sign …), not on a job, and
+    not already offered this request (a decline carries its own mark, or its excuse)."""
+    eligibility = _Eligibility(job_request, now)
+    return [row.registration_id for row in _rows(listing) if not eligibility.skip_reason(row)[0]]
+
+
+def passed_over(*, dispatch: Dispatch) -> list[int]:
+    """Who a request passed over when it fell to a lower tier: accepting `dispatch`, made from
+    tier N, marks every registrant of the request's book on tiers 1 … N−1 who was available at
+    the run that made the offer (now, for an offer made by hand) and skipped for no reason of
+    their own. None for a by-name or a bid dispatch (bidding is no call down the list), nor
+    when the request itself excuses a pass."""
+    from dispatch.enums import DispatchType
+    from dispatch.models import ReferralCandidate
+
+    registration = dispatch.registration
+    if registration is None or dispatch.bid_id is not None or dispatch.type == DispatchType.BY_NAME:
+        return []
+    tier = registration.book.book_number
+    job_request = dispatch.job_request
+    if tier <= 1 or no_check_mark_reason_of(job_request):
+        return []
+    listing = request_books_list(job_request).filter(book__book_number__lt=tier)
+    seen_at = timezone.now()
+    if dispatch.referral_run_id is not None:
+        # Those the run found eligible and nobody offered it to: the run is what they were
+        # available for (one who joined the book since was never passed over).
+        selected = ReferralCandidate.objects.filter(run_id=dispatch.referral_run_id, outcome=CandidateOutcome.SELECTED)
+        listing = listing.filter(pk__in=selected.values("registration_id"))
+        seen_at = dispatch.referral_run.run_at
+    return _without_a_reason_of_their_own(job_request, listing, seen_at)
+
+
+def unfilled_marks_due(*, job_request: JobRequest, now: datetime.datetime) -> list[int]:
+    """Who a request that expired unfilled marks: every registrant of its book (all tiers, its
+    referral point only) available at its last referral run (its referral time when none ran)
+    and still out of work, skipped for no reason of their own. None when the request itself
+    excuses a pass."""
+    from referral.enums import RegistrationAction
+    from referral.models import RegistrationActivity
+
+    if no_check_mark_reason_of(job_request):
+        return []
+    last_run = job_request.referral_runs.order_by("-run_at", "-id").first()
+    referred_at = min(last_run.run_at if last_run else job_request.refer_at, now)
+    # Back on the list only after the referral (from a job, a short call, an exemption): not
+    # available when it was called.
+    came_back = RegistrationActivity.objects.filter(
+        action__in=[
+            RegistrationAction.SHORT_CALL_RETURN, RegistrationAction.RETURN_TO_BOOK, RegistrationAction.EXEMPT_OFF,
+        ],
+        at__gt=referred_at,
+    ).values("registration_id")  # fmt: skip
+    listing = request_books_list(job_request).filter(registered_at__lte=referred_at).exclude(pk__in=came_back)
+    return _without_a_reason_of_their_own(job_request, listing, referred_at)

@@ -240,6 +240,7 @@ def dispatch_accept(*, dispatch_id: int, by: User) -> Dispatch:
         raise RuleViolation("wrong_status", f"This dispatch is {dispatch.get_status_display().lower()}.")
     dispatch.accept()
     _save(dispatch, by)
+    passed_over = _lock_the_passed_over(dispatch)
     if dispatch.registration_id:
         referral_services.registration_dispatch(
             registration_id=dispatch.registration_id, by=by, short_call=dispatch.type == DispatchType.SHORT_CALL,
@@ -251,7 +252,31 @@ def dispatch_accept(*, dispatch_id: int, by: User) -> Dispatch:
         request.mark_filled()
         request._history_user = by
         request.save()
+    if passed_over:
+        tier = dispatch.registration.book.book_number
+        referral_services.registrations_check_mark_passed_over(
+            registration_ids=passed_over, by=_rule_actor(by),
+            reason=f"Request {request.pk} ({request.employer}) fell to Book {tier}: passed over",
+        )  # fmt: skip
     return dispatch
+
+
+def _lock_the_passed_over(dispatch: Dispatch) -> list[int]:
+    """The registrations a request falling to this dispatch's tier passes over (rule 9, decision
+    0033), locked with the dispatch's own in id order — the order the unfilled-request marks
+    take too, so the two never wait for each other in a circle."""
+    passed_over = selectors.passed_over(dispatch=dispatch)
+    if passed_over:
+        referral_services.lock_registrations([dispatch.registration_id, *passed_over])
+    return passed_over
+
+
+def _rule_actor(by: User) -> User:
+    """Who a mark the rule gives is recorded as: the staff member whose action set it off, else
+    `system` (a member accepting by phone does not put their name on another's record)."""
+    from unioncore.audit import system_user
+
+    return by if by.is_staff else system_user()
 
 
 def _may_check_in(user: User, dispatch: Dispatch) -> bool:
@@ -579,5 +604,17 @@ def job_requests_expire(*, today: datetime.date, by: User) -> int:
             request.expire()
             request._history_user = by
             request.save()
+            _mark_unfilled(request, by)
             expired += 1
     return expired
+
+
+def _mark_unfilled(request: JobRequest, by: User) -> None:
+    """An unfilled request gives every registrant available on its book a check mark (rule 9,
+    decision 0033), unless the request excuses a pass."""
+    due = selectors.unfilled_marks_due(job_request=request, now=timezone.now())
+    if due:
+        referral_services.registrations_check_mark_passed_over(
+            registration_ids=due, by=by,
+            reason=f"Request {request.pk} ({request.employer}) went unfilled (to start {request.start_date:%m/%d/%Y})",
+        )  # fmt: skip

@@ -27,6 +27,9 @@ class RegistrationOutput(serializers.Serializer):
     re_sign_due = serializers.DateField(allow_null=True)
     check_marks = serializers.IntegerField()
     check_marks_allowed = serializers.IntegerField(source="book.check_marks_allowed")
+    last_check_mark_reason = serializers.CharField(
+        allow_null=True, help_text="Why my latest check mark on this book was given (the request and the reason)"
+    )
     exempt = serializers.BooleanField()
     registered_at = serializers.DateTimeField()
 

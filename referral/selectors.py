@@ -8,13 +8,14 @@ from django.db.models.functions import RowNumber
 from django.utils import timezone
 
 from referral import calendar
-from referral.enums import RegistrationStatus, RollOffReason
+from referral.enums import RegistrationAction, RegistrationStatus, RollOffReason
 from referral.models import (
     DAY_ZERO,
     REGISTRATION_ORDER,
     BookRegistration,
     MaintenanceRun,
     ReferralBook,
+    RegistrationActivity,
     available_for_referral,
     effectively_exempt,
 )
@@ -105,8 +106,8 @@ def apn_day(apn: Decimal) -> datetime.date:
 
 def member_registrations(*, member_id: int) -> QuerySet[BookRegistration]:
     """A member's registrations still on a book, each with `position` (1-based on its book, as
-    `position` counts it; None when not available for referral). One query, whatever the
-    number of books."""
+    `position` counts it; None when not available for referral) and `last_check_mark_reason`
+    (why the latest mark was given, or None). One query, whatever the number of books."""
     ahead = (
         BookRegistration.objects.out_of_work()
         .filter(_ahead_on_book(OuterRef("book_id"), OuterRef("apn"), OuterRef("registered_at"), OuterRef("id")))
@@ -123,10 +124,17 @@ def member_registrations(*, member_id: int) -> QuerySet[BookRegistration]:
                 When(available_for_referral(), then=Subquery(ahead[:1], output_field=IntegerField()) + 1),
                 default=None,
                 output_field=IntegerField(),
-            )
+            ),
+            last_check_mark_reason=Subquery(_last_check_mark.values("reason")[:1]),
         )
         .order_by(*REFERRAL_ORDER)
     )
+
+
+# The member sees why their latest check mark was given (a request that fell, went unfilled, …).
+_last_check_mark = RegistrationActivity.objects.filter(
+    registration_id=OuterRef("pk"), action=RegistrationAction.CHECK_MARK
+).order_by("-at", "-id")
 
 
 # --- The nightly book maintenance: what it will do (decision 0029) ---

@@ -206,15 +206,48 @@ def registration_check_mark(*, registration_id: int, by: User, reason: str) -> B
         raise RuleViolation("not_on_book", "Check marks apply only to a member out of work on the book.")
     if registration.exempt:
         raise RuleViolation("exempt", f"{registration.member} is exempt on this book: no check marks.")
+    _give_check_mark(registration, by=by, reason=reason)
+    return registration
+
+
+def _give_check_mark(registration: BookRegistration, *, by: User, reason: str) -> bool:
+    """One mark on a locked registration out of work on its book; the one past the book's
+    allowance rolls it off. At most one a day per book: False when today's is already given."""
     today = _today()
     if registration.last_check_mark_on == today:
-        return registration  # a second pass on the same day adds nothing
+        return False  # a second pass on the same day adds nothing
     registration.check_marks += 1
     registration.last_check_mark_on = today
     _record(registration, action=A.CHECK_MARK, by=by, reason=reason)
     if registration.check_marks > registration.book.check_marks_allowed:
         _roll_off(registration, by=by, code=RollOffReason.CHECK_MARKS, reason=f"Check mark {registration.check_marks}")
-    return registration
+    return True
+
+
+def lock_registrations(registration_ids) -> list[BookRegistration]:
+    """Lock several registrations in id order, the order every path takes (no deadlock)."""
+    return list(
+        BookRegistration.objects.select_for_update(of=("self",))
+        .select_related("book", "member")
+        .filter(pk__in=list(registration_ids))
+        .order_by("id")
+    )
+
+
+@transaction.atomic
+def registrations_check_mark_passed_over(*, registration_ids, by: User, reason: str) -> list[BookRegistration]:
+    """The marks the 2024 procedure (rule 9) gives a whole list at once: a request that fell to a
+    lower tier, or went unfilled (decision 0033). Each registration still out of work on its
+    book and not exempt gets one (one a day per book; the third rolls it off); the others are
+    left alone — they were read before their locks. Returns the registrations marked."""
+    reason = _require_reason(reason)
+    marked = []
+    for registration in lock_registrations(registration_ids):
+        if registration.status != S.REGISTERED or registration.exempt:
+            continue  # dispatched, rolled off or exempted since the list was read
+        if _give_check_mark(registration, by=by, reason=reason):
+            marked.append(registration)
+    return marked
 
 
 @transaction.atomic
