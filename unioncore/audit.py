@@ -5,7 +5,7 @@ import functools
 from contextlib import contextmanager
 from contextvars import ContextVar
 
-from django.db import connection, migrations
+from django.db import DatabaseError, connection, migrations, transaction
 from django.utils import timezone
 
 _actor: ContextVar = ContextVar("unioncore_actor", default=None)
@@ -110,12 +110,67 @@ def _trigger_name(table: str) -> str:
     return f"{table}_append_only"[:63]
 
 
+def _truncate_trigger_name(table: str) -> str:
+    return f"{table}_no_truncate"[:63]
+
+
+def refuse_truncate_sql(table: str) -> str:
+    """A statement trigger: TRUNCATE of `table` is refused, even for its owner. (A superuser may
+    still empty it on purpose: `emptying_append_only`.)"""
+    return (
+        f'CREATE OR REPLACE TRIGGER "{_truncate_trigger_name(table)}" BEFORE TRUNCATE ON "{table}" '
+        "FOR EACH STATEMENT EXECUTE FUNCTION unioncore_reject_change()"
+    )
+
+
+def allow_truncate_sql(table: str) -> str:
+    return f'DROP TRIGGER IF EXISTS "{_truncate_trigger_name(table)}" ON "{table}"'
+
+
+def append_only_tables(cursor) -> list[str]:
+    """The tables the append-only triggers guard (PostgreSQL), by name."""
+    cursor.execute(
+        "SELECT DISTINCT c.relname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
+        "JOIN pg_proc p ON p.oid = t.tgfoid WHERE p.proname = 'unioncore_reject_change' ORDER BY 1"
+    )
+    return [row[0] for row in cursor.fetchall()]
+
+
+class AppendOnlyRefused(Exception):
+    """Emptying the append-only tables was asked for on a connection that may not."""
+
+
+@contextmanager
+def emptying_append_only(connection):
+    """Let this connection TRUNCATE the append-only tables inside the block: the test runner's
+    flush and the benchmarks' reset. Only a superuser may (`session_replication_role`, which
+    the app's role and the tables' owner cannot set): the history stays untouchable for them."""
+    if connection.vendor != "postgresql":
+        yield
+        return
+    try:
+        with transaction.atomic(using=connection.alias), connection.cursor() as cursor:
+            cursor.execute("SET session_replication_role = replica")
+    except DatabaseError as e:
+        raise AppendOnlyRefused(
+            "Only a PostgreSQL superuser may empty the append-only tables (the audit history and the "
+            f"member ledger): {e}".strip()
+        ) from e
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("RESET session_replication_role")
+
+
 class AppendOnly(migrations.operations.base.Operation):
-    """Migration operation: on PostgreSQL, a trigger rejects every UPDATE and DELETE on `table`.
+    """Migration operation: on PostgreSQL, a trigger rejects every UPDATE and DELETE on `table`,
+    and another every TRUNCATE (decision 0039).
 
     Used for every history table (seed rule: audit immutability, 7-year retention) and for the
-    member ledger (corrections are new rows). TRUNCATE stays possible for a DBA and for the
-    test runner's flush."""
+    member ledger (corrections are new rows). Only a superuser can still empty them
+    (`emptying_append_only`: the test runner's flush); the app's role owns nothing, so it
+    cannot drop or disable the triggers either."""
 
     reversible = True
 
@@ -135,11 +190,13 @@ class AppendOnly(migrations.operations.base.Operation):
             "FOR EACH ROW EXECUTE FUNCTION unioncore_reject_change()",
             None,
         )
+        schema_editor.execute(refuse_truncate_sql(self.table), None)
 
     def database_backwards(self, app_label, schema_editor, from_state, to_state):
         if schema_editor.connection.vendor != "postgresql":
             return
         schema_editor.execute(f'DROP TRIGGER IF EXISTS "{_trigger_name(self.table)}" ON "{self.table}"', None)
+        schema_editor.execute(allow_truncate_sql(self.table), None)
 
     def describe(self):
         return f"Make {self.table} append-only"

@@ -72,6 +72,10 @@ DATABASES = {
     "default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'var' / 'unioncore.sqlite3'}"),
 }
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
+# Production: the app signs in as a role that owns nothing and may only read and write rows;
+# `manage.py migrate` (and `app_role`) sign in as the tables' owner given here, same database
+# (decision 0039). Unset: one role does everything (make run, the tests).
+MIGRATE_DATABASE_URL = env("MIGRATE_DATABASE_URL", default="")
 # Each worker thread keeps its connection between requests: opening one costs about as much as
 # serving a page of time logs (decision 0022). Checked before reuse, so a restarted database is
 # a reconnect, not an error.

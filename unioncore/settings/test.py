@@ -4,6 +4,7 @@ from .base import *  # noqa: F403
 from .base import env
 
 DATABASES = {"default": env.db("DATABASE_URL", default="postgres://postgres@127.0.0.1:5432/unioncore")}
+MIGRATE_DATABASE_URL = ""  # the test database is made and migrated by the one role of DATABASE_URL
 REDIS_URL = env("REDIS_URL", default="redis://127.0.0.1:6379/0")
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
 CELERY_BROKER_URL = REDIS_URL
