@@ -467,12 +467,6 @@ def timelog_retroactive_submit(
         return repeated
     if any(t.status in FROZEN_STATUSES for t in overlapping):
         raise RuleViolation("overlaps_final", "These hours overlap a verified or disputed time log.")
-    if any(t.status == S.PENDING_SUPERVISOR_VERIFICATION for t in overlapping):
-        raise RuleViolation(
-            "overlaps_pending_entry",
-            "These hours overlap a manual entry already waiting for the supervisor.",
-            fields={"clock_in": "Overlaps an entry waiting for the supervisor."},
-        )
     if len(overlapping) > 1:
         raise RuleViolation("overlaps_several", "These hours overlap more than one time log; enter each separately.")
     if overlapping and not can_proceed(overlapping[0].take_retroactive_entry):

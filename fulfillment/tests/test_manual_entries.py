@@ -34,11 +34,12 @@ def form(shift, start, end, **extra) -> dict:
 
 
 OUT_OF_BOUNDS = {
-    # The API's own field check: "Datetime value out of range."
+    # The API's own field check refuses these first ("more than ten years from now"); the portal's
+    # form takes them and the service refuses them (test below).
     "year 1": (datetime.datetime(1, 1, 1, 7, tzinfo=UTC), datetime.datetime(1, 1, 1, 15, tzinfo=UTC),
                "invalid", "start"),
     "1900": (datetime.datetime(1900, 1, 1, 15, tzinfo=UTC), datetime.datetime(1900, 1, 1, 23, tzinfo=UTC),
-             "before_dispatch_start", "start"),
+             "invalid", "start"),
     "the day before the dispatch": (at(SUNDAY, 7), at(SUNDAY, 15), "before_dispatch_start", "start"),
     "ending in the future": (at(TUESDAY, 7), at(TUESDAY, 15), "in_the_future", "end"),
     "longer than 16 hours": (at(MONDAY, 0), at(MONDAY, 17), "longer_than_allowed", "end"),
@@ -53,7 +54,7 @@ def test_a_manual_entry_outside_the_dispatch_is_a_400_naming_the_field(shift, ap
     assert response.status_code == 400, response.content
     error = response.json()["error"]
     assert error["code"] == code
-    assert list(error["fields"]) == [field]
+    assert field in error["fields"]
     assert not TimeLog.objects.exists()
     assert not Notification.objects.exists()
 
@@ -123,7 +124,7 @@ def test_another_entry_over_one_waiting_for_the_supervisor_is_a_409(shift, api_a
     worker.post("/api/v1/timelogs/retroactive/", entry(shift, at(MONDAY, 7), at(MONDAY, 15)), format="json")
     response = worker.post("/api/v1/timelogs/retroactive/", entry(shift, at(MONDAY, 8), at(MONDAY, 16)), format="json")
     assert response.status_code == 409, response.content
-    assert response.json()["error"]["code"] == "overlaps_pending_entry"
+    assert response.json()["error"]["code"] == "overlaps_waiting"
     assert TimeLog.objects.count() == 1
 
 
