@@ -120,6 +120,17 @@ def sms_outbox():
 
 
 @pytest.fixture
+def tasks_at_once():
+    """Celery tasks run inside `.delay()`, as the worker would run them (a sign-in link request
+    is handed to the worker: unioncore.tasks.send_login_link; a test then reads the text)."""
+    from unioncore.celery import app
+
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = False
+
+
+@pytest.fixture
 def book(db):
     from referral.models import ReferralBook
 

@@ -19,8 +19,8 @@ class StaffLoginForm(AdminAuthenticationForm):
                     request=self.request, identifier=identifier, password=password
                 )
             except RuleViolation as refused:
-                if refused.code == "account_locked":
-                    raise forms.ValidationError(refused.message, code="account_locked") from None
+                if refused.code == "too_many_attempts":
+                    raise forms.ValidationError(refused.message, code="too_many_attempts") from None
                 raise self.get_invalid_login_error() from None
             self.confirm_login_allowed(self.user_cache)
         return self.cleaned_data

@@ -11,6 +11,7 @@ from django.core.cache import cache
 from django.db import transaction
 from django.utils import formats, timezone
 
+from unioncore.auth import client_address
 from unioncore.errors import RuleViolation
 from unioncore.models import LoginLink, User
 from unioncore.selectors import login_user_lookup
@@ -18,17 +19,37 @@ from unioncore.selectors import login_user_lookup
 
 def login_authenticate(*, request, identifier: str, password: str) -> User:
     """The one way every login path (admin, portal, API) checks a username or phone and a
-    password. Raises RuleViolation `account_locked` or `invalid_credentials`."""
-    user = login_user_lookup(identifier)
-    if user is not None and user.is_locked:
-        raise RuleViolation("account_locked", locked_message(user))
+    password. Raises RuleViolation `invalid_credentials` — for a wrong password, an unknown
+    account and a locked one alike, in the same words and the same time, so that no answer tells
+    which accounts exist (issue 20) — or `too_many_attempts` when the client's address has
+    failed LOGIN_FAILURES_PER_ADDRESS times in the window (docs/decisions/0038)."""
+    ip = client_address(request) if request is not None else None
+    now = timezone.now()
+    window = settings.LOGIN_FAILURE_WINDOW_MINUTES
+    if address_count_read(kind="login-failures", ip=ip, now=now, minutes=window) >= settings.LOGIN_FAILURES_PER_ADDRESS:
+        raise RuleViolation("too_many_attempts", too_many_attempts_message())
     authenticated = authenticate(request, username=identifier, password=password)
     if authenticated is None:
-        user = login_user_lookup(identifier)
-        if user is not None and user.is_locked:  # this very attempt was the one that locked it
-            raise RuleViolation("account_locked", locked_message(user))
-        raise RuleViolation("invalid_credentials", "That username or phone and password do not match.")
+        address_count_add(kind="login-failures", ip=ip, now=now, minutes=window)
+        raise RuleViolation("invalid_credentials", login_refused_message())
     return authenticated
+
+
+def login_refused_message() -> str:
+    """One message for a wrong password and a locked account: it names the lock as a rule,
+    never as a fact about this account."""
+    return (
+        "That username or phone and password do not match. After "
+        f"{settings.LOGIN_FAILURE_LIMIT} failed tries an account is locked for "
+        f"{settings.LOGIN_LOCK_MINUTES} minutes; the hall can unlock it sooner."
+    )
+
+
+def too_many_attempts_message() -> str:
+    return (
+        "Too many failed sign-ins from this network. Try again in "
+        f"{settings.LOGIN_FAILURE_WINDOW_MINUTES} minutes, or ask the hall."
+    )
 
 
 def locked_message(user: User) -> str:
@@ -37,6 +58,46 @@ def locked_message(user: User) -> str:
         f"This account is locked after too many failed logins, until {until}. "
         "Try again then, or ask the hall to unlock it."
     )
+
+
+# --- Counts per client address (docs/decisions/0025, 0038), in the cache (Redis) ---
+
+
+def address_key(*, kind: str, ip: str, now: datetime, minutes: int) -> str:
+    """The cache key counting `kind` for requests from `ip` in the fixed window of `minutes`
+    that holds `now` (fixed windows, so the count follows the clock the rest of the rule reads).
+    An IPv6 address counts as its /64: one home or phone is given a whole /64 and can pick any
+    address in it; an IPv4 address mapped into IPv6 counts as itself."""
+    try:
+        address = ipaddress.ip_address(ip.strip())
+    except ValueError:
+        source = ip.strip()
+    else:
+        if address.version == 6 and address.ipv4_mapped is not None:
+            address = address.ipv4_mapped
+        source = str(ipaddress.ip_network(f"{address}/64", strict=False) if address.version == 6 else address)
+    window = int(now.timestamp()) // (minutes * 60)
+    return f"unioncore:{kind}:{source}:{window}"
+
+
+def address_count_read(*, kind: str, ip: str | None, now: datetime, minutes: int) -> int:
+    """How many `kind` the address has in this window (0 without an address: a shell, a job)."""
+    if not ip:
+        return 0
+    return int(cache.get(address_key(kind=kind, ip=ip, now=now, minutes=minutes)) or 0)
+
+
+def address_count_add(*, kind: str, ip: str | None, now: datetime, minutes: int) -> int:
+    """Count one `kind` for the address in this window; returns the count (0 without one)."""
+    if not ip:
+        return 0
+    key, lifetime = address_key(kind=kind, ip=ip, now=now, minutes=minutes), minutes * 60
+    cache.add(key, 0, timeout=lifetime)
+    try:
+        return cache.incr(key)
+    except ValueError:  # the window's key expired between the two calls
+        cache.set(key, 1, timeout=lifetime)
+        return 1
 
 
 @transaction.atomic
@@ -136,37 +197,34 @@ def login_link_url(token: str) -> str:
 
 
 def login_link_address_key(ip: str, now: datetime) -> str:
-    """The cache key counting the links sent to requests from `ip` in the lifetime window that
-    holds `now` (fixed windows, so the count follows the clock the rest of the rule reads). An
-    IPv6 address counts as its /64: one home or phone is given a whole /64 and can pick any
-    address in it; an IPv4 address mapped into IPv6 counts as itself."""
-    try:
-        address = ipaddress.ip_address(ip.strip())
-    except ValueError:
-        source = ip.strip()
-    else:
-        if address.version == 6 and address.ipv4_mapped is not None:
-            address = address.ipv4_mapped
-        source = str(ipaddress.ip_network(f"{address}/64", strict=False) if address.version == 6 else address)
-    window = int(now.timestamp()) // (settings.LOGIN_LINK_MINUTES * 60)
-    return f"unioncore:login-link-address:{source}:{window}"
+    """The cache key counting the links sent to requests from `ip` in the lifetime window."""
+    return address_key(kind="login-link-address", ip=ip, now=now, minutes=settings.LOGIN_LINK_MINUTES)
 
 
 def login_link_address_spend(*, ip: str | None, now: datetime) -> bool:
     """Count one link sent to a request from `ip`; False when that is past
-    LOGIN_LINKS_PER_ADDRESS in this lifetime window (the link must then not be sent). The count
-    lives in the cache (Redis), shared by every web process. No address (a call from a shell or
-    a job): no per-address limit."""
+    LOGIN_LINKS_PER_ADDRESS in this lifetime window (the link must then not be sent). No
+    address (a call from a shell or a job): no per-address limit."""
     if not ip:
         return True
-    key, lifetime = login_link_address_key(ip, now), settings.LOGIN_LINK_MINUTES * 60
-    cache.add(key, 0, timeout=lifetime)
-    try:
-        sent = cache.incr(key)
-    except ValueError:  # the window's key expired between the two calls
-        sent = 1
-        cache.set(key, sent, timeout=lifetime)
+    sent = address_count_add(kind="login-link-address", ip=ip, now=now, minutes=settings.LOGIN_LINK_MINUTES)
     return sent <= settings.LOGIN_LINKS_PER_ADDRESS
+
+
+def login_link_request(*, identifier: str, ip: str | None) -> bool:
+    """A visitor asks for a sign-in link: the request is handed to the Celery worker, which
+    looks the account up and sends (login_link_send), so the page answers in the same time
+    whether the account exists or not (issue 20). Every request counts against its address
+    (LOGIN_LINK_REQUESTS_PER_ADDRESS per link lifetime, sent or not); False — and nothing
+    queued — past that."""
+    from unioncore import tasks
+
+    now = timezone.now()
+    asked = address_count_add(kind="login-link-request", ip=ip, now=now, minutes=settings.LOGIN_LINK_MINUTES)
+    if asked > settings.LOGIN_LINK_REQUESTS_PER_ADDRESS:
+        return False
+    tasks.send_login_link.delay(identifier=identifier, ip=ip)
+    return True
 
 
 @transaction.atomic

@@ -27,3 +27,13 @@ def prune_login_links() -> int:
     """Daily: delete sign-in links expired more than LOGIN_LINK_KEEP_DAYS ago; their history
     stays (docs/decisions/0025). Idempotent (SKIP LOCKED, batches that commit on their own)."""
     return services.login_links_prune(now=timezone.now(), by=system_user())
+
+
+@shared_task(name="unioncore.tasks.send_login_link", acks_late=True, reject_on_worker_lost=True, expires=600)
+def send_login_link(*, identifier: str, ip: str | None = None) -> bool:
+    """A visitor asked for a sign-in link (the page has already answered, the same for every
+    number): look the account up and send it, within the per-account and per-address limits.
+    Twice is harmless: at most 3 links per account per lifetime, and only the last one's use
+    matters (using one spends the others). Expires in 10 minutes: a link sent later than that
+    is no use to someone standing at the hall's door."""
+    return services.login_link_send(identifier=identifier, ip=ip) is not None

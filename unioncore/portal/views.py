@@ -11,9 +11,9 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
-from rest_framework.throttling import BaseThrottle
 
 from unioncore import services
+from unioncore.auth import client_address
 from unioncore.errors import RuleViolation
 from unioncore.portal.access import portal_login_required, user_kind
 from unioncore.portal.forms import LoginForm, LoginLinkForm
@@ -28,13 +28,6 @@ def _next_url(request) -> str:
     ):
         return candidate
     return reverse("portal:home")
-
-
-def client_address(request) -> str | None:
-    """The visitor's address, for per-address limits, as the API throttles see it (DRF's rule,
-    settings.NUM_PROXIES): REMOTE_ADDR, or with N proxies in front the address the first of them
-    appended to X-Forwarded-For; what a visitor wrote there themselves is never taken."""
-    return BaseThrottle().get_ident(request) or None
 
 
 def home_url(user) -> str:
@@ -95,12 +88,16 @@ def nothing_here(request):
 @never_cache
 @require_http_methods(["GET", "POST"])
 def login_link_request(request):
-    """Ask for a sign-in link. The answer is the same whether the number is on file or not, and
-    past the per-account or the per-address limit."""
+    """Ask for a sign-in link. The answer is the same, in the same time, whether the number is on
+    file or not and past the per-account or per-address limit of links sent: the worker looks
+    the account up and sends. Only too many requests from one address are told (429)."""
     form = LoginLinkForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        services.login_link_send(identifier=form.cleaned_data["identifier"], ip=client_address(request))
-        return redirect("portal:login-link-sent")
+        if services.login_link_request(identifier=form.cleaned_data["identifier"], ip=client_address(request)):
+            return redirect("portal:login-link-sent")
+        form.add_error(None, services.too_many_attempts_message())
+        context = {"form": form, "minutes": settings.LOGIN_LINK_MINUTES}
+        return render(request, "portal/login_link.html", context, status=429)
     return render(request, "portal/login_link.html", {"form": form, "minutes": settings.LOGIN_LINK_MINUTES})
 
 

@@ -103,6 +103,12 @@ LOGIN_LOCK_MINUTES = env.int("LOGIN_LOCK_MINUTES", default=15)
 # expired, its history kept (unioncore.tasks.prune_login_links; docs/decisions/0025).
 LOGIN_LINK_MINUTES = env.int("LOGIN_LINK_MINUTES", default=15)
 LOGIN_LINKS_PER_ADDRESS = env.int("LOGIN_LINKS_PER_ADDRESS", default=10)
+# Per client address (docs/decisions/0038): after LOGIN_FAILURES_PER_ADDRESS failed password
+# logins within LOGIN_FAILURE_WINDOW_MINUTES, every password login from that address (console,
+# portal, API) is refused until the window ends; at most LOGIN_LINK_REQUESTS_PER_ADDRESS
+# sign-in link requests (sent or not) per link lifetime.
+LOGIN_FAILURES_PER_ADDRESS = env.int("LOGIN_FAILURES_PER_ADDRESS", default=20)
+LOGIN_LINK_REQUESTS_PER_ADDRESS = env.int("LOGIN_LINK_REQUESTS_PER_ADDRESS", default=30)
 LOGIN_LINK_KEEP_DAYS = env.int("LOGIN_LINK_KEEP_DAYS", default=90)
 
 LANGUAGE_CODE = "en-us"

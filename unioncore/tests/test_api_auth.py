@@ -49,7 +49,9 @@ def test_five_bad_passwords_lock_the_account_even_for_the_right_one(api, member)
     for _ in range(5):
         api.post(LOGIN, {"username": "sparky", "password": "nope"}, format="json")
     response = api.post(LOGIN, {"username": "sparky", "password": PASSWORD}, format="json")
-    assert response.json()["error"]["code"] == "account_locked"
+    wrong = api.post(LOGIN, {"username": "sparky", "password": "nope"}, format="json")
+    assert response.json() == wrong.json(), "a lock answers as a wrong password (issue 20)"
+    assert response.json()["error"]["code"] == "invalid_credentials"
     assert response.status_code == 400
     member.refresh_from_db()
     assert member.is_locked

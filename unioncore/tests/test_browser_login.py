@@ -17,7 +17,7 @@ pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 PHONE = "+12065550188"
 
 
-def test_a_member_signs_in_by_magic_link_and_re_signs(page, book, register):
+def test_a_member_signs_in_by_magic_link_and_re_signs(page, book, register, tasks_at_once):
     sms.reset()
     user = UserFactory(kind=UserKind.MEMBER, phone=PHONE)
     member = MemberFactory(user=user, first_name="Robin")

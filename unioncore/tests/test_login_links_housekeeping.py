@@ -30,7 +30,7 @@ ADDRESS, OTHER_ADDRESS = "203.0.113.7", "198.51.100.23"
 
 
 @pytest.fixture(autouse=True)
-def fresh_counts(fresh_throttles):
+def fresh_counts(fresh_throttles, tasks_at_once):
     """The per-address counts live in Redis: each test starts at zero (fresh_throttles), and
     leaves none behind for the next test module (the portal tests ask from one address too)."""
     sms.reset()

@@ -30,14 +30,23 @@ def test_five_failed_admin_logins_lock_the_account_for_fifteen_minutes(client):
         assert staff.locked_until == NOON + timedelta(minutes=15)
 
 
-def test_the_sixth_attempt_with_the_right_password_is_refused_with_a_clear_message(client):
+def test_the_sixth_attempt_with_the_right_password_is_refused_in_the_words_of_a_wrong_one(client):
+    """Issue 20: "locked" would tell a stranger the account exists; the lock is refused exactly
+    as a wrong password for an account that does not exist is."""
     StaffFactory(username="dispatch1")
     with time_machine.travel(NOON, tick=False):
         fail_admin_login(client, "dispatch1", 5)
         response = client.post(reverse("admin:login"), {"username": "dispatch1", "password": PASSWORD})
         assert "_auth_user_id" not in client.session  # on that day: a later day's expiry would hide a session
+        stranger = client.post(reverse("admin:login"), {"username": "nobody9", "password": PASSWORD})
     assert response.status_code == 200, "the login page is shown again, not the console"
-    assert "locked after too many failed logins" in response.content.decode()
+    assert errornote(response) == errornote(stranger)
+    assert "locked" not in response.content.decode()
+
+
+def errornote(response) -> str:
+    page = response.content.decode()
+    return page[page.index('class="errornote"') :].split("</p>")[0]
 
 
 def test_the_lock_lifts_after_fifteen_minutes(client):
@@ -96,7 +105,7 @@ def test_any_path_through_authenticate_counts_and_is_refused_while_locked():
         assert authenticate(None, username="0012345", password=PASSWORD) is None
 
 
-def test_login_service_names_the_lock_and_the_bad_password_differently():
+def test_login_service_refuses_the_lock_as_it_refuses_a_bad_password():
     UserFactory(username="0012345")
     with pytest.raises(RuleViolation) as bad:
         services.login_authenticate(request=None, identifier="0012345", password="nope")
@@ -106,7 +115,7 @@ def test_login_service_names_the_lock_and_the_bad_password_differently():
             services.login_authenticate(request=None, identifier="0012345", password="nope")
     with pytest.raises(RuleViolation) as locked:
         services.login_authenticate(request=None, identifier="0012345", password=PASSWORD)
-    assert locked.value.code == "account_locked"
+    assert (locked.value.code, locked.value.message) == (bad.value.code, bad.value.message)
 
 
 def test_login_by_phone_in_any_usual_writing():

@@ -24,7 +24,7 @@ PHONE = "+12065550177"
 
 
 @pytest.fixture(autouse=True)
-def fresh_counts(fresh_throttles):
+def fresh_counts(fresh_throttles, tasks_at_once):
     """The per-address count of links sent lives in Redis: each test starts at zero."""
 
 
@@ -89,7 +89,7 @@ def test_five_failures_through_the_portal_lock_the_account_and_the_right_passwor
         assert signed_in_user_id(client) is None  # on that day: a later day's expiry would hide a session
     member_user.refresh_from_db()
     assert member_user.locked_until == NOON + timedelta(minutes=15)
-    assert "locked after too many failed logins" in response.content.decode()
+    assert services.login_refused_message() in response.content.decode(), "the words of a wrong password"
 
 
 def test_the_next_page_is_honoured_only_on_this_site(client, member_user):
