@@ -1,6 +1,7 @@
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.utils import timezone
+from knox.models import AuthToken
 
 from unioncore import services
 from unioncore.admin_actions import HistoryAdmin, ReadOnlyMixin
@@ -28,6 +29,34 @@ class LockedFilter(admin.SimpleListFilter):
         return queryset
 
 
+class DeviceInline(admin.TabularInline):
+    """The user's phone-app devices: one knox token per login (decision 0016). Shown by the start
+    of the key, when it was made and when it expires (the digest only as the row's hidden id). "Delete" signs that
+    device out (through the service, recorded in the user's history); no one adds one here."""
+
+    model = AuthToken
+    template = "admin/unioncore/device_inline.html"
+    verbose_name = "phone-app device"
+    verbose_name_plural = "Phone-app devices (signed in through the API)"
+    fields = ("device", "created", "expiry")
+    readonly_fields = fields
+    extra = 0
+    ordering = ("-created",)
+
+    @admin.display(description="Key starts")
+    def device(self, token):
+        return f"{token.token_key[:6]}…"
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return request.user.has_perm("unioncore.change_user")
+
+    def has_delete_permission(self, request, obj=None):
+        return request.user.has_perm("unioncore.change_user")
+
+
 @admin.register(User)
 class UserAdmin(HistoryAdmin, DjangoUserAdmin):
     form = UserEditForm
@@ -37,7 +66,8 @@ class UserAdmin(HistoryAdmin, DjangoUserAdmin):
     search_fields = ("username", "first_name", "last_name", "email", "phone")
     ordering = ("username",)
     readonly_fields = ("locked_until", "failed_login_count", "last_login", "date_joined")
-    actions = ["clear_login_lock"]
+    actions = ["clear_login_lock", "sign_out_devices"]
+    inlines = [DeviceInline]
     fieldsets = (
         (None, {"fields": ("username", "password", "kind")}),
         ("Contact", {"fields": ("first_name", "last_name", "phone", "email")}),
@@ -65,6 +95,28 @@ class UserAdmin(HistoryAdmin, DjangoUserAdmin):
             services.user_unlock(user_id=user.pk, by=request.user)
         self.message_user(request, f"Login lock cleared for {queryset.count()} account(s).", messages.SUCCESS)
 
+    @admin.action(description="Sign out of the phone app on every device", permissions=["change"])
+    def sign_out_devices(self, request, queryset):
+        revoked = sum(
+            services.api_tokens_revoke(user_id=user.pk, by=request.user, reason="Signed out from the console")
+            for user in queryset
+        )
+        self.message_user(request, f"{revoked} phone-app device(s) signed out.", messages.SUCCESS)
+
+    def save_formset(self, request, form, formset, change):
+        if formset.model is not AuthToken:
+            return super().save_formset(request, form, formset, change)
+        formset.save(commit=False)  # sorts out the rows marked "Delete"; they go through the service
+        digests = [token.digest for token in formset.deleted_objects]
+        if digests:
+            services.api_tokens_revoke(
+                user_id=form.instance.pk, by=request.user, digests=digests, reason="Signed out from the console"
+            )
+        return None
+
+    def get_inlines(self, request, obj):
+        return self.inlines if obj is not None else []
+
     def has_delete_permission(self, request, obj=None):
         # Accounts are deactivated, never deleted: their history must stay (7-year audit).
         return False
@@ -86,6 +138,12 @@ class LoginLinkStateFilter(admin.SimpleListFilter):
         if self.value() == "expired":
             return queryset.filter(used_at__isnull=True, expires_at__lte=now)
         return queryset
+
+
+# knox's own page lists token digests and lets anyone with the permission mint a token for any
+# user (a way to act as them); the devices are on each user's page instead.
+if admin.site.is_registered(AuthToken):
+    admin.site.unregister(AuthToken)
 
 
 @admin.register(LoginLink)

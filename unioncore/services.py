@@ -147,6 +147,27 @@ def user_unlock(*, user_id: int, by: User) -> User:
 
 
 @transaction.atomic
+def api_tokens_revoke(*, user_id: int, by: User | None, digests: list[str] | None = None, reason: str = "") -> int:
+    """Sign a user's phone-app devices out: delete their knox tokens — every one, or those whose
+    digest is named — so the next request of each is a 401 and the app asks for a login. With a
+    `reason` (the console's), the user's history records it, as `by`; a password change or a
+    deactivation, which revoke through unioncore.signals, is in that history already. Returns
+    how many devices were signed out."""
+    from knox.models import AuthToken
+
+    user = User.objects.select_for_update().get(pk=user_id)
+    tokens = AuthToken.objects.filter(user=user)
+    if digests is not None:
+        tokens = tokens.filter(digest__in=digests)
+    revoked, _ = tokens.delete()
+    if revoked and reason:
+        user._history_user = by
+        user._change_reason = f"{reason}: signed out of {revoked} phone-app device(s)"
+        user.save(update_fields=["is_active"])  # locked row, its own value: a history row, nothing else
+    return revoked
+
+
+@transaction.atomic
 def user_create(
     *,
     by: User | None,
