@@ -4,14 +4,26 @@
 from functools import partial
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q
-from django.urls import path
+from django.http import HttpResponseNotAllowed, HttpResponseRedirect
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.html import format_html
 
 from members.enums import ExemptReason
 from referral import admin_views, selectors, services
 from referral.enums import RegistrationStatus
-from referral.models import BookRegistration, Holiday, MaintenanceRun, ReferralBook, RegistrationActivity
+from referral.models import (
+    BookRegistration,
+    Holiday,
+    MaintenanceRun,
+    MorningReferral,
+    ReferralBook,
+    RegistrationActivity,
+    RegistrationRequest,
+)
 from unioncore.admin_actions import HistoryAdmin, NoDeleteMixin, ReadOnlyMixin, ServiceAddMixin, apply_each, with_form
 from unioncore.errors import RuleViolation
 
@@ -138,7 +150,9 @@ class RegistrationAddForm(forms.ModelForm):
             return
         data = self.cleaned_data
         try:
-            self.registration = services.registration_register(
+            # Held (a RegistrationRequest) on a working day before the Inside Wireperson Book 1
+            # referral is complete; on the book at once otherwise (rule 3).
+            self.registration = services.registration_receive(
                 member_id=data["member"].pk,
                 book_id=data["book"].pk,
                 by=self.by,
@@ -249,6 +263,18 @@ class BookRegistrationAdmin(ServiceAddMixin, NoDeleteMixin, HistoryAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("member", "book")
+
+    def response_add(self, request, obj, post_url_continue=None):
+        if isinstance(obj, RegistrationRequest):  # held until the morning referral is complete
+            received = timezone.localtime(obj.received_at)
+            self.message_user(
+                request,
+                f"{obj.member} on {obj.book.name}: held until the Inside Wireperson Book 1 referral is complete, "
+                f"then put on the book at the APN of {received:%-I:%M %p}, when it was received.",
+                messages.SUCCESS,
+            )
+            return HttpResponseRedirect(reverse("admin:referral_registrationrequest_changelist"))
+        return super().response_add(request, obj, post_url_continue)
 
     # Read-only change page; add and the actions go through the services.
 
@@ -414,6 +440,82 @@ class RegistrationActivityAdmin(ReadOnlyMixin, HistoryAdmin):
     @admin.display(description="Book", ordering="registration__book__code")
     def book_code(self, activity):
         return activity.registration.book.code
+
+
+# --- Held registrations (the 2024 procedure, rule 3) ---
+
+
+@admin.register(RegistrationRequest)
+class RegistrationRequestAdmin(ReadOnlyMixin, HistoryAdmin):
+    """Registrations received on a working day before the Inside Wireperson Book 1 referral was
+    complete, held until then (entered from the registrations' add page). The list's button
+    marks today's referral complete and processes them; at 10:00 the beat does it anyway."""
+
+    list_display = (
+        "received_at", "card_number", "member_name", "book", "status", "received_by", "processed_at",
+        "registration_link", "refusal",
+    )  # fmt: skip
+    list_filter = ("status", "book")
+    list_select_related = ("member", "book", "received_by", "registration")
+    search_fields = ("=member__card_number", "member__last_name")
+    date_hierarchy = "received_at"
+
+    def get_urls(self):
+        view = self.admin_site.admin_view(self.complete_view)
+        return [path("complete/", view, name="referral_registrationrequest_complete"), *super().get_urls()]
+
+    def changelist_view(self, request, extra_context=None):
+        extra_context = {
+            **(extra_context or {}),
+            "held_count": selectors.held_registrations().count(),
+            "referral_completed": MorningReferral.objects.filter(day=timezone.localdate()).first(),
+            "may_complete": request.user.has_perm("referral.add_bookregistration"),
+        }
+        return super().changelist_view(request, extra_context)
+
+    def complete_view(self, request):
+        """POST: today's Inside Wireperson Book 1 referral is complete; the held are processed."""
+        if not request.user.has_perm("referral.add_bookregistration"):
+            raise PermissionDenied
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        try:
+            _, done = services.morning_referral_complete(by=request.user)
+        except RuleViolation as refused:
+            self.message_user(request, refused.message, messages.ERROR)
+        else:
+            refused = [held for held in done if held.refusal]
+            self.message_user(
+                request,
+                f"Inside Wireperson Book 1 referral complete: {len(done) - len(refused)} held registration(s) "
+                f"put on the book, {len(refused)} refused.",
+                messages.WARNING if refused else messages.SUCCESS,
+            )
+            for held in refused:
+                self.message_user(request, f"{held}: {held.refusal}", messages.WARNING)
+        return HttpResponseRedirect(reverse("admin:referral_registrationrequest_changelist"))
+
+    @admin.display(description="Card", ordering="member__card_number")
+    def card_number(self, held):
+        return held.member.card_number
+
+    @admin.display(description="Member", ordering="member__last_name")
+    def member_name(self, held):
+        return f"{held.member.last_name}, {held.member.first_name}"
+
+    @admin.display(description="On the book")
+    def registration_link(self, held):
+        if held.registration_id is None:
+            return DASH
+        url = reverse("admin:referral_bookregistration_change", args=[held.registration_id])
+        return format_html('<a href="{}">APN {}</a>', url, f"{held.registration.apn:.2f}")
+
+
+@admin.register(MorningReferral)
+class MorningReferralAdmin(ReadOnlyMixin, HistoryAdmin):
+    list_display = ("day", "completed_at", "completed_by")
+    list_select_related = ("completed_by",)
+    date_hierarchy = "day"
 
 
 @admin.register(Holiday)

@@ -96,3 +96,12 @@ class NoCheckMarkReason(models.TextChoices):
     SHORT_CALL = "short_call", "Short call"
     EMPLOYER_REJECTION = "employer_rejection", "Rejected by the employer"
     MEDICAL = "medical", "Medical (documented)"
+
+
+class RegistrationRequestStatus(models.TextChoices):
+    """A registration received on a working day before the Inside Wireperson Book 1 referral was
+    complete (the 2024 procedure, rule 3; decision 0033)."""
+
+    HELD = "held", "Held until the referral is complete"
+    PROCESSED = "processed", "Processed (on the book)"
+    REFUSED = "refused", "Refused when processed"

@@ -17,6 +17,7 @@ from referral.enums import (
     ExemptReason,
     NoCheckMarkReason,
     RegistrationAction,
+    RegistrationRequestStatus,
     RegistrationStatus,
     RollOffReason,
     WorkStatus,
@@ -286,6 +287,79 @@ class MaintenanceRun(models.Model):
 
     def __str__(self):
         return f"{self.book.code} {self.run_on}"
+
+
+class MorningReferral(models.Model):
+    """The day's Inside Wireperson Book 1 referral, marked complete (the 2024 procedure, rule 3):
+    the registrations held until then are processed. A dispatcher marks it from the console;
+    at 10:00 on working days the beat marks it as `system` if nobody has (decision 0033)."""
+
+    day = models.DateField(unique=True)
+    completed_at = models.DateTimeField(default=timezone.now)
+    completed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+
+    history = HistoricalRecords(get_user=history_user)
+
+    class Meta:
+        ordering = ("-day",)
+        verbose_name = "morning referral (Inside Wireperson Book 1) completed"
+        verbose_name_plural = "morning referrals (Inside Wireperson Book 1) completed"
+
+    def __str__(self):
+        return f"Inside Wireperson Book 1 referral of {self.day:%Y-%m-%d}"
+
+
+class RegistrationRequest(FSMModelMixin, models.Model):
+    """A registration staff received (in person or by email) on a working day before the Inside
+    Wireperson Book 1 referral was complete: held with its received time, then processed onto
+    the book — its APN that of the time it was received (decision 0033)."""
+
+    member = models.ForeignKey(Member, on_delete=models.PROTECT, related_name="registration_requests")
+    book = models.ForeignKey(ReferralBook, on_delete=models.PROTECT, related_name="registration_requests")
+    received_at = models.DateTimeField(default=timezone.now)
+    received_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    apn = models.DecimalField(
+        "APN", max_digits=10, decimal_places=2, null=True, blank=True, help_text="Given by staff (LaborPower's)"
+    )
+    reason = models.CharField(max_length=200, blank=True)
+    override_reason = models.CharField("officer override", max_length=150, blank=True)
+    status = FSMField(
+        max_length=16, choices=RegistrationRequestStatus, default=RegistrationRequestStatus.HELD, protected=True
+    )
+    processed_at = models.DateTimeField(null=True, blank=True)
+    processed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    registration = models.OneToOneField(
+        BookRegistration, null=True, blank=True, on_delete=models.PROTECT, related_name="held_request"
+    )
+    refusal = models.CharField(max_length=300, blank=True, help_text="Why processing refused it")
+
+    history = HistoricalRecords(get_user=history_user)
+
+    class Meta:
+        ordering = ("received_at", "id")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["member", "book"],
+                condition=Q(status=RegistrationRequestStatus.HELD),
+                name="one_held_registration_per_member_per_book",
+                violation_error_message="A registration of this member on this book is already held.",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.member} for {self.book.code}, received {timezone.localtime(self.received_at):%m/%d %H:%M}"
+
+    @transition(field=status, source=RegistrationRequestStatus.HELD, target=RegistrationRequestStatus.PROCESSED)
+    def process(self, registration: BookRegistration):
+        self.registration = registration
+        self.processed_at = timezone.now()
+
+    @transition(field=status, source=RegistrationRequestStatus.HELD, target=RegistrationRequestStatus.REFUSED)
+    def refuse(self, refusal: str):
+        self.refusal = refusal[:300]
+        self.processed_at = timezone.now()
 
 
 DAY_ZERO = datetime.date(1899, 12, 30)  # LaborPower and spreadsheets count days from here

@@ -8,14 +8,16 @@ from django.db.models.functions import RowNumber
 from django.utils import timezone
 
 from referral import calendar
-from referral.enums import RegistrationAction, RegistrationStatus, RollOffReason
+from referral.enums import RegistrationAction, RegistrationRequestStatus, RegistrationStatus, RollOffReason
 from referral.models import (
     DAY_ZERO,
     REGISTRATION_ORDER,
     BookRegistration,
     MaintenanceRun,
+    MorningReferral,
     ReferralBook,
     RegistrationActivity,
+    RegistrationRequest,
     available_for_referral,
     effectively_exempt,
 )
@@ -325,3 +327,42 @@ def next_maintenance_day(*, today: datetime.date) -> datetime.date:
     """The day of the next nightly run that does something: the first business day after
     `today` (the run starts at 00:30 of its day, so today's has run by the time staff look)."""
     return calendar.calendar_around(today).add_business_days(today, 1)
+
+
+# --- Held registrations (the 2024 procedure, rule 3; decision 0033) ---
+
+# The morning referral is over by 10:00 (the unfilled requests go to the Business Manager then,
+# decision 0031): registrations are held no later, whether or not a dispatcher marked it.
+HELD_AT_THE_LATEST_UNTIL = datetime.time(10, 0)
+
+
+def _working_day_without_a_completed_referral(now: datetime.datetime) -> bool:
+    day = timezone.localdate(now)
+    if not calendar.BusinessCalendar(day, day).is_business_day(day):
+        return False
+    return not MorningReferral.objects.filter(day=day).exists()
+
+
+def registrations_held(*, now: datetime.datetime) -> bool:
+    """Whether a registration received at `now` is held: a working day whose Inside Wireperson
+    Book 1 referral is not marked complete, before 10:00. Weekends and holidays: never."""
+    if timezone.localtime(now).time() >= HELD_AT_THE_LATEST_UNTIL:
+        return False
+    return _working_day_without_a_completed_referral(now)
+
+
+def morning_referral_overdue(*, now: datetime.datetime) -> bool:
+    """Past 10:00 of a working day and nobody marked the referral complete: it counts as
+    complete, and what was held is processed."""
+    if timezone.localtime(now).time() < HELD_AT_THE_LATEST_UNTIL:
+        return False
+    return _working_day_without_a_completed_referral(now)
+
+
+def held_registrations():
+    """The registrations waiting for the morning referral, in the order received."""
+    return (
+        RegistrationRequest.objects.filter(status=RegistrationRequestStatus.HELD)
+        .select_related("member", "book", "received_by")
+        .order_by("received_at", "id")
+    )

@@ -7,14 +7,29 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Max
+from django.db.models import Max, Q
 from django.utils import timezone
 
 from members.enums import ExemptReason, MemberStatus
 from members.models import Member
 from referral import calendar, selectors
-from referral.enums import ACTIVE_STATUSES, BookType, RegistrationAction, RegistrationStatus, RollOffReason
-from referral.models import DAY_ZERO, BookRegistration, ReferralBook, RegistrationActivity, effectively_exempt
+from referral.enums import (
+    ACTIVE_STATUSES,
+    BookType,
+    RegistrationAction,
+    RegistrationRequestStatus,
+    RegistrationStatus,
+    RollOffReason,
+)
+from referral.models import (
+    DAY_ZERO,
+    BookRegistration,
+    MorningReferral,
+    ReferralBook,
+    RegistrationActivity,
+    RegistrationRequest,
+    effectively_exempt,
+)
 from unioncore.errors import RuleViolation
 from unioncore.models import User
 
@@ -100,20 +115,45 @@ def _next_registration_number(book: ReferralBook) -> int:
 ALLOWED_PAIR = {BookType.INSIDE_WIREPERSON, BookType.TRADESHOW}
 
 
-def registration_conflicts(*, member: Member, book: ReferralBook) -> list[str]:
+def registration_conflicts(*, member: Member, book: ReferralBook, held: bool = False) -> list[str]:
     """Why signing `book` breaks the 2024 procedure's rule 3 — one classification, on its
-    highest-priority book — given the member's other books. Other regions are separate referral
+    highest-priority book — given the member's other books (with `held`, those of their
+    registrations held for the morning referral too). Other regions are separate referral
     points (the same tier there is fine); wire + tradeshow is allowed."""
     found = []
-    others = BookRegistration.objects.active().filter(member=member).exclude(book=book).select_related("book")
-    for other in others.order_by("book__classification", "book__book_number"):
-        theirs = other.book
+    books = ReferralBook.objects.exclude(pk=book.pk)
+    signed = Q(registrations__member=member, registrations__status__in=ACTIVE_STATUSES)
+    if held:
+        signed |= Q(registration_requests__member=member, registration_requests__status=RegistrationRequestStatus.HELD)
+    for theirs in books.filter(signed).distinct().order_by("classification", "book_number"):
         if theirs.classification == book.classification:
             if theirs.region == book.region:
                 found.append(f"already on {theirs.name}: one tier of a book")
         elif {theirs.classification, book.classification} != ALLOWED_PAIR:
             found.append(f"already on {theirs.name}: one classification (wire + tradeshow excepted)")
     return found
+
+
+def _may_register(*, member: Member, book: ReferralBook, by: User, override_reason: str, held: bool = False) -> str:
+    """Refuse a sign-up the rules do not allow; the officer's override note when one is used
+    (rule 3), else ""."""
+    if not book.is_active:
+        raise RuleViolation("book_closed", f"{book.name} is not taking registrations.")
+    if member.status != MemberStatus.ACTIVE:
+        raise RuleViolation("member_not_active", f"{member} is {member.get_status_display().lower()}.")
+    if BookRegistration.objects.active().filter(member=member, book=book).exists():
+        raise RuleViolation("already_registered", f"{member} is already on {book.name}.")
+    conflicts = registration_conflicts(member=member, book=book, held=held)
+    if not conflicts:
+        return ""
+    if not (override_reason.strip() and by.has_perm("referral.override_registration")):
+        raise RuleViolation(
+            "one_classification",
+            f"{member} is {'; '.join(conflicts)}. An officer may register them with a reason.",
+            fields={"override_reason": "An officer's reason is needed."},
+        )
+    others = BookRegistration.objects.active().filter(member=member).values_list("book__code", flat=True)
+    return f"Officer override: {override_reason.strip()} (also on {', '.join(sorted(others))})"
 
 
 @transaction.atomic
@@ -132,22 +172,7 @@ def registration_register(
     them); one given by staff is kept exactly."""
     book = ReferralBook.objects.select_for_update().get(pk=book_id)  # serialises the REG. # counter
     member = Member.objects.get(pk=member_id)
-    if not book.is_active:
-        raise RuleViolation("book_closed", f"{book.name} is not taking registrations.")
-    if member.status != MemberStatus.ACTIVE:
-        raise RuleViolation("member_not_active", f"{member} is {member.get_status_display().lower()}.")
-    if BookRegistration.objects.active().filter(member=member, book=book).exists():
-        raise RuleViolation("already_registered", f"{member} is already on {book.name}.")
-    conflicts = registration_conflicts(member=member, book=book)
-    if conflicts:
-        if not (override_reason.strip() and by.has_perm("referral.override_registration")):
-            raise RuleViolation(
-                "one_classification",
-                f"{member} is {'; '.join(conflicts)}. An officer may register them with a reason.",
-                fields={"override_reason": "An officer's reason is needed."},
-            )
-        others = BookRegistration.objects.active().filter(member=member).values_list("book__code", flat=True)
-        reason = f"Officer override: {override_reason.strip()} (also on {', '.join(sorted(others))})"
+    reason = _may_register(member=member, book=book, by=by, override_reason=override_reason) or reason
     registered_at = registered_at or timezone.now()
     day = timezone.localdate(registered_at)
     apn = parse_apn(apn) if apn is not None else apn_of(registered_at)
@@ -565,3 +590,107 @@ def daily_book_maintenance(*, today: datetime.date, by: User) -> dict[str, dict[
                 "late_re_registration_roll_offs": run.late_re_registration_roll_offs,
             }
     return done
+
+
+# --- Held registrations (the 2024 procedure, rule 3; decision 0033) ---
+
+
+def _lock_the_referral_desk() -> list[ReferralBook]:
+    """Lock the Inside Wireperson Book 1 rows: holding a registration and completing the morning
+    referral wait for each other, so none is held just as the held ones are being processed."""
+    return list(
+        ReferralBook.objects.select_for_update()
+        .filter(classification=BookType.INSIDE_WIREPERSON, book_number=1)
+        .order_by("id")
+    )
+
+
+@transaction.atomic
+def registration_receive(
+    *, member_id: int, book_id: int, by: User, apn=None, reason: str = "", override_reason: str = ""
+) -> BookRegistration | RegistrationRequest:
+    """Staff enter a registration received in person or by email. On a working day before the
+    Inside Wireperson Book 1 referral is complete it is held — checked now (a refusal is
+    immediate), put on the book when the referral is complete, at the APN of the time it was
+    received; otherwise it is on the book at once. (Re-registration after a short call is not
+    held: `registration_re_register`.)"""
+    _lock_the_referral_desk()
+    now = timezone.now()
+    if not selectors.registrations_held(now=now):
+        if selectors.morning_referral_overdue(now=now):
+            from unioncore.audit import system_user
+
+            morning_referral_complete(by=system_user())  # the held ones first, in the order received
+        return registration_register(
+            member_id=member_id, book_id=book_id, by=by, apn=apn, reason=reason, override_reason=override_reason
+        )
+    book = ReferralBook.objects.get(pk=book_id)
+    member = Member.objects.get(pk=member_id)
+    _may_register(member=member, book=book, by=by, override_reason=override_reason, held=True)
+    if RegistrationRequest.objects.filter(member=member, book=book, status=RegistrationRequestStatus.HELD).exists():
+        raise RuleViolation("already_held", f"A registration of {member} on {book.name} is already held.")
+    held = RegistrationRequest(
+        member=member, book=book, received_at=now, received_by=by, apn=parse_apn(apn) if apn is not None else None,
+        reason=reason.strip()[:200], override_reason=override_reason.strip()[:150],
+    )  # fmt: skip
+    held._history_user = by
+    held.save()
+    return held
+
+
+@transaction.atomic
+def morning_referral_complete(*, by: User):
+    """Today's Inside Wireperson Book 1 referral is complete (a dispatcher, or the 10:00 beat as
+    `system`): every held registration is processed in the order received, each onto its book
+    at the APN of its received time, entered by whoever received it; one the rules now refuse
+    (the member signed meanwhile, left good standing …) is marked refused with the reason.
+    Returns (the day's record, the requests processed or refused now). A second call keeps the
+    first record."""
+    desks = _lock_the_referral_desk()
+    now = timezone.now()
+    local = timezone.localtime(now)
+    starts = min((book.referral_start_time for book in desks), default=datetime.time(8, 30))
+    if local.time() < starts:
+        raise RuleViolation(
+            "referral_not_started",
+            f"The Inside Wireperson Book 1 referral starts at {starts:%-I:%M %p}: it is not complete yet.",
+        )
+    record = MorningReferral.objects.filter(day=local.date()).first()
+    if record is None:
+        record = MorningReferral(day=local.date(), completed_at=now, completed_by=by)
+        record._history_user = by
+        record.save()
+    return record, _process_held(by=by)
+
+
+def _process_held(*, by: User) -> list[RegistrationRequest]:
+    done = []
+    waiting = RegistrationRequest.objects.filter(status=RegistrationRequestStatus.HELD).order_by("received_at", "id")
+    for held in waiting.select_for_update(of=("self",)).select_related("received_by"):
+        received = timezone.localtime(held.received_at)
+        note = f"Held from {received:%m/%d %-I:%M %p} until the Inside Wireperson Book 1 referral was complete"
+        try:
+            with transaction.atomic():
+                registration = registration_register(
+                    member_id=held.member_id, book_id=held.book_id, by=held.received_by,
+                    registered_at=held.received_at, apn=held.apn, override_reason=held.override_reason,
+                    reason=f"{held.reason} ({note})" if held.reason else note,
+                )  # fmt: skip
+        except RuleViolation as refused:
+            held.refuse(refused.message)
+        else:
+            held.process(registration)
+        held.processed_by = by
+        held._history_user = by
+        held.save()
+        done.append(held)
+    return done
+
+
+def morning_referral_fallback(*, now: datetime.datetime, by: User) -> int:
+    """10:00 on working days: the referral counts as complete if no dispatcher marked it, and
+    the held registrations are processed (safe to run twice). Returns how many were."""
+    if not selectors.morning_referral_overdue(now=now):
+        return 0
+    _, done = morning_referral_complete(by=by)
+    return len(done)

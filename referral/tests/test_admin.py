@@ -439,7 +439,7 @@ def test_nothing_in_referral_can_be_deleted_even_by_an_admin(rf):
     request = rf.get("/")
     request.user = user
     referral_admins = [a for m, a in admin.site._registry.items() if m._meta.app_label == "referral"]
-    assert len(referral_admins) == 5
+    assert len(referral_admins) == 7
     assert not [a for a in referral_admins if a.has_delete_permission(request)]
 
 

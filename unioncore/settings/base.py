@@ -203,6 +203,13 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(hour=10, minute=0, day_of_week="mon-fri"),
         "options": {"expires": 3600},
     },
+    # The 2024 procedure (rule 3): registrations held until the Inside Wireperson Book 1 referral
+    # is complete are processed at 10:00 if no dispatcher marked it complete (skips holidays).
+    "referral-complete-morning-referral": {
+        "task": "referral.tasks.complete_morning_referral",
+        "schedule": crontab(hour=10, minute=0, day_of_week="mon-fri"),
+        "options": {"expires": 3600},
+    },
     # The 2024 procedure (rule 7): check in with the employer by 3 PM of the dispatch day.
     "dispatch-roll-off-no-shows": {
         "task": "dispatch.tasks.roll_off_no_shows",

@@ -30,8 +30,10 @@ from referral.tests.factories import (
     BookRegistrationFactory,
     HolidayFactory,
     MaintenanceRunFactory,
+    MorningReferralFactory,
     ReferralBookFactory,
     RegistrationActivityFactory,
+    RegistrationRequestFactory,
 )
 from reports.tests.factories import ExportJobFactory, ReportRunFactory
 from unioncore import services
@@ -51,6 +53,8 @@ MAKERS = {
     "referral.registrationactivity": lambda n: RegistrationActivityFactory.create_batch(n),
     "referral.holiday": lambda n: HolidayFactory.create_batch(n),
     "referral.maintenancerun": lambda n: MaintenanceRunFactory.create_batch(n),
+    "referral.registrationrequest": lambda n: RegistrationRequestFactory.create_batch(n),
+    "referral.morningreferral": lambda n: MorningReferralFactory.create_batch(n),
     # Employers with contract codes, contacts, a login and an open dispatch (the live counts).
     "dispatch.employer": lambda n: [make_employer() for _ in range(n)],
     "dispatch.jobrequest": lambda n: [d.job_request for d in DispatchFactory.create_batch(n)],
@@ -92,6 +96,8 @@ def make_employer():
 WRITTEN_BY_SERVICES_ONLY = {
     "referral.registrationactivity",
     "referral.maintenancerun",
+    "referral.registrationrequest",
+    "referral.morningreferral",
     "dispatch.referralrun",
     "dispatch.referralcandidate",
     "dispatch.jobbid",
