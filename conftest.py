@@ -187,12 +187,20 @@ def browser():
 
 @pytest.fixture
 def page(browser, live_server):
-    """A fresh phone-sized page; `page.goto(url("/portal/"))` with `page.base_url`."""
+    """A fresh phone-sized page; `page.goto(url("/portal/"))` with `page.base_url`. Fails the
+    test if the page's Content-Security-Policy refused anything."""
     context = browser.new_context(viewport=PHONE, base_url=live_server.url, locale="en-US")
     context.set_default_timeout(10_000)
     tab = context.new_page()
+    # Every browser test is also a test of the Content-Security-Policy (issue 20): a script, style
+    # or request the policy refuses is reported on the console, and fails the test.
+    refused = []
+    tab.on(
+        "console", lambda message: refused.append(message.text) if "Content Security Policy" in message.text else None
+    )
     yield tab
     context.close()
+    assert not refused, "the Content-Security-Policy refused: " + " | ".join(refused)
 
 
 @pytest.fixture

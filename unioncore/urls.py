@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import RedirectView
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 admin.site.site_header = "UnionCore — IBEW Local 46"
 admin.site.site_title = "UnionCore"
@@ -15,5 +15,6 @@ urlpatterns = [
     path("api/v1/", include("unioncore.api.urls")),
     path("portal/", include("unioncore.portal.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("api/schema/ui/", SpectacularSwaggerView.as_view(url_name="schema"), name="schema-ui"),
+    # The split view serves its start-up script as a file, so the page needs no inline script (CSP).
+    path("api/schema/ui/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="schema-ui"),
 ]

@@ -1,10 +1,10 @@
 """Production: secrets and hosts must come from the environment; `check --deploy` is clean."""
 
 from .base import *  # noqa: F403
-from .base import env
+from .base import env, literal
 
 DEBUG = False
-SECRET_KEY = env("SECRET_KEY")  # no default: refuse to start without one
+SECRET_KEY = literal("SECRET_KEY")  # no default: refuse to start without one; read as written
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS")
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
