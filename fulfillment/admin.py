@@ -13,6 +13,7 @@ from fulfillment.models import (
     ClockInAcknowledgement,
     Dispute,
     DisputeMessage,
+    Ejection,
     Notification,
     TimeLog,
     TimeLogOfflineSync,
@@ -75,6 +76,7 @@ class ResolveForm(forms.Form):
 
 class ClockOutForm(forms.Form):
     clock_out = forms.SplitDateTimeField(help_text="When the shift really ended")
+    reason = forms.CharField(max_length=500, widget=forms.Textarea(attrs={"rows": 2}), help_text="The worker reads it")
 
 
 @admin.register(TimeLog)
@@ -92,7 +94,8 @@ class TimeLogAdmin(ReadOnlyMixin, HistoryAdmin):
     readonly_fields = (
         "dispatch", "worker", "status", "versions", "supervisor_note", "worker_comment", "note",
         "auto_approval_time", "timer_cycle", "funds_state", "billable_minutes", "amount", "last_editor",
-        "verified_at", "verified_how", "verified_by", "is_retroactive", "correction_of", "latitude", "longitude",
+        "verified_at", "verified_how", "verified_by", "is_retroactive", "correction_of", "ended_by", "end_reason",
+        "latitude", "longitude",
         "created_at", "updated_at",
     )  # fmt: skip
     fields = readonly_fields
@@ -141,7 +144,9 @@ class TimeLogAdmin(ReadOnlyMixin, HistoryAdmin):
     @admin.action(description="Force clock-out of a forgotten shift (as lending admin)", permissions=["lending_admin"])
     @with_form(ClockOutForm, done="{n} shift(s) clocked out; the 4-hour timer runs.")
     def force_clock_out(self, request, time_log, data):
-        services.timelog_force_clock_out(timelog_id=time_log.pk, by=request.user, at=data["clock_out"])
+        services.timelog_force_clock_out(
+            timelog_id=time_log.pk, by=request.user, at=data["clock_out"], reason=data["reason"]
+        )
 
     @admin.action(description="Resolve the dispute with final times", permissions=["resolve"])
     @with_form(ResolveForm, done="{n} dispute(s) resolved; funds released.")
@@ -201,3 +206,36 @@ class AcknowledgementAdmin(ReadOnlyMixin, HistoryAdmin):
     list_display = ("acknowledged_at", "time_log_id", "user", "method")
     list_filter = ("method",)
     list_select_related = ("user",)
+
+
+class EjectionSeenForm(forms.Form):
+    note = forms.CharField(max_length=500, required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+@admin.register(Ejection)
+class EjectionAdmin(ReadOnlyMixin, HistoryAdmin):
+    """Members a site sent off within 25 minutes of clocking in: the hall's flag on the dispatch,
+    until a dispatcher or an officer takes it up."""
+
+    list_display = ("ejected_at", "member", "employer", "ejected_by", "reason", "seen_at", "seen_by")
+    list_filter = (("seen_at", admin.EmptyFieldListFilter), "dispatch__employer")
+    list_select_related = ("dispatch__member", "dispatch__employer", "ejected_by", "seen_by")
+    search_fields = ("=dispatch__member__card_number", "dispatch__member__last_name", "dispatch__employer__name")
+    readonly_fields = ("time_log", "dispatch", "ejected_by", "reason", "ejected_at", "seen_by", "seen_at", "seen_note")
+    actions = ["mark_seen"]
+
+    @admin.display(description="Member")
+    def member(self, ejection):
+        return ejection.dispatch.member
+
+    @admin.display(description="Employer")
+    def employer(self, ejection):
+        return ejection.dispatch.employer
+
+    @admin.action(description="Taken up by the hall", permissions=["take_up"])
+    @with_form(EjectionSeenForm, done="{n} ejection(s) taken up.")
+    def mark_seen(self, request, ejection, data):
+        services.ejection_mark_seen(ejection_id=ejection.pk, by=request.user, note=data["note"])
+
+    def has_take_up_permission(self, request):
+        return request.user.has_perm("fulfillment.change_ejection")

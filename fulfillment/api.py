@@ -95,7 +95,7 @@ ROW_COLUMNS = [
     *(f"{party}_{column}" for party in ("worker", "supervisor", "final")
       for column in ("clock_in", "clock_out", "break_minutes", "lunch_minutes")),
     "worker_edited", "worker_comment", "supervisor_note", "note", "is_retroactive", "billable_minutes", "amount",
-    "funds_state", "auto_approval_time", "verified_at", "verified_how",
+    "funds_state", "auto_approval_time", "verified_at", "verified_how", "ended_by_id", "end_reason",
 ]  # fmt: skip
 ROW_RELATED = {
     "employer_name": F("dispatch__employer__name"),
@@ -144,6 +144,10 @@ class TimeLogOutput(serializers.Serializer):
     auto_approval_time = serializers.DateTimeField(allow_null=True)
     verified_at = serializers.DateTimeField(allow_null=True)
     verified_how = serializers.CharField()
+    ended_by = serializers.IntegerField(
+        source="ended_by_id", allow_null=True, help_text="Who forced the clock-out or ejected the worker"
+    )
+    end_reason = serializers.CharField(help_text="Why (a force clock-out, an ejection)")
 
     def get_worker_name(self, time_log) -> str:
         return time_log.worker.get_full_name() or time_log.worker.username
@@ -205,6 +209,8 @@ class TimeLogOutput(serializers.Serializer):
             "auto_approval_time": instant(row["auto_approval_time"]),
             "verified_at": instant(row["verified_at"]),
             "verified_how": _text(row["verified_how"]),
+            "ended_by": number(row["ended_by_id"]),
+            "end_reason": _text(row["end_reason"]),
         }
 
 
@@ -516,6 +522,35 @@ class TimeLogDisputeApi(ApiView):
         data = validated(self.Input, request.data)
         visible_or_404(visible_timelogs(request.user), pk)
         services.timelog_dispute(timelog_id=pk, by=request.user, reason=data["reason"])
+        return _answer(pk, request)
+
+
+class TimeLogEjectApi(ApiView):
+    """The site sends a clocked-in worker off, within 25 minutes of the clock-in (decision 0036)."""
+
+    class Input(serializers.Serializer):
+        reason = serializers.CharField(max_length=2000)
+
+    @extend_schema(request=Input, responses={200: TimeLogOutput, 400: Error, 403: Error, 404: Error, 409: Error})
+    def post(self, request, pk: int):
+        data = validated(self.Input, request.data)
+        visible_or_404(visible_timelogs(request.user), pk)
+        services.timelog_eject(timelog_id=pk, by=request.user, reason=data["reason"])
+        return _answer(pk, request)
+
+
+class TimeLogForceClockOutApi(ApiView):
+    """A supervisor ends a shift the worker forgot, at the time it really ended, saying why."""
+
+    class Input(serializers.Serializer):
+        clock_out = InstantField()
+        reason = serializers.CharField(max_length=2000)
+
+    @extend_schema(request=Input, responses={200: TimeLogOutput, 400: Error, 403: Error, 404: Error, 409: Error})
+    def post(self, request, pk: int):
+        data = validated(self.Input, request.data)
+        visible_or_404(visible_timelogs(request.user), pk)
+        services.timelog_force_clock_out(timelog_id=pk, by=request.user, at=data["clock_out"], reason=data["reason"])
         return _answer(pk, request)
 
 

@@ -100,6 +100,14 @@ class TimeLog(FSMModelMixin, models.Model):
     correction_of = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="corrections"
     )
+    # Who ended the shift for the worker, and why: a force clock-out or an ejection (decision 0036).
+    ended_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+        help_text="The supervisor (or lending admin) who forced the clock-out or ejected the worker",
+    )  # fmt: skip
+    end_reason = models.TextField(
+        blank=True, default="", db_default="", help_text="Why the shift was ended for the worker"
+    )
     latitude = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
     longitude = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
     project_photo = models.ImageField(upload_to="timelogs/%Y/%m/", null=True, blank=True)
@@ -337,6 +345,33 @@ class Notification(models.Model):
 
     def __str__(self):
         return f"{self.get_channel_display()} {self.kind} to {self.recipient}"
+
+
+class Ejection(models.Model):
+    """The site sent a clocked-in worker off within the clock-in ladder's 25 minutes (seed: tacit
+    approval is the failure to eject): the shift ended then, and the hall is to look at the
+    dispatch. Open until union staff mark it seen (the console's flag)."""
+
+    time_log = models.OneToOneField(TimeLog, on_delete=models.PROTECT, related_name="ejection")
+    dispatch = models.ForeignKey(Dispatch, on_delete=models.PROTECT, related_name="ejections")
+    ejected_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    reason = models.TextField()
+    ejected_at = models.DateTimeField(default=timezone.now)
+    seen_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+        help_text="The union staff member who took it up",
+    )  # fmt: skip
+    seen_at = models.DateTimeField(null=True, blank=True)
+    seen_note = models.TextField(blank=True)
+
+    history = HistoricalRecords(get_user=history_user)
+
+    class Meta:
+        ordering = ("-ejected_at", "-id")
+        indexes = [models.Index(fields=["seen_at", "ejected_at"])]
+
+    def __str__(self):
+        return f"Ejection from the site, time log {self.time_log_id}"
 
 
 class Dispute(models.Model):

@@ -37,6 +37,7 @@ GROUP_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "fulfillment.dispute": ("view",),
         "fulfillment.clockinacknowledgement": ("view",),
         "fulfillment.timelogofflinesync": ("view",),
+        "fulfillment.ejection": ("view", "change"),  # take up an ejection from a site (decision 0036)
         # Reports: the referral and dispatch ones (reports/).
         "reports.reportrun": ("referral",),
         # LaborPower imports from the admin page: upload, read the dry run, confirm.
@@ -73,6 +74,7 @@ GROUP_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "fulfillment.dispute": ("view",),
         "fulfillment.clockinacknowledgement": ("view",),
         "fulfillment.timelogofflinesync": ("view",),
+        "fulfillment.ejection": ("view", "change"),  # take up an ejection from a site (decision 0036)
         # Reports: all of them, the audit of who ran which, and others' background exports.
         "reports.reportrun": ("view", "referral", "fulfillment"),
         "reports.exportjob": ("view",),

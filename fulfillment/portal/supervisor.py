@@ -13,16 +13,25 @@ from django.core import signing
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 
 from dispatch import selectors as dispatch_selectors
 from dispatch import services as dispatch_services
 from dispatch.models import Dispatch
 from fulfillment import services
-from fulfillment.enums import OPEN_STATUSES, TIMED_STATUSES, AcknowledgementMethod, TimeLogStatus
+from fulfillment.enums import ON_SHIFT, OPEN_STATUSES, TIMED_STATUSES, AcknowledgementMethod, TimeLogStatus
 from fulfillment.models import Times
 from fulfillment.portal import supervisor_selectors as selectors
-from fulfillment.portal.supervisor_forms import DisputeForm, EditForm, KioskStopForm, MessageForm, add_violation
+from fulfillment.portal.supervisor_forms import (
+    DisputeForm,
+    EditForm,
+    EjectForm,
+    ForceClockOutForm,
+    KioskStopForm,
+    MessageForm,
+    add_violation,
+)
 from unioncore.errors import RuleViolation
 from unioncore.portal.access import employer_user_required, portal_login_required
 from unioncore.portal.actions import run_form_action
@@ -85,6 +94,7 @@ def _render_card(request, time_log, *, forms=None, open_form: str = "", status: 
         "can_approve": time_log.status in CAN_APPROVE,
         "can_edit": time_log.status in CAN_EDIT,
         "can_dispute": time_log.status in CAN_DISPUTE,
+        "shift": _with_shift_actions([time_log])[0] if time_log.status in OPEN_STATUSES else None,
         "edit_form": forms.get("edit") or EditForm(initial=edit_initial),
         "dispute_form": forms.get("dispute") or DisputeForm(),
         "message_form": forms.get("message") or MessageForm(),
@@ -169,6 +179,7 @@ def waiting_list(request):
         "to_check_in": dispatch_selectors.awaiting_check_in(
             employer_id=request.employer_user.employer_id, day=timezone.localdate()
         ),
+        "on_the_clock": _with_shift_actions(selectors.open_shifts(employer_id=request.employer_user.employer_id)),
     }
     return render(request, "portal/supervisor/list.html", context)
 
@@ -207,7 +218,7 @@ def kiosk(request):
         worksite = ""
     context = {
         "employer": request.employer_user.employer,
-        "shifts": selectors.open_shifts(employer_id=employer_id, worksite=worksite),
+        "shifts": _with_shift_actions(selectors.open_shifts(employer_id=employer_id, worksite=worksite)),
         "worksites": worksites,
         "worksite": worksite,
     }
@@ -305,3 +316,71 @@ def _name(time_log) -> str:
 
 def _kiosk_url(site: str) -> str:
     return reverse("portal:supervisor-kiosk") + (f"?{urlencode({'site': site})}" if site else "")
+
+
+# --- Ending a shift for the worker: eject, force clock-out (decision 0036) ---
+
+
+@employer_user_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def shift_eject(request, pk: int):
+    """Send a clocked-in worker off the site, within 25 minutes of the clock-in."""
+    return _end_shift(
+        request, pk, EjectForm, allowed=ON_SHIFT, title="Send {name} off the site",
+        act=lambda data: services.timelog_eject(timelog_id=pk, by=request.user, reason=data["reason"]),
+        success=lambda t: f"{_name(t)} was sent off the site; the shift ended and the hall is told.",
+    )  # fmt: skip
+
+
+@employer_user_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def shift_clock_out(request, pk: int):
+    """End a shift the worker forgot to stop, at the time it really ended, saying why."""
+    return _end_shift(
+        request, pk, ForceClockOutForm, allowed=OPEN_STATUSES, title="Clock {name} out",
+        act=lambda data: services.timelog_force_clock_out(
+            timelog_id=pk, by=request.user, at=data["clock_out"], reason=data["reason"]
+        ),
+        success=lambda t: f"{_name(t)} is clocked out; the hours wait for your approval.",
+        initial={"clock_out": timezone.now().replace(second=0, microsecond=0)},
+    )  # fmt: skip
+
+
+def _end_shift(request, pk: int, form_class, *, allowed, title: str, act, success, initial=None):
+    """The page of one of the two actions: its form (GET), the service (POST), back to where the
+    supervisor came from (`next`: the crew list, the kiosk or the card) with a message; a refusal
+    shows the form again with the reason in place."""
+    time_log = _kiosk_timelog(request, pk)
+    if time_log is None:
+        return _not_found(request)
+    back = _next(request)
+    context = {"time_log": time_log, "member": time_log.dispatch.member, "back": back,
+               "title": title.format(name=_name(time_log)), "eject": form_class is EjectForm,
+               "eject_until": time_log.created_at + services.EJECT_WINDOW}  # fmt: skip
+    if request.method != "POST":
+        if time_log.status not in allowed:
+            messages.error(request, f"The shift of {_name(time_log)} is {time_log.get_status_display().lower()}.")
+            return redirect(back)
+        form = form_class(initial=initial)
+        return render(request, "portal/supervisor/shift_end.html", {**context, "form": form})
+    form = form_class(request.POST)
+    return run_form_action(
+        request, form, act, success=success, back=back, place_violation=add_violation,
+        again=lambda: render(request, "portal/supervisor/shift_end.html", {**context, "form": form}, status=400),
+    )  # fmt: skip
+
+
+def _next(request) -> str:
+    """Where to go back: a path of this site the page was opened from, else the crew list."""
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        return target
+    return reverse("portal:supervisor-list")
+
+
+def _with_shift_actions(time_logs):
+    """Each open shift with `can_eject`: on the clock, less than 25 minutes after its clock-in."""
+    now = timezone.now()
+    for time_log in time_logs:
+        time_log.can_eject = time_log.status in ON_SHIFT and now <= time_log.created_at + services.EJECT_WINDOW
+    return time_logs

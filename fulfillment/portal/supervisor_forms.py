@@ -7,7 +7,7 @@ import datetime
 from django import forms
 from django.core import signing
 
-from fulfillment.portal.forms import TimesForm, text_field
+from fulfillment.portal.forms import LocalDateTimeInput, TimesForm, text_field
 from unioncore.errors import RuleViolation
 
 KIOSK_STOP_SALT = "fulfillment.kiosk-stop"
@@ -46,6 +46,19 @@ class KioskStopForm(EditForm):
         except (signing.BadSignature, ValueError, TypeError):
             return None
         return moment if timelog_id == self.timelog_id and moment.tzinfo is not None else None
+
+
+class EjectForm(forms.Form):
+    """Send a clocked-in worker off the site (within 25 minutes of the clock-in)."""
+
+    reason = text_field("Why the worker is sent off", help_text="The worker and the hall read this.")
+
+
+class ForceClockOutForm(forms.Form):
+    """End a shift the worker forgot to stop, at the time it really ended."""
+
+    clock_out = forms.DateTimeField(label="When the shift ended", widget=LocalDateTimeInput())
+    reason = text_field("Why you clock the worker out", help_text="The worker reads this.")
 
 
 class DisputeForm(forms.Form):

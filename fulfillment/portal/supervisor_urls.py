@@ -11,4 +11,6 @@ urlpatterns = [
     path("crew/check-in/<int:pk>/", supervisor.check_in, name="supervisor-check-in"),
     path("crew/kiosk/<int:pk>/stop/", supervisor.kiosk_stop, name="supervisor-kiosk-stop"),
     path("crew/kiosk/<int:pk>/stop-with-changes/", supervisor.kiosk_stop_edit, name="supervisor-kiosk-stop-edit"),
+    path("crew/shifts/<int:pk>/eject/", supervisor.shift_eject, name="supervisor-shift-eject"),
+    path("crew/shifts/<int:pk>/clock-out/", supervisor.shift_clock_out, name="supervisor-shift-clock-out"),
 ]

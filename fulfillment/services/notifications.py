@@ -163,6 +163,16 @@ MESSAGES = {
             "Timesheet auto-approved after 4 hours. {silent} {worker}, {day}: {hours}. {link}",
             while_status=(S.VERIFIED,),  # only for an approval that stands (decision 0035)
         ),
+        Message(
+            "ejected", "Sent off the site",
+            "You were sent off the site at {worksite} ({employer}) at {clock_out}: \"{end_reason}\". "
+            "Your shift ended then; the hall is told. {link}",
+        ),
+        Message(
+            "ejected_hall", "Member ejected from a site",
+            "Ejected: {worker} was sent off the site at {worksite} ({employer}) at {clock_out}, "
+            "{minutes} after clocking in, by {ended_by}: \"{end_reason}\". See the console's ejections.",
+        ),
         Message("verified", "Hours verified", "Your hours for {day} at {worksite} are verified: {hours}. {link}"),
         Message(
             "disputed", "Hours disputed",
@@ -184,6 +194,7 @@ EVENTS = {
     "retroactive_submitted": (("site_contact", "retroactive_t0"),),
     "retroactive_replaced": (("site_contact", "retroactive_replaced_t0"),),
     "auto_approved": (("worker", "auto_approved"), ("site_contact", "auto_approved")),
+    "ejected": (("worker", "ejected"), ("lending_admin", "ejected_hall"), ("site_contact", "verify_t0")),
     "verified": (("worker", "verified"),),
     "disputed": (("worker", "disputed"),),
     "dispute_resolved": (("worker", "dispute_resolved"),),
@@ -254,6 +265,10 @@ FIELDS = {
     "note": lambda t: t.supervisor_note,
     "comment": lambda t: t.worker_comment,
     "silent": _silent_party,
+    "clock_out": lambda t: _local(t.clock_out_at, "%-I:%M %p"),
+    "end_reason": lambda t: t.end_reason,
+    "ended_by": lambda t: (t.ended_by.get_full_name() or t.ended_by.username) if t.ended_by_id else "",
+    "minutes": lambda t: f"{round((t.clock_out_at - t.clock_in_at).total_seconds() / 60)} min",
     "link": card_link,
 }
 
@@ -566,7 +581,11 @@ def announce(*, time_log: TimeLog, event: str) -> list[Notification]:
     context = _Context(time_log)
     rows = []
     for recipient, kind in EVENTS[event]:
-        users = [time_log.worker] if recipient == "worker" else _site_contact(time_log)
+        users = {
+            "worker": lambda: [time_log.worker],
+            "site_contact": lambda: _site_contact(time_log),
+            "lending_admin": lambda: _lending_admin(time_log),
+        }[recipient]()
         rows += _rows(time_log, users, kind, context)
     return _write(rows)
 

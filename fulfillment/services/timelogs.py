@@ -27,6 +27,7 @@ from fulfillment.models import (
     AUTO_APPROVAL_SETTLE,
     Dispute,
     DisputeMessage,
+    Ejection,
     TimeLog,
     Times,
     TimeSegment,
@@ -38,10 +39,12 @@ from unioncore.errors import RuleViolation
 from unioncore.models import User
 
 __all__ = [
+    "EJECT_WINDOW",
     "LONG_ENTRY_PERMISSION",
     "auto_approve_due",
     "can_verify",
     "dispute_message_add",
+    "ejection_mark_seen",
     "lock_timelog",
     "timelog_accept_edit",
     "timelog_clock_in",
@@ -49,6 +52,7 @@ __all__ = [
     "timelog_dispute",
     "timelog_draft_edit",
     "timelog_edit",
+    "timelog_eject",
     "timelog_force_clock_out",
     "timelog_kiosk_stop",
     "timelog_reject_edit",
@@ -318,13 +322,86 @@ def timelog_kiosk_stop(*, timelog_id: int, by: User, at=None, times: Times | Non
 
 
 @transaction.atomic
-def timelog_force_clock_out(*, timelog_id: int, by: User, at) -> TimeLog:
-    """A supervisor ends a forgotten shift; the 4-hour timer starts as on a submit."""
+def timelog_force_clock_out(*, timelog_id: int, by: User, at, reason: str) -> TimeLog:
+    """A supervisor ends a forgotten shift, saying why; the 4-hour timer starts as on a submit."""
     time_log = lock_timelog(timelog_id)
     _ensure_supervisor(by, time_log)
     _ensure_status(time_log, (*ON_SHIFT, S.DRAFT), "clock out")
+    reason = _reason_given(reason)
     if at <= time_log.clock_in_at:
-        raise RuleViolation("end_before_start", "The clock-out must be after the clock-in.")
+        raise RuleViolation(
+            "end_before_start",
+            "The clock-out must be after the clock-in.",
+            fields={"clock_out": "Before the clock-in."},
+        )
+    if at > _now() + FUTURE_TOLERANCE:
+        raise RuleViolation(
+            "in_the_future", "A clock-out cannot be in the future.", fields={"clock_out": "In the future."}
+        )
+    _end_for_the_worker(time_log, by=by, at=at, reason=reason)
+    _save(time_log, by, f"Force clock-out: {reason}")
+    announce(time_log=time_log, event="submitted")
+    return time_log
+
+
+# The site may send a worker off (eject) while the clock-in ladder runs: after its last step
+# (T+25m, the lending admin) the attendance stands by tacit approval (seed).
+EJECT_WINDOW = datetime.timedelta(minutes=25)
+FUTURE_TOLERANCE = datetime.timedelta(minutes=1)  # a phone's clock a little ahead of the server's
+
+
+@transaction.atomic
+def timelog_eject(*, timelog_id: int, by: User, reason: str) -> TimeLog:
+    """The site sends a clocked-in worker off within 25 minutes of the clock-in: the shift ends
+    now and waits for verification like a force clock-out, the dispatch is flagged for the hall
+    (an `Ejection`), the worker and the lending admin are told."""
+    time_log = lock_timelog(timelog_id)
+    _ensure_supervisor(by, time_log)
+    _ensure_status(time_log, ON_SHIFT, "eject the worker of")
+    reason = _reason_given(reason)
+    now = _now()
+    if now > time_log.created_at + EJECT_WINDOW:
+        raise RuleViolation(
+            "eject_window_closed",
+            "More than 25 minutes since the clock-in: the attendance stands (tacit approval). "
+            "Stop the shift or force a clock-out instead.",
+        )
+    # A clock-in dated by the phone may be a moment ahead of the server: the shift still ends after it.
+    at = max(now, time_log.clock_in_at + datetime.timedelta(seconds=1))
+    _end_for_the_worker(time_log, by=by, at=at, reason=reason)
+    _save(time_log, by, f"Ejected from the site: {reason}")
+    ejection = Ejection(time_log=time_log, dispatch=time_log.dispatch, ejected_by=by, reason=reason, ejected_at=now)
+    ejection._history_user = by
+    ejection.save()
+    announce(time_log=time_log, event="ejected")
+    return time_log
+
+
+@transaction.atomic
+def ejection_mark_seen(*, ejection_id: int, by: User, note: str = "") -> Ejection:
+    """Union staff took up an ejection (the console's flag goes down)."""
+    if not by.has_perm("fulfillment.change_ejection"):
+        raise RuleViolation("not_allowed", "Only union staff take up an ejection.")
+    ejection = Ejection.objects.select_for_update().filter(pk=ejection_id).first()
+    if ejection is None:
+        raise RuleViolation("not_found", "No such ejection.")
+    if ejection.seen_at is not None:
+        return ejection  # already taken up: nothing to change
+    ejection.seen_by, ejection.seen_at, ejection.seen_note = by, _now(), (note or "").strip()
+    ejection._history_user = by
+    ejection.save()
+    return ejection
+
+
+def _reason_given(reason: str) -> str:
+    if not (reason or "").strip():
+        raise RuleViolation("reason_required", "Say why, for the worker and the hall.", fields={"reason": "Required."})
+    return reason.strip()
+
+
+def _end_for_the_worker(time_log: TimeLog, *, by: User, at, reason: str) -> None:
+    """Someone other than the worker ends the shift at `at` (a running shift: the clock's times
+    up to then are the worker's version; a draft keeps the worker's): it waits for verification."""
     if time_log.status in ON_SHIFT:
         _close_segment(time_log, at)
         time_log.clock_out_at = at
@@ -332,9 +409,7 @@ def timelog_force_clock_out(*, timelog_id: int, by: User, at) -> TimeLog:
     time_log.force_clock_out()
     time_log.start_timer(_now())
     time_log.last_editor = by
-    _save(time_log, by, "Force clock-out")
-    announce(time_log=time_log, event="submitted")
-    return time_log
+    time_log.ended_by, time_log.end_reason = by, reason
 
 
 # --- The negotiation loop ---

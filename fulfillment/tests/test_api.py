@@ -421,7 +421,9 @@ def test_an_offline_clock_out_after_a_force_clock_out_is_a_conflict_with_the_com
 
     log = _open(shift, clock)
     clock.move_to(at(MONDAY, 17))
-    forced = services.timelog_force_clock_out(timelog_id=log.pk, by=shift.supervisor, at=at(MONDAY, 16))
+    forced = services.timelog_force_clock_out(
+        timelog_id=log.pk, by=shift.supervisor, at=at(MONDAY, 16), reason="Left at four"
+    )
     clock.move_to(at(MONDAY, 18))
     worker = api_as(shift.worker)
     clock_out = {**event("clock_out", 15, 30), "timelog": log.pk}

@@ -295,7 +295,9 @@ def force_clocked_out(dispatch, worker, supervisor, clock):
     clock.move_to(tue(7, 1))
     [clock_in] = services.sync_events(worker=worker, events=[event("clock_in", tue(7), dispatch)])
     clock.move_to(tue(16))
-    time_log = services.timelog_force_clock_out(timelog_id=clock_in["time_log"], by=supervisor, at=tue(15))
+    time_log = services.timelog_force_clock_out(
+        timelog_id=clock_in["time_log"], by=supervisor, at=tue(15), reason="Left at three"
+    )
     clock.move_to(tue(17))
     return time_log
 

@@ -287,7 +287,9 @@ def test_kiosk_times_that_undo_the_workers_correction_go_to_the_worker(shift, cl
 def test_force_clock_out_starts_the_timer(shift, clock):
     time_log = services.timelog_clock_in(dispatch_id=shift.dispatch.pk, by=shift.worker, at=t(7))
     clock.move_to(t(20))
-    time_log = services.timelog_force_clock_out(timelog_id=time_log.pk, by=shift.supervisor, at=t(15, 30))
+    time_log = services.timelog_force_clock_out(
+        timelog_id=time_log.pk, by=shift.supervisor, at=t(15, 30), reason="Forgot to clock out"
+    )
     assert (time_log.status, time_log.clock_out_at, time_log.auto_approval_time) == (
         S.PENDING_VERIFICATION, t(15, 30), t(20) + 4 * H,
     )  # fmt: skip

@@ -41,5 +41,11 @@ urlpatterns = [
     path("timelogs/<int:pk>/edit/", fulfillment_api.TimeLogEditApi.as_view(), name="timelog-edit"),
     path("timelogs/<int:pk>/dispute/", fulfillment_api.TimeLogDisputeApi.as_view(), name="timelog-dispute"),
     path("timelogs/<int:pk>/acknowledge/", fulfillment_api.TimeLogAcknowledgeApi.as_view(), name="timelog-acknowledge"),
+    path("timelogs/<int:pk>/eject/", fulfillment_api.TimeLogEjectApi.as_view(), name="timelog-eject"),
+    path(
+        "timelogs/<int:pk>/force-clock-out/",
+        fulfillment_api.TimeLogForceClockOutApi.as_view(),
+        name="timelog-force-clock-out",
+    ),
     path("sync/", fulfillment_api.SyncApi.as_view(), name="sync"),
 ]

@@ -149,7 +149,7 @@ def shifts(dispatcher):
         clock.move_to(at(day, 7))
         log = fs.timelog_clock_in(dispatch_id=dispatch.pk, by=me)
         clock.move_to(at(day, 16))
-        fs.timelog_force_clock_out(timelog_id=log.pk, by=supervisor, at=at(day, 15))
+        fs.timelog_force_clock_out(timelog_id=log.pk, by=supervisor, at=at(day, 15), reason="Forgot to clock out")
         fs.timelog_dispute(timelog_id=log.pk, by=supervisor, reason="Not on site after noon")
         fs.timelog_resolve_dispute(timelog_id=log.pk, by=officer, clock_in=at(day, 7), clock_out=at(day, 12),
                                    note="Gate log: left at noon")  # fmt: skip
