@@ -2,9 +2,10 @@
 a history row of its row in the new state naming the person (or the system) who acted.
 
 The transitions are enumerated by django-fsm's introspection (every FSMField of every model:
-registrations, job requests, dispatches, bids, time logs), so a transition added later without a
-path here fails this test. One scenario takes each of them the way the hall does — bids and
-referral, offers, acceptance, the end of jobs, short calls, the book, the shift, the negotiation
+registrations, held registrations, job requests, dispatches, bids, time logs), so a transition
+added later without a path here fails this test. One scenario takes each of them the way the hall
+does — bids and referral, held registrations, offers, acceptance, the end of jobs, short calls,
+the book, the shift, the negotiation
 loop, a force clock-out, disputes, a manual entry, the sweep — while django-fsm's post_transition
 signal records every transition taken; then each recorded transition must have its history row.
 UPDATE/DELETE on history tables rejected by PostgreSQL: unioncore/tests/test_audit.py.
@@ -120,6 +121,20 @@ def jobs_and_the_book(book, register, dispatcher, employer):
         assert dispatch_services.job_requests_expire(today=TUESDAY + datetime.timedelta(days=1), by=system_user()) >= 1
 
 
+def held_registrations(book, dispatcher):
+    """Two registrations received Monday 8:05, held for the morning referral: one is put on the
+    book when it is complete, the other refused (the member was signed on meanwhile)."""
+    from members.tests.factories import MemberFactory
+
+    members = MemberFactory.create_batch(2)
+    with time_machine.travel(at(MONDAY, 8) + 5 * M, tick=False):
+        for member in members:
+            referral_services.registration_receive(member_id=member.pk, book_id=book.pk, by=dispatcher)
+    with time_machine.travel(at(MONDAY, 8) + 40 * M, tick=False):
+        referral_services.registration_register(member_id=members[1].pk, book_id=book.pk, by=dispatcher)
+        referral_services.morning_referral_complete(by=dispatcher)
+
+
 def shifts(dispatcher):
     """On the job from Monday: a shift with a break, lunch and travel, submitted, edited by the
     supervisor, rejected by the worker, verified; a force clock-out, disputed and resolved; a
@@ -176,6 +191,7 @@ def test_every_transition_of_every_state_machine_leaves_a_history_row_naming_who
     employer = EmployerFactory()
     SiteUserFactory(employer=employer)
     bids_and_referral(book, register, dispatcher, employer)
+    held_registrations(book, dispatcher)
     jobs_and_the_book(book, register, dispatcher, employer)
     shifts(dispatcher)
 
