@@ -20,8 +20,8 @@ from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
 from dispatch.models import Dispatch
-from fulfillment import services
-from fulfillment.enums import AcknowledgementMethod, TimeLogStatus
+from fulfillment import selectors, services
+from fulfillment.enums import OPEN_STATUSES, AcknowledgementMethod, TimeLogStatus
 from fulfillment.models import TimeLog, Times
 from fulfillment.services.sync import EVENT_TYPES
 from unioncore.api.base import (
@@ -148,6 +148,12 @@ class TimeLogOutput(serializers.Serializer):
         source="ended_by_id", allow_null=True, help_text="Who forced the clock-out or ejected the worker"
     )
     end_reason = serializers.CharField(help_text="Why (a force clock-out, an ejection)")
+    standing_minutes = serializers.SerializerMethodField(
+        help_text="The shift's hours in minutes: verified, or as they stand while they wait (None while open)"
+    )
+
+    def get_standing_minutes(self, time_log) -> int | None:
+        return _standing_minutes(_row(time_log))
 
     def get_worker_name(self, time_log) -> str:
         return time_log.worker.get_full_name() or time_log.worker.username
@@ -211,7 +217,20 @@ class TimeLogOutput(serializers.Serializer):
             "verified_how": _text(row["verified_how"]),
             "ended_by": number(row["ended_by_id"]),
             "end_reason": _text(row["end_reason"]),
+            "standing_minutes": _standing_minutes(row),
         }
+
+
+def _standing_minutes(row: dict) -> int | None:
+    """As `fulfillment.selectors.standing_times`, from a row: the final version, else the one that
+    stands if nobody answers (the supervisor's while the worker reviews it, else the worker's)."""
+    if row["status"] in OPEN_STATUSES:
+        return None
+    for prefix in ("final", "supervisor" if row["status"] == TimeLogStatus.PENDING_WORKER_REVIEW else "worker"):
+        times = _times(row, prefix)
+        if times is not None:
+            return times["billable_minutes"]
+    return None
 
 
 def _text(value) -> str | None:
@@ -263,6 +282,34 @@ class TimeLogListApi(ApiView):
     def get(self, request):
         logs = filtered(TimeLogFilter, request, visible_timelogs(request.user))
         return paginated(request, self, logs.order_by("-clock_in_at", "-id"), TimeLogOutput, read=output_rows)
+
+
+class MyHoursApi(ApiView):
+    """A member's hours by week (Monday to Sunday, the hall's time) and by dispatch, newest first:
+    verified, and waiting for an answer (disputed hours are left out until settled)."""
+
+    class Total(serializers.Serializer):
+        verified_minutes = serializers.IntegerField()
+        waiting_minutes = serializers.IntegerField()
+        shifts = serializers.IntegerField()
+
+    class Week(Total):
+        week_start = serializers.DateField(source="key")
+
+    class DispatchTotal(Total):
+        dispatch = serializers.IntegerField(source="key")
+        label = serializers.CharField()
+
+    class Output(serializers.Serializer):
+        weeks = serializers.ListField(child=serializers.DictField())
+        dispatches = serializers.ListField(child=serializers.DictField())
+
+    @extend_schema(responses={200: Output, 401: Error})
+    def get(self, request):
+        weeks, dispatches = selectors.member_hours(user=request.user)
+        return Response(
+            {"weeks": self.Week(weeks, many=True).data, "dispatches": self.DispatchTotal(dispatches, many=True).data}
+        )
 
 
 # --- The shift (idempotent, through sync_events) ---

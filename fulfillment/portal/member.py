@@ -11,9 +11,10 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
 from fulfillment import services
-from fulfillment.enums import FROZEN_STATUSES, ON_SHIFT, SegmentKind, TimeLogStatus
+from fulfillment.enums import FROZEN_STATUSES, ON_SHIFT, OPEN_STATUSES, SegmentKind, TimeLogStatus
 from fulfillment.portal import member_selectors as selectors
 from fulfillment.portal.member_forms import CorrectionForm, DisputeMessageForm, RejectForm, RetroactiveForm, TimesForm
+from fulfillment.selectors import member_hours, standing_minutes
 from unioncore.errors import RuleViolation
 from unioncore.portal.access import member_required
 from unioncore.portal.actions import run_action, run_form_action
@@ -54,7 +55,12 @@ def _timelog_form(request, pk: int, name: str, form, action, success: str, ancho
 @member_required
 def timelogs(request):
     page = Paginator(selectors.member_timelogs(user=request.user), 20).get_page(request.GET.get("page"))
+    for log in page:  # the hours of each shift: verified, or as they stand while they wait
+        log.hours = selectors.hours(standing_minutes(log)) if log.status not in OPEN_STATUSES else ""
+    weeks, dispatches = member_hours(user=request.user)
     context = {
+        "weeks": weeks[:8],
+        "dispatch_hours": dispatches,
         "open_shift": selectors.open_shift(user=request.user),
         "clock_in_dispatches": selectors.clock_in_dispatches(user=request.user),
         "waiting": selectors.waiting_on_worker(user=request.user),

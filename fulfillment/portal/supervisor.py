@@ -233,8 +233,12 @@ def kiosk_stop(request, pk: int):
     if time_log is None:
         return _not_found(request)
     try:
-        time_log = services.timelog_kiosk_stop(timelog_id=pk, by=request.user)
+        time_log = services.timelog_kiosk_stop(
+            timelog_id=pk, by=request.user, confirm_short=request.POST.get("confirm_short") == "1"
+        )
     except RuleViolation as refused:
+        if refused.code == "short_shift_unconfirmed":
+            return _confirm_short_stop(request, pk, refused)
         messages.error(request, refused.message)
     else:
         messages.success(request, f"Stopped and verified: {_name(time_log)}, {_hours(time_log.billable_minutes)}.")
@@ -265,7 +269,8 @@ def kiosk_stop_edit(request, pk: int):
     return run_form_action(
         request, form,
         lambda data: services.timelog_kiosk_stop(
-            timelog_id=pk, by=request.user, at=form.stop_at(), times=Times(**form.times()), note=data["note"]
+            timelog_id=pk, by=request.user, at=form.stop_at(), times=Times(**form.times()), note=data["note"],
+            confirm_short=True,  # the supervisor saw and sent these times
         ),
         success=_stopped_with_changes, back=_kiosk_url(site), place_violation=add_violation,
         # Refused: the time log as it is now (stopped meanwhile, the page says so), the form as sent.
@@ -384,3 +389,11 @@ def _with_shift_actions(time_logs):
     for time_log in time_logs:
         time_log.can_eject = time_log.status in ON_SHIFT and now <= time_log.created_at + services.EJECT_WINDOW
     return time_logs
+
+
+def _confirm_short_stop(request, pk: int, refused: RuleViolation):
+    """ "Stop shift" on a shift under the hall's minimum: the same button again, confirmed."""
+    time_log = _kiosk_timelog(request, pk)
+    context = {"time_log": time_log, "member": time_log.dispatch.member, "message": refused.message,
+               "site": request.POST.get("site", ""), "back": _kiosk_url(request.POST.get("site", ""))}  # fmt: skip
+    return render(request, "portal/supervisor/kiosk_confirm.html", context, status=409)

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from fulfillment.enums import OPEN_STATUSES, TIMED_STATUSES, TimeLogStatus
 from fulfillment.models import ClockInAcknowledgement, TimeLog, Times
+from fulfillment.selectors import standing_times  # noqa: F401  (the card and the list read it from here)
 from fulfillment.services.notifications import LINK_SALT, SUPERVISOR_WAITS
 
 S = TimeLogStatus
@@ -163,12 +164,3 @@ def versions_table(time_log: TimeLog) -> VersionsTable | None:
             cell.replaced = right.changed
         rows.append((label, cells))
     return VersionsTable(columns, rows)
-
-
-def standing_times(time_log: TimeLog) -> Times | None:
-    """The version that would stand if nobody answered (SPEC §6): the final one once verified."""
-    if time_log.final_times is not None:
-        return time_log.final_times
-    if time_log.status == S.PENDING_WORKER_REVIEW:
-        return time_log.supervisor_times
-    return time_log.worker_times or time_log.calculated_times()

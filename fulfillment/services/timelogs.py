@@ -292,11 +292,15 @@ def timelog_submit(*, timelog_id: int, by: User) -> TimeLog:
 
 
 @transaction.atomic
-def timelog_kiosk_stop(*, timelog_id: int, by: User, at=None, times: Times | None = None, note: str = "") -> TimeLog:
+def timelog_kiosk_stop(
+    *, timelog_id: int, by: User, at=None, times: Times | None = None, note: str = "", confirm_short: bool = False
+) -> TimeLog:
     """Supervisor kiosk "Stop Shift": no edit → verified at once; an edit → the worker reviews.
     An edit is measured against the worker's version: the clock's times of a running shift, or
     the draft as the worker left it (with their own corrections, which the kiosk shows with the
-    "Worker edited" badge: stopping such a draft as it is accepts them, never drops them)."""
+    "Worker edited" badge: stopping such a draft as it is accepts them, never drops them).
+    Verifying fewer hours than TIMELOG_SHORT_SHIFT_MINUTES needs `confirm_short` (decision 0036):
+    a tap on the wrong row must not verify a 0 h 00 shift."""
     time_log = lock_timelog(timelog_id)
     _ensure_supervisor(by, time_log)
     _ensure_status(time_log, (*ON_SHIFT, S.DRAFT), "stop the shift of")
@@ -308,6 +312,7 @@ def timelog_kiosk_stop(*, timelog_id: int, by: User, at=None, times: Times | Non
     claimed = time_log.worker_times or time_log.calculated_times()
     time_log.set_worker_times(claimed)
     if times is None or not times.differs_from(claimed):
+        _ensure_not_short_unconfirmed(claimed, confirm_short)
         _finalise(time_log, claimed, how=VerifiedBy.KIOSK, by=by, now=now)
         _save(time_log, by, "Stopped at the kiosk, verified")
         announce(time_log=time_log, event="verified")
@@ -342,6 +347,16 @@ def timelog_force_clock_out(*, timelog_id: int, by: User, at, reason: str) -> Ti
     _save(time_log, by, f"Force clock-out: {reason}")
     announce(time_log=time_log, event="submitted")
     return time_log
+
+
+def _ensure_not_short_unconfirmed(times: Times, confirmed: bool) -> None:
+    minutes, shortest = times.billable_minutes, settings.TIMELOG_SHORT_SHIFT_MINUTES
+    if minutes < shortest and not confirmed:
+        raise RuleViolation(
+            "short_shift_unconfirmed",
+            f"This shift has only {minutes // 60} h {minutes % 60:02d} (under {shortest} minutes): "
+            "confirm to stop it and verify these hours.",
+        )
 
 
 # The site may send a worker off (eject) while the clock-in ladder runs: after its last step

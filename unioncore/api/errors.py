@@ -23,6 +23,7 @@ STATUS_BY_CODE: dict[str, int] = {
     "request_full": status.HTTP_409_CONFLICT,
     "no_show": status.HTTP_409_CONFLICT,
     "eject_window_closed": status.HTTP_409_CONFLICT,
+    "short_shift_unconfirmed": status.HTTP_409_CONFLICT,
     "idempotency_key_reused": status.HTTP_422_UNPROCESSABLE_ENTITY,
     "too_many_attempts": status.HTTP_429_TOO_MANY_REQUESTS,
 }

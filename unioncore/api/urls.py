@@ -25,6 +25,7 @@ urlpatterns = [
     path("jobs/", dispatch_api.JobsApi.as_view(), name="jobs"),
     path("jobs/<int:pk>/bid/", dispatch_api.JobBidApi.as_view(), name="job-bid"),
     path("me/dispatches/", dispatch_api.MyDispatchesApi.as_view(), name="my-dispatches"),
+    path("me/hours/", fulfillment_api.MyHoursApi.as_view(), name="my-hours"),
     path("dispatches/<int:pk>/accept/", dispatch_api.DispatchAcceptApi.as_view(), name="dispatch-accept"),
     path("dispatches/<int:pk>/decline/", dispatch_api.DispatchDeclineApi.as_view(), name="dispatch-decline"),
     path("dispatches/<int:pk>/check-in/", dispatch_api.DispatchCheckInApi.as_view(), name="dispatch-check-in"),
