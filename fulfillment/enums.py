@@ -49,6 +49,8 @@ class FundsState(models.TextChoices):
 
 class VerifiedBy(models.TextChoices):
     SUPERVISOR = "supervisor", "Supervisor approved"
+    # A dispatcher or an officer acting as the lending admin (decision 0018): not the employer's.
+    STAFF = "staff", "Union staff approved (lending admin)"
     KIOSK = "kiosk", "Supervisor stopped the shift (kiosk)"
     WORKER_ACCEPTED = "worker_accepted", "Worker accepted the supervisor's edit"
     AUTO_APPROVAL = "auto_approval", "Auto-approved after 4 hours"

@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from referral import selectors
 from referral.models import ReferralBook
+from unioncore.spreadsheets import neutralise
 
 RANGE = datetime.timedelta(days=366)
 CSV_COLUMNS = (
@@ -40,7 +41,8 @@ class RehearsalForm(forms.Form):
 def write_plan_csv(plan: selectors.MaintenancePlan, out) -> None:
     writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS)
     writer.writeheader()
-    writer.writerows(plan.rows())
+    # A member's name is opened in a spreadsheet: never as a formula (issue 20).
+    writer.writerows({column: neutralise(value) for column, value in row.items()} for row in plan.rows())
 
 
 def maintenance_rehearsal(request, model_admin):

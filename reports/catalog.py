@@ -30,7 +30,7 @@ from referral.enums import (
 )
 from referral.models import ReferralBook
 from reports import selectors
-from reports.framework import FULFILLMENT, Column, DateRangeForm, Report, register
+from reports.framework import FULFILLMENT, Column, DateRangeForm, PlausibleDateField, Report, register
 
 # --- Filter fields ---
 
@@ -74,6 +74,9 @@ class MemberByCardField(forms.CharField):
         if member is None:
             raise forms.ValidationError(f"No member has card number {value.strip()}.")
         return member
+
+    def filter_value(self, member: Member) -> str:
+        return member.card_number  # what the field takes: a background export cleans it again
 
 
 def _days_ago(n: int) -> str:
@@ -354,10 +357,7 @@ class EmployerDispatchHistory(Report):
 
 # 7
 class ReSignForm(forms.Form):
-    due_by = forms.DateField(
-        label="Due by", required=False, widget=forms.DateInput(attrs={"type": "date"}),
-        help_text="Default: a week from today",
-    )  # fmt: skip
+    due_by = PlausibleDateField(label="Due by", help_text="Default: a week from today")
     book = book_field()
 
 

@@ -29,6 +29,8 @@ from django.db.models import QuerySet, Sum
 from django.forms.utils import pretty_name
 from django.utils import timezone
 
+from unioncore.dates import UNTIL, implausible
+
 REFERRAL = "reports.referral_reports"
 FULFILLMENT = "reports.fulfillment_reports"
 
@@ -144,6 +146,23 @@ class NoFilters(forms.Form):
     pass
 
 
+class PlausibleDateField(forms.DateField):
+    """A report's date filter, within the plausible range (decision 0037): 9999-12-31 is a form
+    error, not a range whose end no date arithmetic reaches."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("widget", forms.DateInput(attrs={"type": "date"}))
+        super().__init__(**kwargs)
+
+    def validate(self, value):
+        super().validate(value)
+        if value is not None:
+            reason = implausible(value, UNTIL, show=datetime.date.isoformat)
+            if reason:
+                raise forms.ValidationError(reason, code="implausible")
+
+
 class DateRangeForm(forms.Form):
     """From/to dates (both optional, both inclusive). A range ending before it starts, or longer
     than `max_days`, is a form error."""
@@ -151,8 +170,8 @@ class DateRangeForm(forms.Form):
     max_days: int | None = 366
     range_label = "Dates"
 
-    date_from = forms.DateField(label="From", required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    date_to = forms.DateField(label="To", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    date_from = PlausibleDateField(label="From")
+    date_to = PlausibleDateField(label="To")
 
     def clean(self):
         data = super().clean()
@@ -389,11 +408,14 @@ def visible_to(user) -> list[type[Report]]:
 
 
 def filters_json(form: forms.Form) -> dict:
+    """The cleaned filters as the form takes them again (a background export rebuilds its form
+    from them): a field with `filter_value` says how (a member by card number, not by id)."""
     out = {}
     for name, value in form.cleaned_data.items():
         if value in (None, "", [], ()):
             continue
-        out[name] = _jsonable(value)
+        field = form.fields.get(name)
+        out[name] = field.filter_value(value) if hasattr(field, "filter_value") else _jsonable(value)
     return out
 
 

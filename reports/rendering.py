@@ -21,6 +21,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from reports.framework import Column, Report, local_name
+from unioncore.spreadsheets import neutralise, neutralised, sheet_title
 
 NUMBER_FORMATS = {
     "int": "#,##0",
@@ -150,7 +151,7 @@ def write_xlsx(report, rows, target: BinaryIO, *, filters, on_progress: Progress
     """Write the report's rows to `target`; returns the number of data rows."""
     columns = report.columns  # every column, the grouping one too: a spreadsheet filters on it
     workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(title=report.title[:31])
+    sheet = workbook.create_sheet(title=sheet_title(report.title, taken=["Report"]))
     sheet.freeze_panes = "A2"
     for index, column in enumerate(columns, start=1):
         sheet.column_dimensions[get_column_letter(index)].width = max(WIDTHS[column.type], len(column.label) + 2)
@@ -158,7 +159,7 @@ def write_xlsx(report, rows, target: BinaryIO, *, filters, on_progress: Progress
     fill = PatternFill("solid", fgColor="DDDDDD")
     header = []
     for column in columns:
-        cell = WriteOnlyCell(sheet, value=column.label)
+        cell = WriteOnlyCell(sheet, value=neutralise(column.label))
         cell.font, cell.fill = bold, fill
         cell.alignment = Alignment(horizontal="right" if column.numeric else "left")
         header.append(cell)
@@ -176,7 +177,7 @@ def write_xlsx(report, rows, target: BinaryIO, *, filters, on_progress: Progress
         cells = []
         for value, number_format in zip(values, formats, strict=True):
             if number_format is None or value is None:
-                cells.append(value)
+                cells.append(neutralise(value))  # text: a member's or an employer's, never a formula
             else:
                 cell = WriteOnlyCell(sheet, value=value)
                 cell.number_format = number_format
@@ -204,12 +205,12 @@ def write_xlsx(report, rows, target: BinaryIO, *, filters, on_progress: Progress
     about = workbook.create_sheet(title="Report")
     about.column_dimensions["A"].width = 18
     about.column_dimensions["B"].width = 60
-    title = WriteOnlyCell(about, value=f"{local_name()} — {report.title}")
+    title = WriteOnlyCell(about, value=neutralise(f"{local_name()} — {report.title}"))
     title.font = Font(bold=True, size=13)
     about.append([title])
     about.append(["Replaces", f"LaborPower: {report.replaces}"])
-    for label, value in filters:
-        about.append([label, value])
+    for label, value in filters:  # an employer's or a member's name among them
+        about.append(neutralised([label, value]))
     printed = WriteOnlyCell(about, value=_printed_at().replace(tzinfo=None))
     printed.number_format = NUMBER_FORMATS["datetime"]
     about.append(["Printed at", printed])

@@ -106,6 +106,7 @@ def _request_book(member_classification: str) -> tuple[str, str]:
 
 class Dispatches(Kind):
     name = "dispatches"
+    permissions = ("dispatch.add_dispatch", "dispatch.change_dispatch", "dispatch.add_jobrequest")
     required = ("card_number", "employer_code", "start_date", "end_date", "end_reason", "wage_rate")
     optional = ("type", "book_code")
 

@@ -165,6 +165,10 @@ def _bulk_update(objects, model, fields, by) -> None:
 
 class EmployerLists(Kind):
     name = "employer_lists"
+    permissions = (
+        "dispatch.add_employer", "dispatch.change_employer", "dispatch.add_employercontract",
+        "dispatch.change_employercontract",
+    )  # fmt: skip
     required = ("name",)
     optional = ("list", "bond_expires", "assent", "phone", "fax", "home_local")
     aliases = {
@@ -218,7 +222,7 @@ class EmployerLists(Kind):
         key = self.name_keys[name] if name else ""
         if name and not key:
             row.error("name", "A name needs letters or digits.")
-        bond = row.date("bond_expires", required=False)
+        bond = row.date("bond_expires", required=False, until=True)
         values = {}
         for column in ("phone", "fax"):
             if row.has(column):

@@ -45,6 +45,10 @@ def _phone(value):
 
 class Employers(Kind):
     name = "employers"
+    permissions = (
+        "dispatch.add_employer", "dispatch.change_employer", "dispatch.add_employercontract",
+        "dispatch.add_employercontact", "dispatch.change_employercontact",
+    )  # fmt: skip
     required = ("employer_code", "name")
     optional = ("status", "phone", "email", "address", "city", "state", "zip", "contract_codes", *CONTACT_COLUMNS)
 

@@ -150,6 +150,8 @@ def _finalise(time_log: TimeLog, times: Times, *, how: str, by: User | None, now
     time_log.verify()
     if how != VerifiedBy.AUTO_APPROVAL:
         time_log.stop_timer()  # an auto-approval keeps its deadline on the row: the date it ran out
+    if how in (VerifiedBy.SUPERVISOR, VerifiedBy.KIOSK) and by is not None and by.is_staff:
+        how = VerifiedBy.STAFF  # union staff verifying as the lending admin: the record says so (issue 20)
     time_log.verified_at, time_log.verified_how, time_log.verified_by = now, how, by
 
 

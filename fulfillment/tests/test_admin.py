@@ -5,7 +5,7 @@ from django.contrib.auth.models import Permission
 from django.urls import reverse
 
 from fulfillment import services
-from fulfillment.enums import TimeLogStatus
+from fulfillment.enums import TimeLogStatus, VerifiedBy
 from fulfillment.models import TimeLog
 from unioncore.testing import at
 from unioncore.tests.factories import StaffFactory
@@ -55,6 +55,22 @@ def test_union_staff_verify_as_lending_admin_and_the_history_says_so(client, sub
     latest = time_log.history.first()
     assert latest.history_user == staff
     assert latest.history_change_reason == "Verified by the supervisor (by union staff as lending admin)"
+
+
+def test_a_time_log_union_staff_verified_says_so_and_not_supervisor(client, submitted):
+    """Issue 20, finding 13: a dispatcher or an officer may verify any employer's time log as the
+    lending admin (decision 0018); the record says union staff did, on the console and to the worker."""
+    staff = lending_admin()
+    services.timelog_verify(timelog_id=submitted.pk, by=staff)
+    time_log = TimeLog.objects.get(pk=submitted.pk)
+    assert (time_log.verified_how, time_log.verified_by) == (VerifiedBy.STAFF, staff)
+    client.force_login(staff)
+    page = client.get(reverse("admin:fulfillment_timelog_change", args=[submitted.pk])).content.decode()
+    assert "Union staff approved (lending admin)" in page
+    client.force_login(submitted.worker)
+    page = client.get(reverse("portal:member-timelog", args=[submitted.pk])).content.decode()
+    assert "Union staff approved (lending admin)" in page
+    assert "Supervisor approved" not in page
 
 
 def test_a_dispute_from_the_console_needs_its_reason(client, submitted):

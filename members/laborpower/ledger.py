@@ -31,6 +31,8 @@ class LedgerRecord:
 
 class Ledger(Kind):
     name = "ledger"
+    # The dues ledger is append-only: only who may add ledger rows (officers, admins) imports them.
+    permissions = ("members.add_membertransaction",)
     required = ("card_number", "date", "kind", "amount", "reference")
     optional = ("period", "description")
 

@@ -49,6 +49,7 @@ def _current(member: Member, name: str):
 
 class Members(Kind):
     name = "members"
+    permissions = ("members.add_member", "members.change_member")
     required = ("card_number", "last_name", "first_name", "classification")
     optional = (
         "middle_name", "status", "phone", "email", "address", "address_2", "city", "state", "zip", "home_local",

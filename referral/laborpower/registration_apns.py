@@ -28,6 +28,7 @@ class ApnRecord:
 
 class RegistrationApns(Kind):
     name = "registration_apns"
+    permissions = ("referral.change_bookregistration",)
     required = ("tier", "book_name", "apn")
     aliases = {"Book_priority_number": "tier", "BOOK #": "tier", "Applicant_priority_number": "apn"}
 

@@ -78,6 +78,8 @@ class ListRecord:
 
 class RegistrationList(Kind):
     name = "registration_list"
+    # Registrations, and the members' home local and area the list gives (decision 0037).
+    permissions = ("referral.add_bookregistration", "referral.change_bookregistration", "members.change_member")
     required = ("tier", "name", "registered", "status")
     optional = (
         "book_name", "registration_number", "local", "position", "check", "region", "initials", "card_number",

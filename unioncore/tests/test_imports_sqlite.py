@@ -18,6 +18,7 @@ from referral.models import BookRegistration, RegistrationActivity
 from unioncore import imports, tasks
 from unioncore.imports import CHANGE_REASON
 from unioncore.models import ImportJob, ImportJobStatus
+from unioncore.tests.factories import StaffFactory
 
 pytestmark = [pytest.mark.sqlite, pytest.mark.django_db]
 SAMPLES = Path(__file__).resolve().parents[2] / "fixtures" / "laborpower"
@@ -96,28 +97,29 @@ def test_a_bad_file_writes_nothing(system_user):
 
 
 @pytest.fixture
-def as_dispatcher(client, dispatcher, settings, tmp_path):
+def as_admin(client, settings, tmp_path):
+    """An admin: every kind, the ledger too (a dispatcher may not import it, decision 0037)."""
     settings.MEDIA_ROOT = tmp_path
-    client.force_login(dispatcher)
+    client.force_login(StaffFactory(groups=["admin"]))
     return client
 
 
-def test_every_kind_through_the_admin_page(as_dispatcher, dispatcher):
+def test_every_kind_through_the_admin_page(as_admin):
     for kind in ORDER:
         file = SimpleUploadedFile(sample_path(kind).name, sample(kind), content_type="text/csv")
-        response = as_dispatcher.post(reverse("admin:unioncore_importjob_add"), {"kind": kind, "file": file})
+        response = as_admin.post(reverse("admin:unioncore_importjob_add"), {"kind": kind, "file": file})
         assert response.status_code == 302, (kind, response.content.decode()[:2000])
         job = ImportJob.objects.get(kind=kind)
         assert (job.status, job.errors) == (ImportJobStatus.CHECKED, []), kind
-        page = as_dispatcher.get(reverse("admin:unioncore_importjob_change", args=[job.pk]))
+        page = as_admin.get(reverse("admin:unioncore_importjob_change", args=[job.pk]))
         assert page.status_code == 200
         assert "Import it now" in page.content.decode(), kind
-        response = as_dispatcher.post(reverse("admin:unioncore_importjob_confirm", args=[job.pk]))
+        response = as_admin.post(reverse("admin:unioncore_importjob_confirm", args=[job.pk]))
         assert response.status_code == 302
         assert tasks.run_import_job(job.pk) == ImportJobStatus.DONE, (kind, ImportJob.objects.get(pk=job.pk).summary)
         job.refresh_from_db()
         assert job.created + job.updated > 0, kind
-        assert as_dispatcher.get(reverse("admin:unioncore_importjob_change", args=[job.pk])).status_code == 200
+        assert as_admin.get(reverse("admin:unioncore_importjob_change", args=[job.pk])).status_code == 200
 
 
 def test_every_kind_through_the_command(system_user, tmp_path):

@@ -4,10 +4,11 @@
 import sys
 from pathlib import Path
 
+from django.core.exceptions import PermissionDenied
 from django.core.management.base import BaseCommand, CommandError
 
 from unioncore.audit import system_user
-from unioncore.imports import KINDS, run, write_error_report
+from unioncore.imports import KINDS, ensure_may_import, run, write_error_report
 from unioncore.imports.base import by_line
 from unioncore.models import User
 
@@ -43,6 +44,12 @@ class Command(BaseCommand):
                 by = User.objects.get(username=user)
             except User.DoesNotExist:
                 raise CommandError(f"No user {user!r}.") from None
+            # The named user must hold the kind's permissions, as on the admin page (decision
+            # 0037). Without --user the system user acts: whoever runs the command has the server.
+            try:
+                ensure_may_import(kind, by, dry_run=dry_run)
+            except PermissionDenied as e:
+                raise CommandError(str(e)) from None
         else:
             by = system_user()
         result = run(kind, file.read_bytes(), by=by, dry_run=dry_run, options=given, progress=sys.stderr.isatty())
