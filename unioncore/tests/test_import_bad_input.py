@@ -6,7 +6,6 @@ real run; and the errors.csv a dispatcher opens in a spreadsheet runs no formula
 import csv
 import datetime
 import io
-from pathlib import Path
 
 import pytest
 import time_machine
@@ -21,26 +20,16 @@ from unioncore import imports, tasks
 from unioncore.models import ImportJob, ImportJobStatus
 from unioncore.testing import at
 from unioncore.tests.factories import StaffFactory
+from unioncore.tests.samples import UPLOAD, sample
 
-pytestmark = [pytest.mark.django_db, pytest.mark.sqlite]  # imports run on make run's SQLite too
-SAMPLES = Path(__file__).resolve().parents[2] / "fixtures" / "laborpower"
-UPLOAD = reverse("admin:unioncore_importjob_add")
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media"), pytest.mark.sqlite]  # on make run's SQLite too
 TODAY = datetime.date(2026, 12, 7)
-
-
-def sample(kind: str) -> bytes:
-    return (SAMPLES / f"{kind}.csv").read_bytes()
 
 
 @pytest.fixture(autouse=True)
 def today():
     with time_machine.travel(at(TODAY, 9), tick=False):
         yield
-
-
-@pytest.fixture(autouse=True)
-def media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path
 
 
 @pytest.fixture

@@ -4,7 +4,6 @@ reads the dues ledger and never writes it — not through the ledger import eith
 admin page, not by confirming a file someone else checked, not by the command."""
 
 import io
-from pathlib import Path
 
 import pytest
 from django.core.exceptions import PermissionDenied
@@ -17,19 +16,9 @@ from unioncore import imports, tasks
 from unioncore.imports import jobs
 from unioncore.models import ImportJob, ImportJobStatus
 from unioncore.tests.factories import ImportJobFactory, StaffFactory
+from unioncore.tests.samples import SAMPLES, UPLOAD, sample
 
-pytestmark = [pytest.mark.django_db, pytest.mark.sqlite]  # imports run on make run's SQLite too
-SAMPLES = Path(__file__).resolve().parents[2] / "fixtures" / "laborpower"
-UPLOAD = reverse("admin:unioncore_importjob_add")
-
-
-def sample(kind: str) -> bytes:
-    return (SAMPLES / f"{kind}.csv").read_bytes()
-
-
-@pytest.fixture(autouse=True)
-def media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media"), pytest.mark.sqlite]  # on make run's SQLite too
 
 
 @pytest.fixture

@@ -3,7 +3,6 @@ row, the errors as CSV), confirm, and the import runs as a task with progress.""
 
 import csv
 import io
-from pathlib import Path
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -14,19 +13,9 @@ from unioncore import tasks
 from unioncore.imports import CHANGE_REASON, jobs
 from unioncore.models import ImportJob, ImportJobStatus
 from unioncore.tests.factories import ImportJobFactory, StaffFactory, UserFactory
+from unioncore.tests.samples import UPLOAD, sample
 
-pytestmark = pytest.mark.django_db
-SAMPLES = Path(__file__).resolve().parents[2] / "fixtures" / "laborpower"
-UPLOAD = reverse("admin:unioncore_importjob_add")
-
-
-def sample(kind: str) -> bytes:
-    return (SAMPLES / f"{kind}.csv").read_bytes()
-
-
-@pytest.fixture(autouse=True)
-def media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media")]
 
 
 @pytest.fixture
