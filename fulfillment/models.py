@@ -110,7 +110,6 @@ class TimeLog(FSMModelMixin, models.Model):
     )
     latitude = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
     longitude = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
-    project_photo = models.ImageField(upload_to="timelogs/%Y/%m/", null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -345,6 +344,31 @@ class Notification(models.Model):
 
     def __str__(self):
         return f"{self.get_channel_display()} {self.kind} to {self.recipient}"
+
+
+class ProjectPhoto(models.Model):
+    """A photo of the project the worker sent with a clock-in or an offline event (seed: a
+    project photo may be attached). Shown to the supervisor beside the shift; it never changes
+    the time log (decision 0036). The file is under MEDIA_ROOT, or the storage STORAGES names."""
+
+    time_log = models.ForeignKey(TimeLog, on_delete=models.PROTECT, related_name="photos")
+    image = models.ImageField(upload_to="timelogs/photos/%Y/%m/", width_field="width", height_field="height")
+    width = models.PositiveIntegerField(default=0)
+    height = models.PositiveIntegerField(default=0)
+    content_type = models.CharField(max_length=32)
+    size = models.PositiveIntegerField(help_text="Bytes")
+    taken_at = models.DateTimeField(help_text="The phone's time of the event it came with")
+    event = models.CharField(max_length=24, help_text="The event it came with: clock_in, clock_out, …")
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    history = HistoricalRecords(get_user=history_user)
+
+    class Meta:
+        ordering = ("taken_at", "id")
+
+    def __str__(self):
+        return f"Photo of time log {self.time_log_id} ({self.event})"
 
 
 class Ejection(models.Model):

@@ -10,6 +10,7 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core import signing
+from django.http import FileResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -21,7 +22,7 @@ from dispatch import services as dispatch_services
 from dispatch.models import Dispatch
 from fulfillment import services
 from fulfillment.enums import ON_SHIFT, OPEN_STATUSES, TIMED_STATUSES, AcknowledgementMethod, TimeLogStatus
-from fulfillment.models import Times
+from fulfillment.models import ProjectPhoto, Times
 from fulfillment.portal import supervisor_selectors as selectors
 from fulfillment.portal.supervisor_forms import (
     DisputeForm,
@@ -32,6 +33,7 @@ from fulfillment.portal.supervisor_forms import (
     MessageForm,
     add_violation,
 )
+from fulfillment.selectors import as_hours
 from unioncore.errors import RuleViolation
 from unioncore.portal.access import employer_user_required, portal_login_required
 from unioncore.portal.actions import run_form_action
@@ -95,6 +97,7 @@ def _render_card(request, time_log, *, forms=None, open_form: str = "", status: 
         "can_edit": time_log.status in CAN_EDIT,
         "can_dispute": time_log.status in CAN_DISPUTE,
         "shift": _with_shift_actions([time_log])[0] if time_log.status in OPEN_STATUSES else None,
+        "photos": list(time_log.photos.all()),
         "edit_form": forms.get("edit") or EditForm(initial=edit_initial),
         "dispute_form": forms.get("dispute") or DisputeForm(),
         "message_form": forms.get("message") or MessageForm(),
@@ -159,8 +162,7 @@ ACTIONS = {"approve": _approve, "edit": _edit, "dispute": _dispute, "message": _
 
 
 def _hours(minutes) -> str:
-    minutes = minutes or 0
-    return f"{minutes // 60} h {minutes % 60:02d}"
+    return as_hours(minutes or 0)
 
 
 # --- My employer's list ---
@@ -397,3 +399,22 @@ def _confirm_short_stop(request, pk: int, refused: RuleViolation):
     context = {"time_log": time_log, "member": time_log.dispatch.member, "message": refused.message,
                "site": request.POST.get("site", ""), "back": _kiosk_url(request.POST.get("site", ""))}  # fmt: skip
     return render(request, "portal/supervisor/kiosk_confirm.html", context, status=409)
+
+
+# --- Project photos (decision 0036) ---
+
+
+@portal_login_required
+@require_http_methods(["GET", "HEAD"])
+def photo(request, pk: int):
+    """A project photo, to those who may verify its time log (and its worker); else a 404. Served
+    by the app, not as a public media URL: a site's pictures are not for anyone with the link."""
+    row = ProjectPhoto.objects.select_related("time_log__dispatch").filter(pk=pk).first()
+    if row is None:
+        return _not_found(request)
+    time_log = row.time_log
+    if request.user.pk != time_log.worker_id and not services.can_verify(request.user, time_log.dispatch):
+        return _not_found(request)
+    response = FileResponse(row.image.open("rb"), content_type=row.content_type)
+    response["Cache-Control"] = "private, max-age=3600"
+    return response

@@ -13,4 +13,5 @@ urlpatterns = [
     path("crew/kiosk/<int:pk>/stop-with-changes/", supervisor.kiosk_stop_edit, name="supervisor-kiosk-stop-edit"),
     path("crew/shifts/<int:pk>/eject/", supervisor.shift_eject, name="supervisor-shift-eject"),
     path("crew/shifts/<int:pk>/clock-out/", supervisor.shift_clock_out, name="supervisor-shift-clock-out"),
+    path("timelogs/photos/<int:pk>/", supervisor.photo, name="timelog-photo"),
 ]

@@ -17,6 +17,7 @@ from django.utils.dateparse import parse_datetime
 from dispatch.models import Dispatch
 from fulfillment.enums import OPEN_STATUSES, SegmentKind, SyncStatus, TimeLogStatus
 from fulfillment.models import TimeLog, TimeLogOfflineSync
+from fulfillment.services.photos import photo_reference, read_photo, timelog_photo_add
 from fulfillment.services.timelogs import (
     can_verify,
     lock_timelog,
@@ -242,7 +243,7 @@ def _received(worker, event, client_uuid, device_time, body_hash, received_at, s
         client_uuid=client_uuid,
         event_type=str(event.get("type"))[:24],
         body_hash=body_hash,
-        payload=json.loads(json.dumps(payload, cls=DjangoJSONEncoder)),
+        payload=json.loads(json.dumps(photo_reference(payload), cls=DjangoJSONEncoder)),
         device_time=device_time,
         received_at=received_at,
         clock_offset_seconds=round(offset.total_seconds()),
@@ -259,7 +260,9 @@ def _apply(row: TimeLogOfflineSync, worker: User, event: dict, received_at) -> t
     its own writes when it refuses (its own atomic block); the clock-out runs up to three of them
     (stop, edit, submit), so it gets a savepoint of its own around them all."""
     client_uuid = str(row.client_uuid)
-    several = event.get("type") == "clock_out"
+    payload = event.get("payload")
+    # Several writes (stop, edit, submit; or a service and its photo) undo together.
+    several = event.get("type") == "clock_out" or (isinstance(payload, dict) and "photo" in payload)
     try:
         with transaction.atomic() if several else contextlib.nullcontext():
             if row.device_time > received_at + CLOCK_TOLERANCE:
@@ -282,6 +285,8 @@ def _run(row: TimeLogOfflineSync, worker: User, event: dict) -> tuple[dict, Time
     payload = event.get("payload") or {}
     if not isinstance(payload, dict):
         raise RuleViolation("invalid_payload", "The payload must be an object.")
+    # A photo is checked before anything is applied, and kept once the event is (decision 0036).
+    photo = read_photo(payload["photo"]) if "photo" in payload else None
     at = row.device_time
     if kind == "clock_in":
         latitude, longitude = _location(payload)
@@ -301,6 +306,8 @@ def _run(row: TimeLogOfflineSync, worker: User, event: dict) -> tuple[dict, Time
     else:
         raise RuleViolation("unknown_event_type", f"Unknown event type; expected one of {', '.join(EVENT_TYPES)}.")
     row.time_log = time_log
+    if photo is not None:
+        timelog_photo_add(timelog_id=time_log.pk, by=worker, photo=photo, taken_at=at, event=kind)
     return {"client_uuid": str(row.client_uuid), "status": "synced", "time_log": time_log.pk}, time_log
 
 
