@@ -10,7 +10,7 @@ from dispatch import services as dispatch_services
 from dispatch.enums import EmployerRole
 from dispatch.models import Dispatch, Employer, EmployerUser
 from dispatch.tests.factories import EmployerUserFactory
-from fulfillment.models import ClockInAcknowledgement, Dispute, Notification, TimeLog, TimeLogOfflineSync
+from fulfillment.models import ClockInAcknowledgement, Dispute, Ejection, Notification, TimeLog, TimeLogOfflineSync
 from members.models import Member
 from members.tests.factories import MemberFactory
 from referral import services as referral_services
@@ -141,3 +141,13 @@ class OfflineSyncFactory(factory.django.DjangoModelFactory):
     body_hash = "0" * 64
     device_time = factory.LazyFunction(timezone.now)
     clock_offset_seconds = 0
+
+
+class EjectionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Ejection
+
+    time_log = factory.SubFactory(TimeLogFactory)
+    dispatch = factory.SelfAttribute("time_log.dispatch")
+    ejected_by = factory.SubFactory(UserFactory, kind=UserKind.EMPLOYER)
+    reason = "Not on the crew list"

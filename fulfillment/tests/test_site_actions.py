@@ -211,3 +211,11 @@ def test_the_hall_takes_up_an_ejection_in_the_console(client, shift, on_shift, c
     ejection.refresh_from_db()
     assert (ejection.seen_by, ejection.seen_note) == (dispatcher, "Called him")
     assert ejection.history.first().history_user == dispatcher
+
+
+def test_the_worker_reads_why_the_shift_was_ended_on_their_page(client, shift, on_shift, clock):
+    clock.move_to(t(7, 10))
+    services.timelog_eject(timelog_id=on_shift.pk, by=shift.supervisor, reason="Not on my crew")
+    client.force_login(shift.worker)
+    page = client.get(reverse("portal:member-timelog", args=[on_shift.pk])).content.decode()
+    assert "Sent off the site at 7:10 AM: “Not on my crew”" in page

@@ -21,6 +21,7 @@ from dispatch.tests.factories import (
 from fulfillment.tests.factories import (
     AcknowledgementFactory,
     DisputeFactory,
+    EjectionFactory,
     NotificationFactory,
     OfflineSyncFactory,
     TimeLogFactory,
@@ -69,6 +70,7 @@ MAKERS = {
     "fulfillment.dispute": lambda n: DisputeFactory.create_batch(n),
     "fulfillment.clockinacknowledgement": lambda n: AcknowledgementFactory.create_batch(n),
     "fulfillment.timelogofflinesync": lambda n: OfflineSyncFactory.create_batch(n),
+    "fulfillment.ejection": lambda n: EjectionFactory.create_batch(n),
     # Phone API tokens (knox's own admin): one per device login.
     "knox.authtoken": lambda n: [AuthToken.objects.create(UserFactory())[0] for _ in range(n)],
     # LaborPower files uploaded from the console (the upload is its add page).
@@ -107,6 +109,7 @@ WRITTEN_BY_SERVICES_ONLY = {
     "fulfillment.dispute",
     "fulfillment.clockinacknowledgement",
     "fulfillment.timelogofflinesync",
+    "fulfillment.ejection",
     "reports.reportrun",
     "reports.exportjob",
     "unioncore.loginlink",
