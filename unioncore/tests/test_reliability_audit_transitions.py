@@ -5,9 +5,9 @@ The transitions are enumerated by django-fsm's introspection (every FSMField of 
 registrations, held registrations, job requests, dispatches, bids, time logs), so a transition
 added later without a path here fails this test. One scenario takes each of them the way the hall
 does — bids and referral, held registrations, offers, acceptance, the end of jobs, short calls,
-the book, the shift, the negotiation
-loop, a force clock-out, disputes, a manual entry, the sweep — while django-fsm's post_transition
-signal records every transition taken; then each recorded transition must have its history row.
+the book, the shift, the negotiation loop, a force clock-out, disputes, a manual entry, the sweep
+— while django-fsm's post_transition signal records every transition taken; then each recorded
+transition must have its history row.
 UPDATE/DELETE on history tables rejected by PostgreSQL: unioncore/tests/test_audit.py.
 """
 
