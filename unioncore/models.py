@@ -71,6 +71,7 @@ class LoginLink(models.Model):
 
 
 class ImportJobStatus(models.TextChoices):
+    CHECKING = "checking", "Checking (dry run)"
     CHECKED = "checked", "Checked (dry run)"
     QUEUED = "queued", "Queued"
     RUNNING = "running", "Importing"
@@ -79,13 +80,14 @@ class ImportJobStatus(models.TextChoices):
 
 
 class ImportJob(models.Model):
-    """A LaborPower file uploaded by staff in the admin: its dry-run report, then (once
-    confirmed) its import as a Celery task, with progress (docs/imports.md)."""
+    """A LaborPower file uploaded by staff in the admin: its dry run as a Celery task, its
+    report, then (once confirmed) its import as another task, each with progress
+    (docs/imports.md)."""
 
     kind = models.CharField(max_length=40)
     file = models.FileField(upload_to="laborpower/%Y/%m/")
     original_name = models.CharField("file name", max_length=200)
-    status = models.CharField(max_length=16, choices=ImportJobStatus, default=ImportJobStatus.CHECKED)
+    status = models.CharField(max_length=16, choices=ImportJobStatus, default=ImportJobStatus.CHECKING)
     rows = models.PositiveIntegerField(default=0)
     created = models.PositiveIntegerField(default=0)
     updated = models.PositiveIntegerField(default=0)
@@ -107,8 +109,8 @@ class ImportJob(models.Model):
     confirmed_at = models.DateTimeField(null=True, blank=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
-    # When the import last showed it is alive (its start, then with each progress write): a
-    # running job silent for LABORPOWER_IMPORT_STALE_MINUTES lost its worker (nothing written).
+    # When the dry run or the import last showed it is alive (its start, then with each progress
+    # write): a job silent for LABORPOWER_IMPORT_STALE_MINUTES lost its worker (nothing written).
     heartbeat_at = models.DateTimeField(null=True, blank=True)
 
     history = HistoricalRecords(

@@ -6,6 +6,14 @@ from unioncore.audit import system_user
 from unioncore.imports import jobs
 
 
+@shared_task(name="unioncore.tasks.check_import_job", acks_late=True, reject_on_worker_lost=True)
+def check_import_job(job_id: int) -> str:
+    """The dry run of an uploaded LaborPower file, out of the web request (decision 0039). Writes
+    only the job's report, so a redelivered message is harmless: a job checked already, or one a
+    live worker is checking, is left alone."""
+    return jobs.import_job_check(job_id=job_id).status
+
+
 @shared_task(name="unioncore.tasks.run_import_job", acks_late=True, reject_on_worker_lost=True)
 def run_import_job(job_id: int) -> str:
     """Import an uploaded LaborPower file once staff confirmed its dry run. Acknowledged late and

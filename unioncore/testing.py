@@ -1,4 +1,4 @@
-"""Helpers for tests: the hall's clock, and racing real database transactions."""
+"""Helpers for tests: the hall's clock, racing real database transactions, the import worker."""
 
 import datetime
 import threading
@@ -36,3 +36,28 @@ LA = ZoneInfo("America/Los_Angeles")
 def at(day: datetime.date, hour: int = 9) -> datetime.datetime:
     """A moment of the hall's day (Los Angeles time)."""
     return datetime.datetime(day.year, day.month, day.day, hour, tzinfo=LA)
+
+
+def check_uploaded_imports() -> list:
+    """Run the dry run of every uploaded LaborPower file waiting for one, as the worker would
+    (`unioncore.tasks.check_import_job`): the jobs, checked."""
+    from unioncore import tasks
+    from unioncore.models import ImportJob, ImportJobStatus
+
+    waiting = list(
+        ImportJob.objects.filter(status=ImportJobStatus.CHECKING).order_by("pk").values_list("pk", flat=True)
+    )
+    for job_id in waiting:
+        tasks.check_import_job(job_id)
+    return list(ImportJob.objects.filter(pk__in=waiting).order_by("pk"))
+
+
+def upload_checked(*, kind: str, data: bytes, by, name: str = "", options: dict | None = None):
+    """A LaborPower file uploaded as on the admin page, and its dry run done as the worker does it."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from unioncore.imports import jobs
+
+    upload = SimpleUploadedFile(name or f"{kind}.csv", data, content_type="text/csv")
+    job = jobs.import_job_upload(kind=kind, upload=upload, by=by, options=options)
+    return jobs.import_job_check(job_id=job.pk)

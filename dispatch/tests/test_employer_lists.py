@@ -22,6 +22,7 @@ from dispatch.tests.factories import EmployerContractFactory, EmployerFactory
 from unioncore import imports, tasks
 from unioncore.imports import CHANGE_REASON
 from unioncore.models import ImportJob, ImportJobStatus
+from unioncore.testing import check_uploaded_imports
 
 pytestmark = [pytest.mark.sqlite, pytest.mark.django_db]
 SAMPLE = Path(__file__).resolve().parents[2] / "fixtures" / "laborpower" / "employer-lists.csv"
@@ -374,9 +375,12 @@ def as_dispatcher(client, dispatcher, settings, tmp_path):
 
 
 def upload(client, data: bytes, **options):
+    """Upload on the admin page; the worker's dry run follows (run here)."""
     file = SimpleUploadedFile("employer-lists.csv", data, content_type="text/csv")
     fields = {f"employer_lists-{name}": value for name, value in options.items()}
-    return client.post(reverse("admin:unioncore_importjob_add"), {"kind": "employer_lists", "file": file, **fields})
+    response = client.post(reverse("admin:unioncore_importjob_add"), {"kind": "employer_lists", "file": file, **fields})
+    check_uploaded_imports()
+    return response
 
 
 def job_page(client, job) -> str:

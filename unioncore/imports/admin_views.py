@@ -85,7 +85,8 @@ class ImportJobAdmin(admin.ModelAdmin):
         ]
 
     def add_view(self, request, form_url="", extra_context=None):
-        """The upload: the file is checked at once (a dry run) and the report shown."""
+        """The upload: the file is stored and its dry run queued; the job's page shows the check's
+        progress, then its report. Nothing of the file is read here but its first 8 KB."""
         if not self.has_add_permission(request):
             raise PermissionDenied
         posted = request.method == "POST"
@@ -104,7 +105,7 @@ class ImportJobAdmin(admin.ModelAdmin):
             options_form = option_forms.get(kind)
             if options_form is None or options_form.is_valid():
                 try:
-                    job = jobs.import_job_check(
+                    job = jobs.import_job_upload(
                         kind=kind,
                         upload=form.cleaned_data["file"],
                         by=request.user,
@@ -132,7 +133,7 @@ class ImportJobAdmin(admin.ModelAdmin):
         job = get_object_or_404(ImportJob, pk=object_id)
         if not self.has_view_permission(request, job):
             raise PermissionDenied
-        working = job.status in (ImportJobStatus.QUEUED, ImportJobStatus.RUNNING)
+        working = job.status in (ImportJobStatus.CHECKING, ImportJobStatus.QUEUED, ImportJobStatus.RUNNING)
         kind = KINDS.get(job.kind)
         labels = kind.options_form.base_fields if kind is not None and kind.options_form is not None else {}
         options = [(str(getattr(labels.get(n), "label", None) or pretty_name(n)), v) for n, v in job.options.items()]
@@ -150,6 +151,7 @@ class ImportJobAdmin(admin.ModelAdmin):
             "can_confirm": job.status == ImportJobStatus.CHECKED and not job.errors and self.can_run(request, job),
             "can_confirm_again": jobs.stopped_with_its_worker(job) and self.can_run(request, job),
             "working": working,
+            "checking": job.status == ImportJobStatus.CHECKING,
             "refresh": REFRESH_SECONDS if working else None,
             "percent": percent,
         }

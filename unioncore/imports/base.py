@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
 import phonenumbers
+from django.conf import settings
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import IntegrityError, connection, models, transaction
 from django.db.models.expressions import RawSQL
@@ -803,8 +804,47 @@ def clean_options(kind: Kind, given: dict | None) -> tuple[dict, list[RowError]]
     return ({} if errors else form.cleaned_data), errors
 
 
+# What one file may hold (decision 0039): well above any LaborPower export (at most 14 columns,
+# fields of at most 200 characters, the cut-over's 200,000 dispatches), far below what holds a
+# worker for minutes. Settings: LABORPOWER_IMPORT_MAX_COLUMNS, _MAX_FIELD_CHARS, _MAX_ROWS.
+MAX_COLUMNS = 200
+MAX_FIELD_CHARS = 4000
+MAX_ROWS = 1_000_000
+VALUE_SHOWN = 80  # characters of an over-long value kept in the report
+
+
+@dataclass(frozen=True)
+class Limits:
+    columns: int = MAX_COLUMNS
+    field_chars: int = MAX_FIELD_CHARS
+    rows: int = MAX_ROWS
+
+    @classmethod
+    def from_settings(cls) -> "Limits":
+        return cls(
+            columns=getattr(settings, "LABORPOWER_IMPORT_MAX_COLUMNS", MAX_COLUMNS),
+            field_chars=getattr(settings, "LABORPOWER_IMPORT_MAX_FIELD_CHARS", MAX_FIELD_CHARS),
+            rows=getattr(settings, "LABORPOWER_IMPORT_MAX_ROWS", MAX_ROWS),
+        )
+
+
+def _shown(value: str) -> str:
+    """An over-long value as the report keeps it: its start (and a NUL shown as ␀)."""
+    return shown(value if len(value) <= VALUE_SHOWN else value[:VALUE_SHOWN] + "…")
+
+
+def _too_long(line: int, fields: list[str], names: list[str], limit: int) -> RowError:
+    position = max(range(len(fields)), key=lambda i: len(fields[i]))
+    name = names[position] if position < len(names) and names[position] else f"column {position + 1}"
+    reason = f"A field of {len(fields[position])} characters; at most {limit} (LABORPOWER_IMPORT_MAX_FIELD_CHARS)."
+    return RowError(line, name, reason, _shown(fields[position]))
+
+
 def read_rows(data: bytes, kind: Kind) -> tuple[list[Row], list[RowError], list[RowError]]:
-    """The file's rows, the errors of the whole file, and its warnings (unknown columns, ignored)."""
+    """The file's rows, the errors of the whole file, and its warnings (unknown columns, ignored).
+    Linear in the file's size; a file beyond the limits (columns, a field's length, rows) is
+    refused with the limit named, before anything else is checked."""
+    limits = Limits.from_settings()
     try:
         text, _encoding = decode(data)
     except FileRejected as e:
@@ -816,6 +856,14 @@ def read_rows(data: bytes, kind: Kind) -> tuple[list[Row], list[RowError], list[
         return [], [RowError(1, "header", "The file is empty.")], []
     except csv.Error as e:
         return [], [RowError(1, "header", f"Not a CSV file: {e}.")], []
+    if len(header) > limits.columns:
+        reason = (
+            f"The header has {len(header)} columns; at most {limits.columns} (LABORPOWER_IMPORT_MAX_COLUMNS): "
+            "is this the right file?"
+        )
+        return [], [RowError(1, "header", reason, _shown(",".join(header[:5])))], []
+    if max(map(len, header), default=0) > limits.field_chars:
+        return [], [_too_long(1, header, header, limits.field_chars)], []
     nul = "\x00" in text  # once over the whole file: the dry run finds what the database would refuse
     if nul and any("\x00" in h for h in header):
         return [], [RowError(1, "header", NUL_REASON, shown(",".join(header)))], []
@@ -828,21 +876,30 @@ def read_rows(data: bytes, kind: Kind) -> tuple[list[Row], list[RowError], list[
         if extra not in known:
             name = extra or f"(blank, column {position + 1})"
             warnings.append(RowError(1, name, "Unknown column, ignored.", header[position], WARNING))
-    for dup in sorted({c for c in columns if c in known and columns.count(c) > 1}):
+    counts = Counter(columns)
+    for dup in sorted(c for c, n in counts.items() if n > 1 and c in known):
         errors.append(RowError(1, dup, "Column given twice (or under two spellings)."))
     if errors:
         return [], errors, warnings
     rows = []
     index = {c: i for i, c in enumerate(columns) if c in known}
+    width, longest = len(columns), limits.field_chars
     try:
         for values in reader:
             if not "".join(values).strip():
                 continue
+            if len(rows) == limits.rows:
+                reason = f"More than {limits.rows} rows; at most {limits.rows} (LABORPOWER_IMPORT_MAX_ROWS): split it."
+                return [], [RowError(reader.line_num, "file", reason)], warnings
             row = Row(reader.line_num, values, index)
-            if len(values) != len(columns):
-                row.error("row", f"{len(values)} fields where the header has {len(columns)}.")
+            if len(values) != width:
+                row.error("row", f"{len(values)} fields where the header has {width}.")
+                if len(values) > limits.columns:
+                    row.fields = values = values[:width]  # the report needs no more of them
             elif nul:
                 _find_nul(row, columns)
+            if max(map(len, values), default=0) > longest:
+                row.errors.append(_too_long(row.line, values, header, longest))
             rows.append(row)
     except csv.Error as e:
         errors.append(RowError(reader.line_num, "row", f"Unreadable CSV: {e}."))

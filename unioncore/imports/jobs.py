@@ -1,6 +1,8 @@
-"""The admin page's imports: a staff member uploads a file and sees its dry run; on their
-confirmation a Celery task imports it (`unioncore.tasks.run_import_job`), reporting progress on
-the job row as it goes. Every write of an ImportJob is here."""
+"""The admin page's imports: a staff member uploads a file; a Celery task checks it (the dry
+run, `unioncore.tasks.check_import_job`) while the page shows its progress, then the report; on
+their confirmation another task imports it (`unioncore.tasks.run_import_job`), reporting progress
+on the job row as it goes. No file is read in the web request (decision 0039). Every write of an
+ImportJob is here."""
 
 import datetime
 import io
@@ -20,6 +22,8 @@ MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 MAX_ERRORS_KEPT = 5000  # rows of the report kept on the job (the count is always exact)
 UNEXPECTED_ERROR = "The import stopped on an unexpected error; nothing was written. The administrator has the log."
 STALE_ERROR = "The import stopped when its worker stopped; nothing was written. Confirm it again."
+UNEXPECTED_CHECK_ERROR = "The check of the file stopped on an unexpected error. The administrator has the log."
+STALE_CHECK_ERROR = "The check of the file stopped when its worker stopped. Upload the file again."
 SWEEP_BATCH = 100
 
 log = logging.getLogger(__name__)
@@ -43,22 +47,77 @@ def _store_report(job: ImportJob, report) -> None:
 
 
 @transaction.atomic
-def import_job_check(*, kind: str, upload, by: User, options: dict | None = None) -> ImportJob:
-    """Store the uploaded file, the kind's options and its dry-run report (nothing of the
-    file's rows is written). The options are kept as the dry run used them (defaults filled
+def import_job_upload(*, kind: str, upload, by: User, options: dict | None = None) -> ImportJob:
+    """Store the uploaded file and the kind's options, and queue its dry run (nothing of the
+    file's rows is written). The options are kept as the dry run will use them (defaults filled
     in): the confirmed import runs with exactly these."""
     if kind not in KINDS:
         raise RuleViolation("unknown_kind", f"Unknown kind {kind!r}.", fields={"kind": "Unknown."})
     ensure_may_import(kind, by, dry_run=True)
-    data = upload.read()
-    upload.seek(0)
     options = options_data(KINDS[kind], options)
-    report = run(kind, data, by=by, dry_run=True, options=options)
-    job = ImportJob(kind=kind, file=upload, original_name=upload.name[:200], uploaded_by=by, options=options)
-    _store_report(job, report)
+    job = ImportJob(
+        kind=kind, file=upload, original_name=upload.name[:200], uploaded_by=by, options=options,
+        status=ImportJobStatus.CHECKING, summary="Waiting for a worker to check the file.",
+    )  # fmt: skip
     job._history_user = by
     job.save()
+    from unioncore import tasks
+
+    transaction.on_commit(lambda: tasks.check_import_job.delay(job.pk))
     return job
+
+
+def _start_check(job_id: int) -> tuple[ImportJob, bool]:
+    """Lock the job and decide: check it (waiting, or checking with a stale heartbeat: its worker
+    died) or leave it alone (checked already, failed, or a live worker is checking it)."""
+    with transaction.atomic():
+        job = lock_job(job_id)
+        now = timezone.now()
+        if job.status != ImportJobStatus.CHECKING or (job.heartbeat_at and job.heartbeat_at >= _stale_before(now)):
+            return job, False
+        job.heartbeat_at, job.summary = now, "Checking the file."
+        job.progress_phase, job.progress_done, job.progress_total = "", 0, 0
+        job._history_user = job.uploaded_by
+        job.save()
+    return job, True
+
+
+def import_job_check(*, job_id: int) -> ImportJob:
+    """The dry run of an uploaded file, in the worker: every row checked as the import would,
+    nothing written; the report stored on the job, which is then "checked". Safe to run twice:
+    a job checked already, or one a live worker is checking, is left as it is."""
+    job, go = _start_check(job_id)
+    if not go:
+        return job
+    with job.file.open("rb") as f:
+        data = f.read()
+    progress = _ProgressWriter(job.pk)
+    try:
+        report = run(job.kind, data, by=job.uploaded_by, dry_run=True, options=job.options, on_progress=progress)
+    except Exception:
+        log.exception("import job %s: the check failed", job_id)
+        _fail_check(job_id, by=job.uploaded_by)
+        raise
+    finally:
+        progress.close()
+    with transaction.atomic():
+        job = lock_job(job_id)
+        if job.status != ImportJobStatus.CHECKING:
+            return job  # the sweep failed it meanwhile
+        _store_report(job, report)
+        job.status, job.heartbeat_at = ImportJobStatus.CHECKED, timezone.now()
+        job._history_user = job.uploaded_by
+        job.save()
+    return job
+
+
+@transaction.atomic
+def _fail_check(job_id: int, *, by: User) -> None:
+    job = lock_job(job_id)
+    if job.status == ImportJobStatus.CHECKING:
+        job.status, job.summary, job.finished_at = ImportJobStatus.FAILED, UNEXPECTED_CHECK_ERROR, timezone.now()
+        job._history_user = by
+        job.save()
 
 
 def lock_job(job_id: int) -> ImportJob:
@@ -184,16 +243,22 @@ def _locked_batch(jobs):
 def import_jobs_sweep(*, now: datetime.datetime, by: User | None = None) -> int:
     """The periodic check of imports (unioncore.tasks.sweep_import_jobs): a running import
     silent for LABORPOWER_IMPORT_STALE_MINUTES lost its worker (its transaction rolled back,
-    nothing was written): it is marked failed, and its page offers to confirm it again. Safe to
-    run twice or at once: each batch commits on its own, rows are locked with SKIP LOCKED and
-    no longer match once done. Returns how many were failed."""
+    nothing was written): it is marked failed, and its page offers to confirm it again. A dry
+    run as silent is failed too: the file is to be uploaded again. Safe to run twice or at once:
+    each batch commits on its own, rows are locked with SKIP LOCKED and no longer match once
+    done. Returns how many were failed."""
     failed = 0
-    stale = ImportJob.objects.filter(_silent_since(_stale_before(now)), status=ImportJobStatus.RUNNING)
+    before = _stale_before(now)
+    stale = ImportJob.objects.filter(
+        Q(_silent_since(before), status=ImportJobStatus.RUNNING)
+        | Q(status=ImportJobStatus.CHECKING, heartbeat_at__lt=before)
+    )
     while True:
         with transaction.atomic():
             batch = _locked_batch(stale)
             for job in batch:
-                job.status, job.summary, job.finished_at = ImportJobStatus.FAILED, STALE_ERROR, now
+                summary = STALE_ERROR if job.status == ImportJobStatus.RUNNING else STALE_CHECK_ERROR
+                job.status, job.summary, job.finished_at = ImportJobStatus.FAILED, summary, now
                 job._history_user = by
                 job.save()
         failed += len(batch)

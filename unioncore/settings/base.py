@@ -159,7 +159,11 @@ REPORTS_EXPORT_KEEP_DAYS = env.int("REPORTS_EXPORT_KEEP_DAYS", default=7)
 REPORTS_EXPORT_STALE_MINUTES = env.int("REPORTS_EXPORT_STALE_MINUTES", default=30)
 # The admin page's LaborPower uploads (stored under MEDIA_ROOT/laborpower/ for the import task).
 LABORPOWER_UPLOAD_MAX_BYTES = env.int("LABORPOWER_UPLOAD_MAX_BYTES", default=20 * 1024 * 1024)
-# A running LaborPower import silent this long lost its worker (unioncore.tasks.sweep_import_jobs).
+# What one LaborPower file may hold (decision 0039): a file beyond is refused, the limit named.
+LABORPOWER_IMPORT_MAX_COLUMNS = env.int("LABORPOWER_IMPORT_MAX_COLUMNS", default=200)
+LABORPOWER_IMPORT_MAX_FIELD_CHARS = env.int("LABORPOWER_IMPORT_MAX_FIELD_CHARS", default=4000)
+LABORPOWER_IMPORT_MAX_ROWS = env.int("LABORPOWER_IMPORT_MAX_ROWS", default=1_000_000)
+# A LaborPower dry run or import silent this long lost its worker (unioncore.tasks.sweep_import_jobs).
 LABORPOWER_IMPORT_STALE_MINUTES = env.int("LABORPOWER_IMPORT_STALE_MINUTES", default=30)
 # Time logs, the hall's settings (decision 0036): a member's manual entry longer than this needs
 # an officer; the kiosk asks to confirm a "Stop shift" under this many minutes; a project photo

@@ -37,6 +37,7 @@ class ImportJobFactory(factory.django.DjangoModelFactory):
         model = "unioncore.ImportJob"
 
     kind = "members"
+    status = "checked"
     file = factory.django.FileField(filename="members.csv", data=b"card_number,last_name,first_name,classification\r\n")
     original_name = "members.csv"
     uploaded_by = factory.SubFactory(StaffFactory)

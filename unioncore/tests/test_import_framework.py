@@ -18,6 +18,7 @@ from unioncore import imports, tasks
 from unioncore.imports import jobs
 from unioncore.imports.base import Change, Kind
 from unioncore.models import ImportJob, ImportJobStatus
+from unioncore.testing import check_uploaded_imports
 
 pytestmark = pytest.mark.django_db
 SAMPLES = Path(__file__).resolve().parents[2] / "fixtures" / "laborpower"
@@ -204,7 +205,7 @@ def test_a_bad_option_on_the_upload_page_is_a_form_error(as_dispatcher):
 def test_the_confirmed_import_uses_the_options_its_dry_run_showed(as_dispatcher, dispatcher):
     response = upload(as_dispatcher, start="2027-03-01", limit="7", strict="on")
     assert response.status_code == 302, response.content.decode()
-    job = ImportJob.objects.get()
+    (job,) = check_uploaded_imports()
     assert job.options == {"start": "2027-03-01", "limit": 7, "strict": True}
     html = as_dispatcher.get(reverse("admin:unioncore_importjob_change", args=[job.pk])).content.decode()
     assert "Start = <strong>2027-03-01</strong>" in html

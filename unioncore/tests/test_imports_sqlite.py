@@ -18,6 +18,7 @@ from referral.models import BookRegistration, RegistrationActivity
 from unioncore import imports, tasks
 from unioncore.imports import CHANGE_REASON
 from unioncore.models import ImportJob, ImportJobStatus
+from unioncore.testing import check_uploaded_imports
 from unioncore.tests.factories import StaffFactory
 
 pytestmark = [pytest.mark.sqlite, pytest.mark.django_db]
@@ -109,7 +110,8 @@ def test_every_kind_through_the_admin_page(as_admin):
         file = SimpleUploadedFile(sample_path(kind).name, sample(kind), content_type="text/csv")
         response = as_admin.post(reverse("admin:unioncore_importjob_add"), {"kind": kind, "file": file})
         assert response.status_code == 302, (kind, response.content.decode()[:2000])
-        job = ImportJob.objects.get(kind=kind)
+        assert ImportJob.objects.get(kind=kind).status == ImportJobStatus.CHECKING, "checked by the worker"
+        (job,) = check_uploaded_imports()
         assert (job.status, job.errors) == (ImportJobStatus.CHECKED, []), kind
         page = as_admin.get(reverse("admin:unioncore_importjob_change", args=[job.pk]))
         assert page.status_code == 200

@@ -12,6 +12,7 @@ from members.models import Member
 from unioncore import tasks
 from unioncore.imports import CHANGE_REASON, jobs
 from unioncore.models import ImportJob, ImportJobStatus
+from unioncore.testing import check_uploaded_imports, upload_checked
 from unioncore.tests.factories import ImportJobFactory, StaffFactory, UserFactory
 from unioncore.tests.samples import UPLOAD, sample
 
@@ -41,14 +42,29 @@ def test_the_upload_page_is_linked_from_the_console(as_dispatcher):
     assert "Upload a LaborPower file" in as_dispatcher.get(UPLOAD).content.decode()
 
 
-def test_an_upload_shows_its_dry_run_and_writes_nothing(as_dispatcher, dispatcher):
-    response = upload(as_dispatcher)
+@pytest.mark.sqlite
+def test_an_upload_queues_its_dry_run_and_the_page_shows_the_report_once_the_worker_ran_it(
+    as_dispatcher, dispatcher, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=False) as queued:
+        response = upload(as_dispatcher)
     job = ImportJob.objects.get()
     assert response.status_code == 302
     assert response["Location"] == reverse("admin:unioncore_importjob_change", args=[job.pk])
-    assert (job.status, job.rows, job.created, job.uploaded_by) == (ImportJobStatus.CHECKED, 9, 9, dispatcher)
+    assert len(queued) == 1, "the dry run is queued for the worker once the upload commits"
+    assert (job.status, job.rows, job.uploaded_by) == (ImportJobStatus.CHECKING, 0, dispatcher), "not run here"
     assert job.file.read() == sample("members"), "the file is stored for the task"
     html = page(as_dispatcher, job)
+    assert "Checking the file" in html
+    assert 'http-equiv="refresh"' in html
+    assert "Import it now" not in html
+
+    assert tasks.check_import_job(job.pk) == ImportJobStatus.CHECKED  # the worker's task, run here
+    job.refresh_from_db()
+    assert (job.status, job.rows, job.created) == (ImportJobStatus.CHECKED, 9, 9)
+    assert tasks.check_import_job(job.pk) == ImportJobStatus.CHECKED, "a redelivered message changes nothing"
+    html = page(as_dispatcher, job)
+    assert 'http-equiv="refresh"' not in html
     assert "Dry run of 9 members rows" in html
     assert "Import it now (9 created, 0 updated)" in html
     assert not Member.objects.exists()
@@ -59,7 +75,7 @@ def test_rejected_rows_are_listed_and_downloadable_and_cannot_be_confirmed(as_di
         sample("members").replace(b"0012346", b"00A2346").replace(b"inside_wireperson,active,(360)", b"x,active,(360)")
     )
     upload(as_dispatcher, data=bad)
-    job = ImportJob.objects.get()
+    (job,) = check_uploaded_imports()
     html = page(as_dispatcher, job)
     assert "Rejected rows" in html
     assert "00A2346" in html
@@ -78,7 +94,7 @@ def test_confirming_queues_the_task_which_imports_as_the_confirming_user(
     as_dispatcher, dispatcher, django_capture_on_commit_callbacks
 ):
     upload(as_dispatcher)
-    job = ImportJob.objects.get()
+    (job,) = check_uploaded_imports()
     with django_capture_on_commit_callbacks(execute=False) as queued:
         response = as_dispatcher.post(reverse("admin:unioncore_importjob_confirm", args=[job.pk]))
     assert response.status_code == 302
@@ -156,9 +172,7 @@ def test_only_dispatchers_and_admins_import(client, officer):
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_progress_is_written_while_the_import_runs(settings, tmp_path):
-    job = jobs.import_job_check(
-        kind="members", upload=SimpleUploadedFile("members.csv", sample("members")), by=StaffFactory()
-    )
+    job = upload_checked(kind="members", data=sample("members"), by=StaffFactory())
     seen = []
     jobs.import_job_confirm(job_id=job.pk, by=job.uploaded_by)
     writer = jobs._ProgressWriter(job.pk)

@@ -8,7 +8,6 @@ from pathlib import Path
 
 import pytest
 import time_machine
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connections
 from django.urls import reverse
 
@@ -17,7 +16,7 @@ from unioncore import tasks
 from unioncore.celery import app
 from unioncore.imports import jobs
 from unioncore.models import ImportJob, ImportJobStatus
-from unioncore.testing import at, run_concurrently
+from unioncore.testing import at, run_concurrently, upload_checked
 
 pytestmark = pytest.mark.django_db
 
@@ -49,8 +48,7 @@ class WorkerKilled(BaseException):
 
 
 def confirmed(by) -> ImportJob:
-    upload = SimpleUploadedFile("members.csv", (SAMPLES / "members.csv").read_bytes(), content_type="text/csv")
-    job = jobs.import_job_check(kind="members", upload=upload, by=by)
+    job = upload_checked(kind="members", data=(SAMPLES / "members.csv").read_bytes(), by=by)
     return jobs.import_job_confirm(job_id=job.pk, by=by)
 
 
