@@ -89,6 +89,11 @@ def import_job_check(*, job_id: int) -> ImportJob:
     job, go = _start_check(job_id)
     if not go:
         return job
+    if not may_import(job.kind, job.uploaded_by, dry_run=True):
+        # The uploader's right was taken away since the upload: nothing of the file is read.
+        return _fail_check(
+            job_id, by=job.uploaded_by, summary=f"{job.uploaded_by} may not import {kind_label(job.kind)} files."
+        )
     with job.file.open("rb") as f:
         data = f.read()
     progress = _ProgressWriter(job.pk)
@@ -96,7 +101,7 @@ def import_job_check(*, job_id: int) -> ImportJob:
         report = run(job.kind, data, by=job.uploaded_by, dry_run=True, options=job.options, on_progress=progress)
     except Exception:
         log.exception("import job %s: the check failed", job_id)
-        _fail_check(job_id, by=job.uploaded_by)
+        _fail_check(job_id, by=job.uploaded_by, summary=UNEXPECTED_CHECK_ERROR)
         raise
     finally:
         progress.close()
@@ -112,12 +117,13 @@ def import_job_check(*, job_id: int) -> ImportJob:
 
 
 @transaction.atomic
-def _fail_check(job_id: int, *, by: User) -> None:
+def _fail_check(job_id: int, *, by: User, summary: str) -> ImportJob:
     job = lock_job(job_id)
     if job.status == ImportJobStatus.CHECKING:
-        job.status, job.summary, job.finished_at = ImportJobStatus.FAILED, UNEXPECTED_CHECK_ERROR, timezone.now()
+        job.status, job.summary, job.finished_at = ImportJobStatus.FAILED, summary[:300], timezone.now()
         job._history_user = by
         job.save()
+    return job
 
 
 def lock_job(job_id: int) -> ImportJob:

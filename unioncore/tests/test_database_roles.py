@@ -6,7 +6,6 @@ and it still does the day's work. PostgreSQL only: the roles are the database's.
 import datetime
 from contextlib import contextmanager
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 from django.core.exceptions import ImproperlyConfigured
@@ -23,10 +22,10 @@ from members.tests.factories import MemberFactory, MemberTransactionFactory
 from unioncore import database_roles, imports
 from unioncore.audit import append_only_tables
 from unioncore.tests.factories import StaffFactory
+from unioncore.tests.samples import sample
 from unioncore.tests.test_audit import history_tables
 
 pytestmark = pytest.mark.django_db
-SAMPLES = Path(__file__).resolve().parents[2] / "fixtures" / "laborpower"
 LEDGER = "members_membertransaction"
 HISTORY = "members_historicalmember"
 
@@ -104,7 +103,7 @@ def test_the_app_role_cannot_empty_alter_or_rewrite_an_append_only_table(app_rol
     assert (MemberTransaction.objects.count(), Member.history.count()) == (1, 1)
 
 
-def test_the_app_role_does_the_days_work(app_role, settings, tmp_path):
+def test_the_app_role_does_the_days_work(app_role):
     """Adds and reads members and ledger rows, corrects a row (it locks it: SELECT … FOR UPDATE),
     and imports a LaborPower file (COPY, LOCK TABLE): all with row rights only."""
     staff = StaffFactory()
@@ -116,7 +115,7 @@ def test_the_app_role_does_the_days_work(app_role, settings, tmp_path):
         )  # fmt: skip
         ledger_correct(transaction_id=row.pk, by=staff, reason="posted twice")
         assert member_balance(member=member) == Decimal("0.00")
-        report = imports.run("members", (SAMPLES / "members.csv").read_bytes(), by=staff)
+        report = imports.run("members", sample("members"), by=staff)
         assert (report.ok, report.created) == (True, 9), report.errors[:3]
         with connection.cursor() as cursor:
             cursor.execute("SELECT current_user")
@@ -146,7 +145,7 @@ def test_the_app_role_command_prints_the_grants_and_checks_the_role(app_role, ca
         call_command("app_role")  # the tests sign in as the owner: one role for everything
 
 
-def test_migrate_signs_in_as_the_owner_of_migrate_database_url(settings):
+def test_migrate_database_url_names_the_owner_of_the_same_database(settings):
     name = settings.DATABASES["default"]["NAME"]
     settings.MIGRATE_DATABASE_URL = f"postgres://uc_owner:secret@db.example.org:5433/{name}"
     assert database_roles.owner_credentials() == {

@@ -17,8 +17,8 @@ from dispatch.models import Dispatch
 from members.models import Member, MemberTransaction
 from referral.models import BookRegistration
 from unioncore import imports, tasks
-from unioncore.models import ImportJob, ImportJobStatus
-from unioncore.testing import at
+from unioncore.models import ImportJobStatus
+from unioncore.testing import at, check_uploaded_imports
 from unioncore.tests.factories import StaffFactory
 from unioncore.tests.samples import UPLOAD, sample
 
@@ -109,7 +109,7 @@ def test_a_date_of_year_9999_through_the_admin_page_is_a_listed_row_not_a_server
     data = replace_line("dispatches", 3, "03/04/2024", "12/31/9999")
     response = as_admin.post(UPLOAD, {"kind": "dispatches", "file": SimpleUploadedFile("d.csv", data)})
     assert response.status_code == 302
-    job = ImportJob.objects.get()
+    (job,) = check_uploaded_imports()
     assert [(e["line"], e["column"]) for e in job.errors] == [(3, "start_date")]
     assert "12/31/9999" in as_admin.get(reverse("admin:unioncore_importjob_change", args=[job.pk])).content.decode()
 
@@ -131,7 +131,7 @@ def test_a_nul_byte_after_the_first_8_kb_is_found_by_the_dry_run_on_its_line(
     assert data.index(b"\x00") > 8192
     response = as_admin.post(UPLOAD, {"kind": "members", "file": SimpleUploadedFile("m.csv", data)})
     assert response.status_code == 302
-    job = ImportJob.objects.get()
+    (job,) = check_uploaded_imports()
     assert [(e["line"], e["column"]) for e in job.errors] == [(380, "first_name")]
     assert "NUL" in job.errors[0]["reason"]
     assert job.status == ImportJobStatus.CHECKED
@@ -157,7 +157,7 @@ def test_the_errors_csv_writes_a_formula_of_the_file_as_text(as_admin, tmp_path,
     quoted = '"' + FORMULA.replace('"', '""') + '"'
     data = sample("members").replace(b"0012346", quoted.encode())
     as_admin.post(UPLOAD, {"kind": "members", "file": SimpleUploadedFile("m.csv", data)})
-    job = ImportJob.objects.get()
+    (job,) = check_uploaded_imports()
     response = as_admin.get(reverse("admin:unioncore_importjob_errors", args=[job.pk]))
     rows = list(csv.DictReader(io.StringIO(response.content.decode())))
     assert [(r["column"], r["value"]) for r in rows] == [("card_number", "'" + FORMULA)]
@@ -173,7 +173,7 @@ def test_a_file_without_the_nul_byte_imports(as_admin, django_capture_on_commit_
     """The guard above changes nothing for a good file: what the dry run passed, the import writes."""
     data = members_file(400, nul_on=380).replace(b"\x00", b"")
     as_admin.post(UPLOAD, {"kind": "members", "file": SimpleUploadedFile("m.csv", data)})
-    job = ImportJob.objects.get()
+    (job,) = check_uploaded_imports()
     assert job.errors == []
     with django_capture_on_commit_callbacks(execute=False):
         as_admin.post(reverse("admin:unioncore_importjob_confirm", args=[job.pk]))

@@ -4,7 +4,6 @@ naming its limit; the dry run runs in the worker, never in the request. Also on 
 
 import datetime
 import time
-from pathlib import Path
 
 import pytest
 import time_machine
@@ -16,26 +15,16 @@ from unioncore import imports, tasks
 from unioncore.imports import jobs
 from unioncore.models import ImportJob, ImportJobStatus
 from unioncore.testing import at
+from unioncore.tests.samples import UPLOAD, sample
 
-pytestmark = [pytest.mark.django_db, pytest.mark.sqlite]
-SAMPLES = Path(__file__).resolve().parents[2] / "fixtures" / "laborpower"
-UPLOAD = reverse("admin:unioncore_importjob_add")
+pytestmark = [pytest.mark.django_db, pytest.mark.sqlite, pytest.mark.usefixtures("media")]
 BOUND = 2.0  # seconds: generous; the review's file held a thread for 94 s
-
-
-def members_sample() -> bytes:
-    return (SAMPLES / "members.csv").read_bytes()
 
 
 def wide_file(header_name) -> bytes:
     """The review's file: 0.9 MB, a header of 100,000 columns and one row of as many fields."""
     header = ",".join(header_name(i) for i in range(100_000))
     return f"{header}\r\n{',' * 99_999}1\r\n".encode()
-
-
-@pytest.fixture(autouse=True)
-def media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path
 
 
 def timed(call):
@@ -60,7 +49,7 @@ def test_a_header_of_100000_columns_is_refused_at_once_naming_the_limit(system_u
 
 
 def test_a_row_of_100000_fields_is_refused_at_once(system_user):
-    data = members_sample() + b"," * 100_000 + b"1\r\n"
+    data = sample("members") + b"," * 100_000 + b"1\r\n"
     report, seconds = timed(lambda: imports.run("members", data, by=system_user, dry_run=True))
     assert seconds < BOUND, f"{seconds:.2f} s"
     assert [(e.line, e.column, e.reason) for e in report.errors] == [
@@ -70,7 +59,7 @@ def test_a_row_of_100000_fields_is_refused_at_once(system_user):
 
 def test_an_over_long_field_is_the_rows_error_naming_the_limit(system_user, settings):
     settings.LABORPOWER_IMPORT_MAX_FIELD_CHARS = 100
-    data = members_sample().replace(b"Seattle", b"S" * 150, 1)
+    data = sample("members").replace(b"Seattle", b"S" * 150, 1)
     report = imports.run("members", data, by=system_user)
     (error,) = report.errors
     assert (error.column, error.reason) == (
@@ -83,7 +72,7 @@ def test_an_over_long_field_is_the_rows_error_naming_the_limit(system_user, sett
 
 def test_a_file_of_more_rows_than_the_limit_is_refused_naming_it(system_user, settings):
     settings.LABORPOWER_IMPORT_MAX_ROWS = 5
-    report = imports.run("members", members_sample(), by=system_user)
+    report = imports.run("members", sample("members"), by=system_user)
     assert [(e.column, e.reason) for e in report.errors] == [
         ("file", "More than 5 rows; at most 5 (LABORPOWER_IMPORT_MAX_ROWS): split it."),
     ]
@@ -111,7 +100,7 @@ def test_the_upload_returns_at_once_and_the_worker_refuses_the_wide_file(client,
 
 def test_a_check_whose_worker_went_silent_is_failed_by_the_sweep_and_not_run_twice(dispatcher, settings):
     settings.LABORPOWER_IMPORT_STALE_MINUTES = 30
-    upload = SimpleUploadedFile("members.csv", members_sample(), content_type="text/csv")
+    upload = SimpleUploadedFile("members.csv", sample("members"), content_type="text/csv")
     nine = at(datetime.date(2026, 12, 7), 9)
     with time_machine.travel(nine, tick=False):
         job = jobs.import_job_upload(kind="members", upload=upload, by=dispatcher)

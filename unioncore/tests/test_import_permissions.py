@@ -15,6 +15,7 @@ from members.models import MemberTransaction
 from unioncore import imports, tasks
 from unioncore.imports import jobs
 from unioncore.models import ImportJob, ImportJobStatus
+from unioncore.testing import upload_checked
 from unioncore.tests.factories import ImportJobFactory, StaffFactory
 from unioncore.tests.samples import SAMPLES, UPLOAD, sample
 
@@ -62,7 +63,7 @@ def test_the_upload_page_offers_a_dispatcher_no_ledger_and_refuses_one_posted(cl
 def test_a_dispatcher_cannot_confirm_a_ledger_file_an_admin_checked(
     client, dispatcher, admin_user, members_in, django_capture_on_commit_callbacks
 ):
-    job = jobs.import_job_check(kind="ledger", upload=SimpleUploadedFile("ledger.csv", sample("ledger")), by=admin_user)
+    job = upload_checked(kind="ledger", data=sample("ledger"), by=admin_user)
     client.force_login(dispatcher)
     page = client.get(reverse("admin:unioncore_importjob_change", args=[job.pk])).content.decode()
     assert "Import it now" not in page
@@ -79,7 +80,7 @@ def test_the_confirmation_service_refuses_whoever_may_not_import_the_kind(dispat
     with pytest.raises(PermissionDenied):
         jobs.import_job_confirm(job_id=job.pk, by=dispatcher)
     with pytest.raises(PermissionDenied):
-        jobs.import_job_check(kind="ledger", upload=SimpleUploadedFile("ledger.csv", sample("ledger")), by=dispatcher)
+        jobs.import_job_upload(kind="ledger", upload=SimpleUploadedFile("ledger.csv", sample("ledger")), by=dispatcher)
     assert ImportJob.objects.get().status == ImportJobStatus.CHECKED
 
 
@@ -93,6 +94,17 @@ def test_a_queued_ledger_job_of_someone_who_lost_the_right_imports_nothing(dispa
     job.refresh_from_db()
     assert "may not import" in job.summary
     assert not MemberTransaction.objects.exists()
+
+
+def test_a_ledger_upload_of_someone_who_lost_the_right_is_not_checked(dispatcher, members_in):
+    """The worker's dry run checks again: the uploader must still be allowed to read the kind."""
+    job = ImportJobFactory(
+        kind="ledger", file=SimpleUploadedFile("ledger.csv", sample("ledger")), status=ImportJobStatus.CHECKING,
+        uploaded_by=dispatcher,
+    )  # fmt: skip
+    assert tasks.check_import_job(job.pk) == ImportJobStatus.FAILED
+    job.refresh_from_db()
+    assert ("may not import" in job.summary, job.rows, job.errors) == (True, 0, [])
 
 
 def test_the_command_refuses_a_user_who_may_not_import_the_kind(dispatcher, members_in):
