@@ -1,6 +1,7 @@
 """Portal sign-in: password (username or phone), the account lock, magic links, sign-out, and
 where each kind of user lands."""
 
+import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -77,7 +78,10 @@ def test_a_wrong_password_is_shown_on_the_form_and_signs_no_one_in(client, membe
 
 def test_an_empty_form_shows_each_missing_field_in_place(client):
     page = client.post(reverse("portal:login"), {"identifier": "", "password": ""}).content.decode()
-    assert page.count("This field is required.") == 2
+    for field in ("identifier", "password"):  # in place, and in the summary at the top (issue 25)
+        assert f'<ul class="errorlist" id="id_{field}_error"><li>This field is required.</li></ul>' in page
+        assert re.search(f'aria-describedby="[^"]*id_{field}_error"', page), "the input names its error"
+    assert page.count("This field is required.") == 4
     assert 'aria-invalid="true"' in page
 
 
