@@ -236,6 +236,35 @@ def no_check_mark_reason_of(job_request: JobRequest) -> str:
     return ""
 
 
+def decline_cost(dispatch: Dispatch) -> tuple[bool, str]:
+    """What declining this offer costs the member, decided as `services.dispatch_decline` decides
+    it: (costs a check mark, in words). Shown before the member confirms (issue 25)."""
+    from referral.enums import NoCheckMarkReason
+    from referral.models import BookRegistration
+
+    if dispatch.bid_id:
+        return False, (
+            "You bid on this job: declining it counts as a quit. You come off every book, and a second "
+            "time within 12 months suspends your online bidding for a year."
+        )
+    if not dispatch.registration_id:
+        return False, "Declining costs no check mark."
+    registration = BookRegistration.objects.select_related("book", "member").get(pk=dispatch.registration_id)
+    if excuse := no_check_mark_reason_of(dispatch.job_request):
+        return False, f"Declining costs no check mark: {NoCheckMarkReason(excuse).label.lower()}."
+    if registration.exempt:
+        return False, f"Declining costs no check mark: you are exempt on {registration.book.name}."
+    if registration.last_check_mark_on == timezone.localdate():
+        return False, f"You already have today's check mark on {registration.book.name}: declining adds none."
+    marks, allowed = registration.check_marks + 1, registration.book.check_marks_allowed
+    if marks > allowed:
+        return True, (
+            f"Declining costs a check mark on {registration.book.name}: check mark {marks}, one more than "
+            f"the {allowed} allowed, takes you off the book."
+        )
+    return True, f"Declining costs a check mark on {registration.book.name}: {marks} of the {allowed} allowed."
+
+
 CHECK_IN_BY = datetime.time(15, 0)  # the 2024 procedure, rule 7
 
 

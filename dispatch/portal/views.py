@@ -5,7 +5,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from dispatch import selectors, services
 from dispatch.enums import DeclineKind
@@ -93,9 +93,17 @@ def accept(request, pk: int):
     return _answer(request, pk, services.dispatch_accept, "You accepted the job. Report on time!")
 
 
-@require_POST
+@never_cache
+@require_http_methods(["GET", "POST"])
 @member_required
 def decline(request, pk: int):
+    """GET asks first, saying whether declining costs a check mark (issue 25); POST declines."""
+    if request.method == "GET":
+        dispatch = get_object_or_404(portal_selectors.member_dispatches(member_id=request.member.pk), pk=pk)
+        costs_check_mark, cost = selectors.decline_cost(dispatch)
+        context = {"dispatch": dispatch, "costs_check_mark": costs_check_mark, "cost": cost}
+        return render(request, "portal/member/decline.html", context)
+
     def decline_it(*, dispatch_id, by):
         return services.dispatch_decline(dispatch_id=dispatch_id, by=by, kind=DeclineKind.DECLINED)
 

@@ -175,3 +175,41 @@ def test_declining_a_short_call_or_a_job_before_6_am_gives_no_check_mark(
     assert on_book.check_marks == 0
     passed = on_book.activities.get(action="no_check_mark")
     assert (passed.no_check_mark_reason, passed.actor) == (excuse, member_user)
+
+
+def test_decline_asks_first_and_says_it_costs_a_check_mark(client, member_user, offer, on_book):
+    client.force_login(member_user)
+    dispatch_page = client.get(reverse("portal:member-dispatch", args=[offer.pk])).content.decode()
+    decline_url = reverse("portal:member-decline", args=[offer.pk])
+    assert f'href="{decline_url}"' in dispatch_page, "Decline is a link to the question, not a one-tap form"
+    assert f'action="{decline_url}"' not in dispatch_page
+    question = client.get(decline_url)
+    assert question.status_code == 200
+    assert "Declining costs a check mark on Inside Wireperson" in question.content.decode()
+    assert "1 of the 2 allowed" in question.content.decode()
+    assert Dispatch.objects.get(pk=offer.pk).status == "pending", "asking changes nothing"
+    on_book.refresh_from_db()
+    assert on_book.check_marks == 0
+
+
+def test_decline_says_when_it_costs_no_check_mark(client, member_user, on_book, make_request, dispatcher):
+    request = make_request(is_short_call=True, expected_days=3)
+    offer = services.dispatch_offer(job_request_id=request.pk, registration_id=on_book.pk, by=dispatcher)
+    client.force_login(member_user)
+    question = client.get(reverse("portal:member-decline", args=[offer.pk])).content.decode()
+    assert "Declining costs no check mark: short call." in question
+
+
+def test_decline_warns_when_the_check_mark_takes_the_member_off_the_book(client, member_user, offer, on_book):
+    on_book.check_marks = on_book.book.check_marks_allowed
+    on_book.save()
+    client.force_login(member_user)
+    question = client.get(reverse("portal:member-decline", args=[offer.pk])).content.decode()
+    assert "check mark 3, one more than the 2 allowed, takes you off the book" in question
+
+
+def test_another_members_decline_question_is_a_404(client, offer):
+    stranger = UserFactory(kind=UserKind.MEMBER)
+    MemberFactory(user=stranger)
+    client.force_login(stranger)
+    assert client.get(reverse("portal:member-decline", args=[offer.pk])).status_code == 404
