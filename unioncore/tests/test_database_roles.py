@@ -4,9 +4,14 @@ cannot TRUNCATE, ALTER, drop or disable a trigger, nor UPDATE or DELETE a histor
 and it still does the day's work. PostgreSQL only: the roles are the database's."""
 
 import datetime
+import os
+import subprocess
+import sys
 from contextlib import contextmanager
 from decimal import Decimal
+from pathlib import Path
 
+import psycopg
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 from django.core.management import call_command
@@ -26,6 +31,7 @@ from unioncore.tests.samples import sample
 from unioncore.tests.test_audit import history_tables
 
 pytestmark = pytest.mark.django_db
+ROOT = Path(__file__).resolve().parents[2]
 LEDGER = "members_membertransaction"
 HISTORY = "members_historicalmember"
 
@@ -154,3 +160,52 @@ def test_migrate_database_url_names_the_owner_of_the_same_database(settings):
     settings.MIGRATE_DATABASE_URL = "postgres://uc_owner@127.0.0.1:5432/another_database"
     with pytest.raises(ImproperlyConfigured, match="must name the same database"):
         database_roles.owner_credentials()
+
+
+@pytest.fixture
+def committed_app_role():
+    """A LOGIN role other sessions see (made outside the test's transaction), dropped after."""
+    role, password = f"uc_login_{connection.settings_dict['NAME']}"[:63], "app-role-pw"
+    with psycopg.connect(**_superuser(), autocommit=True) as admin:
+        admin.execute(f'DROP ROLE IF EXISTS "{role}"')
+        admin.execute(f"CREATE ROLE \"{role}\" LOGIN PASSWORD '{password}'")
+    try:
+        yield role, password
+    finally:
+        with psycopg.connect(**_superuser(), autocommit=True) as admin:
+            admin.execute(f'DROP OWNED BY "{role}"')  # its grants and default privileges here
+            admin.execute(f'DROP ROLE "{role}"')
+
+
+def _superuser() -> dict:
+    s = connection.settings_dict
+    return {"dbname": s["NAME"], "user": s["USER"], "password": s["PASSWORD"], "host": s["HOST"], "port": s["PORT"]}
+
+
+def _url(user: str, password: str) -> str:
+    s = connection.settings_dict
+    return f"postgres://{user}:{password}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}/{s['NAME']}"
+
+
+def test_migrate_signs_in_as_the_owner_and_grants_the_app_role_its_rows(committed_app_role):
+    """`manage.py migrate` as production runs it: DATABASE_URL the app's role, MIGRATE_DATABASE_URL
+    the owner (here the test database's). A role that could not migrate gets its row rights."""
+    role, password = committed_app_role
+    env = {
+        **os.environ, "DJANGO_SETTINGS_MODULE": "unioncore.settings.dev", "DATABASE_URL": _url(role, password),
+        "MIGRATE_DATABASE_URL": _url(connection.settings_dict["USER"], connection.settings_dict["PASSWORD"] or ""),
+    }  # fmt: skip
+    done = subprocess.run(
+        [sys.executable, "manage.py", "migrate", "--noinput"], cwd=ROOT, env=env, capture_output=True, text=True,
+        timeout=120,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert f"The app's role {role} may read and write the rows of every table, and owns nothing." in done.stdout
+    with psycopg.connect(**{**_superuser(), "user": role, "password": password}) as app:
+        rights = app.execute(
+            "SELECT has_table_privilege('members_member', 'UPDATE'), "
+            "has_table_privilege('members_membertransaction', 'INSERT'), "
+            "has_table_privilege('members_membertransaction', 'DELETE'), "
+            "has_table_privilege('members_historicalmember', 'TRUNCATE')"
+        ).fetchone()
+    assert rights == (True, True, False, False)
