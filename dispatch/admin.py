@@ -212,7 +212,8 @@ class EmployerAdmin(NoDeleteMixin, HistoryAdmin):
 JOB_REQUEST_FIELDS = (
     "employer", "book_classification", "region", "job_class", "workers_wanted", "start_date", "report_time",
     "worksite", "expected_days", "is_short_call", "category", "priority_zip_codes", "special_skills",
-    "by_name_members", "by_name_attested", "wage_rate", "notes",
+    "by_name_members", "by_name_attested", "mou_jobsite", "under_scale_recovery", "various_locations",
+    "is_turnaround", "wage_rate", "notes",
 )  # fmt: skip
 
 
@@ -276,6 +277,10 @@ class JobRequestAddForm(forms.ModelForm):
                 special_skill_ids=[s.pk for s in data.get("special_skills") or ()],
                 by_name_member_ids=[m.pk for m in data.get("by_name_members") or ()],
                 by_name_attested=data.get("by_name_attested", False),
+                mou_jobsite=data.get("mou_jobsite", False),
+                under_scale_recovery=data.get("under_scale_recovery", False),
+                various_locations=data.get("various_locations", False),
+                is_turnaround=data.get("is_turnaround", False),
                 wage_rate=data.get("wage_rate"),
                 notes=data.get("notes", ""),
             )
@@ -317,6 +322,13 @@ class RequestDispatchInline(ReadOnlyInline):
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("member")
+
+
+# The request's terms that excuse a pass (no check mark) or hold the APN when the job ends.
+TERMS_FIELDSET = (
+    "Terms (no check mark for passing; an under-scale job or a turnaround holds the APN)",
+    {"fields": (("mou_jobsite", "various_locations"), ("under_scale_recovery", "is_turnaround"))},
+)
 
 
 class UnfilledFilter(admin.SimpleListFilter):
@@ -361,6 +373,7 @@ class JobRequestAdmin(ServiceAddMixin, ActionsOnlyMixin, HistoryAdmin):
         (None, {"fields": ("employer", ("book_classification", "region"), "job_class", "workers_wanted")}),
         ("When and where", {"fields": (("start_date", "report_time"), "worksite", "expected_days", "is_short_call")}),
         ("Eligibility", {"fields": ("category", "priority_zip_codes", "special_skills")}),
+        TERMS_FIELDSET,
         ("By name", {"fields": ("by_name_members", "by_name_attested")}),
         ("Pay and notes", {"fields": ("wage_rate", "notes")}),
     )
@@ -369,6 +382,7 @@ class JobRequestAdmin(ServiceAddMixin, ActionsOnlyMixin, HistoryAdmin):
         ("Workers", {"fields": (("workers_wanted", "filled_display"),)}),
         ("When and where", {"fields": (("start_date", "report_time"), "worksite", "expected_days", "is_short_call")}),
         ("Eligibility", {"fields": ("category", "priority_zip_codes", "special_skills")}),
+        TERMS_FIELDSET,
         ("By name", {"fields": ("by_name_members", "by_name_attested")}),
         ("Referral", {"fields": (("taken_at", "taken_by"), "refer_at", ("bidding_opens_at", "bidding_closes_at"))}),
         ("Pay and notes", {"fields": ("wage_rate", "notes", "created_at", "updated_at")}),

@@ -173,6 +173,19 @@ class JobRequest(models.Model):
     # PLA/CWA priority hire: the home ZIP codes that qualify, comma-separated.
     priority_zip_codes = models.CharField(max_length=400, blank=True)
     special_skills = models.ManyToManyField(Skill, blank=True, related_name="job_requests")
+    # Terms of the request that excuse passing it (the 2024 procedure, rule 9: no check mark),
+    # set by the dispatcher taking the call; an under-scale job and a turnaround also hold the
+    # member's APN when the job ends (rule 4, decision 0034).
+    mou_jobsite = models.BooleanField("MOU job site", default=False)
+    under_scale_recovery = models.BooleanField(
+        "under-scale work-recovery job", default=False,
+        help_text="Paid under the scale to recover work: no check mark for passing it; the APN is held when it ends",
+    )  # fmt: skip
+    various_locations = models.BooleanField("various locations", default=False)
+    is_turnaround = models.BooleanField(
+        "turnaround", default=False,
+        help_text="A plant shutdown or outage of set length: the APN is held when it ends",
+    )  # fmt: skip
     by_name_members = models.ManyToManyField(Member, blank=True, related_name="requested_by_name")
     by_name_attested = models.BooleanField(
         "anti-collusion attestation", default=False,

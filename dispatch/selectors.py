@@ -226,13 +226,23 @@ EARLY_START = datetime.time(6, 0)  # a job reporting before 6 AM costs no check 
 
 def no_check_mark_reason_of(job_request: JobRequest) -> str:
     """The request's own excuse for passing it (the 2024 procedure's rule 9), whoever declines
-    it and through whichever surface: a short call, a start before 6 AM. "" when none."""
+    it and through whichever surface: a short call, a start before 6 AM, an MOU job site, an
+    under-scale work-recovery job, various locations, a specialty (a required skill the agreement
+    does not recognise; decision 0034). "" when none."""
     from referral.enums import NoCheckMarkReason
 
     if job_request.is_short_call:
         return NoCheckMarkReason.SHORT_CALL
     if job_request.report_time < EARLY_START:
         return NoCheckMarkReason.EARLY_START
+    if job_request.mou_jobsite:
+        return NoCheckMarkReason.MOU_SITE
+    if job_request.under_scale_recovery:
+        return NoCheckMarkReason.UNDER_SCALE
+    if job_request.various_locations:
+        return NoCheckMarkReason.VARIOUS_LOCATIONS
+    if job_request.pk and job_request.special_skills.filter(in_agreement=False).exists():
+        return NoCheckMarkReason.SPECIALTY_SKILL
     return ""
 
 

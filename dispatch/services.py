@@ -6,6 +6,7 @@ database constraints (one open dispatch per member) are the last line."""
 
 import datetime
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -34,7 +35,7 @@ from dispatch.models import (
 from members.models import Member
 from referral import calendar
 from referral import services as referral_services
-from referral.enums import BookType, RegistrationStatus, RollOffReason
+from referral.enums import BookType, RegistrationStatus, ReRegistrationCause, RollOffReason
 from referral.models import BookRegistration, ReferralBook
 from unioncore.errors import RuleViolation
 from unioncore.models import User
@@ -87,6 +88,10 @@ def job_request_create(
     special_skill_ids=(),
     by_name_member_ids=(),
     by_name_attested: bool = False,
+    mou_jobsite: bool = False,
+    under_scale_recovery: bool = False,
+    various_locations: bool = False,
+    is_turnaround: bool = False,
     wage_rate=None,
     job_class: str = "journeyman",
     taken_at: datetime.datetime | None = None,
@@ -126,6 +131,8 @@ def job_request_create(
         workers_wanted=workers_wanted, start_date=start_date, report_time=report_time, worksite=worksite,
         expected_days=expected_days, is_short_call=is_short_call, category=category,
         priority_zip_codes=priority_zip_codes, by_name_attested=by_name_attested, wage_rate=wage_rate,
+        mou_jobsite=mou_jobsite, under_scale_recovery=under_scale_recovery, various_locations=various_locations,
+        is_turnaround=is_turnaround,
         taken_at=taken_at, refer_at=refer_at, taken_by=by, notes=notes,
         bidding_opens_at=opens, bidding_closes_at=closes,
     )  # fmt: skip
@@ -314,12 +321,30 @@ def dispatch_roll_off_no_shows(*, day: datetime.date, by: User) -> list[Dispatch
                 continue  # checked in (or handled) since the list was read
             dispatch.no_show_at = timezone.now()
             _save(dispatch, by)
+            reason = f"No check-in with {dispatch.employer} by 3 PM on {day:%m/%d/%Y}"
             referral_services.member_roll_off_all_books(
-                member_id=dispatch.member_id, by=by, cause=RollOffReason.NO_CHECK_IN,
-                reason=f"No check-in with {dispatch.employer} by 3 PM on {day:%m/%d/%Y}",
-            )  # fmt: skip
+                member_id=dispatch.member_id, by=by, cause=RollOffReason.NO_CHECK_IN, reason=reason
+            )
+            _tell_member_rolled_off(dispatch, day)
             done.append(dispatch)
     return done
+
+
+def _tell_member_rolled_off(dispatch: Dispatch, day: datetime.date) -> None:
+    """The member's notice of the 3 PM roll-off (the 2024 procedure, rule 7), written with the
+    roll-off (once: a dispatch is rolled off once) and sent after commit. A member without a
+    login is not reachable through the outbox: the console's no-show list names them."""
+    from fulfillment.services.notifications import announce_to  # fulfillment builds on dispatch
+
+    user = dispatch.member.user
+    if user is None:
+        return
+    announce_to(
+        user=user, kind="rolled_off_no_check_in",
+        body=f"IBEW Local 46: you did not check in with {dispatch.employer} by 3 PM on {day:%a %b %-d}, the day "
+        f"of your dispatch, so you have been rolled off every book you were on (reason: "
+        f"{RollOffReason.NO_CHECK_IN.label.lower()}). To be referred again, register at the hall.",
+    )  # fmt: skip
 
 
 UNFILLED_NOTICE_KEY = "dispatch:unfilled-notice:{day}"
@@ -406,7 +431,8 @@ def _business_days_between(start: datetime.date, end: datetime.date) -> int:
 def dispatch_end(*, dispatch_id: int, by: User, end_reason: str, end_date: datetime.date) -> Dispatch:
     """The job ended. A layoff is no penalty; a short call (or a layoff within a long call's
     short-call period) holds the APN until the member re-registers; a quit or a discharge rolls
-    the member off every book, and a second discharge within 12 months suspends referral."""
+    the member off every book, and — where the hall has turned the setting on — a second
+    discharge within 12 months suspends referral."""
     dispatch = lock_dispatch(dispatch_id)
     if dispatch.status != DispatchStatus.ACCEPTED:
         raise RuleViolation("wrong_status", "Only a dispatch on the job can end.")
@@ -424,7 +450,7 @@ def dispatch_end(*, dispatch_id: int, by: User, end_reason: str, end_date: datet
             cause=RollOffReason.QUIT if end_reason == EndReason.QUIT else RollOffReason.DISCHARGE,
             reason=f"{EndReason(end_reason).label} — {dispatch.employer}",
         )  # fmt: skip
-        if end_reason == EndReason.DISCHARGED:
+        if end_reason == EndReason.DISCHARGED and settings.SECOND_DISCHARGE_SUSPENSION:
             _suspend_after_second_discharge(dispatch, by)
         return dispatch
 
@@ -434,15 +460,43 @@ def dispatch_end(*, dispatch_id: int, by: User, end_reason: str, end_date: datet
         RegistrationStatus.DISPATCHED,
     ):
         return dispatch
+    _hold_or_roll_off_after_layoff(dispatch, registration, by, end_date)
+    return dispatch
+
+
+def _hold_or_roll_off_after_layoff(dispatch: Dispatch, registration, by: User, end_date: datetime.date) -> None:
+    """What a layoff (or the job's end) does to the registration it was dispatched from (the 2024
+    procedure, rules 4 and 8; decision 0034), the cause read from the request and the days:
+    - an under-scale work-recovery job or a turnaround: the APN held, whatever its length, its
+      days not counted;
+    - within the short-call period (10 business days): the short-call rules (restored at most
+      twice, calls of 3 days or less not counted);
+    - longer, while the calendar days on calls since registering stay within the book's max days
+      on book (the 90 Day Rule): the APN held;
+    - beyond: rolled off (the member registers again at the bottom).
+    Each hold lasts to the end of the next working day for the member to re-register."""
+    request = dispatch.job_request
+    held = (ReRegistrationCause.UNDER_SCALE if request.under_scale_recovery
+            else ReRegistrationCause.TURNAROUND if request.is_turnaround else "")  # fmt: skip
+    if held:
+        referral_services.registration_job_ended_held(
+            registration_id=registration.pk, by=by, cause=held, ended_on=end_date
+        )
+        return
+    days = (end_date - dispatch.start_date).days + 1  # calendar days, the first and the last counted
     worked = _business_days_between(dispatch.start_date, end_date)
     if worked <= SHORT_CALL_MAX_BUSINESS_DAYS:
         referral_services.registration_short_call_ended(
             registration_id=registration.pk, by=by, counts=worked > UNCOUNTED_SHORT_CALL_DAYS, ended_on=end_date,
-            max_restorations=MAX_RESTORATIONS,
+            max_restorations=MAX_RESTORATIONS, days_worked=days,
+        )  # fmt: skip
+    elif registration.days_on_calls + days <= registration.book.max_days_on_book:
+        referral_services.registration_job_ended_held(
+            registration_id=registration.pk, by=by, cause=ReRegistrationCause.NINETY_DAY_RULE, ended_on=end_date,
+            days_worked=days,
         )  # fmt: skip
     else:
         referral_services.registration_roll_off_after_job(registration_id=registration.pk, by=by)
-    return dispatch
 
 
 def _suspend_after_second_discharge(dispatch: Dispatch, by: User) -> None:

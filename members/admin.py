@@ -3,8 +3,8 @@ from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 
 from members import selectors, services
-from members.models import Member, MemberTransaction
-from unioncore.admin_actions import HistoryAdmin
+from members.models import Member, MemberTransaction, Skill
+from unioncore.admin_actions import HistoryAdmin, NoDeleteMixin
 from unioncore.errors import RuleViolation
 
 
@@ -154,3 +154,14 @@ class MemberTransactionAdmin(HistoryAdmin):
                 self.message_user(request, getattr(refused, "message", str(refused)), messages.WARNING)
         if done:
             self.message_user(request, f"{done} row(s) reversed by adjustment.", messages.SUCCESS)
+
+
+@admin.register(Skill)
+class SkillAdmin(NoDeleteMixin, HistoryAdmin):
+    """The skills a request may require. An officer marks the specialties the agreement does not
+    recognise: passing a request that asks for one costs no check mark (decision 0034)."""
+
+    list_display = ("code", "name", "in_agreement")
+    list_filter = ("in_agreement",)
+    search_fields = ("code", "name")
+    fields = ("code", "name", "in_agreement")

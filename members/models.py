@@ -100,6 +100,13 @@ class Skill(models.Model):
 
     code = models.SlugField(max_length=40, unique=True)
     name = models.CharField(max_length=80)
+    # The 2024 procedure (rule 9): a request asking for a skill the agreement does not recognise is
+    # a specialty request, and passing it costs no check mark (decision 0034). Officers set it.
+    in_agreement = models.BooleanField(
+        "recognised by the agreement", default=True,
+        help_text="Off for a specialty the CBA does not recognise: declining a request that asks for it "
+        "costs no check mark",
+    )  # fmt: skip
 
     history = HistoricalRecords(get_user=history_user)
 

@@ -231,7 +231,9 @@ class BookRegistrationAdmin(ServiceAddMixin, NoDeleteMixin, HistoryAdmin):
         "work_status_display", "re_sign_due_on", "check_marks", "exempt",
     )  # fmt: skip
     list_display_links = ("apn_display",)
-    list_filter = ("book", "status", EffectiveExemptFilter, "exemption_needs_review", "book__region")
+    list_filter = (
+        "book", "status", "re_register_cause", EffectiveExemptFilter, "exemption_needs_review", "book__region",
+    )  # fmt: skip
     list_select_related = ("member", "book")
     search_fields = ("=member__card_number", "member__last_name", "member__phone")
     ordering = ("book__book_number", "apn", "registered_at", "id")
@@ -246,7 +248,8 @@ class BookRegistrationAdmin(ServiceAddMixin, NoDeleteMixin, HistoryAdmin):
         "member", "book", "apn", "registration_number", "status", "work_status_display", "position_on_book",
         "registered_at", "last_re_signed_at", "re_sign_due", "check_marks", "last_check_mark_on", "exempt",
         "is_exempt", "exempt_reason", "exempt_until", "exemption_needs_review", "dispatched_at",
-        "short_call_restorations", "re_register_by", "rolled_off_at", "roll_off_reason", "closed_at", "notes",
+        "short_call_restorations", "re_register_by", "re_register_cause", "days_on_calls", "rolled_off_at",
+        "roll_off_reason", "closed_at", "notes",
         "created_at", "updated_at",
     )  # fmt: skip
     fieldsets = (
@@ -255,7 +258,17 @@ class BookRegistrationAdmin(ServiceAddMixin, NoDeleteMixin, HistoryAdmin):
         ("Re-sign", {"fields": ("registered_at", "last_re_signed_at", "re_sign_due")}),
         ("Check marks", {"fields": ("check_marks", "last_check_mark_on")}),
         ("Exemption", {"fields": ("exempt", "is_exempt", "exempt_reason", "exempt_until", "exemption_needs_review")}),
-        ("On a job", {"fields": ("dispatched_at", "short_call_restorations", "re_register_by")}),
+        (
+            "On a job",
+            {
+                "fields": (
+                    "dispatched_at",
+                    "short_call_restorations",
+                    ("re_register_by", "re_register_cause"),
+                    "days_on_calls",
+                )
+            },
+        ),
         ("Off the book", {"fields": (("rolled_off_at", "roll_off_reason"), "closed_at")}),
         ("Notes", {"fields": ("notes", "created_at", "updated_at")}),
     )
@@ -361,7 +374,10 @@ class BookRegistrationAdmin(ServiceAddMixin, NoDeleteMixin, HistoryAdmin):
             done="{n} registration(s) re-signed.",
         )
 
-    @admin.action(description="Re-register after a short call (original APN)", permissions=["change"])
+    @admin.action(
+        description="Re-register after a job ended: short call, under-scale, turnaround, 90 Day Rule (original APN)",
+        permissions=["change"],
+    )
     def re_register(self, request, queryset):
         apply_each(
             self,

@@ -25,6 +25,12 @@ class RegistrationOutput(serializers.Serializer):
         allow_null=True, help_text="My place on this book, 1 = next up (LaborPower's REL); null when not available"
     )
     re_sign_due = serializers.DateField(allow_null=True)
+    re_register_by = serializers.DateField(
+        allow_null=True, help_text="A job of mine ended: re-register by the end of this day to keep my APN"
+    )
+    re_register_cause = serializers.CharField(
+        help_text="Why the APN is held: short_call, under_scale, ninety_day_rule, turnaround ('' when none)"
+    )
     check_marks = serializers.IntegerField()
     check_marks_allowed = serializers.IntegerField(source="book.check_marks_allowed")
     last_check_mark_reason = serializers.CharField(
@@ -63,8 +69,8 @@ class _RegistrationActionApi(ApiView):
 
 
 class RegistrationReRegisterApi(_RegistrationActionApi):
-    """Re-register after a short call ended: back on the book at the original APN (by the end of
-    the next working day)."""
+    """Re-register after a job ended (a short call, an under-scale job, a turnaround, the 90 Day
+    Rule): back on the book at the original APN (by the end of the next working day)."""
 
     service = services.registration_re_register
 

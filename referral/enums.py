@@ -10,6 +10,7 @@ class BookType(models.TextChoices):
     TECHNICIAN = "technician", "Technician"
     UTILITY_WORKER = "utility_worker", "Utility Worker"
     TERO_APPRENTICE_WIRE = "tero_apprentice_wire", "TERO Apprentice Wire"
+    SCHOOL_DISTRICT = "school_district", "Seattle School District"
 
 
 class BookRegion(models.TextChoices):
@@ -79,10 +80,20 @@ class RollOffReason(models.TextChoices):
     LONG_CALL = "long_call", "Dispatched over the book's limit (long call)"
     QUIT = "quit", "Quit a job"
     DISCHARGE = "discharge", "Discharged by the employer"
-    LATE_RE_REGISTRATION = "late_re_registration", "Did not re-register after a short call"
+    LATE_RE_REGISTRATION = "late_re_registration", "Did not re-register by the end of the next working day"
     NO_CHECK_IN = "no_check_in", "Did not check in with the employer by 3 PM"
     RESTORATIONS_USED = "restorations_used", "Short call ended; both restorations used"
     STAFF = "staff", "By staff"
+
+
+class ReRegistrationCause(models.TextChoices):
+    """Why a job's end holds the member's APN until they re-register by the end of the next
+    working day (the 2024 procedure, rule 4; decision 0034)."""
+
+    SHORT_CALL = "short_call", "Short call ended"
+    UNDER_SCALE = "under_scale", "Under-scale job ended"
+    NINETY_DAY_RULE = "ninety_day_rule", "Laid off within the 90 Day Rule"
+    TURNAROUND = "turnaround", "Turnaround ended"
 
 
 class NoCheckMarkReason(models.TextChoices):

@@ -19,6 +19,7 @@ from referral.enums import (
     RegistrationAction,
     RegistrationRequestStatus,
     RegistrationStatus,
+    ReRegistrationCause,
     RollOffReason,
     WorkStatus,
 )
@@ -139,6 +140,15 @@ class BookRegistration(FSMModelMixin, models.Model):
     # only if the member re-registers by the end of the next working day after the call ends.
     short_call_restorations = models.PositiveSmallIntegerField(default=0)
     re_register_by = models.DateField(null=True, blank=True)
+    re_register_cause = models.CharField(
+        "re-register after", max_length=16, choices=ReRegistrationCause, blank=True,
+        help_text="The job's end that holds the APN until re-registration (decision 0034)",
+    )  # fmt: skip
+    # The 90 Day Rule (decision 0034): the APN is restored after a layoff while the calendar days
+    # worked on calls since registering (the first and last day of each counted) are 90 or less.
+    days_on_calls = models.PositiveIntegerField(
+        "days worked on calls", default=0, help_text="Counted by the 90 Day Rule (the book's max days on book)"
+    )
     rolled_off_at = models.DateTimeField(null=True, blank=True)
     roll_off_reason = models.CharField(max_length=24, choices=RollOffReason, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True, help_text="When it left the book for good")
@@ -210,11 +220,14 @@ class BookRegistration(FSMModelMixin, models.Model):
     def return_to_book(self):
         self.dispatched_at = None
         self.re_register_by = None
+        self.re_register_cause = ""
 
     @transition(field=status, source=[S.SHORT_CALL, S.DISPATCHED], target=S.SHORT_CALL)
-    def hold_for_re_registration(self, by_day):
-        """The job ended inside the short-call period: the APN is held until `by_day`."""
+    def hold_for_re_registration(self, by_day, cause=ReRegistrationCause.SHORT_CALL):
+        """The job ended with a cause that holds the APN (a short call, an under-scale job, a
+        turnaround, a layoff within the 90 Day Rule) until `by_day`."""
         self.re_register_by = by_day
+        self.re_register_cause = cause
 
     @transition(field=status, source=ACTIVE_STATUSES, target=S.ROLLED_OFF)
     def roll_off(self, reason: str):

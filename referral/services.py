@@ -19,6 +19,7 @@ from referral.enums import (
     RegistrationAction,
     RegistrationRequestStatus,
     RegistrationStatus,
+    ReRegistrationCause,
     RollOffReason,
 )
 from referral.models import (
@@ -462,23 +463,39 @@ def registration_return_to_book(*, registration_id: int, by: User, reason: str =
 
 @transaction.atomic
 def registration_re_register(*, registration_id: int, by: User) -> BookRegistration:
-    """The member re-registers after a short call ended (the 2024 procedure, rule 4): back on
-    the book at the original APN, by the end of the next working day. The member does it in the
-    portal or the app; staff do it from the registration's page for a member who came in or
-    emailed."""
+    """The member re-registers after a job ended with a cause that holds the APN — a short call,
+    an under-scale job, a turnaround, a layoff within the 90 Day Rule (the 2024 procedure, rule 4;
+    decision 0034): back on the book at the original APN, by the end of the next working day. The
+    member does it in the portal or the app; staff do it from the registration's page for a
+    member who came in or emailed."""
     registration = lock_registration(registration_id)
     if registration.status != S.SHORT_CALL or registration.re_register_by is None:
         raise RuleViolation(
             "nothing_to_re_register",
-            "Re-registration is for a short call that has ended; this registration has none waiting.",
+            "Re-registration is for a job that has ended (a short call, an under-scale job, a turnaround, the "
+            "90 Day Rule); this registration has none waiting.",
         )
-    return registration_return_to_book(registration_id=registration_id, by=by, reason="Re-registered")
+    cause = ReRegistrationCause(registration.re_register_cause or ReRegistrationCause.SHORT_CALL)
+    return registration_return_to_book(registration_id=registration_id, by=by, reason=f"Re-registered: {cause.label}")
+
+
+def _hold_for_re_registration(
+    registration: BookRegistration, *, by: User, cause: str, ended_on: datetime.date, days_worked: int
+) -> None:
+    """Hold the APN until the end of the next working day after `ended_on` (a Friday's end: the
+    Monday; a holiday is skipped), counting the call's days for the 90 Day Rule."""
+    registration.days_on_calls += days_worked
+    by_day = calendar.calendar_around(ended_on).add_business_days(ended_on, 1)
+    registration.hold_for_re_registration(by_day, cause)
+    label = ReRegistrationCause(cause).label
+    _record(registration, action=A.SHORT_CALL, by=by, reason=f"{label} {ended_on}; re-register by {by_day}")
 
 
 @transaction.atomic
 def registration_short_call_ended(
-    *, registration_id: int, by: User, counts: bool, ended_on: datetime.date, max_restorations: int
-) -> BookRegistration:
+    *, registration_id: int, by: User, counts: bool, ended_on: datetime.date, max_restorations: int,
+    days_worked: int = 0,
+) -> BookRegistration:  # fmt: skip
     """A short call (or a layoff within a long call's short-call period) ended. The APN is held
     until the end of the next working day for the member to re-register — unless this call
     would be a restoration beyond the limit, then the registration is rolled off."""
@@ -490,9 +507,30 @@ def registration_short_call_ended(
         return registration
     if counts:
         registration.short_call_restorations += 1
-    by_day = calendar.calendar_around(ended_on).add_business_days(ended_on, 1)
-    registration.hold_for_re_registration(by_day)
-    _record(registration, action=A.SHORT_CALL, by=by, reason=f"Call ended {ended_on}; re-register by {by_day}")
+    _hold_for_re_registration(
+        registration, by=by, cause=ReRegistrationCause.SHORT_CALL, ended_on=ended_on, days_worked=days_worked
+    )
+    return registration
+
+
+@transaction.atomic
+def registration_job_ended_held(
+    *, registration_id: int, by: User, cause: str, ended_on: datetime.date, days_worked: int = 0
+) -> BookRegistration:
+    """A job ended with a cause that holds the APN besides a short call (decision 0034): an
+    under-scale job or a turnaround (whatever its length; its days not counted), or a layoff
+    within the 90 Day Rule (its days counted). The member re-registers by the end of the next
+    working day, or the nightly job rolls them off every book."""
+    if cause not in (
+        ReRegistrationCause.UNDER_SCALE,
+        ReRegistrationCause.TURNAROUND,
+        ReRegistrationCause.NINETY_DAY_RULE,
+    ):
+        raise ValidationError({"cause": "An under-scale job, a turnaround or the 90 Day Rule."})
+    registration = lock_registration(registration_id)
+    if registration.status not in (S.SHORT_CALL, S.DISPATCHED):
+        raise RuleViolation("not_dispatched", "This registration is not out on a job.")
+    _hold_for_re_registration(registration, by=by, cause=cause, ended_on=ended_on, days_worked=days_worked)
     return registration
 
 

@@ -13,6 +13,7 @@ GROUP_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
     "dispatcher": {
         "members.member": ("view", "add", "change"),
         "members.membertransaction": ("view",),
+        "members.skill": ("view",),
         "referral.referralbook": ("view",),
         "referral.bookregistration": ("view", "add", "change"),
         "referral.registrationactivity": ("view",),
@@ -47,6 +48,8 @@ GROUP_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
     "officer": {
         "members.member": ("view", "add", "change"),
         "members.membertransaction": ("view", "add"),
+        # Officers keep the skills, and which of them the agreement recognises (decision 0034).
+        "members.skill": ("view", "add", "change"),
         "unioncore.user": ("view",),
         # Officers add a book or a tier (LaborPower's books have up to four) with its own rules.
         "referral.referralbook": ("view", "add", "change"),

@@ -153,3 +153,30 @@ def test_another_employers_supervisor_gets_the_not_found_page(client, dispatched
     response = client.post(reverse("portal:supervisor-check-in", args=[dispatched.pk]))
     assert response.status_code == 404
     assert Dispatch.objects.get(pk=dispatched.pk).checked_in_at is None
+
+
+def roll_off_notices(worker):
+    from fulfillment.models import Notification
+
+    return list(Notification.objects.filter(recipient=worker.user, kind="rolled_off_no_check_in"))
+
+
+def test_the_member_is_told_of_the_roll_off_once_with_the_reason(dispatched, worker, supervisor, sms_outbox):
+    from unioncore.portal.testing import deliver_pending
+
+    assert three_pm() == 1
+    assert three_pm() == 0, "the task runs twice: nothing more"
+    (notice,) = roll_off_notices(worker)
+    assert notice.channel == "sms"
+    assert f"you did not check in with {supervisor.employer} by 3 PM on Tue Dec 8" in notice.body
+    assert "rolled off every book you were on (reason: did not check in with the employer by 3 pm)" in notice.body
+    deliver_pending()
+    texts = [m.body for m in sms_outbox if m.to == worker.user.phone.as_e164]
+    assert texts == [notice.body]
+
+
+def test_a_member_who_checked_in_is_not_told_anything(api_as, supervisor, dispatched, worker):
+    with time_machine.travel(at(DAY, 8), tick=False):
+        api_as(supervisor.user).post(f"/api/v1/dispatches/{dispatched.pk}/check-in/")
+    assert three_pm() == 0
+    assert roll_off_notices(worker) == []

@@ -176,12 +176,12 @@ def test_a_layoff_within_the_short_call_period_of_a_long_call_also_restores(
     assert reg(registration).short_call_restorations == 1
 
 
-def test_a_layoff_after_the_short_call_period_is_no_penalty_but_ends_the_registration(
+def test_a_layoff_past_the_90_day_rule_is_no_penalty_but_ends_the_registration(
     book, register, make_request, dispatcher, clock
 ):
     registration = register(book)
-    dispatch = send(make_request(expected_days=60), registration, dispatcher)
-    end(dispatch, dispatcher, "laid_off", D(2027, 1, 20), clock)
+    dispatch = send(make_request(expected_days=100), registration, dispatcher)
+    end(dispatch, dispatcher, "laid_off", D(2027, 3, 12), clock)  # Dec 8 – Mar 12: 95 days (decision 0034)
     assert reg(registration).roll_off_reason == RollOffReason.LONG_CALL
     assert not ReferralSuspension.objects.exists()
     again = referral_services.registration_register(member_id=registration.member_id, book_id=book.pk, by=dispatcher)
@@ -199,18 +199,41 @@ def test_a_quit_rolls_off_every_book(book, register, make_request, dispatcher, c
     assert not ReferralSuspension.objects.exists()
 
 
-def test_a_second_discharge_within_twelve_months_suspends_referral(book, register, make_request, dispatcher, clock):
-    member = MemberFactory()
+def discharged_twice(member, book, make_request, dispatcher, clock):
+    """Two discharges for cause within 12 months; returns the member's next registration."""
     for day in (D(2026, 12, 9), D(2027, 3, 10)):
         registration = referral_services.registration_register(member_id=member.pk, book_id=book.pk, by=dispatcher)
         request = make_request(taken_at=timezone.now(), start_date=timezone.localdate() + datetime.timedelta(days=1))
         end(send(request, registration, dispatcher), dispatcher, "discharged", day, clock)
+    return referral_services.registration_register(member_id=member.pk, book_id=book.pk, by=dispatcher)
+
+
+def test_a_second_discharge_suspends_referral_where_the_hall_turned_the_setting_on(
+    book, register, make_request, dispatcher, clock, settings
+):
+    settings.SECOND_DISCHARGE_SUSPENSION = True
+    member = MemberFactory()
+    back = discharged_twice(member, book, make_request, dispatcher, clock)
     suspension = ReferralSuspension.objects.get(member=member)
     assert (suspension.kind, suspension.ends_at) == ("referral", None)
-    back = referral_services.registration_register(member_id=member.pk, book_id=book.pk, by=dispatcher)
     request = make_request(taken_at=timezone.now(), start_date=timezone.localdate() + datetime.timedelta(days=1))
     with pytest.raises(RuleViolation, match="Referral suspended"):
         services.dispatch_offer(job_request_id=request.pk, registration_id=back.pk, by=dispatcher)
+
+
+def test_by_default_a_second_discharge_is_treated_as_a_quit_and_suspends_nothing(
+    book, register, make_request, dispatcher, clock
+):
+    """The 2024 procedure treats quit and discharge alike (rule 10; decision 0034): off every
+    book each time, and referred again once registered."""
+    member = MemberFactory()
+    back = discharged_twice(member, book, make_request, dispatcher, clock)
+    assert not ReferralSuspension.objects.filter(member=member).exists()
+    earlier = BookRegistration.objects.filter(member=member).exclude(pk=back.pk)
+    assert set(earlier.values_list("roll_off_reason", flat=True)) == {RollOffReason.DISCHARGE}
+    request = make_request(taken_at=timezone.now(), start_date=timezone.localdate() + datetime.timedelta(days=1))
+    offer = services.dispatch_offer(job_request_id=request.pk, registration_id=back.pk, by=dispatcher)
+    assert offer.status == DispatchStatus.PENDING
 
 
 def test_candidates_of_a_run_cannot_be_rewritten(book, register, make_request, dispatcher, clock):
@@ -243,3 +266,21 @@ def test_open_requests_past_their_start_date_expire_once(make_request, dispatche
     assert services.job_requests_expire(today=later, by=system_user) == 1
     assert services.job_requests_expire(today=later, by=system_user) == 0
     assert JobRequest.objects.get(pk=request.pk).status == JobRequestStatus.EXPIRED
+
+
+@pytest.mark.sqlite
+def test_a_school_district_request_is_referred_at_9_from_the_school_district_book(
+    book, register, make_request, dispatcher, clock
+):
+    """The 2024 procedure, rule 1: the Seattle School District book is referred at 9:00 with
+    Tradeshow (decision 0034; its LaborPower name awaits the hall's confirmation)."""
+    school = ReferralBook.objects.get(code="SCHOOL_SEA_1")
+    assert (school.classification, school.region, school.book_number, school.laborpower_name) == (
+        "school_district", "seattle", 1, "SCHOOL DIST SEATTLE",
+    )  # fmt: skip
+    register(book, apn="46000.01")  # a wireperson ahead by APN: another book
+    on_school_book = register(school, apn="46000.02")
+    request = make_request(book_classification="school_district")  # taken Friday 10:00
+    assert timezone.localtime(request.refer_at) == timezone.make_aware(datetime.datetime(2026, 12, 7, 9, 0))
+    run = services.referral_run(job_request_id=request.pk, by=dispatcher)
+    assert list(run.candidates.values_list("registration_id", "outcome")) == [(on_school_book.pk, "selected")]

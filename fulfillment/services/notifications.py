@@ -38,6 +38,7 @@ __all__ = [
     "announce",
     "announce_critical",
     "announce_many",
+    "announce_to",
     "card_link",
     "card_link_timelog_id",
     "pending_notification_ids",
@@ -201,6 +202,8 @@ EVENTS = {
 }
 
 CRITICAL_SUBJECTS = {"magic_link": "Your UnionCore sign-in link", "recall": "Recall notice"}
+# Notices about no time log (`announce_to`): the member's roll-off at 3 PM (the 2024 procedure, rule 7).
+NOTICE_SUBJECTS = {"rolled_off_no_check_in": "Rolled off the books: no check-in by 3 PM"}
 
 # What the ladders and the messages read of a time log, in one query.
 RELATED = (
@@ -615,6 +618,15 @@ def announce_many(*, time_logs: list[TimeLog], event: str) -> list[int]:
     return _write_batch(rows)
 
 
+def announce_to(*, user: User, kind: str, body: str) -> list[Notification]:
+    """A notice to one person about no time log (a member rolled off the books at 3 PM): by
+    phone if they have one, else by email, as a time log's messages go. Written in the caller's
+    transaction and sent after commit; the caller's own state (a roll-off done once) keeps it
+    from being written twice. Nothing when the user can be reached neither way."""
+    rows = [Notification(recipient=u, channel=channel, kind=kind, body=body) for u, channel in _reachable([user])]
+    return _write(rows)
+
+
 def announce_critical(*, user: User, kind: str, body: str, link: str = "") -> list[Notification]:
     """A critical alert (a magic link, a recall notice): SMS and email at the same time, when
     the user has both (seed). The email row is tied to the SMS row (`fallback_of`), so a failed
@@ -661,7 +673,8 @@ def _subject(notification: Notification) -> str:
     message = MESSAGES.get(notification.kind)
     if message is not None:
         return f"UnionCore: {message.subject}"
-    return CRITICAL_SUBJECTS.get(notification.kind, f"UnionCore: {notification.kind.replace('_', ' ')}")
+    subject = CRITICAL_SUBJECTS.get(notification.kind) or NOTICE_SUBJECTS.get(notification.kind)
+    return subject or f"UnionCore: {notification.kind.replace('_', ' ')}"
 
 
 def _deliver(notification: Notification) -> str:

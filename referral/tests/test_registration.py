@@ -23,13 +23,13 @@ MONDAY = datetime.date(2026, 12, 7)  # day serial 46363
 
 TIERS = {
     "WIRE SEATTLE": 4, "WIRE BREMERTON": 3, "WIRE PT ANGELES": 4, "TRADESHOW": 3, "STOCKMAN": 3, "TECHNICIAN": 3,
-    "UTILITY WORKER": 1, "TERO APPR WIRE": 1,
+    "UTILITY WORKER": 1, "TERO APPR WIRE": 1, "SCHOOL DIST SEATTLE": 1,
 }  # fmt: skip
 
 
 def test_migrate_creates_the_books_and_tiers_laborpower_has_with_unique_codes_and_start_times():
     books = {b.code: b for b in ReferralBook.objects.all()}
-    assert len(books) == sum(TIERS.values()) == 22
+    assert len(books) == sum(TIERS.values()) == 23  # LaborPower's 22, and the School District book
     tiers = {}
     for b in books.values():
         tiers.setdefault(b.laborpower_name, []).append(b.book_number)
@@ -268,7 +268,7 @@ def test_activity_rows_cannot_be_changed(book, register):
 @pytest.mark.sqlite
 def test_the_morning_referral_times_are_the_2024_procedures():
     times = {b.code: b.referral_start_time for b in ReferralBook.objects.all()}
-    expected = {"WIRE_": datetime.time(8, 30), "TRADE_": datetime.time(9, 0)}
+    expected = {"WIRE_": datetime.time(8, 30), "TRADE_": datetime.time(9, 0), "SCHOOL_": datetime.time(9, 0)}
     for code, start in times.items():
         wanted = next((t for prefix, t in expected.items() if code.startswith(prefix)), datetime.time(9, 30))
         assert start == wanted, code

@@ -184,7 +184,7 @@ def test_the_page_shows_the_next_run_per_book_and_changes_nothing(night, as_disp
     assert "Dropped due to re-sign" in page
     assert "2026-11-25" in page
     assert "Dispatched over the book&#x27;s limit (long call)" in page
-    assert "Did not re-register after a short call" in page
+    assert "Did not re-register by the end of the next working day" in page
     assert "Exemption period ended" in page
     assert f"{len(plan.roll_offs)} roll-offs" in page
     assert sum(response.context["totals"]) == len(plan.actions)

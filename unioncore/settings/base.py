@@ -131,6 +131,11 @@ LOGIN_FAILURES_PER_ADDRESS = env.int("LOGIN_FAILURES_PER_ADDRESS", default=20)
 LOGIN_LINK_REQUESTS_PER_ADDRESS = env.int("LOGIN_LINK_REQUESTS_PER_ADDRESS", default=30)
 LOGIN_LINK_KEEP_DAYS = env.int("LOGIN_LINK_KEEP_DAYS", default=90)
 
+# The hall's referral settings. The 2024 procedure treats a quit and a discharge alike; the seed's
+# suspension of referral after a second discharge for cause within 12 months is kept as the
+# hall's choice, off unless it turns it on (decision 0034).
+SECOND_DISCHARGE_SUSPENSION = env.bool("SECOND_DISCHARGE_SUSPENSION", default=False)
+
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "America/Los_Angeles"  # display; everything is stored and compared in UTC
 USE_I18N = True

@@ -26,6 +26,7 @@ from fulfillment.tests.factories import (
     OfflineSyncFactory,
     TimeLogFactory,
 )
+from members.models import Skill
 from members.tests.factories import MemberFactory, MemberTransactionFactory
 from referral.tests.factories import (
     BookRegistrationFactory,
@@ -48,6 +49,9 @@ MAKERS = {
     "auth.group": lambda n: [Group.objects.create(name=f"group {i}-{Group.objects.count()}") for i in range(n)],
     "members.member": lambda n: MemberFactory.create_batch(n, user=factory.SubFactory(UserFactory)),
     "members.membertransaction": lambda n: MemberTransactionFactory.create_batch(n),
+    "members.skill": lambda n: [
+        Skill.objects.create(code=f"skill-{Skill.objects.count()}", name="A skill") for _ in range(n)
+    ],
     # Books with registrations on them, so that the live counts are part of the measure.
     "referral.referralbook": lambda n: [BookRegistrationFactory(book=ReferralBookFactory()) for _ in range(n)],
     "referral.bookregistration": lambda n: BookRegistrationFactory.create_batch(n),
