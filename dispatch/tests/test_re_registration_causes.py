@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from dispatch.models import Dispatch
-from dispatch.tests.test_dispatch import end, send
+from dispatch.tests.test_dispatch import end, reg, send
 from referral import services as referral_services
 from referral.enums import RegistrationStatus, RollOffReason
 from referral.models import BookRegistration, ReferralBook
@@ -21,10 +21,6 @@ pytestmark = [pytest.mark.django_db, pytest.mark.sqlite]  # make run's SQLite ta
 
 D = datetime.date
 APN = Decimal("46000.01")
-
-
-def reg(registration):
-    return BookRegistration.objects.get(pk=registration.pk)
 
 
 def moved(clock, day, hour=10):
