@@ -430,7 +430,8 @@ def _business_days_between(start: datetime.date, end: datetime.date) -> int:
 @transaction.atomic
 def dispatch_end(*, dispatch_id: int, by: User, end_reason: str, end_date: datetime.date) -> Dispatch:
     """The job ended. A layoff is no penalty; a short call (or a layoff within a long call's
-    short-call period) holds the APN until the member re-registers; a quit or a discharge rolls
+    short-call period), an under-scale job, a turnaround, or a layoff within the 90 Day Rule
+    holds the APN until the member re-registers (decision 0034); a quit or a discharge rolls
     the member off every book, and — where the hall has turned the setting on — a second
     discharge within 12 months suspends referral."""
     dispatch = lock_dispatch(dispatch_id)

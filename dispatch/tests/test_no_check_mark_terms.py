@@ -27,7 +27,7 @@ def specialty():
 
 
 @pytest.fixture
-def mine(book, register, member_user, specialty):
+def mine(book, register, member_user, specialty, clock):
     """The member on the book, holding the specialty (so a request asking for it reaches them)."""
     from members.models import MemberSkill
 

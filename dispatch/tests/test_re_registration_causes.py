@@ -28,7 +28,7 @@ def moved(clock, day, hour=10):
 
 
 @pytest.fixture
-def mine(book, register, member_user):
+def mine(book, register, member_user, clock):
     """The member on the wire book at APN 46000.01 and on the tradeshow book; another member behind."""
     registration = register(book, member=member_user.member, apn="46000.01")
     register(ReferralBook.objects.get(code="TRADE_SEA_1"), member=member_user.member, apn="46000.02")
