@@ -7,8 +7,8 @@ from django.contrib import admin
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
-from fulfillment import services
-from fulfillment.enums import TimeLogStatus
+from fulfillment import selectors, services
+from fulfillment.enums import SyncStatus, TimeLogStatus
 from fulfillment.models import (
     ClockInAcknowledgement,
     Dispute,
@@ -190,15 +190,68 @@ class NotificationAdmin(ReadOnlyMixin, HistoryAdmin):
     )  # fmt: skip
 
 
+class OpenConflictFilter(admin.SimpleListFilter):
+    title = "offline clock-out to settle"
+    parameter_name = "to_settle"
+
+    def lookups(self, request, model_admin):
+        return [("yes", "Waiting for a choice (the time log's timer is paused)")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.filter(status=SyncStatus.CONFLICT, conflict_with__isnull=False)
+        return queryset
+
+
 @admin.register(TimeLogOfflineSync)
 class OfflineSyncAdmin(ReadOnlyMixin, HistoryAdmin):
-    list_display = ("received_at", "worker", "event_type", "device_time", "clock_suspect", "status", "time_log_id")
-    list_filter = ("status", "event_type", "clock_suspect")
+    """The raw offline events. A conflict (an offline clock-out that met a force clock-out or a
+    kiosk stop) is settled here by union staff as lending admin, as the supervisor does on the
+    card: both versions side by side, keep the recorded clock-out or take the worker's."""
+
+    list_display = (
+        "received_at", "worker", "event_type", "device_time", "clock_suspect", "status", "time_log_id", "versions",
+    )  # fmt: skip
+    list_filter = (OpenConflictFilter, "status", "event_type", "clock_suspect")
     list_select_related = ("worker",)
     readonly_fields = (
         "worker", "client_uuid", "event_type", "payload", "device_time", "received_at", "clock_offset_seconds",
-        "clock_suspect", "time_log", "status", "result", "conflict_with",
+        "clock_suspect", "time_log", "status", "result", "conflict_with", "versions",
     )  # fmt: skip
+    actions = ["keep_recorded", "take_workers"]
+
+    @admin.display(description="Both versions (conflict)")
+    def versions(self, row):
+        if row.conflict_with_id is None:
+            return "—"
+        [conflict] = selectors.conflicts(TimeLogOfflineSync.objects.filter(pk=row.pk))
+        closer = conflict.ended_by
+        ended = (closer.get_full_name() or closer.username) if closer else "someone else"
+        outcome = conflict.resolution
+        rows = [
+            (f"Recorded (ended by {ended})", _fmt(conflict.standing)),
+            ("Worker's phone", _fmt(conflict.workers)),
+            ("Outcome", "waiting for a choice" if outcome is None else
+             "the worker's clock-out taken" if outcome["accepted_worker"] else "the recorded clock-out kept"),
+        ]  # fmt: skip
+        return format_html("<table>{}</table>", format_html_join("", "<tr><th>{}</th><td>{}</td></tr>", rows))
+
+    @admin.action(description="Settle the conflict: keep the recorded clock-out", permissions=["lending_admin"])
+    def keep_recorded(self, request, queryset):
+        self._settle(request, queryset, accept_worker=False)
+
+    @admin.action(description="Settle the conflict: take the worker's offline clock-out", permissions=["lending_admin"])
+    def take_workers(self, request, queryset):
+        self._settle(request, queryset, accept_worker=True)
+
+    def _settle(self, request, queryset, *, accept_worker: bool):
+        def settle(row):
+            services.sync_conflict_resolve(sync_id=row.pk, by=request.user, accept_worker=accept_worker)
+
+        apply_each(self, request, queryset, settle, done="{n} conflict(s) settled; the worker is told.")
+
+    def has_lending_admin_permission(self, request):
+        return request.user.has_perm("fulfillment.act_as_lending_admin")
 
 
 @admin.register(ClockInAcknowledgement)

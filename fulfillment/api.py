@@ -21,8 +21,9 @@ from rest_framework.response import Response
 
 from dispatch.models import Dispatch
 from fulfillment import selectors, services
-from fulfillment.enums import OPEN_STATUSES, AcknowledgementMethod, TimeLogStatus
-from fulfillment.models import TimeLog, Times
+from fulfillment.enums import OPEN_STATUSES, AcknowledgementMethod, SyncStatus, TimeLogStatus
+from fulfillment.models import TimeLog, TimeLogOfflineSync, Times
+from fulfillment.selectors import Conflict
 from fulfillment.services.sync import EVENT_TYPES
 from unioncore.api.base import (
     ApiView,
@@ -650,3 +651,81 @@ class TimeLogAcknowledgeApi(ApiView):
         visible_or_404(visible_timelogs(request.user), pk)
         acknowledgement = services.timelog_acknowledge(timelog_id=pk, by=request.user, method=data["method"])
         return Response(self.Output(acknowledgement).data, status=201)
+
+
+# --- Offline clock-outs to settle (decision 0035) ---
+
+
+def visible_conflicts(user: User) -> QuerySet[TimeLogOfflineSync]:
+    """Conflicts of the time logs the user sees (`visible_timelogs`): another party's is a 404."""
+    return TimeLogOfflineSync.objects.filter(
+        conflict_with__isnull=False, conflict_with__in=visible_timelogs(user).values("pk")
+    )
+
+
+def _version(times: Times | None) -> dict | None:
+    if times is None:
+        return None
+    return {**vars(times), "billable_minutes": times.billable_minutes}
+
+
+class SyncConflictOutput(serializers.Serializer):
+    """Both versions of the shift: the time log's (`recorded`, as it stands if the supervisor
+    keeps it) and the worker's phone (`worker`); `resolution` once settled."""
+
+    id = serializers.IntegerField()
+    time_log = serializers.IntegerField()
+    time_log_status = serializers.CharField()
+    worker_name = serializers.CharField()
+    received_at = serializers.DateTimeField()
+    device_time = serializers.DateTimeField()
+    ended_by = serializers.IntegerField(allow_null=True)
+    recorded = TimesOutput(allow_null=True)
+    worker = TimesOutput(allow_null=True)
+    can_take_worker = serializers.BooleanField()
+    status = serializers.CharField()
+    resolution = serializers.DictField(allow_null=True)
+
+    def to_representation(self, conflict: Conflict) -> dict:
+        row, time_log = conflict.row, conflict.time_log
+        return super().to_representation(
+            {
+                "id": row.pk,
+                "time_log": time_log.pk,
+                "time_log_status": time_log.status,
+                "worker_name": time_log.worker.get_full_name() or time_log.worker.username,
+                "received_at": row.received_at,
+                "device_time": row.device_time,
+                "ended_by": conflict.ended_by.pk if conflict.ended_by else None,
+                "recorded": _version(conflict.standing),
+                "worker": _version(conflict.workers),
+                "can_take_worker": conflict.can_take,
+                "status": row.status,
+                "resolution": conflict.resolution,
+            }
+        )
+
+
+class SyncConflictListApi(ApiView):
+    """The offline clock-outs waiting for a choice: my employer's (an employer user), all (staff),
+    my own (a member), oldest first."""
+
+    @extend_schema(responses={200: SyncConflictOutput(many=True), 401: Error})
+    def get(self, request):
+        rows = visible_conflicts(request.user).filter(status=SyncStatus.CONFLICT)
+        return Response([SyncConflictOutput(c).data for c in selectors.conflicts(rows)])
+
+
+class SyncConflictResolveApi(ApiView):
+    class Input(serializers.Serializer):
+        accept_worker = serializers.BooleanField(
+            help_text="true: take the worker's clock-out (sent to them as your edit); false: keep the recorded one"
+        )
+
+    @extend_schema(request=Input, responses={200: SyncConflictOutput, 400: Error, 403: Error, 404: Error, 409: Error})
+    def post(self, request, pk: int):
+        data = validated(self.Input, request.data)
+        visible_or_404(visible_conflicts(request.user), pk)
+        services.sync_conflict_resolve(sync_id=pk, by=request.user, accept_worker=data["accept_worker"])
+        [conflict] = selectors.conflicts(TimeLogOfflineSync.objects.filter(pk=pk))
+        return Response(SyncConflictOutput(conflict).data)

@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
+from fulfillment import selectors as fulfillment_selectors
 from fulfillment import services
 from fulfillment.enums import FROZEN_STATUSES, ON_SHIFT, OPEN_STATUSES, SegmentKind, TimeLogStatus
 from fulfillment.portal import member_selectors as selectors
@@ -100,6 +101,8 @@ def _detail_context(request, time_log, **forms):
         "dispute": dispute,
         "thread": thread,
         "S": {s.name: s.value for s in S},
+        # Offline clock-outs that met the supervisor's: waiting for their choice, or its outcome.
+        "offline_clock_outs": fulfillment_selectors.worker_conflicts(timelog_id=time_log.pk),
     }
     if time_log.status == S.DRAFT:
         context["draft_form"] = forms.get("draft_form") or TimesForm(

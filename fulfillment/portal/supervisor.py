@@ -20,9 +20,11 @@ from django.views.decorators.http import require_http_methods, require_POST
 from dispatch import selectors as dispatch_selectors
 from dispatch import services as dispatch_services
 from dispatch.models import Dispatch
+from fulfillment import selectors as fulfillment_selectors
 from fulfillment import services
 from fulfillment.enums import ON_SHIFT, OPEN_STATUSES, TIMED_STATUSES, AcknowledgementMethod, TimeLogStatus
 from fulfillment.models import ProjectPhoto, Times
+from fulfillment.portal import conflicts as conflict_views
 from fulfillment.portal import supervisor_selectors as selectors
 from fulfillment.portal.supervisor_forms import (
     DisputeForm,
@@ -84,6 +86,8 @@ def _card(request, *, timelog_id: int):
 def _render_card(request, time_log, *, forms=None, open_form: str = "", status: int = 200):
     forms = forms or {}
     edit_initial = {**EditForm.initial_from(time_log.supervisor_times or time_log.worker_times)}
+    # An offline clock-out waiting for a choice comes first: the timer is paused until then.
+    conflicts = fulfillment_selectors.open_conflicts(timelog_id=time_log.pk)
     context = {
         "time_log": time_log,
         "dispatch": time_log.dispatch,
@@ -93,8 +97,9 @@ def _render_card(request, time_log, *, forms=None, open_form: str = "", status: 
         "dispute": getattr(time_log, "dispute_record", None),
         "timed_statuses": TIMED_STATUSES,
         "approve_hours": _hours(time_log.worker_times.billable_minutes) if time_log.worker_times else "",
-        "can_approve": time_log.status in CAN_APPROVE,
-        "can_edit": time_log.status in CAN_EDIT,
+        "conflicts": conflicts,
+        "can_approve": time_log.status in CAN_APPROVE and not conflicts,
+        "can_edit": time_log.status in CAN_EDIT and not conflicts,
         "can_dispute": time_log.status in CAN_DISPUTE,
         "shift": _with_shift_actions([time_log])[0] if time_log.status in OPEN_STATUSES else None,
         "photos": list(time_log.photos.all()),
@@ -158,7 +163,13 @@ def _message(request, time_log):
     )  # fmt: skip
 
 
-ACTIONS = {"approve": _approve, "edit": _edit, "dispute": _dispute, "message": _message}
+ACTIONS = {
+    "approve": _approve,
+    "edit": _edit,
+    "dispute": _dispute,
+    "message": _message,
+    "conflict": conflict_views.resolve_on_card,
+}
 
 
 def _hours(minutes) -> str:
@@ -174,8 +185,11 @@ def waiting_list(request):
     on_supervisor, on_worker = selectors.split_waiting(
         selectors.waiting_on_employer(employer_id=request.employer_user.employer_id)
     )
+    conflicts = fulfillment_selectors.open_conflicts(employer_id=request.employer_user.employer_id)
     context = {
         "employer": request.employer_user.employer,
+        "conflicts": conflicts,
+        "paused": {c.time_log.pk for c in conflicts},
         "on_supervisor": [_row(t) for t in on_supervisor],
         "on_worker": [_row(t) for t in on_worker],
         "to_check_in": dispatch_selectors.awaiting_check_in(

@@ -28,7 +28,7 @@ from dispatch.enums import EmployerRole
 from dispatch.models import Dispatch, EmployerUser
 from fulfillment.enums import ON_SHIFT, TIMED_STATUSES, AcknowledgementMethod, Channel, NotificationStatus
 from fulfillment.enums import TimeLogStatus as S
-from fulfillment.models import AUTO_APPROVAL_DELAY, ClockInAcknowledgement, Notification, TimeLog
+from fulfillment.models import AUTO_APPROVAL_DELAY, ClockInAcknowledgement, Notification, TimeLog, open_sync_conflict
 from fulfillment.sms import SmsDeliveryError, get_backend
 from unioncore.audit import history_insert_sql
 from unioncore.errors import RuleViolation
@@ -174,6 +174,20 @@ MESSAGES = {
             "Ejected: {worker} was sent off the site at {worksite} ({employer}) at {clock_out}, "
             "{minutes} after clocking in, by {ended_by}: \"{end_reason}\". See the console's ejections.",
         ),
+        Message(
+            "sync_conflict_t0", "Offline clock-out to settle",
+            "Offline clock-out to settle: {worker}'s phone sent a clock-out for {day} after the shift was "
+            "ended at {clock_out}. Choose which clock-out stands: {link}",
+        ),
+        Message(
+            "sync_conflict_kept", "Your offline clock-out was not taken",
+            "Your offline clock-out for {day} at {worksite} was not taken: your supervisor kept the "
+            "clock-out at {clock_out}. Your hours: {hours}.",
+        ),
+        Message(
+            "sync_conflict_taken", "Your offline clock-out was taken",
+            "Your offline clock-out for {day} at {worksite} was taken by your supervisor: {hours}.",
+        ),
         Message("verified", "Hours verified", "Your hours for {day} at {worksite} are verified: {hours}. {link}"),
         Message(
             "disputed", "Hours disputed",
@@ -199,6 +213,9 @@ EVENTS = {
     "verified": (("worker", "verified"),),
     "disputed": (("worker", "disputed"),),
     "dispute_resolved": (("worker", "dispute_resolved"),),
+    "sync_conflict": (("site_contact", "sync_conflict_t0"),),
+    "sync_conflict_kept": (("worker", "sync_conflict_kept"),),
+    "sync_conflict_taken": (("worker", "sync_conflict_taken"),),
 }
 
 CRITICAL_SUBJECTS = {"magic_link": "Your UnionCore sign-in link", "recall": "Recall notice"}
@@ -262,13 +279,13 @@ FIELDS = {
     "employer": lambda t: t.dispatch.employer.name,
     "worksite": lambda t: t.dispatch.job_request.worksite,
     "clock_in": lambda t: _local(t.clock_in_at, "%-I:%M %p"),
+    "clock_out": lambda t: _local(t.clock_out_at, "%-I:%M %p"),
     "day": lambda t: _local(t.clock_in_at, "%a %b %-d"),
     "hours": _standing_hours,
     "deadline": lambda t: _local(t.auto_approval_time, "%a %-I:%M %p"),
     "note": lambda t: t.supervisor_note,
     "comment": lambda t: t.worker_comment,
     "silent": _silent_party,
-    "clock_out": lambda t: _local(t.clock_out_at, "%-I:%M %p"),
     "end_reason": lambda t: t.end_reason,
     "ended_by": lambda t: (t.ended_by.get_full_name() or t.ended_by.username) if t.ended_by_id else "",
     "minutes": lambda t: f"{round((t.clock_out_at - t.clock_in_at).total_seconds() / 60)} min",
@@ -821,6 +838,7 @@ def _end_of_shift_steps(now: datetime.datetime, batch: int) -> int:
     due = (
         TimeLog.objects.filter(status__in=TIMED_STATUSES, auto_approval_time__gt=now)
         .filter(auto_approval_time__lte=reminder_due)
+        .filter(~open_sync_conflict())  # its timer is paused (decision 0035)
         .annotate(t60=_step_written(["verify_t60", "review_t60"]), t3h=_step_written(["verify_t3h", "review_t3h"]))
         .filter(Q(auto_approval_time__lte=urgent_due, t3h=False) | Q(auto_approval_time__gt=urgent_due, t60=False))
     )

@@ -15,8 +15,9 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from dispatch.models import Dispatch
-from fulfillment.enums import OPEN_STATUSES, SegmentKind, SyncStatus, TimeLogStatus
+from fulfillment.enums import OPEN_STATUSES, TIMED_STATUSES, SegmentKind, SyncStatus, TimeLogStatus
 from fulfillment.models import TimeLog, TimeLogOfflineSync
+from fulfillment.services.notifications import announce
 from fulfillment.services.photos import photo_reference, read_photo, timelog_photo_add
 from fulfillment.services.timelogs import (
     can_verify,
@@ -33,7 +34,14 @@ from unioncore.audit import create_with_history
 from unioncore.errors import RuleViolation
 from unioncore.models import User
 
-__all__ = ["EVENT_TYPES", "parse_device_time", "sync_conflict_resolve", "sync_event", "sync_events"]
+__all__ = [
+    "EVENT_TYPES",
+    "conflict_worker_version",
+    "parse_device_time",
+    "sync_conflict_resolve",
+    "sync_event",
+    "sync_events",
+]
 
 CLOCK_TOLERANCE = datetime.timedelta(minutes=5)  # a device clock further off is flagged
 LONGEST_SHIFT = datetime.timedelta(hours=24)  # an event names a shift that started less than this before it
@@ -82,9 +90,11 @@ def sync_event(*, worker: User, event: dict) -> tuple[dict, TimeLog | None]:
 
 @transaction.atomic
 def sync_conflict_resolve(*, sync_id: int, by: User, accept_worker: bool) -> TimeLogOfflineSync:
-    """A supervisor settles an offline clock-out that met their own force clock-out: either the
-    worker's clock-out becomes a supervisor edit (the worker then reviews it, as in the
-    negotiation loop), or the force clock-out stands. Either way the event is synced."""
+    """A supervisor (or union staff as lending admin) settles an offline clock-out that met a
+    force clock-out or a kiosk stop: either the worker's clock-out becomes a supervisor edit (the
+    worker then reviews it, as in the negotiation loop), or the time log's clock-out stands. The
+    time log's 4-hour timer, paused while the conflict was open, starts again in full (decision
+    0035); the worker is told the outcome. Either way the event is synced."""
     try:
         row = (
             TimeLogOfflineSync.objects.select_for_update(of=("self",))
@@ -93,16 +103,21 @@ def sync_conflict_resolve(*, sync_id: int, by: User, accept_worker: bool) -> Tim
         )
     except TimeLogOfflineSync.DoesNotExist:
         raise RuleViolation("not_found", "No such offline event.") from None
-    if row.status != SyncStatus.CONFLICT:
-        raise RuleViolation("not_in_conflict", "This offline event is not waiting for a resolution.")
     time_log = row.conflict_with
-    if not can_verify(by, time_log.dispatch):
+    if time_log is None or not can_verify(by, time_log.dispatch):
         raise RuleViolation(
             "not_allowed", "Only a supervisor, manager or admin of this dispatch's employer may do that."
         )
+    if row.status != SyncStatus.CONFLICT:
+        raise RuleViolation("not_in_conflict", "This offline clock-out is already settled.")
+    # The row leaves `conflict` first, so that the edit below no longer finds the conflict open;
+    # its history row is written once, below, with the resolution.
+    TimeLogOfflineSync.objects.filter(pk=row.pk).update(status=SyncStatus.SYNCED)
     if accept_worker:
-        worker_times = _worker_version(row, time_log)
+        worker_times = conflict_worker_version(row, time_log)
         time_log = timelog_edit(timelog_id=time_log.pk, by=by, note=OFFLINE_CLOCK_OUT_NOTE, **worker_times)
+    else:
+        time_log = _restart_paused_timer(time_log.pk, by=by)
     row.status = SyncStatus.SYNCED
     row.time_log = time_log
     row.result = {
@@ -119,7 +134,20 @@ def sync_conflict_resolve(*, sync_id: int, by: User, accept_worker: bool) -> Tim
         "the worker's clock-out applied" if accept_worker else "the force clock-out kept"
     )
     row.save()
+    announce(time_log=time_log, event="sync_conflict_taken" if accept_worker else "sync_conflict_kept")
     return row
+
+
+def _restart_paused_timer(timelog_id: int, *, by: User) -> TimeLog:
+    """The time log's clock-out stands: a timer still running starts again from now, in full
+    (the conflict had paused it; decision 0035). A verified or disputed log is left as it is."""
+    time_log = lock_timelog(timelog_id)
+    if time_log.status in TIMED_STATUSES:
+        time_log.start_timer(timezone.now())
+        time_log._history_user = by
+        time_log._change_reason = "Offline clock-out conflict settled: the clock-out kept, the 4-hour timer restarts"
+        time_log.save()
+    return time_log
 
 
 # --- One event ---
@@ -301,6 +329,8 @@ def _run(row: TimeLogOfflineSync, worker: User, event: dict) -> tuple[dict, Time
         closed_by = _closed_by_someone_else(time_log, worker)
         if closed_by is not None:
             row.conflict_with = time_log
+            # The supervisor is asked to choose; until then the time log's timer is paused.
+            announce(time_log=time_log, event="sync_conflict")
             return _conflict(row, time_log, closed_by), time_log
         time_log = _clock_out(time_log, worker, at, payload)
     else:
@@ -452,7 +482,7 @@ def _recorded(time_log: TimeLog, clock_out) -> dict:
     }
 
 
-def _worker_version(row: TimeLogOfflineSync, time_log: TimeLog) -> dict:
+def conflict_worker_version(row: TimeLogOfflineSync, time_log: TimeLog) -> dict:
     """The worker's times for a conflict: the draft the phone sent, else the shift as recorded
     (breaks included) ending at the phone's clock-out."""
     sent = row.payload.get("times") if isinstance(row.payload, dict) else None

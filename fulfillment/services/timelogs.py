@@ -20,6 +20,7 @@ from fulfillment.enums import (
     SEGMENT_STATUS,
     TIMED_STATUSES,
     SegmentKind,
+    SyncStatus,
     TimeLogStatus,
     VerifiedBy,
 )
@@ -29,6 +30,7 @@ from fulfillment.models import (
     DisputeMessage,
     Ejection,
     TimeLog,
+    TimeLogOfflineSync,
     Times,
     TimeSegment,
     open_sync_conflict,
@@ -110,6 +112,16 @@ def _ensure_status(time_log: TimeLog, allowed, action: str) -> None:
     if time_log.status not in allowed:
         raise RuleViolation(
             "wrong_status", f"Cannot {action} a time log that is {time_log.get_status_display().lower()}."
+        )
+
+
+def _ensure_no_open_conflict(time_log: TimeLog) -> None:
+    """An offline clock-out waiting for the supervisor's choice is settled first: approving or
+    editing now would settle the times without looking at the worker's version (decision 0035)."""
+    if TimeLogOfflineSync.objects.filter(conflict_with=time_log, status=SyncStatus.CONFLICT).exists():
+        raise RuleViolation(
+            "sync_conflict_open",
+            "The worker's phone sent an offline clock-out for this shift: choose which clock-out stands first.",
         )
 
 
@@ -442,6 +454,7 @@ def timelog_verify(*, timelog_id: int, by: User) -> TimeLog:
         (S.PENDING_VERIFICATION, S.PENDING_SUPERVISOR_REEVALUATION, S.PENDING_SUPERVISOR_VERIFICATION),
         "approve",
     )
+    _ensure_no_open_conflict(time_log)
     _finalise(time_log, time_log.worker_times, how=VerifiedBy.SUPERVISOR, by=by, now=_now())
     _save(time_log, by, "Verified by the supervisor")
     announce(time_log=time_log, event="verified")
@@ -467,6 +480,7 @@ def timelog_edit(
     time_log = lock_timelog(timelog_id)
     _ensure_supervisor(by, time_log)
     _ensure_status(time_log, (S.PENDING_VERIFICATION, S.PENDING_SUPERVISOR_REEVALUATION), "edit")
+    _ensure_no_open_conflict(time_log)
     if not (note or "").strip():
         raise RuleViolation("note_required", "An edit needs a note for the worker.", fields={"note": "Required."})
     times = _times(clock_in=clock_in, clock_out=clock_out, break_minutes=break_minutes, lunch_minutes=lunch_minutes)

@@ -351,7 +351,10 @@ def test_a_supervisor_resolving_for_the_force_clock_out_keeps_it(force_clocked_o
 
     time_log = TimeLog.objects.get(pk=force_clocked_out.pk)
     assert (time_log.status, time_log.clock_out_at) == (S.PENDING_VERIFICATION, tue(15))
-    assert time_log.history.count() == history
+    # Decision 0035: the times are untouched; the timer, paused while the conflict was open, restarts.
+    assert (time_log.auto_approval_time, time_log.timer_cycle) == (tue(21), force_clocked_out.timer_cycle + 1)
+    assert time_log.history.count() == history + 1
+    assert time_log.history.first().history_user == supervisor
     assert row.status == SyncStatus.SYNCED
     assert row.result["resolution"]["accepted_worker"] is False
 

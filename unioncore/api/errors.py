@@ -20,6 +20,8 @@ STATUS_BY_CODE: dict[str, int] = {
     "wrong_status": status.HTTP_409_CONFLICT,
     "verified_locked": status.HTTP_409_CONFLICT,
     "worker_edit_locked": status.HTTP_409_CONFLICT,
+    "sync_conflict_open": status.HTTP_409_CONFLICT,
+    "not_in_conflict": status.HTTP_409_CONFLICT,
     "request_full": status.HTTP_409_CONFLICT,
     "no_show": status.HTTP_409_CONFLICT,
     "eject_window_closed": status.HTTP_409_CONFLICT,

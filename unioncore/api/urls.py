@@ -49,4 +49,10 @@ urlpatterns = [
         name="timelog-force-clock-out",
     ),
     path("sync/", fulfillment_api.SyncApi.as_view(), name="sync"),
+    path("sync/conflicts/", fulfillment_api.SyncConflictListApi.as_view(), name="sync-conflicts"),
+    path(
+        "sync/conflicts/<int:pk>/resolve/",
+        fulfillment_api.SyncConflictResolveApi.as_view(),
+        name="sync-conflict-resolve",
+    ),
 ]

@@ -109,6 +109,7 @@ def world(dispatcher, fresh_throttles):
             "dispatches": dispatch.pk,
             "jobs": dispatch.job_request_id,
             "registrations": dispatch.registration_id,
+            "sync/conflicts": time_log.pk,  # no conflict of that id: its input is checked before the 404
         },
         "dispatch": dispatch.pk,
     }
@@ -131,6 +132,7 @@ def base_body(path: str, world: dict) -> dict:
         "/api/v1/timelogs/{id}/edit/": {"clock_in": at(MONDAY, 7).isoformat(), "clock_out": moment, "note": "n"},
         "/api/v1/timelogs/{id}/events/": {**event, "type": "break_start"},
         "/api/v1/timelogs/{id}/reject/": {"comment": "no"},
+        "/api/v1/sync/conflicts/{id}/resolve/": {"accept_worker": False},
         "/api/v1/timelogs/clock-in/": {**event, "dispatch": world["dispatch"], "lat": 47.6, "lng": -122.3},
         "/api/v1/timelogs/retroactive/": {
             "dispatch": world["dispatch"],
