@@ -84,27 +84,24 @@ def test_the_confirmation_service_refuses_whoever_may_not_import_the_kind(dispat
     assert ImportJob.objects.get().status == ImportJobStatus.CHECKED
 
 
-def test_a_queued_ledger_job_of_someone_who_lost_the_right_imports_nothing(dispatcher, members_in):
-    """The worker checks again: the job names who confirmed it, and that user must still be allowed."""
+@pytest.mark.parametrize(
+    ("status", "who", "task"),
+    [
+        (ImportJobStatus.QUEUED, "confirmed_by", tasks.run_import_job),  # the import
+        (ImportJobStatus.CHECKING, "uploaded_by", tasks.check_import_job),  # its dry run
+    ],
+    ids=["queued import", "upload waiting for its dry run"],
+)
+def test_a_ledger_job_of_someone_who_lost_the_right_reads_and_writes_nothing(dispatcher, members_in, status, who, task):
+    """The worker checks again: the job names who confirmed (or uploaded) it, and that user must
+    still be allowed."""
     job = ImportJobFactory(
-        kind="ledger", file=SimpleUploadedFile("ledger.csv", sample("ledger")), status=ImportJobStatus.QUEUED,
-        confirmed_by=dispatcher,
-    )  # fmt: skip
-    assert tasks.run_import_job(job.pk) == ImportJobStatus.FAILED
-    job.refresh_from_db()
-    assert "may not import" in job.summary
-    assert not MemberTransaction.objects.exists()
-
-
-def test_a_ledger_upload_of_someone_who_lost_the_right_is_not_checked(dispatcher, members_in):
-    """The worker's dry run checks again: the uploader must still be allowed to read the kind."""
-    job = ImportJobFactory(
-        kind="ledger", file=SimpleUploadedFile("ledger.csv", sample("ledger")), status=ImportJobStatus.CHECKING,
-        uploaded_by=dispatcher,
-    )  # fmt: skip
-    assert tasks.check_import_job(job.pk) == ImportJobStatus.FAILED
+        kind="ledger", file=SimpleUploadedFile("ledger.csv", sample("ledger")), status=status, **{who: dispatcher}
+    )
+    assert task(job.pk) == ImportJobStatus.FAILED
     job.refresh_from_db()
     assert ("may not import" in job.summary, job.rows, job.errors) == (True, 0, [])
+    assert not MemberTransaction.objects.exists()
 
 
 def test_the_command_refuses_a_user_who_may_not_import_the_kind(dispatcher, members_in):
