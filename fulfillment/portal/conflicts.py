@@ -51,7 +51,8 @@ def _resolve(request, row: TimeLogOfflineSync, *, back: str):
 
 
 def _done(row: TimeLogOfflineSync) -> str:
-    worker = row.worker.get_full_name() or row.worker.username
+    member = row.time_log.dispatch.member
+    worker = f"{member.first_name} {member.last_name}"
     if not row.result["resolution"]["accepted_worker"]:
         return f"The recorded clock-out stands; {worker} is told. The 4-hour timer runs again."
     if row.time_log.status == "verified":
