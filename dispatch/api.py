@@ -140,6 +140,8 @@ class JobBidApi(ApiView):
 
 
 class MyDispatchesApi(ApiView):
+    """My dispatches, newest first; `status` narrows them."""
+
     @extend_schema(
         parameters=filter_parameters(DispatchFilter),
         responses={200: page_of(DispatchOutput), 400: Error, 401: Error},
@@ -150,6 +152,8 @@ class MyDispatchesApi(ApiView):
 
 
 class DispatchAcceptApi(ApiView):
+    """The member accepts a dispatch offered to them."""
+
     @extend_schema(request=None, responses={200: DispatchOutput, 404: Error, 409: Error})
     def post(self, request, pk: int):
         visible_or_404(_my_dispatches(request.user), pk)
@@ -179,6 +183,8 @@ class DispatchCheckInApi(ApiView):
 
 
 class DispatchDeclineApi(ApiView):
+    """The member declines a dispatch offered to them."""
+
     @extend_schema(request=None, responses={200: DispatchOutput, 404: Error, 409: Error})
     def post(self, request, pk: int):
         visible_or_404(_my_dispatches(request.user), pk)

@@ -14,7 +14,7 @@ import django_filters
 from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, PolymorphicProxySerializer, extend_schema, extend_schema_field
 from rest_framework import serializers
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
@@ -24,7 +24,7 @@ from fulfillment import selectors, services
 from fulfillment.enums import OPEN_STATUSES, AcknowledgementMethod, SyncStatus, TimeLogStatus
 from fulfillment.models import TimeLog, TimeLogOfflineSync, Times
 from fulfillment.selectors import Conflict
-from fulfillment.services.sync import EVENT_TYPES
+from fulfillment.services.sync import EVENT_TYPES, SEGMENT_EVENTS
 from unioncore.api.base import (
     ApiView,
     DateFilter,
@@ -313,12 +313,161 @@ class MyHoursApi(ApiView):
         )
 
 
+# --- The schema of offline sync (issue 21, decision 0041) ---
+# A batch's events are read as plain objects (a malformed event is that event's own `failed`
+# answer, never the batch's 400); these serializers only describe them, so a generated client
+# gets one model per event type and per result status instead of free-form dicts.
+
+
+class SyncLocation(serializers.Serializer):
+    lat = serializers.FloatField(required=False, min_value=-90, max_value=90)
+    lng = serializers.FloatField(required=False, min_value=-180, max_value=180)
+    photo = serializers.CharField(required=False, help_text="A project photo (as the clock-in's `photo`)")
+
+
+class SyncPhoto(serializers.Serializer):
+    photo = serializers.CharField(required=False, help_text="A project photo (as the clock-in's `photo`)")
+
+
+class SyncDraft(SyncPhoto):
+    times = TimesInput(required=False, help_text="The worker's corrected times (a missing break: as recorded)")
+
+
+class _SyncEvent(serializers.Serializer):
+    client_uuid = serializers.UUIDField(help_text="Made by the phone, new for each action; kept to retry it")
+    device_time = serializers.DateTimeField(help_text="The phone's clock when it happened, with its offset")
+
+
+class SyncClockIn(_SyncEvent):
+    type = serializers.ChoiceField(choices=["clock_in"])
+    dispatch = serializers.IntegerField(help_text="The dispatch clocked in on")
+    payload = SyncLocation(required=False)
+
+
+class SyncShiftEvent(_SyncEvent):
+    type = serializers.ChoiceField(choices=list(SEGMENT_EVENTS))
+    timelog = serializers.IntegerField(required=False, help_text="The shift's id, if the phone learnt it")
+    dispatch = serializers.IntegerField(
+        required=False, help_text="Else its dispatch: the worker's latest shift on it that started before"
+    )
+    payload = SyncPhoto(required=False)
+
+
+class SyncClockOut(SyncShiftEvent):
+    type = serializers.ChoiceField(choices=["clock_out"])
+    payload = SyncDraft(required=False)
+
+
+SYNC_EVENT = PolymorphicProxySerializer(
+    component_name="SyncEvent",
+    serializers={"clock_in": SyncClockIn, "clock_out": SyncClockOut, **dict.fromkeys(SEGMENT_EVENTS, SyncShiftEvent)},
+    resource_type_field_name="type",
+)
+
+
+class ErrorSummary(serializers.Serializer):
+    code = serializers.CharField()
+    message = serializers.CharField()
+
+
+class SyncConflict(serializers.Serializer):
+    """The competing record of a clock-out someone else already made."""
+
+    time_log = serializers.IntegerField()
+    status = serializers.ChoiceField(choices=TimeLogStatus.choices, help_text="The time log's status as they left it")
+    clock_out_at = serializers.DateTimeField(allow_null=True, help_text="Their clock-out")
+    by = serializers.IntegerField(allow_null=True, help_text="The user who ended the shift")
+
+
+class SyncResolution(serializers.Serializer):
+    accepted_worker = serializers.BooleanField(help_text="The worker's clock-out was taken")
+    by = serializers.IntegerField()
+    at = serializers.DateTimeField()
+    time_log_status = serializers.ChoiceField(choices=TimeLogStatus.choices)
+
+
+class SyncSynced(serializers.Serializer):
+    client_uuid = serializers.UUIDField()
+    status = serializers.ChoiceField(choices=["synced"])
+    time_log = serializers.IntegerField()
+    resolution = SyncResolution(required=False, help_text="A conflict the supervisor settled since")
+
+
+class SyncConflicted(serializers.Serializer):
+    client_uuid = serializers.UUIDField()
+    status = serializers.ChoiceField(choices=["conflict"])
+    time_log = serializers.IntegerField()
+    conflict = SyncConflict()
+    resolution = SyncResolution(required=False, help_text="How the supervisor settled it, once they did")
+
+
+class SyncFailed(serializers.Serializer):
+    client_uuid = serializers.CharField(help_text="As sent (it may be missing or not a UUID: `invalid_event`)")
+    status = serializers.ChoiceField(choices=["failed"])
+    time_log = serializers.IntegerField(allow_null=True)
+    error = ErrorSummary()
+    reused = serializers.BooleanField(required=False, help_text="The client_uuid was used for another event")
+
+
+SYNC_FIRST_RESULT = PolymorphicProxySerializer(
+    component_name="SyncFirstResult",
+    serializers={"synced": SyncSynced, "conflict": SyncConflicted, "failed": SyncFailed},
+    resource_type_field_name="status",
+)
+
+
+class SyncDuplicate(serializers.Serializer):
+    client_uuid = serializers.UUIDField()
+    status = serializers.ChoiceField(choices=["duplicate"])
+    time_log = serializers.IntegerField(allow_null=True)
+    first_result = SYNC_FIRST_RESULT
+
+
+SYNC_RESULT = PolymorphicProxySerializer(
+    component_name="SyncResult",
+    serializers={"synced": SyncSynced, "duplicate": SyncDuplicate, "conflict": SyncConflicted, "failed": SyncFailed},
+    resource_type_field_name="status",
+)
+
+
+@extend_schema_field(SYNC_EVENT)
+class SyncEventField(serializers.DictField):
+    """An event, read as an object; the schema's `SyncEvent`."""
+
+
+@extend_schema_field(SYNC_RESULT)
+class SyncResultField(serializers.DictField):
+    """A result as the service wrote it; the schema's `SyncResult`."""
+
+
+class SyncRefused(Error):
+    """The 422 of a batch with a reused `client_uuid`: the error, and every event's result."""
+
+    results = serializers.ListField(child=SyncResultField())
+
+
+class ConflictError(Error):
+    """A 409: the error; with code `conflict` (a clock-out someone else already made), their record."""
+
+    conflict = SyncConflict(required=False)
+
+
+REPLAYED = OpenApiParameter(
+    "Idempotent-Replayed",
+    str,
+    location=OpenApiParameter.HEADER,
+    enum=["true"],
+    response=True,
+    description="`true` when this answers a request already received (the first answer again)",
+)
+
+
 # --- The shift (idempotent, through sync_events) ---
 
 
 class EventResult(serializers.Serializer):
     client_uuid = serializers.UUIDField()
-    status = serializers.CharField()
+    status = serializers.ChoiceField(choices=["synced"])
     time_log = TimeLogOutput(allow_null=True)
 
 
@@ -352,6 +501,9 @@ def _apply_one(request, event: dict, *, created_status: int = 200) -> Response:
 
 
 class ClockInApi(ApiView):
+    """The member clocks in on a dispatch (201). The same `client_uuid` and body again answers the first
+    answer again with `Idempotent-Replayed: true`; with another body it is a 422."""
+
     class Input(serializers.Serializer):
         dispatch = serializers.IntegerField()
         client_uuid = serializers.UUIDField()
@@ -367,7 +519,11 @@ class ClockInApi(ApiView):
             _photo_checked(value)
             return value
 
-    @extend_schema(request=Input, responses={201: EventResult, 400: Error, 404: Error, 409: Error, 422: Error})
+    @extend_schema(
+        request=Input,
+        responses={201: EventResult, 400: Error, 404: Error, 409: Error, 422: Error},
+        parameters=[REPLAYED],
+    )
     def post(self, request):
         data = validated(self.Input, request.data)
         payload = {k: data[k] for k in ("lat", "lng", "photo") if k in data}
@@ -377,6 +533,9 @@ class ClockInApi(ApiView):
 
 
 class TimeLogEventApi(ApiView):
+    """The worker records a shift event (a break, a lunch, travel, or `clock_out`, which stops work
+    and submits). Idempotent by `client_uuid`, as the clock-in."""
+
     class Input(serializers.Serializer):
         type = serializers.ChoiceField(choices=SHIFT_EVENTS)
         client_uuid = serializers.UUIDField()
@@ -384,7 +543,9 @@ class TimeLogEventApi(ApiView):
         times = TimesInput(required=False, help_text="clock_out only: the worker's corrected times")
 
     @extend_schema(
-        request=Input, responses={200: EventResult, 400: Error, 403: Error, 404: Error, 409: Error, 422: Error}
+        request=Input,
+        responses={200: EventResult, 400: Error, 403: Error, 404: Error, 409: ConflictError, 422: Error},
+        parameters=[REPLAYED],
     )
     def post(self, request, pk: int):
         data = validated(self.Input, request.data)
@@ -473,13 +634,13 @@ class SyncApi(ApiView):
     """A batch of offline events: one result per event (synced, duplicate, conflict, failed)."""
 
     class Input(serializers.Serializer):
-        events = serializers.ListField(child=serializers.DictField(), allow_empty=False, max_length=500)
+        events = serializers.ListField(child=SyncEventField(), allow_empty=False, max_length=500)
         sent_at = DeviceTimeField(required=False, help_text="The device's clock when it sent the batch")
 
     class Output(serializers.Serializer):
-        results = serializers.ListField(child=serializers.DictField())
+        results = serializers.ListField(child=SyncResultField())
 
-    @extend_schema(request=Input, responses={200: Output, 400: Error, 422: Error})
+    @extend_schema(request=Input, responses={200: Output, 400: Error, 422: SyncRefused})
     def post(self, request):
         data = validated(self.Input, request.data)
         _events_well_formed(data["events"])
@@ -500,6 +661,8 @@ class SyncApi(ApiView):
 
 
 class TimeLogDraftEditApi(ApiView):
+    """The worker edits their draft's times (after a force clock-out or a kiosk stop in draft)."""
+
     @extend_schema(request=TimesInput, responses={200: TimeLogOutput, 400: Error, 404: Error, 409: Error})
     def patch(self, request, pk: int):
         data = validated(TimesInput, request.data)
@@ -509,6 +672,8 @@ class TimeLogDraftEditApi(ApiView):
 
 
 class TimeLogSubmitApi(ApiView):
+    """The worker submits their draft: it waits for the supervisor's verification."""
+
     @extend_schema(request=None, responses={200: TimeLogOutput, 403: Error, 404: Error, 409: Error})
     def post(self, request, pk: int):
         visible_or_404(visible_timelogs(request.user), pk)
@@ -525,7 +690,9 @@ class RetroactiveApi(ApiView):
         lunch = serializers.IntegerField(min_value=0, default=0, help_text="Lunch minutes")
         note = serializers.CharField(allow_blank=True, default="")
 
-    @extend_schema(request=Input, responses={201: TimeLogOutput, 400: Error, 404: Error, 409: Error})
+    @extend_schema(
+        request=Input, responses={201: TimeLogOutput, 400: Error, 404: Error, 409: Error}, parameters=[REPLAYED]
+    )
     def post(self, request):
         """The same entry sent again (a double tap, a retry) answers the first one, 201 again,
         with `Idempotent-Replayed: true` (decision 0036). An officer enters one on a member's
@@ -550,6 +717,8 @@ class RetroactiveApi(ApiView):
 
 
 class TimeLogAcceptApi(ApiView):
+    """The worker accepts the supervisor's edit of their times."""
+
     @extend_schema(request=None, responses={200: TimeLogOutput, 403: Error, 404: Error, 409: Error})
     def post(self, request, pk: int):
         visible_or_404(visible_timelogs(request.user), pk)
@@ -558,6 +727,8 @@ class TimeLogAcceptApi(ApiView):
 
 
 class TimeLogRejectApi(ApiView):
+    """The worker rejects the supervisor's edit, saying why (`comment`)."""
+
     class Input(serializers.Serializer):
         comment = serializers.CharField()
 
@@ -573,6 +744,8 @@ class TimeLogRejectApi(ApiView):
 
 
 class TimeLogVerifyApi(ApiView):
+    """A supervisor, manager or admin of the employer (or lending-admin staff) verifies the times."""
+
     @extend_schema(request=None, responses={200: TimeLogOutput, 403: Error, 404: Error, 409: Error})
     def post(self, request, pk: int):
         visible_or_404(visible_timelogs(request.user), pk)
@@ -581,6 +754,8 @@ class TimeLogVerifyApi(ApiView):
 
 
 class TimeLogEditApi(ApiView):
+    """The supervisor changes the times, saying why (`note`); the worker then accepts or rejects."""
+
     class Input(TimesInput):
         note = serializers.CharField()
 
@@ -593,6 +768,8 @@ class TimeLogEditApi(ApiView):
 
 
 class TimeLogDisputeApi(ApiView):
+    """The supervisor disputes the time log, saying why (`reason`); the hall settles it."""
+
     class Input(serializers.Serializer):
         reason = serializers.CharField()
 
@@ -634,6 +811,8 @@ class TimeLogForceClockOutApi(ApiView):
 
 
 class TimeLogAcknowledgeApi(ApiView):
+    """An employer user (or staff) acknowledges a clock-in: its escalation ladder stops (201)."""
+
     class Input(serializers.Serializer):
         method = serializers.ChoiceField(
             choices=AcknowledgementMethod.choices, default=AcknowledgementMethod.APP_OPENED
@@ -684,7 +863,7 @@ class SyncConflictOutput(serializers.Serializer):
     worker = TimesOutput(allow_null=True)
     can_take_worker = serializers.BooleanField()
     status = serializers.CharField()
-    resolution = serializers.DictField(allow_null=True)
+    resolution = SyncResolution(allow_null=True)
 
     def to_representation(self, conflict: Conflict) -> dict:
         row, time_log = conflict.row, conflict.time_log
@@ -717,6 +896,9 @@ class SyncConflictListApi(ApiView):
 
 
 class SyncConflictResolveApi(ApiView):
+    """The supervisor settles an offline clock-out: keep the recorded one, or take the worker's
+    (which the worker then reviews as any edit)."""
+
     class Input(serializers.Serializer):
         accept_worker = serializers.BooleanField(
             help_text="true: take the worker's clock-out (sent to them as your edit); false: keep the recorded one"

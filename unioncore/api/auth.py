@@ -84,6 +84,8 @@ class LogoutApi(ApiView):
 
 
 class MeApi(ApiView):
+    """Who this token is: profile, kind, member card number or employer and role."""
+
     @extend_schema(responses={200: UserOutput, 401: Error})
     def get(self, request):
         user = User.objects.select_related("member", "employer_user__employer").get(pk=request.user.pk)

@@ -330,6 +330,16 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # One name per choice set, for a generated client (issue 21).
+    "ENUM_NAME_OVERRIDES": {
+        "TimeLogStatusEnum": "fulfillment.enums.TimeLogStatus",
+        "SyncedStatusEnum": ["synced"],
+    },
+    # Every status an operation can answer, with the one error component (issue 21).
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "unioncore.api.schema.declare_error_responses",
+    ],
 }
 
 # Content-Security-Policy (django-csp, decision 0038): scripts, styles, images, fonts and requests
