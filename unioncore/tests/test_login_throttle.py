@@ -116,6 +116,7 @@ def test_the_link_page_does_the_same_work_for_a_known_and_an_unknown_number():
         work[label] = [q["sql"].split(" WHERE")[0] for q in queries.captured_queries]
         times[label] = statistics.median(_timed(lambda n=number: ask_for_link(n, address=NEIGHBOUR)) for _ in range(15))
     figures = f"median {times['known'] * 1000:.1f} ms known, {times['unknown'] * 1000:.1f} ms unknown"
+    print(f"link page: {len(work['known'])} queries either way; {figures}")
     assert work["known"] == work["unknown"], figures
     assert not any("unioncore_user" in sql for sql in work["known"]), f"the page read the account: {work['known']}"
     assert not LoginLink.objects.exists(), "the page wrote no link (the worker does)"
