@@ -5,7 +5,6 @@ import datetime
 
 import django_filters
 from django import forms
-from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db.models import Model, QuerySet
 from django.utils import timezone
 from django_filters.utils import translate_validation
@@ -15,6 +14,8 @@ from rest_framework.exceptions import NotFound
 from rest_framework.permissions import SAFE_METHODS
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
+
+from unioncore.dates import UNTIL, implausible
 
 
 def validated(serializer_class: type[serializers.Serializer], data, **context) -> dict:
@@ -79,11 +80,9 @@ class ApiView(APIView):
     throttle_scope = "write"
 
 
-# A date or moment outside these years is no one's shift, dispatch or clock reading; Python's
-# dates end at 9999 and a day or an offset added to one near the edge overflowed (a 500).
-EARLIEST_DATE = datetime.date(1900, 1, 1)
-LATEST_DATE = datetime.date(2199, 12, 31)
-PLAUSIBLE_SPAN = datetime.timedelta(days=3652)  # an instant further than ten years from now
+# A moment further than this from now is no one's shift or clock reading; Python's dates end at
+# 9999 and an offset added to one near the edge overflowed (a 500).
+PLAUSIBLE_SPAN = datetime.timedelta(days=3652)
 
 
 class InstantField(serializers.DateTimeField):
@@ -107,13 +106,17 @@ class InstantField(serializers.DateTimeField):
 
 
 class PlausibleDateField(forms.DateField):
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.validators += [MinValueValidator(EARLIEST_DATE), MaxValueValidator(LATEST_DATE)]
+    """A date within the hall's plausible dates for a filter (unioncore.dates, decision 0037)."""
+
+    def validate(self, value):
+        super().validate(value)
+        if value is not None and (problem := implausible(value, UNTIL, show=datetime.date.isoformat)):
+            raise forms.ValidationError(problem)
 
 
 class DateFilter(django_filters.DateFilter):
-    """A date query parameter between EARLIEST_DATE and LATEST_DATE (else a 400 naming it)."""
+    """A date query parameter within the hall's plausible dates (else a 400 naming it): a day
+    added to 9999-12-31 overflowed (a 500)."""
 
     field_class = PlausibleDateField
 
