@@ -4,6 +4,10 @@ services and rules as the portal and the API)."""
 
 from django import forms
 from django.contrib import admin
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
@@ -20,6 +24,8 @@ from fulfillment.models import (
     TimeSegment,
 )
 from unioncore.admin_actions import HistoryAdmin, ReadOnlyMixin, apply_each, with_form
+from unioncore.errors import RuleViolation
+from unioncore.portal.forms import show_violation
 
 S = TimeLogStatus
 
@@ -72,6 +78,19 @@ class ResolveForm(forms.Form):
     break_minutes = forms.IntegerField(min_value=0, initial=0)
     lunch_minutes = forms.IntegerField(min_value=0, initial=0)
     note = forms.CharField(max_length=500, widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class ManualEntryForm(forms.Form):
+    """An officer's manual entry for a member (decision 0036: of any length)."""
+
+    dispatch = forms.IntegerField(label="Dispatch no.", min_value=1, help_text="The member's dispatch (its number)")
+    clock_in = forms.SplitDateTimeField(label="Start")
+    clock_out = forms.SplitDateTimeField(label="End")
+    break_minutes = forms.IntegerField(min_value=0, initial=0)
+    lunch_minutes = forms.IntegerField(min_value=0, initial=0)
+    note = forms.CharField(
+        max_length=1000, widget=forms.Textarea(attrs={"rows": 3}), help_text="The supervisor reads it"
+    )
 
 
 class ClockOutForm(forms.Form):
@@ -152,6 +171,37 @@ class TimeLogAdmin(ReadOnlyMixin, HistoryAdmin):
     @with_form(ResolveForm, done="{n} dispute(s) resolved; funds released.")
     def resolve_dispute(self, request, time_log, data):
         services.timelog_resolve_dispute(timelog_id=time_log.pk, by=request.user, **data)
+
+    def get_urls(self):
+        view = self.admin_site.admin_view(self.manual_entry_view)
+        return [path("manual-entry/", view, name="fulfillment_timelog_manual_entry"), *super().get_urls()]
+
+    def manual_entry_view(self, request):
+        """An officer enters a member's hours by hand (longer than the hall's limit, if need be):
+        the same service as the member's, the supervisor verifies it as any manual entry."""
+        if not request.user.has_perm(services.LONG_ENTRY_PERMISSION):
+            raise PermissionDenied
+        form = ManualEntryForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            data = form.cleaned_data
+            try:
+                time_log = services.timelog_retroactive_submit(
+                    dispatch_id=data["dispatch"], by=request.user, clock_in=data["clock_in"],
+                    clock_out=data["clock_out"], break_minutes=data["break_minutes"],
+                    lunch_minutes=data["lunch_minutes"], note=data["note"],
+                )  # fmt: skip
+            except RuleViolation as refused:
+                show_violation(form, refused)
+            else:
+                self.message_user(request, f"Manual entry sent to the supervisor to verify: time log {time_log.pk}.")
+                return HttpResponseRedirect(reverse("admin:fulfillment_timelog_change", args=[time_log.pk]))
+        context = {
+            **self.admin_site.each_context(request), "title": "Enter a member's manual entry",
+            "opts": self.model._meta, "form": form,
+        }  # fmt: skip
+        return TemplateResponse(
+            request, "admin/fulfillment/manual_entry.html", context, status=400 if form.errors else 200
+        )
 
     def has_lending_admin_permission(self, request):
         return self._lending_admin_ok(request)

@@ -173,3 +173,26 @@ def test_a_correction_sent_twice_is_one_correction(shift, clock):
     with pytest.raises(RuleViolation) as refused:
         services.timelog_correction_submit(**{**send, "clock_out": at(MONDAY, 17)})
     assert refused.value.code == "correction_pending"
+
+
+def test_an_officer_enters_a_long_day_from_the_console_and_a_dispatcher_cannot(
+    client, shift, clock, officer, dispatcher
+):
+    clock.move_to(at(TUESDAY, 6))
+    url = reverse("admin:fulfillment_timelog_manual_entry")
+    client.force_login(dispatcher)
+    assert client.get(url).status_code == 403
+    client.force_login(officer)
+    assert url in client.get(reverse("admin:fulfillment_timelog_changelist")).content.decode()
+    data = {"dispatch": shift.dispatch.pk, "clock_in_0": "2026-12-07", "clock_in_1": "00:00",
+            "clock_out_0": "2026-12-07", "clock_out_1": "20:00", "break_minutes": "0", "lunch_minutes": "30",
+            "note": "Storm call-out"}  # fmt: skip
+    before = client.post(url, {**data, "clock_in_0": "2026-12-06"})
+    assert before.status_code == 400
+    assert "Before the dispatch started" in before.content.decode()
+    response = client.post(url, data)
+    log = TimeLog.objects.get()
+    assert response["Location"] == reverse("admin:fulfillment_timelog_change", args=[log.pk])
+    assert (log.worker, log.status, log.worker_times.billable_minutes) == (
+        shift.worker, S.PENDING_SUPERVISOR_VERIFICATION, 20 * 60 - 30,
+    )  # fmt: skip
