@@ -134,7 +134,7 @@ def test_a_token_stops_working_once_its_ttl_has_passed(api, member, settings):
 
 
 def test_logging_out_one_device_leaves_the_other_logged_in(member, fresh_throttles):
-    from rest_framework.test import APIClient
+    from unioncore.api.testing import SchemaCheckedClient as APIClient
 
     phone, tablet = APIClient(), APIClient()
     for device in (phone, tablet):

@@ -158,3 +158,32 @@ def test_the_replayed_header_is_declared_where_a_replay_answers(schema):
         responses = schema["paths"][path]["post"]["responses"]
         success = next(status for status in responses if status < "300")
         assert responses[success]["headers"]["Idempotent-Replayed"]["schema"]["enum"] == ["true"], path
+
+
+def _answer(path, method, body, status):
+    from django.http import JsonResponse
+
+    response = JsonResponse(body, status=status)
+    response.request = {"PATH_INFO": path, "REQUEST_METHOD": method}
+    return response
+
+
+def test_every_api_test_answer_is_held_to_the_schema():
+    """The API tests' client (`api`, `api_as`) checks each answer: an undeclared status, or a
+    body unlike the declared one, fails the test that got it."""
+    from schemathesis.core.failures import Failure, FailureGroup
+
+    from unioncore.api.testing import check_against_schema
+
+    broken = (Failure, FailureGroup)  # one failure, or several
+
+    check_against_schema(_answer("/api/v1/me/", "GET", {"error": {"code": "not_found", "message": "x"}}, 405))
+    with pytest.raises(AssertionError, match="answered 409, not declared"):
+        check_against_schema(_answer("/api/v1/me/", "GET", {"error": {"code": "wrong_status", "message": "x"}}, 409))
+    with pytest.raises(broken):
+        check_against_schema(_answer("/api/v1/me/", "GET", {"id": "not a number"}, 200))
+    with pytest.raises(broken):  # a code outside the enum
+        check_against_schema(_answer("/api/v1/me/", "GET", {"error": {"code": "oops", "message": "x"}}, 401))
+    sync_result = {"client_uuid": "0b9c6d7e-51b4-4c0e-9a55-2f0e4b7d1a01", "status": "synced", "time_log": None}
+    with pytest.raises(broken):  # a synced event always names its time log
+        check_against_schema(_answer("/api/v1/sync/", "POST", {"results": [sync_result]}, 200))

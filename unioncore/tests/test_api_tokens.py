@@ -6,9 +6,9 @@ import pytest
 from django.contrib import admin
 from django.urls import reverse
 from knox.models import AuthToken
-from rest_framework.test import APIClient
 
 from unioncore import services
+from unioncore.api.testing import SchemaCheckedClient as APIClient
 from unioncore.models import User
 from unioncore.tests.factories import PASSWORD, StaffFactory, UserFactory
 
