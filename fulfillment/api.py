@@ -65,23 +65,30 @@ def _my_dispatches(user: User) -> QuerySet[Dispatch]:
 # --- Output ---
 
 
+HALL_TIME = "in the hall's time zone, with its offset (2026-12-07T07:00:00-08:00), as every instant the API writes"
+
+
 class TimesOutput(serializers.Serializer):
-    clock_in = serializers.DateTimeField()
-    clock_out = serializers.DateTimeField()
-    break_minutes = serializers.IntegerField()
-    lunch_minutes = serializers.IntegerField()
-    billable_minutes = serializers.IntegerField()
+    """One party's version of a shift's times."""
+
+    clock_in = serializers.DateTimeField(help_text=f"The start, {HALL_TIME}")
+    clock_out = serializers.DateTimeField(help_text=f"The end, {HALL_TIME}")
+    break_minutes = serializers.IntegerField(help_text="Unpaid break minutes")
+    lunch_minutes = serializers.IntegerField(help_text="Unpaid lunch minutes")
+    billable_minutes = serializers.IntegerField(help_text="Paid minutes: the span less breaks and lunch")
 
 
 def _times(row: dict, prefix: str) -> dict | None:
-    """One party's version from a row (see `_row`), its instants in UTC (the JSON writes them with
-    a Z) whether they come from the database or from a time log a service just changed."""
+    """One party's version from a row (see `_row`), its instants in the hall's zone (as the time
+    log's own instants: one convention, issue 21) whether they come from the database or from a
+    time log a service just changed."""
     clock_in, clock_out = row[f"{prefix}_clock_in"], row[f"{prefix}_clock_out"]
     if clock_in is None or clock_out is None:
         return None
+    local = timezone.get_current_timezone()
     times = Times(
-        clock_in.astimezone(datetime.UTC),
-        clock_out.astimezone(datetime.UTC),
+        clock_in.astimezone(local),
+        clock_out.astimezone(local),
         row[f"{prefix}_break_minutes"] or 0,
         row[f"{prefix}_lunch_minutes"] or 0,
     )
@@ -129,8 +136,12 @@ class TimeLogOutput(serializers.Serializer):
     worker = serializers.IntegerField(source="worker_id")
     worker_name = serializers.SerializerMethodField()
     status = serializers.ChoiceField(choices=TimeLogStatus.choices)
-    clock_in_at = serializers.DateTimeField(allow_null=True)
-    clock_out_at = serializers.DateTimeField(allow_null=True)
+    clock_in_at = serializers.DateTimeField(allow_null=True, help_text=f"The clock-in as recorded, {HALL_TIME}")
+    clock_out_at = serializers.DateTimeField(
+        allow_null=True,
+        help_text="The clock-out as recorded (the phone, the kiosk, a forced one); after an edit the hours that "
+        "count are `final_times` (verified) or `standing_minutes`, not this",
+    )
     worker_times = serializers.SerializerMethodField()
     supervisor_times = serializers.SerializerMethodField()
     final_times = serializers.SerializerMethodField()
@@ -159,15 +170,25 @@ class TimeLogOutput(serializers.Serializer):
     def get_worker_name(self, time_log) -> str:
         return time_log.worker.get_full_name() or time_log.worker.username
 
-    @extend_schema(responses=TimesOutput(allow_null=True))
+    @extend_schema_field(
+        TimesOutput(
+            allow_null=True,
+            help_text="The worker's version (their clock-in to clock-out, or their edit); null while the shift runs",
+        )
+    )
     def get_worker_times(self, time_log) -> dict | None:
         return _times(_row(time_log), "worker")
 
-    @extend_schema(responses=TimesOutput(allow_null=True))
+    @extend_schema_field(TimesOutput(allow_null=True, help_text="The supervisor's edit, if any"))
     def get_supervisor_times(self, time_log) -> dict | None:
         return _times(_row(time_log), "supervisor")
 
-    @extend_schema(responses=TimesOutput(allow_null=True))
+    @extend_schema_field(
+        TimesOutput(
+            allow_null=True,
+            help_text="The verified version: the hours that count (show these once the time log is verified)",
+        )
+    )
     def get_final_times(self, time_log) -> dict | None:
         return _times(_row(time_log), "final")
 

@@ -7,6 +7,7 @@ import django_filters
 from django import forms
 from django.db.models import Model, QuerySet
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from django_filters.utils import translate_validation
 from drf_spectacular.utils import OpenApiParameter, extend_schema_field
 from rest_framework import serializers
@@ -87,11 +88,16 @@ PLAUSIBLE_SPAN = datetime.timedelta(days=3652)
 
 class InstantField(serializers.DateTimeField):
     """A moment with its offset, within ten years of the server's now (a year-1 or year-9999
-    time is a typo or a broken clock; converted to UTC it even overflowed)."""
+    time is a typo or a broken clock; converted to UTC it even overflowed). A time without an
+    offset is refused, as offline sync refuses it: read in the hall's zone it was 8 hours off for
+    a phone sending UTC (issue 21)."""
 
     far_off_message = "This time is more than ten years from now."
+    no_offset_message = "Give the time with its offset, e.g. 2026-12-07T07:00:00-08:00."
 
     def to_internal_value(self, value):
+        if _naive(value):
+            raise serializers.ValidationError(self.no_offset_message)
         try:
             moment = super().to_internal_value(value)
         except OverflowError:  # DRF's own check of a naive time near year 9999 overflows
@@ -103,6 +109,17 @@ class InstantField(serializers.DateTimeField):
         if off:
             raise serializers.ValidationError(self.far_off_message)
         return moment
+
+
+def _naive(value) -> bool:
+    """A date and time written without an offset (what is not a date and time at all is left to
+    DRF's own message)."""
+    if isinstance(value, str):
+        try:
+            value = parse_datetime(value.strip())
+        except ValueError:
+            return False
+    return isinstance(value, datetime.datetime) and timezone.is_naive(value)
 
 
 class PlausibleDateField(forms.DateField):

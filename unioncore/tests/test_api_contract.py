@@ -187,3 +187,15 @@ def test_every_api_test_answer_is_held_to_the_schema():
     sync_result = {"client_uuid": "0b9c6d7e-51b4-4c0e-9a55-2f0e4b7d1a01", "status": "synced", "time_log": None}
     with pytest.raises(broken):  # a synced event always names its time log
         check_against_schema(_answer("/api/v1/sync/", "POST", {"results": [sync_result]}, 200))
+
+
+def test_a_time_log_s_times_are_one_typed_component(schema):
+    components = schema["components"]["schemas"]
+    output = components["TimeLogOutput"]["properties"]
+    for name in ("worker_times", "supervisor_times", "final_times"):
+        assert output[name]["allOf"] == [{"$ref": "#/components/schemas/TimesOutput"}], name
+        assert output[name]["nullable"] is True
+        assert output[name]["description"]
+    times = components["TimesOutput"]["properties"]
+    assert set(times) == {"clock_in", "clock_out", "break_minutes", "lunch_minutes", "billable_minutes"}
+    assert "offset" in times["clock_in"]["description"]
