@@ -99,6 +99,10 @@ class _Eligibility:
         since = today - datetime.timedelta(days=BY_NAME_BAR_DAYS)
         # The 2024 procedure (rule 10): after a quit or a discharge, no by-name request of any
         # employer for two weeks — not only the one the member left.
+        # Read once: an enum member looked up on every row of a 10,000-row book costs more than
+        # the comparison itself.
+        self.active = str(MemberStatus.ACTIVE)
+        self.tero_only = job_request.category == RequestCategory.TERO
         self.recently_left = set(
             Dispatch.objects.filter(
                 end_reason__in=[EndReason.QUIT, EndReason.DISCHARGED],
@@ -112,7 +116,7 @@ class _Eligibility:
             return SkipReason.ALREADY_OFFERED, ""
         if member_id in self.on_a_job:
             return SkipReason.ALREADY_DISPATCHED, ""
-        if row.member_status != MemberStatus.ACTIVE:
+        if row.member_status != self.active:
             return SkipReason.MEMBER_NOT_ACTIVE, MemberStatus(row.member_status).label
         if row.re_sign_due is not None and row.re_sign_due < self.today:
             # The nightly job may not have run yet: an overdue re-sign is never offered a job.
@@ -128,7 +132,7 @@ class _Eligibility:
         if self.class_qualified is not None and not by_name and member_id not in self.class_qualified:
             # An employer naming a foreman has qualified them itself.
             return SkipReason.NOT_QUALIFIED_FOR_CLASS, JobClass(self.request.job_class).label
-        if self.request.category == RequestCategory.TERO and not row.tribal_affiliation:
+        if self.tero_only and not row.tribal_affiliation:
             return SkipReason.NOT_TRIBAL_MEMBER, ""
         if self.zip_codes and row.zip_code[:5] not in self.zip_codes:
             return SkipReason.OUTSIDE_PRIORITY_AREA, f"home ZIP {row.zip_code or 'unknown'}"
@@ -147,15 +151,11 @@ class _Row(NamedTuple):
     tribal_affiliation: str
     zip_code: str
     re_sign_due: datetime.date | None
-    registered_at: datetime.datetime
-
-    @property
-    def order(self) -> tuple:
-        return self.tier, self.apn, self.registered_at, self.registration_id
 
 
+# The queryset's own order is the referral order (REFERRAL_ORDER): no sort key is read back.
 _ROW_FIELDS = ("id", "member_id", "apn", "book__book_number", "member__status", "member__tribal_affiliation",
-               "member__zip_code", "re_sign_due", "registered_at")  # fmt: skip
+               "member__zip_code", "re_sign_due")  # fmt: skip
 
 
 def _rows(queryset):
@@ -195,9 +195,11 @@ def referral_order(*, job_request: JobRequest, wanted: int | None = None, now=No
     named: set[int] = set()
     if job_request.by_name_attested:
         named = set(job_request.by_name_members.values_list("id", flat=True))
-        on_book = {row.member_id: row for row in _rows(listing.filter(member_id__in=named))}
-        for member_id in sorted(named, key=lambda m: (0, *on_book[m].order) if m in on_book else (1, m)):
-            row = on_book.get(member_id)
+        on_book: dict[int, tuple[int, _Row]] = {}  # the member's best place, in the list's order
+        for place, row in enumerate(_rows(listing.filter(member_id__in=named))):
+            on_book.setdefault(row.member_id, (place, row))
+        for member_id in sorted(named, key=lambda m: (0, on_book[m][0]) if m in on_book else (1, m)):
+            row = on_book[member_id][1] if member_id in on_book else None
             if row is None:
                 candidates.append(
                     Candidate(member_id, None, None, None, True, CandidateOutcome.SKIPPED, SkipReason.NOT_ON_BOOK)
