@@ -189,6 +189,8 @@ def browser():
 def page(browser, live_server):
     """A fresh phone-sized page; `page.goto(url("/portal/"))` with `page.base_url`. Fails the
     test if the page's Content-Security-Policy refused anything."""
+    from unioncore.tests.accessibility import Gate
+
     context = browser.new_context(viewport=PHONE, base_url=live_server.url, locale="en-US")
     context.set_default_timeout(10_000)
     tab = context.new_page()
@@ -198,9 +200,16 @@ def page(browser, live_server):
     tab.on(
         "console", lambda message: refused.append(message.text) if "Content Security Policy" in message.text else None
     )
+    # And of accessibility (issue 25): each portal page state is scanned by axe-core and, on a
+    # member's or supervisor's page, for tap targets under 44 px (unioncore/tests/accessibility.py).
+    gate = Gate(tab, live_server.url)
+    tab.on("load", lambda _tab: gate.scan())
     yield tab
+    if not tab.is_closed():
+        gate.scan()
     context.close()
     assert not refused, "the Content-Security-Policy refused: " + " | ".join(refused)
+    assert not gate.findings, gate.report()
 
 
 @pytest.fixture
