@@ -1,5 +1,7 @@
-"""The 16 priority-0 referral reports (SPEC §7), each one declaration. docs/reports.md lists
-them with their filters, columns and the LaborPower report each replaces."""
+"""The 16 launch reports (SPEC §7, issue 9), each one declaration, under LaborPower's names
+(issue 24). docs/reports.md lists them with their filters, columns and the LaborPower report each
+replaces. The reports issue 24 adds register from their own modules, one per LaborPower tab,
+imported at the end of this one."""
 
 import datetime
 from dataclasses import dataclass
@@ -189,6 +191,8 @@ class PositionColumn(Column):
 class RegistrationList(Report):
     slug = "out-of-work-list"  # the report's address since issue 9: links and audit rows keep working
     title = "Registration List"
+    our_name = "Everyone on a book, tier by tier"
+    laborpower_ids = ("B-01", "C-34")  # C-34 REGLIST: the Custom tab's copy
     replaces = "Registration List (the Job Dispatch Registration List, one page header per book and tier)"
     description = (
         "Everyone on a book, tier by tier, as LaborPower prints it: out of work, working, on a short call or "
@@ -228,7 +232,9 @@ class RegionForm(forms.Form):
 @register
 class OutOfWorkSummary(Report):
     slug = "out-of-work-summary"
-    title = "Out-of-work summary"
+    title = "UNEMPLOYED COUNTS BY BOOK"
+    our_name = "Out-of-work summary"
+    laborpower_ids = ("C-40",)
     replaces = "Out of Work Summary (counts by book)"
     description = "How many are out of work, exempt, on short calls and dispatched, by book and region."
     filters = RegionForm
@@ -256,7 +262,9 @@ class DispatchLogForm(DateRangeForm):
 @register
 class DailyDispatchLog(Report):
     slug = "daily-dispatch-log"
-    title = "Daily dispatch log (day book)"
+    title = "Dispatch Report (Day Book)"
+    our_name = "Daily dispatch log"
+    laborpower_ids = ("B-06",)
     replaces = "Daily Dispatch Report (the day book)"
     description = "Every dispatch offered on the days chosen, in the order it was made."
     filters = DispatchLogForm
@@ -286,7 +294,10 @@ class JobRequestForm(DateRangeForm):
 @register
 class JobRequestRegister(Report):
     slug = "job-request-register"
-    title = "Job request register"
+    title = "Request Report"
+    our_name = "Job request register"
+    laborpower_ids = ("A-03", "B-05")
+    variants = {"B-05": {"status": JobRequestStatus.OPEN}}  # Open Requests: every open request, whenever taken
     replaces = "Job Request Register / Open Requests"
     description = "Employers' calls for labor taken on the days chosen: workers wanted and dispatched."
     filters = JobRequestForm
@@ -331,7 +342,9 @@ class MemberForm(forms.Form):
 @register
 class MemberDispatchHistory(Report):
     slug = "member-dispatch-history"
-    title = "Member dispatch history"
+    title = "Employment History"
+    our_name = "Member dispatch history"
+    laborpower_ids = ("AP-03",)
     replaces = "Member Dispatch History"
     description = "Every dispatch of one member, newest first."
     filters = MemberForm
@@ -347,7 +360,9 @@ class EmployerHistoryForm(DateRangeForm):
 @register
 class EmployerDispatchHistory(Report):
     slug = "employer-dispatch-history"
-    title = "Employer dispatch history"
+    title = "Dispatch History Report"
+    our_name = "Employer dispatch history"
+    laborpower_ids = ("A-11",)
     replaces = "Employer Dispatch History"
     description = "Every dispatch to one employer, newest first."
     filters = EmployerHistoryForm
@@ -364,7 +379,9 @@ class ReSignForm(forms.Form):
 @register
 class ReSignDue(Report):
     slug = "re-sign-due"
-    title = "Re-sign due / overdue"
+    title = "RE-SIGN DUE REPORT"
+    our_name = "Re-sign due / overdue"
+    laborpower_ids = ("C-33",)
     replaces = "Re-Sign Due List / Overdue Re-Signs"
     description = "Members out of work (not exempt) whose re-sign is due by the day chosen; overdue first."
     filters = ReSignForm
@@ -390,7 +407,14 @@ class RollOffForm(DateRangeForm):
 @register
 class RollOffReport(Report):
     slug = "roll-off-report"
-    title = "Roll-off report"
+    title = "Dropped Due to Re-Sign, Checkmarks, ShortCall"
+    our_name = "Roll-off report"
+    laborpower_ids = ("B-02", "B-03", "B-04")
+    variants = {
+        "B-02": {"reason": RollOffReason.RE_SIGN_MISSED},
+        "B-03": {"reason": RollOffReason.CHECK_MARKS},
+        "B-04": {"reason": RollOffReason.RESTORATIONS_USED},
+    }
     replaces = "Roll-Off Report (dropped due to re-sign, check marks, short call)"
     description = "Registrations rolled off on the days chosen, with why."
     filters = RollOffForm
@@ -418,6 +442,7 @@ class BookDatesForm(DateRangeForm):
 class CheckMarkReport(Report):
     slug = "check-mark-report"
     title = "Check-mark report"
+    our_name = "Passed calls: check marks given, excused, restored"
     replaces = "Check Mark Report"
     description = "Passed calls: check marks (+1), passes excused without one (0), check marks restored (−1)."
     filters = BookDatesForm
@@ -439,7 +464,10 @@ class ShortCallForm(forms.Form):
 @register
 class ShortCallReport(Report):
     slug = "short-call-report"
-    title = "Short-call report"
+    title = "Overdue Short Call Dispatches"
+    our_name = "Short-call report"
+    laborpower_ids = ("B-09",)
+    variants = {"B-09": {"overdue_only": "on"}}  # LaborPower's list is the overdue ones; ours can show all
     replaces = "Short Call Report (incl. overdue short calls)"
     description = (
         "Members on a short call. Overdue: the day to re-register has passed, or the call has run past "
@@ -468,6 +496,7 @@ class BookOnlyForm(forms.Form):
 class ExemptMembers(Report):
     slug = "exempt-members"
     title = "Exempt members"
+    our_name = "Members exempt on a book"
     replaces = "Exempt Members List"
     description = "Members exempt on a book (their own exemption on the book, or the member's on all books)."
     filters = BookOnlyForm
@@ -495,7 +524,9 @@ class ActivityForm(DateRangeForm):
 @register
 class RegistrationActivityAudit(Report):
     slug = "registration-activity-audit"
-    title = "Registration activity audit"
+    title = "Registration History Report"
+    our_name = "Registration activity audit"
+    laborpower_ids = ("AP-02",)
     replaces = "Registration Activity / Audit Trail"
     description = "Everything that happened to registrations on the days chosen, who did it and why."
     filters = ActivityForm
@@ -513,7 +544,9 @@ class BidForm(DateRangeForm):
 @register
 class OnlineBidReport(Report):
     slug = "online-bid-report"
-    title = "Online bid report"
+    title = "Job Bids"
+    our_name = "Online bid report"
+    laborpower_ids = ("B-18",)
     replaces = "Internet Bidding Report"
     description = "Members' online bids placed on the days chosen, by request."
     filters = BidForm
@@ -542,7 +575,9 @@ class ContractForm(forms.Form):
 @register
 class EmployersByContractCode(Report):
     slug = "employers-by-contract-code"
-    title = "Employers by contract code"
+    title = "Employers by Contract"
+    our_name = "Employers by contract code"
+    laborpower_ids = ("B-10", "C-12")  # C-12 EMPLOYCONTRACT: the Custom tab's copy
     replaces = "Employer List by Contract Code"
     description = "Signatory employers under each of the 8 contract codes."
     filters = ContractForm
@@ -567,6 +602,7 @@ class TimeLogForm(DateRangeForm):
 class VerificationStatus(Report):
     slug = "time-log-verification-status"
     title = "Time-log verification status by employer"
+    our_name = "Open, waiting, verified and disputed time logs"
     replaces = "— (new with Fulfillment; LaborPower had no time logs)"
     description = "Per employer, its time logs of the days chosen: open, waiting, verified, disputed."
     permission = FULFILLMENT
@@ -589,6 +625,7 @@ class VerificationStatus(Report):
 class VerifiedHoursAndFunds(Report):
     slug = "verified-hours-and-funds"
     title = "Verified hours and funds by employer and week"
+    our_name = "Billable hours and funds of verified time logs"
     replaces = "— (new with Fulfillment; LaborPower had no time logs)"
     description = (
         "Verified time logs by employer and ISO week of the shift: billable hours and funds. "
@@ -608,3 +645,7 @@ class VerifiedHoursAndFunds(Report):
     )
 
     initial = last_days(56)
+
+
+# The reports of issue 24, one module per LaborPower tab (each registers its own).
+from reports import advanced, applicant, basic, custom  # noqa: E402, F401

@@ -29,6 +29,7 @@ from django.db.models import QuerySet, Sum
 from django.forms.utils import pretty_name
 from django.utils import timezone
 
+from reports.laborpower import BY_ID, OURS, PARITY, PENDING, TABS
 from unioncore.dates import UNTIL, implausible
 
 REFERRAL = "reports.referral_reports"
@@ -191,8 +192,15 @@ class Report:
     """Subclass and declare; `register` it. See the module docstring."""
 
     slug: str = ""
-    title: str = ""
-    replaces: str = ""  # the LaborPower report it replaces
+    title: str = ""  # LaborPower's name for it (the first of `laborpower_ids`), or ours if it had none
+    our_name: str = ""  # what it shows, in our words, beside LaborPower's name ("Roll-off report")
+    # The ids of LaborPower's reports it answers (reports/laborpower.py), its own first: a Custom-tab
+    # copy of a Basic or Advanced report is merged into that report's declaration as another id.
+    laborpower_ids: tuple[str, ...] = ()
+    # The filters (query-string values) an id is run with when it is a saved variant of the report
+    # ("B-03": Dropped Due to Checkmarks is the roll-off report of third check marks).
+    variants: dict[str, dict[str, str]] = {}
+    replaces: str = ""  # the LaborPower report it replaces, as the hall describes it
     description: str = ""
     permission: str = REFERRAL
     filters: type[forms.Form] = NoFilters
@@ -384,6 +392,14 @@ def register(report: type[Report]) -> type[Report]:
         raise ValueError(f"report {report.slug} declares no selector or no columns")
     if report.group_by and report.column(report.group_by) is None:
         raise ValueError(f"report {report.slug} groups on an unknown column {report.group_by!r}")
+    for lp_id in report.laborpower_ids:
+        if lp_id not in BY_ID:
+            raise ValueError(f"report {report.slug}: {lp_id!r} is not a LaborPower report id")
+        taken = next((r.slug for r in REPORTS.values() if lp_id in r.laborpower_ids), None)
+        if taken:
+            raise ValueError(f"report {report.slug}: {lp_id} is already answered by {taken}")
+    if set(report.variants) - set(report.laborpower_ids):
+        raise ValueError(f"report {report.slug} has a variant of an id it does not answer")
     REPORTS[report.slug] = report
     return report
 
@@ -402,6 +418,56 @@ def get(slug: str) -> type[Report] | None:
 
 def visible_to(user) -> list[type[Report]]:
     return [r for r in all_reports() if r.can_run(user)]
+
+
+@dataclass(frozen=True)
+class IndexEntry:
+    """One line of the reports index: a LaborPower report and the report (and filters) that
+    answers it; `report` None for one not answered yet."""
+
+    name: str  # LaborPower's name (ours for a report LaborPower did not have)
+    lp_id: str
+    priority: str
+    report: type[Report] | None
+    query: dict[str, str]
+
+    @property
+    def url(self) -> str:
+        from django.urls import reverse
+        from django.utils.http import urlencode
+
+        if self.report is None:
+            return ""
+        url = reverse("admin:reports_report", args=[self.report.slug])
+        return f"{url}?{urlencode(self.query)}" if self.query else url
+
+
+def index_by_tab(reports: Iterable[type[Report]]) -> dict[str, list[IndexEntry]]:
+    """LaborPower's four tabs in its order, each report under every tab one of its ids belongs
+    to; then our own reports. Ids no report answers yet are listed too (report None); ids of
+    reports the user may not run are left out."""
+    reports = list(reports)
+    by_id = {lp_id: r for r in reports for lp_id in r.laborpower_ids}
+    tabs: dict[str, list[IndexEntry]] = {tab: [] for tab in TABS}
+    for lp in PARITY:
+        report = by_id.get(lp.id)
+        if report is not None:
+            query = {**report.variants.get(lp.id, {})}
+            if lp.id != report.laborpower_ids[0]:
+                query["variant"] = lp.id
+            tabs[lp.tab].append(IndexEntry(lp.name, lp.id, lp.priority, report, query))
+        elif lp.id in PENDING:
+            tabs[lp.tab].append(IndexEntry(lp.name, lp.id, lp.priority, None, {}))
+    ours = [IndexEntry(r.title, "", "", r, {}) for r in reports if not r.laborpower_ids]
+    if ours:
+        tabs[OURS] = ours
+    return tabs
+
+
+def variant_name(report: type[Report], data) -> str:
+    """The LaborPower name a page was opened under (`?variant=B-03`), if it is one of the report's."""
+    lp_id = (data or {}).get("variant", "")
+    return BY_ID[lp_id].name if lp_id in report.laborpower_ids and lp_id in BY_ID else ""
 
 
 # --- Filters as text and as JSON (the audit row, the background job) ---

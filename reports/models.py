@@ -15,6 +15,7 @@ class ReportFormat(models.TextChoices):
     HTML = "html", "Web page"
     PDF = "pdf", "PDF"
     XLSX = "xlsx", "Excel"
+    CSV = "csv", "CSV"
 
 
 class ReportRun(models.Model):

@@ -219,9 +219,44 @@ def write_xlsx(report, rows, target: BinaryIO, *, filters, on_progress: Progress
     return n
 
 
-WRITERS = {"pdf": write_pdf, "xlsx": write_xlsx}
+# --- CSV ---
+
+
+def write_csv(report, rows, target: BinaryIO, *, filters, on_progress: Progress = None) -> int:
+    """The report's rows as CSV (UTF-8 with a byte-order mark, so that Excel reads the names right):
+    a header line, then one line per row with every column (the grouping one too); numbers plain
+    (no thousands separator), dates ISO. Every cell through `neutralise`. No totals: a CSV is for
+    another program to read. Returns the number of data rows."""
+    import codecs
+    import csv
+
+    columns = report.columns
+    text = codecs.getwriter("utf-8")(target)
+    text.write("\ufeff")
+    writer = csv.writer(text, lineterminator="\r\n")
+    writer.writerow(neutralised(c.label for c in columns))
+    progress = _every(on_progress)
+    n = 0
+    for row in report.iterate(rows):
+        writer.writerow(neutralised(_csv_text(c, c.value(row)) for c in columns))
+        n += 1
+        if progress is not None:
+            progress(n)
+    return n
+
+
+def _csv_text(column: Column, value):
+    if value is None:
+        return ""
+    if column.type in ("int", "hours", "money"):
+        return str(value)  # 1234.50, not $1,234.50: a program reads it
+    return column.text(value)
+
+
+WRITERS = {"pdf": write_pdf, "xlsx": write_xlsx, "csv": write_csv}
 CONTENT_TYPES = {
     "pdf": "application/pdf",
+    "csv": "text/csv; charset=utf-8",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }
 

@@ -17,7 +17,7 @@ from reports import framework, rendering, services
 from reports.models import ExportJob, ExportStatus
 from unioncore.errors import RuleViolation
 
-FORMATS = ("pdf", "xlsx")
+FORMATS = ("pdf", "xlsx", "csv")
 
 
 def _context(request, **extra):
@@ -37,11 +37,8 @@ def index(request):
     reports = framework.visible_to(request.user)
     if not reports:
         raise PermissionDenied("You may not run any report.")
-    groups = {}
-    for report in reports:
-        groups.setdefault(
-            "Time logs and funds" if report.permission == framework.FULFILLMENT else "Referral and dispatch", []
-        ).append(report)
+    # LaborPower's tabs, as its Report Preparation window shows them
+    groups = framework.index_by_tab(reports)
     recent = ExportJob.objects.filter(run__user=request.user).select_related("run")[:10]
     return TemplateResponse(
         request, "reports/index.html", _context(request, title="Reports", groups=groups, recent_exports=recent)
@@ -102,8 +99,10 @@ def _page_body(report, rows_on_page, all_rows):
 def report_page(request, slug: str, *, error: str = "", status: int = 200):
     report = _report_or_404(slug, request.user)
     form = report.form(request.GET)
+    variant = framework.variant_name(report, request.GET)
     context = {
-        "title": report.title,
+        "title": variant or report.title,
+        "variant": variant,
         "report": report,
         "form": form,
         "error": error,

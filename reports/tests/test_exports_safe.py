@@ -3,6 +3,7 @@ neutralised in every cell — the data, and the Report sheet's filters — while
 stay typed (finding 2); every report's Excel file opens, built now or in the background, whatever
 its title (finding 4: "Re-sign due / overdue" has a "/", which no sheet name may hold)."""
 
+import csv
 import datetime
 import io
 
@@ -91,3 +92,28 @@ def test_an_employers_or_members_formula_is_text_in_the_excel_file_and_its_filte
     assert isinstance(offered.value, datetime.datetime), "a date stays a date"
     filters = {row[0].value: row[1].value for row in workbook["Report"].iter_rows(min_row=3) if row[0].value}
     assert filters["Employer"].startswith("'" + HYPERLINK)
+
+
+@pytest.mark.parametrize("slug", ALL_SLUGS)
+def test_every_report_exports_to_csv_with_its_columns(slug, hall, client, officer):
+    client.force_login(officer)
+    report = framework.get(slug)
+    response = client.get(reverse("admin:reports_export", args=[slug, "csv"]), filters_of(slug, hall))
+    assert response.status_code == 200, response.content[:300]
+    header = next(csv.reader(io.StringIO(content(response).decode("utf-8-sig"))))
+    assert header == [c.label for c in report.columns]
+
+
+def test_an_employers_or_members_formula_is_text_in_the_csv(hall, client, dispatcher):
+    alpha = hall.employers["alpha"]
+    Employer.objects.filter(pk=alpha.pk).update(name=HYPERLINK)
+    Member.objects.filter(pk=hall.member("Adams").pk).update(last_name="@SUM(1+1)")
+    client.force_login(dispatcher)
+    response = client.get(
+        reverse("admin:reports_export", args=["daily-dispatch-log", "csv"]),
+        {"date_from": MONDAY, "date_to": MONDAY, "employer": alpha.pk},
+    )
+    header, adams = list(csv.reader(io.StringIO(content(response).decode("utf-8-sig"))))
+    assert adams[header.index("Employer")] == "'" + HYPERLINK
+    assert adams[header.index("Name")] == "'@SUM(1+1), Pat"
+    assert adams[header.index("Wage rate")] == "58.50", "a number stays a plain number"

@@ -1,0 +1,2 @@
+"""The reports of LaborPower's Basic tab (issue 24; reports/laborpower.py lists them), each one
+declaration registered here. reports/catalog.py imports this module."""
