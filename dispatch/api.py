@@ -2,11 +2,11 @@
 
 import django_filters
 from django.db.models import Q
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers
 from rest_framework.response import Response
 
-from dispatch import selectors, services
+from dispatch import rules, selectors, services
 from dispatch.enums import DeclineKind, DispatchStatus, RequestCategory
 from dispatch.models import Dispatch, JobBid, JobRequest
 from referral.enums import BookType
@@ -68,12 +68,33 @@ class DispatchOutput(serializers.Serializer):
     checked_in_at = serializers.DateTimeField(
         allow_null=True, help_text="When the employer (or the hall) recorded the member's check-in; due by 3 PM"
     )
+    actions = serializers.SerializerMethodField()
+
+    @extend_schema_field(
+        serializers.ListField(
+            child=serializers.ChoiceField(choices=rules.DISPATCH_ACTIONS),
+            help_text="What you may do to this dispatch now (the same rules the server enforces): `accept`, "
+            "`decline` (the member, while offered), `check_in` (the employer). Any other is refused",
+        )
+    )
+    def get_actions(self, dispatch) -> list[str]:
+        return rules.dispatch_actions(
+            actor=self.context["actor"], status=dispatch.status, member_user_id=dispatch.member.user_id,
+            employer_id=dispatch.employer_id, no_show=dispatch.no_show_at is not None,
+        )  # fmt: skip
+
+
+def output_context(request) -> dict:
+    """What DispatchOutput reads of the request: the caller as the rules see them (one query)."""
+    if not hasattr(request, "_dispatch_actor"):
+        request._dispatch_actor = rules.actor_of(request.user)
+    return {"actor": request._dispatch_actor}
 
 
 def _my_dispatches(user):
     return (
         Dispatch.objects.filter(member__user=user)
-        .select_related("employer", "job_request")
+        .select_related("employer", "job_request", "member")
         .order_by("-offered_at", "-id")
     )
 
@@ -148,7 +169,7 @@ class MyDispatchesApi(ApiView):
     )
     def get(self, request):
         dispatches = filtered(DispatchFilter, request, _my_dispatches(request.user))
-        return paginated(request, self, dispatches, DispatchOutput)
+        return paginated(request, self, dispatches, DispatchOutput, **output_context(request))
 
 
 class DispatchAcceptApi(ApiView):
@@ -158,14 +179,14 @@ class DispatchAcceptApi(ApiView):
     def post(self, request, pk: int):
         visible_or_404(_my_dispatches(request.user), pk)
         services.dispatch_accept(dispatch_id=pk, by=request.user)
-        return Response(DispatchOutput(_my_dispatches(request.user).get(pk=pk)).data)
+        return Response(DispatchOutput(_my_dispatches(request.user).get(pk=pk), context=output_context(request)).data)
 
 
 def _employer_dispatches(user):
     """The dispatches of the employers the user works for (a supervisor's crew)."""
     return (
         Dispatch.objects.filter(employer__users__user=user)
-        .select_related("employer", "job_request")
+        .select_related("employer", "job_request", "member")
         .order_by("-offered_at", "-id")
         .distinct()
     )
@@ -179,7 +200,8 @@ class DispatchCheckInApi(ApiView):
     def post(self, request, pk: int):
         visible_or_404(_employer_dispatches(request.user), pk)
         services.dispatch_check_in(dispatch_id=pk, by=request.user)
-        return Response(DispatchOutput(_employer_dispatches(request.user).get(pk=pk)).data)
+        dispatch = _employer_dispatches(request.user).get(pk=pk)
+        return Response(DispatchOutput(dispatch, context=output_context(request)).data)
 
 
 class DispatchDeclineApi(ApiView):
@@ -189,4 +211,4 @@ class DispatchDeclineApi(ApiView):
     def post(self, request, pk: int):
         visible_or_404(_my_dispatches(request.user), pk)
         services.dispatch_decline(dispatch_id=pk, by=request.user, kind=DeclineKind.DECLINED)
-        return Response(DispatchOutput(_my_dispatches(request.user).get(pk=pk)).data)
+        return Response(DispatchOutput(_my_dispatches(request.user).get(pk=pk), context=output_context(request)).data)

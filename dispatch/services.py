@@ -10,7 +10,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from dispatch import selectors
+from dispatch import rules, selectors
 from dispatch.enums import (
     FILLING_DISPATCH_STATUSES,
     BidStatus,
@@ -25,7 +25,6 @@ from dispatch.enums import (
 from dispatch.models import (
     Dispatch,
     Employer,
-    EmployerUser,
     JobBid,
     JobRequest,
     ReferralCandidate,
@@ -243,7 +242,7 @@ def _save(dispatch: Dispatch, by: User) -> None:
 def dispatch_accept(*, dispatch_id: int, by: User) -> Dispatch:
     """The member takes the job: off the book (or held on it for a short call)."""
     dispatch = lock_dispatch(dispatch_id)
-    if dispatch.status != DispatchStatus.PENDING:
+    if not rules.in_status("accept", dispatch.status):
         raise RuleViolation("wrong_status", f"This dispatch is {dispatch.get_status_display().lower()}.")
     dispatch.accept()
     _save(dispatch, by)
@@ -286,21 +285,14 @@ def _rule_actor(by: User) -> User:
     return by if by.is_staff else system_user()
 
 
-def _may_check_in(user: User, dispatch: Dispatch) -> bool:
-    """A dispatcher in the console, or any user of the dispatch's employer (its supervisors)."""
-    if user.is_staff and user.has_perm("dispatch.change_dispatch"):
-        return True
-    return EmployerUser.objects.filter(user=user, employer_id=dispatch.employer_id).exists()
-
-
 @transaction.atomic
 def dispatch_check_in(*, dispatch_id: int, by: User) -> Dispatch:
     """The member checked in with the employer (the 2024 procedure, rule 7): recorded by the
     employer's supervisor or a dispatcher. A second check-in keeps the first."""
     dispatch = lock_dispatch(dispatch_id)
-    if not _may_check_in(by, dispatch):
+    if not rules.actor_of(by).may_check_in(dispatch.employer_id):
         raise RuleViolation("not_allowed", "Only the employer of this dispatch or a dispatcher records a check-in.")
-    if dispatch.status != DispatchStatus.ACCEPTED:
+    if not rules.in_status("check_in", dispatch.status):
         raise RuleViolation("wrong_status", f"This dispatch is {dispatch.get_status_display().lower()}.")
     if dispatch.no_show_at is not None:
         raise RuleViolation("no_show", "The member was rolled off for not checking in by 3 PM of the dispatch day.")
@@ -390,7 +382,7 @@ def dispatch_decline(
     """The member declines or does not answer (a check mark unless excused), or the employer
     rejects the member (no check mark, place kept)."""
     dispatch = lock_dispatch(dispatch_id)
-    if dispatch.status != DispatchStatus.PENDING:
+    if not rules.in_status("decline", dispatch.status):
         raise RuleViolation("wrong_status", f"This dispatch is {dispatch.get_status_display().lower()}.")
     dispatch.decline(kind=kind)
     _save(dispatch, by)

@@ -20,9 +20,9 @@ from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
 from dispatch.models import Dispatch
-from fulfillment import selectors, services
+from fulfillment import rules, selectors, services
 from fulfillment.enums import OPEN_STATUSES, AcknowledgementMethod, SyncStatus, TimeLogStatus
-from fulfillment.models import TimeLog, TimeLogOfflineSync, Times
+from fulfillment.models import TimeLog, TimeLogOfflineSync, Times, open_sync_conflict
 from fulfillment.selectors import Conflict
 from fulfillment.services.sync import EVENT_TYPES, SEGMENT_EVENTS
 from unioncore.api.base import (
@@ -103,9 +103,10 @@ ROW_COLUMNS = [
     *(f"{party}_{column}" for party in ("worker", "supervisor", "final")
       for column in ("clock_in", "clock_out", "break_minutes", "lunch_minutes")),
     "worker_edited", "worker_comment", "supervisor_note", "note", "is_retroactive", "billable_minutes", "amount",
-    "funds_state", "auto_approval_time", "verified_at", "verified_how", "ended_by_id", "end_reason",
+    "funds_state", "auto_approval_time", "verified_at", "verified_how", "ended_by_id", "end_reason", "created_at",
 ]  # fmt: skip
 ROW_RELATED = {
+    "employer_id": F("dispatch__employer_id"),
     "employer_name": F("dispatch__employer__name"),
     "worker_username": F("worker__username"),
     "worker_first_name": F("worker__first_name"),
@@ -115,13 +116,19 @@ ROW_RELATED = {
 
 def output_rows(logs: QuerySet[TimeLog]) -> QuerySet[dict]:
     """`logs` as the rows TimeLogOutput writes."""
-    return logs.values(*ROW_COLUMNS, **ROW_RELATED)
+    return logs.values(*ROW_COLUMNS, **ROW_RELATED, conflict_open=open_sync_conflict())
 
 
 def _row(time_log: TimeLog) -> dict:
     worker = time_log.worker
+    # The one rule that reads another table: asked only where it decides (verify, edit).
+    conflict_open = time_log.status in rules.TIMELOG_RULES["verify"].statuses and (
+        TimeLogOfflineSync.objects.filter(conflict_with=time_log, status=SyncStatus.CONFLICT).exists()
+    )
     return {
         **{name: getattr(time_log, name) for name in ROW_COLUMNS},
+        "employer_id": time_log.dispatch.employer_id,
+        "conflict_open": conflict_open,
         "employer_name": time_log.dispatch.employer.name,
         "worker_username": worker.username,
         "worker_first_name": worker.first_name,
@@ -163,6 +170,18 @@ class TimeLogOutput(serializers.Serializer):
     standing_minutes = serializers.SerializerMethodField(
         help_text="The shift's hours in minutes: verified, or as they stand while they wait (None while open)"
     )
+    actions = serializers.SerializerMethodField()
+
+    @extend_schema_field(
+        serializers.ListField(
+            child=serializers.ChoiceField(choices=rules.TIMELOG_ACTIONS),
+            help_text="What you may do to this time log now (the same rules the server enforces): an event type "
+            "to record (`events/`), `edit_draft` (PATCH), `submit`, `accept`, `reject`, `verify`, `edit`, "
+            "`dispute`, `eject`, `force_clock_out`, `acknowledge`. Any other is refused (403 or 409)",
+        )
+    )
+    def get_actions(self, time_log) -> list[str]:
+        return _actions(_row(time_log), self.context)
 
     def get_standing_minutes(self, time_log) -> int | None:
         return _standing_minutes(_row(time_log))
@@ -240,7 +259,16 @@ class TimeLogOutput(serializers.Serializer):
             "ended_by": number(row["ended_by_id"]),
             "end_reason": _text(row["end_reason"]),
             "standing_minutes": _standing_minutes(row),
+            "actions": _actions(row, self.context),
         }
+
+
+def _actions(row: dict, context: dict) -> list[str]:
+    """The caller's actions on the time log of `row` (fulfillment.rules, as the services check)."""
+    return rules.timelog_actions(
+        actor=context["actor"], status=row["status"], worker_id=row["worker_id"], employer_id=row["employer_id"],
+        conflict_open=bool(row["conflict_open"]), created_at=row["created_at"], now=timezone.now(),
+    )  # fmt: skip
 
 
 def _standing_minutes(row: dict) -> int | None:
@@ -263,15 +291,36 @@ def _flag(value) -> bool | None:
     return None if value is None else bool(value)
 
 
+def output_context(request) -> dict:
+    """What TimeLogOutput reads of the request: the caller, as the rules see them (one query,
+    once per request), for each time log's `actions`."""
+    if not hasattr(request, "_timelog_actor"):
+        request._timelog_actor = rules.actor_of(request.user)
+    return {"actor": request._timelog_actor}
+
+
 def _answer(time_log_id: int, request) -> Response:
-    return Response(TimeLogOutput(visible_timelogs(request.user).get(pk=time_log_id)).data)
+    time_log = visible_timelogs(request.user).get(pk=time_log_id)
+    return Response(TimeLogOutput(time_log, context=output_context(request)).data)
 
 
 class TimesInput(serializers.Serializer):
-    clock_in = InstantField()
-    clock_out = InstantField()
-    break_minutes = serializers.IntegerField(min_value=0, default=0)
-    lunch_minutes = serializers.IntegerField(min_value=0, default=0)
+    """A partial update (decision 0042): each field left out keeps its value in the version
+    being edited (the worker's), so an edit of the clock-out alone keeps the breaks."""
+
+    clock_in = InstantField(required=False, help_text="The start, with its offset; left out: kept")
+    clock_out = InstantField(required=False, help_text="The end, with its offset; left out: kept")
+    break_minutes = serializers.IntegerField(
+        min_value=0, required=False, help_text="Unpaid break minutes; left out: kept"
+    )
+    lunch_minutes = serializers.IntegerField(
+        min_value=0, required=False, help_text="Unpaid lunch minutes; left out: kept"
+    )
+
+
+def _partial_times(data: dict) -> dict:
+    """The service's arguments of a partial edit: None for each field left out (kept)."""
+    return {name: data.get(name) for name in ("clock_in", "clock_out", "break_minutes", "lunch_minutes")}
 
 
 # --- Lists ---
@@ -303,7 +352,8 @@ class TimeLogListApi(ApiView):
     )
     def get(self, request):
         logs = filtered(TimeLogFilter, request, visible_timelogs(request.user))
-        return paginated(request, self, logs.order_by("-clock_in_at", "-id"), TimeLogOutput, read=output_rows)
+        logs = logs.order_by("-clock_in_at", "-id")
+        return paginated(request, self, logs, TimeLogOutput, read=output_rows, **output_context(request))
 
 
 class MyHoursApi(ApiView):
@@ -514,7 +564,11 @@ def _apply_one(request, event: dict, *, created_status: int = 200) -> Response:
     else:
         if time_log is None:  # a replay: read as it stands now
             time_log = visible_timelogs(request.user).get(pk=result["time_log"])
-        body = {"client_uuid": result["client_uuid"], "status": "synced", "time_log": TimeLogOutput(time_log).data}
+        body = {
+            "client_uuid": result["client_uuid"],
+            "status": "synced",
+            "time_log": TimeLogOutput(time_log, context=output_context(request)).data,
+        }
         response = Response(body, status=created_status)
     if replayed:
         response["Idempotent-Replayed"] = "true"
@@ -682,13 +736,14 @@ class SyncApi(ApiView):
 
 
 class TimeLogDraftEditApi(ApiView):
-    """The worker edits their draft's times (after a force clock-out or a kiosk stop in draft)."""
+    """The worker edits their draft's times (after a force clock-out or a kiosk stop in draft): a
+    partial update, each time left out keeps the draft's value (an omitted break is not 0)."""
 
     @extend_schema(request=TimesInput, responses={200: TimeLogOutput, 400: Error, 404: Error, 409: Error})
     def patch(self, request, pk: int):
         data = validated(TimesInput, request.data)
         visible_or_404(visible_timelogs(request.user), pk)
-        services.timelog_draft_edit(timelog_id=pk, by=request.user, **data)
+        services.timelog_draft_edit(timelog_id=pk, by=request.user, **_partial_times(data))
         return _answer(pk, request)
 
 
@@ -775,16 +830,17 @@ class TimeLogVerifyApi(ApiView):
 
 
 class TimeLogEditApi(ApiView):
-    """The supervisor changes the times, saying why (`note`); the worker then accepts or rejects."""
+    """The supervisor changes the times, saying why (`note`); the worker then accepts or rejects.
+    A partial update of the worker's version: each time left out keeps the worker's value."""
 
     class Input(TimesInput):
-        note = serializers.CharField()
+        note = serializers.CharField(help_text="Why, for the worker")
 
     @extend_schema(request=Input, responses={200: TimeLogOutput, 400: Error, 403: Error, 404: Error, 409: Error})
     def post(self, request, pk: int):
         data = validated(self.Input, request.data)
         visible_or_404(visible_timelogs(request.user), pk)
-        services.timelog_edit(timelog_id=pk, by=request.user, **data)
+        services.timelog_edit(timelog_id=pk, by=request.user, note=data["note"], **_partial_times(data))
         return _answer(pk, request)
 
 

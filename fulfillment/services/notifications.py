@@ -26,6 +26,7 @@ from django.utils import timezone
 
 from dispatch.enums import EmployerRole
 from dispatch.models import Dispatch, EmployerUser
+from fulfillment import rules
 from fulfillment.enums import ON_SHIFT, TIMED_STATUSES, AcknowledgementMethod, Channel, NotificationStatus
 from fulfillment.enums import TimeLogStatus as S
 from fulfillment.models import AUTO_APPROVAL_DELAY, ClockInAcknowledgement, Notification, TimeLog, open_sync_conflict
@@ -896,8 +897,7 @@ def timelog_acknowledge(*, timelog_id: int, by: User, method: str) -> ClockInAck
     time_log = TimeLog.objects.select_related("dispatch").filter(pk=timelog_id).first()
     if time_log is None:
         raise RuleViolation("not_found", "No such time log.")
-    allowed = by.is_staff or EmployerUser.objects.filter(user=by, employer_id=time_log.dispatch.employer_id).exists()
-    if not allowed:
+    if not rules.actor_of(by).may_acknowledge(time_log.dispatch.employer_id):
         raise RuleViolation("not_allowed", "Only the employer's users or union staff acknowledge a clock-in.")
     acknowledgement = ClockInAcknowledgement(time_log=time_log, user=by, method=method, acknowledged_at=timezone.now())
     acknowledgement._history_user = by

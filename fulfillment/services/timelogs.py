@@ -11,13 +11,12 @@ from django.utils import timezone
 from django_fsm import can_proceed
 from simple_history.utils import bulk_update_with_history
 
-from dispatch.enums import DispatchStatus, EmployerRole
+from dispatch.enums import DispatchStatus
 from dispatch.models import Dispatch, EmployerUser
+from fulfillment import rules
 from fulfillment.enums import (
-    DISPUTABLE,
     FROZEN_STATUSES,
     ON_SHIFT,
-    SEGMENT_STATUS,
     TIMED_STATUSES,
     SegmentKind,
     SyncStatus,
@@ -68,7 +67,6 @@ __all__ = [
 ]  # fmt: skip
 
 S = TimeLogStatus
-VERIFY_ROLES = (EmployerRole.SUPERVISOR, EmployerRole.MANAGER, EmployerRole.ADMIN)
 
 
 def _now() -> datetime.datetime:
@@ -89,9 +87,7 @@ def lock_timelog(timelog_id: int) -> TimeLog:
 def can_verify(user: User, dispatch: Dispatch) -> bool:
     """Seed: role-based — any supervisor, manager or admin of the dispatch's employer; and union
     staff acting as the lending admin (in the console, recorded as such in the history)."""
-    if user.is_staff and user.has_perm("fulfillment.act_as_lending_admin"):
-        return True
-    return EmployerUser.objects.filter(user=user, employer_id=dispatch.employer_id, role__in=VERIFY_ROLES).exists()
+    return rules.actor_of(user).may_verify(dispatch.employer_id)
 
 
 def _ensure_supervisor(user: User, time_log: TimeLog) -> None:
@@ -104,6 +100,12 @@ def _ensure_supervisor(user: User, time_log: TimeLog) -> None:
 def _ensure_worker(user: User, time_log: TimeLog) -> None:
     if time_log.worker_id != user.pk:
         raise RuleViolation("not_allowed", "Only the worker of this time log may do that.")
+
+
+def _ensure_may(time_log: TimeLog, action: str) -> None:
+    """The status rule of `action` (fulfillment.rules, which the API's `actions` list reads)."""
+    rule = rules.TIMELOG_RULES[action]
+    _ensure_status(time_log, rule.statuses, rule.verb)
 
 
 def _ensure_status(time_log: TimeLog, allowed, action: str) -> None:
@@ -146,6 +148,14 @@ def _times(*, clock_in, clock_out, break_minutes=0, lunch_minutes=0) -> Times:
     if break_minutes + lunch_minutes >= (clock_out - clock_in).total_seconds() / 60:
         raise RuleViolation("breaks_too_long", "Breaks and lunch are longer than the shift.")
     return Times(clock_in, clock_out, break_minutes, lunch_minutes)
+
+
+def _partial(edited: Times | None, given: dict) -> dict:
+    """The times of a partial edit: each value not given (None) is the edited version's own, so
+    an edit of the clock-out alone keeps the breaks (decision 0042)."""
+    if edited is None:
+        return given
+    return {name: getattr(edited, name) if value is None else value for name, value in given.items()}
 
 
 def _fix_final(time_log: TimeLog, times: Times) -> None:
@@ -225,7 +235,7 @@ def timelog_clock_in(*, dispatch_id: int, by: User, at=None, latitude=None, long
 def timelog_segment_start(*, timelog_id: int, by: User, kind: str, at=None) -> TimeLog:
     time_log = lock_timelog(timelog_id)
     _ensure_worker(by, time_log)
-    _ensure_status(time_log, (S.WORKING,), f"start {SegmentKind(kind).label.lower()} on")
+    _ensure_may(time_log, f"{SegmentKind(kind).value}_start")
     at = at or _now()
     {SegmentKind.BREAK: time_log.start_break, SegmentKind.LUNCH: time_log.start_lunch,
      SegmentKind.TRAVEL: time_log.start_travel}[kind]()  # fmt: skip
@@ -238,7 +248,7 @@ def timelog_segment_start(*, timelog_id: int, by: User, kind: str, at=None) -> T
 def timelog_segment_end(*, timelog_id: int, by: User, kind: str, at=None) -> TimeLog:
     time_log = lock_timelog(timelog_id)
     _ensure_worker(by, time_log)
-    _ensure_status(time_log, (SEGMENT_STATUS[kind],), f"end {SegmentKind(kind).label.lower()} on")
+    _ensure_may(time_log, f"{SegmentKind(kind).value}_end")
     _close_segment(time_log, at or _now())
     time_log.back_to_work()
     _save(time_log, by)
@@ -259,7 +269,7 @@ def timelog_stop_work(*, timelog_id: int, by: User, at=None) -> TimeLog:
     """ "Stop Work": draft mode, with the calculated times for the worker to check."""
     time_log = lock_timelog(timelog_id)
     _ensure_worker(by, time_log)
-    _ensure_status(time_log, ON_SHIFT, "stop work on")
+    _ensure_status(time_log, rules.STOP_WORK.statuses, rules.STOP_WORK.verb)
     at = at or _now()
     if at <= time_log.clock_in_at:
         raise RuleViolation("end_before_start", "The end must be after the clock-in.")
@@ -273,7 +283,8 @@ def timelog_stop_work(*, timelog_id: int, by: User, at=None) -> TimeLog:
 
 @transaction.atomic
 def timelog_draft_edit(*, timelog_id: int, by: User, clock_in, clock_out, break_minutes=0, lunch_minutes=0) -> TimeLog:
-    """The worker corrects the draft before submitting; the supervisor will see the badge."""
+    """The worker corrects the draft before submitting; the supervisor will see the badge. A
+    value given as None keeps the draft's own (a partial edit, decision 0042)."""
     time_log = lock_timelog(timelog_id)
     _ensure_worker(by, time_log)
     if time_log.status == S.PENDING_VERIFICATION:
@@ -281,8 +292,14 @@ def timelog_draft_edit(*, timelog_id: int, by: User, clock_in, clock_out, break_
             "worker_edit_locked",
             "Cannot edit timesheet in Pending_Verification. Supervisor must approve, edit, or dispute first.",
         )
-    _ensure_status(time_log, (S.DRAFT,), "edit")
-    times = _times(clock_in=clock_in, clock_out=clock_out, break_minutes=break_minutes, lunch_minutes=lunch_minutes)
+    _ensure_may(time_log, "edit_draft")
+    given = {
+        "clock_in": clock_in,
+        "clock_out": clock_out,
+        "break_minutes": break_minutes,
+        "lunch_minutes": lunch_minutes,
+    }
+    times = _times(**_partial(time_log.worker_times or time_log.calculated_times(), given))
     time_log.set_worker_times(times)
     time_log.worker_edited = times != time_log.calculated_times()
     _save(time_log, by, "Draft edited by the worker")
@@ -296,7 +313,7 @@ def timelog_submit(*, timelog_id: int, by: User) -> TimeLog:
     _ensure_worker(by, time_log)
     if time_log.status in ON_SHIFT:
         raise RuleViolation("not_clocked_out", "Stop work before submitting: this shift has no clock-out yet.")
-    _ensure_status(time_log, (S.DRAFT,), "submit")
+    _ensure_may(time_log, "submit")
     time_log.submit()
     time_log.start_timer(_now())
     time_log.last_editor = by
@@ -345,7 +362,7 @@ def timelog_force_clock_out(*, timelog_id: int, by: User, at, reason: str) -> Ti
     """A supervisor ends a forgotten shift, saying why; the 4-hour timer starts as on a submit."""
     time_log = lock_timelog(timelog_id)
     _ensure_supervisor(by, time_log)
-    _ensure_status(time_log, (*ON_SHIFT, S.DRAFT), "clock out")
+    _ensure_may(time_log, "force_clock_out")
     reason = _reason_given(reason)
     if at <= time_log.clock_in_at:
         raise RuleViolation(
@@ -373,9 +390,7 @@ def _ensure_not_short_unconfirmed(times: Times, confirmed: bool) -> None:
         )
 
 
-# The site may send a worker off (eject) while the clock-in ladder runs: after its last step
-# (T+25m, the lending admin) the attendance stands by tacit approval (seed).
-EJECT_WINDOW = datetime.timedelta(minutes=25)
+EJECT_WINDOW = rules.EJECT_WINDOW
 FUTURE_TOLERANCE = datetime.timedelta(minutes=1)  # a phone's clock a little ahead of the server's
 
 
@@ -386,10 +401,10 @@ def timelog_eject(*, timelog_id: int, by: User, reason: str) -> TimeLog:
     (an `Ejection`), the worker and the lending admin are told."""
     time_log = lock_timelog(timelog_id)
     _ensure_supervisor(by, time_log)
-    _ensure_status(time_log, ON_SHIFT, "eject the worker of")
+    _ensure_may(time_log, "eject")
     reason = _reason_given(reason)
     now = _now()
-    if now > time_log.created_at + EJECT_WINDOW:
+    if not rules.eject_window_open(clocked_in=time_log.created_at, now=now):
         raise RuleViolation(
             "eject_window_closed",
             "More than 25 minutes since the clock-in: the attendance stands (tacit approval). "
@@ -449,11 +464,7 @@ def timelog_verify(*, timelog_id: int, by: User) -> TimeLog:
     """The supervisor approves the worker's version (step 1, step 3, or a manual entry)."""
     time_log = lock_timelog(timelog_id)
     _ensure_supervisor(by, time_log)
-    _ensure_status(
-        time_log,
-        (S.PENDING_VERIFICATION, S.PENDING_SUPERVISOR_REEVALUATION, S.PENDING_SUPERVISOR_VERIFICATION),
-        "approve",
-    )
+    _ensure_may(time_log, "verify")
     _ensure_no_open_conflict(time_log)
     _finalise(time_log, time_log.worker_times, how=VerifiedBy.SUPERVISOR, by=by, now=_now())
     _save(time_log, by, "Verified by the supervisor")
@@ -476,14 +487,21 @@ def timelog_edit(
     *, timelog_id: int, by: User, clock_in, clock_out, break_minutes=0, lunch_minutes=0, note: str
 ) -> TimeLog:
     """The supervisor changes the times (step 1, or a correction at step 3): the worker reviews.
-    A change of a minute or less of billable time is not an edit: it verifies."""
+    A change of a minute or less of billable time is not an edit: it verifies. A value given as
+    None keeps the worker's (a partial edit, decision 0042)."""
     time_log = lock_timelog(timelog_id)
     _ensure_supervisor(by, time_log)
-    _ensure_status(time_log, (S.PENDING_VERIFICATION, S.PENDING_SUPERVISOR_REEVALUATION), "edit")
+    _ensure_may(time_log, "edit")
     _ensure_no_open_conflict(time_log)
     if not (note or "").strip():
         raise RuleViolation("note_required", "An edit needs a note for the worker.", fields={"note": "Required."})
-    times = _times(clock_in=clock_in, clock_out=clock_out, break_minutes=break_minutes, lunch_minutes=lunch_minutes)
+    given = {
+        "clock_in": clock_in,
+        "clock_out": clock_out,
+        "break_minutes": break_minutes,
+        "lunch_minutes": lunch_minutes,
+    }
+    times = _times(**_partial(time_log.worker_times, given))
     now = _now()
     if not times.differs_from(time_log.worker_times):
         _finalise(time_log, time_log.worker_times, how=VerifiedBy.SUPERVISOR, by=by, now=now)
@@ -499,7 +517,7 @@ def timelog_accept_edit(*, timelog_id: int, by: User) -> TimeLog:
     """Step 2, option A: the worker accepts the supervisor's times."""
     time_log = lock_timelog(timelog_id)
     _ensure_worker(by, time_log)
-    _ensure_status(time_log, (S.PENDING_WORKER_REVIEW,), "accept an edit on")
+    _ensure_may(time_log, "accept")
     _finalise(time_log, time_log.supervisor_times, how=VerifiedBy.WORKER_ACCEPTED, by=by, now=_now())
     _save(time_log, by, "Worker accepted the edit")
     announce(time_log=time_log, event="verified")
@@ -511,7 +529,7 @@ def timelog_reject_edit(*, timelog_id: int, by: User, comment: str) -> TimeLog:
     """Step 2, option B: the worker rejects with a comment; the supervisor re-evaluates."""
     time_log = lock_timelog(timelog_id)
     _ensure_worker(by, time_log)
-    _ensure_status(time_log, (S.PENDING_WORKER_REVIEW,), "reject an edit on")
+    _ensure_may(time_log, "reject")
     if not (comment or "").strip():
         raise RuleViolation("comment_required", "Say why you reject the edit.", fields={"comment": "Required."})
     time_log.worker_comment = comment.strip()
@@ -541,7 +559,7 @@ def timelog_dispute(*, timelog_id: int, by: User, reason: str, filed_at=None) ->
             "passed without an answer. An approved timesheet is final and cannot be disputed; "
             "a correction is a new time log.",
         )
-    _ensure_status(time_log, DISPUTABLE, "dispute")
+    _ensure_may(time_log, "dispute")
     time_log.dispute()
     time_log.last_editor = by
     _save(time_log, by, "Disputed")
@@ -703,7 +721,13 @@ def timelog_resolve_dispute(
         raise RuleViolation("note_required", "A resolution needs a note.", fields={"note": "Required."})
     time_log = lock_timelog(timelog_id)
     _ensure_status(time_log, (S.DISPUTED,), "resolve")
-    times = _times(clock_in=clock_in, clock_out=clock_out, break_minutes=break_minutes, lunch_minutes=lunch_minutes)
+    given = {
+        "clock_in": clock_in,
+        "clock_out": clock_out,
+        "break_minutes": break_minutes,
+        "lunch_minutes": lunch_minutes,
+    }
+    times = _times(**_partial(time_log.worker_times, given))
     now = _now()
     _fix_final(time_log, times)
     time_log.resolve()

@@ -104,11 +104,12 @@ def test_a_clock_in_runs_a_fixed_number_of_queries(shift, api_as):
     """The token; the dispatch lock, the time log (an open shift already there is the database's
     refusal, not a query first) with its history row in one statement, the outbox, the sync row
     with its history row (its key claimed by the unique constraint, not looked up first); the
-    transaction and the service's savepoint: 8 (21 before decision 0022, 10 before 0023).
+    transaction and the service's savepoint; the caller's employer roles for the answer's
+    `actions` (decision 0042): 9 (21 before decision 0022, 10 before 0023).
     A new query here is a new round trip on the phone API's busiest write
     (bench/api_throughput.py)."""
     worker = api_as(shift.worker)
-    assert count_queries(lambda: worker.post("/api/v1/timelogs/clock-in/", clock_in_body(shift), format="json")) == 8
+    assert count_queries(lambda: worker.post("/api/v1/timelogs/clock-in/", clock_in_body(shift), format="json")) == 9
 
 
 def test_a_reused_client_uuid_with_another_body_is_a_422(shift, api_as):
@@ -518,6 +519,7 @@ def test_a_time_log_in_every_shape_renders_exactly_as_drfs_generic_serializer(sh
     from rest_framework.serializers import Serializer
 
     from fulfillment.api import TimeLogOutput, output_rows, visible_timelogs
+    from fulfillment.rules import actor_of
 
     worker, supervisor = api_as(shift.worker), api_as(shift.supervisor)
     tuesday = MONDAY + datetime.timedelta(days=1)
@@ -554,7 +556,11 @@ def test_a_time_log_in_every_shape_renders_exactly_as_drfs_generic_serializer(sh
     assert len(logs) == 4
     assert working in [log.pk for log in logs]
     render = JSONRenderer().render
+    context = {"actor": actor_of(shift.supervisor)}
     for log in logs:
-        serializer = TimeLogOutput(log)
-        assert render(serializer.data) == render(Serializer.to_representation(TimeLogOutput(), log)), log.status
-        assert render(TimeLogOutput(rows[log.pk]).data) == render(serializer.data), f"{log.status}, as a list row"
+        serializer = TimeLogOutput(log, context=context)
+        generic = Serializer.to_representation(TimeLogOutput(context=context), log)
+        assert render(serializer.data) == render(generic), log.status
+        assert render(TimeLogOutput(rows[log.pk], context=context).data) == render(serializer.data), (
+            f"{log.status}, as a list row"
+        )

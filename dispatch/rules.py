@@ -1,0 +1,67 @@
+"""What may be done to a dispatch now, and by whom: the rules the services enforce, as plain data
+and pure functions, so that the phone API lists a dispatch's `actions` from the very rule that
+would refuse them (issue 21, decision 0042)."""
+
+from dataclasses import dataclass, field
+
+from dispatch.enums import DispatchStatus
+
+DS = DispatchStatus
+
+MEMBER = "member"  # the dispatched member
+EMPLOYER = "employer"  # a user of the dispatch's employer, or a dispatcher
+
+
+@dataclass(frozen=True)
+class Rule:
+    party: str
+    statuses: tuple[str, ...]
+
+
+DISPATCH_RULES: dict[str, Rule] = {
+    "accept": Rule(MEMBER, (DS.PENDING,)),
+    "decline": Rule(MEMBER, (DS.PENDING,)),
+    # Until the 3 PM roll-off: a member rolled off for not checking in cannot be checked in.
+    "check_in": Rule(EMPLOYER, (DS.ACCEPTED,)),
+}
+DISPATCH_ACTIONS = tuple(DISPATCH_RULES)
+
+
+@dataclass(frozen=True)
+class Actor:
+    """What the rules read of the acting user."""
+
+    user_id: int
+    dispatcher: bool = False  # union staff who may change dispatches (the console)
+    works_for: frozenset[int] = field(default_factory=frozenset)  # employer ids, any role
+
+    def may_check_in(self, employer_id: int) -> bool:
+        """A dispatcher, or any user of the dispatch's employer (its supervisors)."""
+        return self.dispatcher or employer_id in self.works_for
+
+
+def in_status(action: str, status: str) -> bool:
+    return status in DISPATCH_RULES[action].statuses
+
+
+def dispatch_actions(
+    *, actor: Actor, status: str, member_user_id: int | None, employer_id: int, no_show: bool
+) -> list[str]:
+    """The actions `actor` may take on a dispatch now, in DISPATCH_RULES' order."""
+    allowed = []
+    for action, rule in DISPATCH_RULES.items():
+        party = actor.user_id == member_user_id if rule.party == MEMBER else actor.may_check_in(employer_id)
+        if party and in_status(action, status) and not (action == "check_in" and no_show):
+            allowed.append(action)
+    return allowed
+
+
+def actor_of(user) -> Actor:
+    """The acting user's facts the rules read, in one query (the one read of this module)."""
+    from dispatch.models import EmployerUser
+
+    return Actor(
+        user_id=user.pk,
+        dispatcher=user.is_staff and user.has_perm("dispatch.change_dispatch"),
+        works_for=frozenset(EmployerUser.objects.filter(user_id=user.pk).values_list("employer_id", flat=True)),
+    )
