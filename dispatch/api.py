@@ -29,42 +29,50 @@ def _member_id(user) -> int | None:
 
 
 class JobOutput(serializers.Serializer):
-    id = serializers.IntegerField()
-    employer = serializers.CharField(source="employer.name")
-    classification = serializers.CharField(source="book_classification")
-    region = serializers.CharField()
-    job_class = serializers.CharField()
-    worksite = serializers.CharField()
-    start_date = serializers.DateField()
-    report_time = WallClockTimeField()
-    expected_days = serializers.IntegerField(allow_null=True)
-    is_short_call = serializers.BooleanField()
-    wage_rate = serializers.DecimalField(max_digits=8, decimal_places=2, allow_null=True)
-    bidding_opens_at = serializers.DateTimeField()
-    bidding_closes_at = serializers.DateTimeField()
+    id = serializers.IntegerField(help_text="The job request's id (to bid on it)")
+    employer = serializers.CharField(source="employer.name", help_text="The employer's name")
+    classification = serializers.CharField(
+        source="book_classification", help_text="The book classification it draws from (inside_wireperson, …)"
+    )
+    region = serializers.CharField(help_text="The hall's region of the job (seattle, bremerton, port_angeles)")
+    job_class = serializers.CharField(help_text="The job class (journeyman, foreman, …)")
+    worksite = serializers.CharField(help_text="Where to report")
+    start_date = serializers.DateField(help_text="The first day of work (the hall's date)")
+    report_time = WallClockTimeField(help_text="The local time to report on the start date, without an offset")
+    expected_days = serializers.IntegerField(allow_null=True, help_text="How many days the employer expects")
+    is_short_call = serializers.BooleanField(help_text="A short call: 3 days or fewer (the APN is kept)")
+    wage_rate = serializers.DecimalField(
+        max_digits=8, decimal_places=2, allow_null=True, help_text="Dollars an hour, a string with two decimals"
+    )
+    bidding_opens_at = serializers.DateTimeField(help_text="When bids open, in the hall's time zone with its offset")
+    bidding_closes_at = serializers.DateTimeField(help_text="When bids close, in the hall's time zone with its offset")
     my_bid = serializers.CharField(source="my_bid_status", allow_null=True, help_text="My pending bid, if any")
 
 
 class BidOutput(serializers.Serializer):
-    id = serializers.IntegerField()
-    job_request = serializers.IntegerField(source="job_request_id")
-    status = serializers.CharField()
-    placed_at = serializers.DateTimeField()
+    id = serializers.IntegerField(help_text="The bid's id")
+    job_request = serializers.IntegerField(source="job_request_id", help_text="The job request bid on")
+    status = serializers.CharField(help_text="pending, accepted, declined, withdrawn or expired")
+    placed_at = serializers.DateTimeField(help_text="When it was placed, in the hall's time zone with its offset")
 
 
 class DispatchOutput(serializers.Serializer):
-    id = serializers.IntegerField()
-    status = serializers.CharField()
-    type = serializers.CharField()
-    job_request = serializers.IntegerField(source="job_request_id")
-    employer = serializers.CharField(source="employer.name")
-    worksite = serializers.CharField(source="job_request.worksite")
-    start_date = serializers.DateField()
-    report_time = WallClockTimeField(source="job_request.report_time")
-    end_date = serializers.DateField(allow_null=True)
-    wage_rate = serializers.DecimalField(max_digits=8, decimal_places=2)
-    offered_at = serializers.DateTimeField()
-    answered_at = serializers.DateTimeField(allow_null=True)
+    id = serializers.IntegerField(help_text="The dispatch's id")
+    status = serializers.CharField(help_text="pending (offered), accepted, declined, completed or terminated")
+    type = serializers.CharField(help_text="normal, short_call, emergency or by_name")
+    job_request = serializers.IntegerField(source="job_request_id", help_text="The job request it fills")
+    employer = serializers.CharField(source="employer.name", help_text="The employer's name")
+    worksite = serializers.CharField(source="job_request.worksite", help_text="Where to report")
+    start_date = serializers.DateField(help_text="The first day of work (the hall's date)")
+    report_time = WallClockTimeField(
+        source="job_request.report_time", help_text="The local time to report on the start date, without an offset"
+    )
+    end_date = serializers.DateField(allow_null=True, help_text="The last day, once the dispatch ended")
+    wage_rate = serializers.DecimalField(
+        max_digits=8, decimal_places=2, help_text="Dollars an hour, a string with two decimals"
+    )
+    offered_at = serializers.DateTimeField(help_text="When it was offered, in the hall's time zone with its offset")
+    answered_at = serializers.DateTimeField(allow_null=True, help_text="When the member accepted or declined")
     checked_in_at = serializers.DateTimeField(
         allow_null=True, help_text="When the employer (or the hall) recorded the member's check-in; due by 3 PM"
     )

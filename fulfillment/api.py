@@ -137,12 +137,14 @@ def _row(time_log: TimeLog) -> dict:
 
 
 class TimeLogOutput(serializers.Serializer):
-    id = serializers.IntegerField()
-    dispatch = serializers.IntegerField(source="dispatch_id")
-    employer = serializers.CharField(source="dispatch.employer.name")
-    worker = serializers.IntegerField(source="worker_id")
-    worker_name = serializers.SerializerMethodField()
-    status = serializers.ChoiceField(choices=TimeLogStatus.choices)
+    id = serializers.IntegerField(help_text="The time log's id")
+    dispatch = serializers.IntegerField(source="dispatch_id", help_text="The dispatch worked")
+    employer = serializers.CharField(source="dispatch.employer.name", help_text="The employer's name")
+    worker = serializers.IntegerField(source="worker_id", help_text="The worker's user id")
+    worker_name = serializers.SerializerMethodField(help_text="The worker's first and last name")
+    status = serializers.ChoiceField(
+        choices=TimeLogStatus.choices, help_text="Where the shift stands: on shift, a draft, waiting on whom, final"
+    )
     clock_in_at = serializers.DateTimeField(allow_null=True, help_text=f"The clock-in as recorded, {HALL_TIME}")
     clock_out_at = serializers.DateTimeField(
         allow_null=True,
@@ -152,17 +154,25 @@ class TimeLogOutput(serializers.Serializer):
     worker_times = serializers.SerializerMethodField()
     supervisor_times = serializers.SerializerMethodField()
     final_times = serializers.SerializerMethodField()
-    worker_edited = serializers.BooleanField()
-    worker_comment = serializers.CharField()
-    supervisor_note = serializers.CharField()
-    note = serializers.CharField()
-    is_retroactive = serializers.BooleanField()
-    billable_minutes = serializers.IntegerField(allow_null=True)
-    amount = serializers.DecimalField(max_digits=10, decimal_places=2, allow_null=True)
-    funds_state = serializers.CharField()
-    auto_approval_time = serializers.DateTimeField(allow_null=True)
-    verified_at = serializers.DateTimeField(allow_null=True)
-    verified_how = serializers.CharField()
+    worker_edited = serializers.BooleanField(help_text="The worker changed the clock's times before submitting")
+    worker_comment = serializers.CharField(help_text="Why the worker rejected the supervisor's edit ('' if none)")
+    supervisor_note = serializers.CharField(help_text="Why the supervisor edited the times ('' if none)")
+    note = serializers.CharField(help_text="The worker's note on a manual entry ('' if none)")
+    is_retroactive = serializers.BooleanField(help_text="A manual entry (entered after the fact), not clocked")
+    billable_minutes = serializers.IntegerField(allow_null=True, help_text="The verified paid minutes; null until then")
+    amount = serializers.DecimalField(
+        max_digits=10, decimal_places=2, allow_null=True,
+        help_text="The verified pay: paid hours × the wage rate, a string with two decimals; null until then",
+    )  # fmt: skip
+    funds_state = serializers.CharField(help_text="held, released (verified) or frozen (disputed)")
+    auto_approval_time = serializers.DateTimeField(
+        allow_null=True,
+        help_text=f"When the waiting version is approved if nobody answers (the 4-hour timer), {HALL_TIME}",
+    )
+    verified_at = serializers.DateTimeField(allow_null=True, help_text=f"When it was verified, {HALL_TIME}")
+    verified_how = serializers.CharField(
+        help_text="Who verified: supervisor, staff, kiosk, worker_accepted, auto_approval, dispute_resolution ('')"
+    )
     ended_by = serializers.IntegerField(
         source="ended_by_id", allow_null=True, help_text="Who forced the clock-out or ejected the worker"
     )
@@ -356,25 +366,34 @@ class TimeLogListApi(ApiView):
         return paginated(request, self, logs, TimeLogOutput, read=output_rows, **output_context(request))
 
 
+class HoursTotal(serializers.Serializer):
+    verified_minutes = serializers.IntegerField(help_text="Verified paid minutes")
+    waiting_minutes = serializers.IntegerField(help_text="Paid minutes waiting for an answer (as they stand)")
+    shifts = serializers.IntegerField(help_text="How many shifts these minutes come from")
+
+
+class HoursWeek(HoursTotal):
+    """A week's hours."""
+
+    week_start = serializers.DateField(source="key", help_text="The week's Monday (the hall's date)")
+
+
+class HoursDispatch(HoursTotal):
+    """A dispatch's hours."""
+
+    dispatch = serializers.IntegerField(source="key", help_text="The dispatch's id")
+    label = serializers.CharField(help_text="The employer and the start date, to show")
+
+
 class MyHoursApi(ApiView):
     """A member's hours by week (Monday to Sunday, the hall's time) and by dispatch, newest first:
     verified, and waiting for an answer (disputed hours are left out until settled)."""
 
-    class Total(serializers.Serializer):
-        verified_minutes = serializers.IntegerField()
-        waiting_minutes = serializers.IntegerField()
-        shifts = serializers.IntegerField()
-
-    class Week(Total):
-        week_start = serializers.DateField(source="key")
-
-    class DispatchTotal(Total):
-        dispatch = serializers.IntegerField(source="key")
-        label = serializers.CharField()
+    Week, DispatchTotal = HoursWeek, HoursDispatch
 
     class Output(serializers.Serializer):
-        weeks = serializers.ListField(child=serializers.DictField())
-        dispatches = serializers.ListField(child=serializers.DictField())
+        weeks = HoursWeek(many=True, help_text="By week, newest first")
+        dispatches = HoursDispatch(many=True, help_text="By dispatch, newest first")
 
     @extend_schema(responses={200: Output, 401: Error})
     def get(self, request):
@@ -391,8 +410,8 @@ class MyHoursApi(ApiView):
 
 
 class SyncLocation(serializers.Serializer):
-    lat = serializers.FloatField(required=False, min_value=-90, max_value=90)
-    lng = serializers.FloatField(required=False, min_value=-180, max_value=180)
+    lat = serializers.FloatField(required=False, min_value=-90, max_value=90, help_text="Latitude of the clock-in")
+    lng = serializers.FloatField(required=False, min_value=-180, max_value=180, help_text="Longitude of the clock-in")
     photo = serializers.CharField(required=False, help_text="A project photo (as the clock-in's `photo`)")
 
 
@@ -410,23 +429,23 @@ class _SyncEvent(serializers.Serializer):
 
 
 class SyncClockIn(_SyncEvent):
-    type = serializers.ChoiceField(choices=["clock_in"])
+    type = serializers.ChoiceField(choices=["clock_in"], help_text="The event's type")
     dispatch = serializers.IntegerField(help_text="The dispatch clocked in on")
-    payload = SyncLocation(required=False)
+    payload = SyncLocation(required=False, help_text="Where, and a project photo")
 
 
 class SyncShiftEvent(_SyncEvent):
-    type = serializers.ChoiceField(choices=list(SEGMENT_EVENTS))
+    type = serializers.ChoiceField(choices=list(SEGMENT_EVENTS), help_text="The start or end of a break, lunch, travel")
     timelog = serializers.IntegerField(required=False, help_text="The shift's id, if the phone learnt it")
     dispatch = serializers.IntegerField(
         required=False, help_text="Else its dispatch: the worker's latest shift on it that started before"
     )
-    payload = SyncPhoto(required=False)
+    payload = SyncPhoto(required=False, help_text="A project photo")
 
 
 class SyncClockOut(SyncShiftEvent):
-    type = serializers.ChoiceField(choices=["clock_out"])
-    payload = SyncDraft(required=False)
+    type = serializers.ChoiceField(choices=["clock_out"], help_text="Stop work and submit")
+    payload = SyncDraft(required=False, help_text="A project photo, and the worker's corrected times")
 
 
 SYNC_EVENT = PolymorphicProxySerializer(
@@ -437,14 +456,14 @@ SYNC_EVENT = PolymorphicProxySerializer(
 
 
 class ErrorSummary(serializers.Serializer):
-    code = serializers.CharField()
-    message = serializers.CharField()
+    code = serializers.CharField(help_text="Stable, for the app's logic (as `error.code`)")
+    message = serializers.CharField(help_text="For people")
 
 
 class SyncConflict(serializers.Serializer):
     """The competing record of a clock-out someone else already made."""
 
-    time_log = serializers.IntegerField()
+    time_log = serializers.IntegerField(help_text="The time log someone else ended")
     status = serializers.ChoiceField(choices=TimeLogStatus.choices, help_text="The time log's status as they left it")
     clock_out_at = serializers.DateTimeField(allow_null=True, help_text="Their clock-out")
     by = serializers.IntegerField(allow_null=True, help_text="The user who ended the shift")
@@ -452,31 +471,31 @@ class SyncConflict(serializers.Serializer):
 
 class SyncResolution(serializers.Serializer):
     accepted_worker = serializers.BooleanField(help_text="The worker's clock-out was taken")
-    by = serializers.IntegerField()
-    at = serializers.DateTimeField()
-    time_log_status = serializers.ChoiceField(choices=TimeLogStatus.choices)
+    by = serializers.IntegerField(help_text="The supervisor (or staff) who settled it")
+    at = serializers.DateTimeField(help_text=f"When, {HALL_TIME}")
+    time_log_status = serializers.ChoiceField(choices=TimeLogStatus.choices, help_text="The time log's status then")
 
 
 class SyncSynced(serializers.Serializer):
-    client_uuid = serializers.UUIDField()
-    status = serializers.ChoiceField(choices=["synced"])
-    time_log = serializers.IntegerField()
+    client_uuid = serializers.UUIDField(help_text="The event's client_uuid, as sent")
+    status = serializers.ChoiceField(choices=["synced"], help_text="Applied")
+    time_log = serializers.IntegerField(help_text="Its time log's id")
     resolution = SyncResolution(required=False, help_text="A conflict the supervisor settled since")
 
 
 class SyncConflicted(serializers.Serializer):
-    client_uuid = serializers.UUIDField()
-    status = serializers.ChoiceField(choices=["conflict"])
-    time_log = serializers.IntegerField()
-    conflict = SyncConflict()
+    client_uuid = serializers.UUIDField(help_text="The event's client_uuid, as sent")
+    status = serializers.ChoiceField(choices=["conflict"], help_text="Someone else already ended this shift")
+    time_log = serializers.IntegerField(help_text="Its time log's id")
+    conflict = SyncConflict(help_text="Their record: the supervisor chooses which clock-out stands")
     resolution = SyncResolution(required=False, help_text="How the supervisor settled it, once they did")
 
 
 class SyncFailed(serializers.Serializer):
     client_uuid = serializers.CharField(help_text="As sent (it may be missing or not a UUID: `invalid_event`)")
-    status = serializers.ChoiceField(choices=["failed"])
-    time_log = serializers.IntegerField(allow_null=True)
-    error = ErrorSummary()
+    status = serializers.ChoiceField(choices=["failed"], help_text="Refused: nothing applied")
+    time_log = serializers.IntegerField(allow_null=True, help_text="Its time log's id, if it named one")
+    error = ErrorSummary(help_text="Why")
     reused = serializers.BooleanField(required=False, help_text="The client_uuid was used for another event")
 
 
@@ -487,11 +506,18 @@ SYNC_FIRST_RESULT = PolymorphicProxySerializer(
 )
 
 
+@extend_schema_field(SYNC_FIRST_RESULT)
+class SyncFirstResultField(serializers.DictField):
+    """The first answer of a duplicate event; the schema's `SyncFirstResult`."""
+
+
 class SyncDuplicate(serializers.Serializer):
-    client_uuid = serializers.UUIDField()
-    status = serializers.ChoiceField(choices=["duplicate"])
-    time_log = serializers.IntegerField(allow_null=True)
-    first_result = SYNC_FIRST_RESULT
+    client_uuid = serializers.UUIDField(help_text="The event's client_uuid, as sent")
+    status = serializers.ChoiceField(
+        choices=["duplicate"], help_text="Already received with this body: nothing written"
+    )
+    time_log = serializers.IntegerField(allow_null=True, help_text="Its time log's id, if any")
+    first_result = SyncFirstResultField(help_text="The first answer, unchanged")
 
 
 SYNC_RESULT = PolymorphicProxySerializer(
@@ -514,13 +540,13 @@ class SyncResultField(serializers.DictField):
 class SyncRefused(Error):
     """The 422 of a batch with a reused `client_uuid`: the error, and every event's result."""
 
-    results = serializers.ListField(child=SyncResultField())
+    results = serializers.ListField(child=SyncResultField(), help_text="One result per event, in the order sent")
 
 
 class ConflictError(Error):
     """A 409: the error; with code `conflict` (a clock-out someone else already made), their record."""
 
-    conflict = SyncConflict(required=False)
+    conflict = SyncConflict(required=False, help_text="Their record, when the code is `conflict`")
 
 
 REPLAYED = OpenApiParameter(
@@ -537,9 +563,9 @@ REPLAYED = OpenApiParameter(
 
 
 class EventResult(serializers.Serializer):
-    client_uuid = serializers.UUIDField()
-    status = serializers.ChoiceField(choices=["synced"])
-    time_log = TimeLogOutput(allow_null=True)
+    client_uuid = serializers.UUIDField(help_text="The event's client_uuid, as sent")
+    status = serializers.ChoiceField(choices=["synced"], help_text="Applied (a refusal is an error status)")
+    time_log = TimeLogOutput(allow_null=True, help_text="The time log as it stands now")
 
 
 class DeviceTimeField(InstantField):
@@ -580,11 +606,11 @@ class ClockInApi(ApiView):
     answer again with `Idempotent-Replayed: true`; with another body it is a 422."""
 
     class Input(serializers.Serializer):
-        dispatch = serializers.IntegerField()
-        client_uuid = serializers.UUIDField()
-        device_time = DeviceTimeField()
-        lat = serializers.FloatField(required=False, min_value=-90, max_value=90)
-        lng = serializers.FloatField(required=False, min_value=-180, max_value=180)
+        dispatch = serializers.IntegerField(help_text="The accepted dispatch to clock in on")
+        client_uuid = serializers.UUIDField(help_text="Made by the phone, new for each action; kept to retry it")
+        device_time = DeviceTimeField(help_text="The phone's clock at the clock-in, with its offset")
+        lat = serializers.FloatField(required=False, min_value=-90, max_value=90, help_text="Latitude")
+        lng = serializers.FloatField(required=False, min_value=-180, max_value=180, help_text="Longitude")
         photo = serializers.CharField(
             required=False, trim_whitespace=False,
             help_text="A project photo: base64 (or a data: URL) of a JPEG, PNG or WebP of at most 5 MB",
@@ -612,9 +638,11 @@ class TimeLogEventApi(ApiView):
     and submits). Idempotent by `client_uuid`, as the clock-in."""
 
     class Input(serializers.Serializer):
-        type = serializers.ChoiceField(choices=SHIFT_EVENTS)
-        client_uuid = serializers.UUIDField()
-        device_time = DeviceTimeField()
+        type = serializers.ChoiceField(
+            choices=SHIFT_EVENTS, help_text="A break, lunch or travel's start or end, or `clock_out` (stop and submit)"
+        )
+        client_uuid = serializers.UUIDField(help_text="Made by the phone, new for each action; kept to retry it")
+        device_time = DeviceTimeField(help_text="The phone's clock when it happened, with its offset")
         times = TimesInput(required=False, help_text="clock_out only: the worker's corrected times")
 
     @extend_schema(
@@ -709,11 +737,14 @@ class SyncApi(ApiView):
     """A batch of offline events: one result per event (synced, duplicate, conflict, failed)."""
 
     class Input(serializers.Serializer):
-        events = serializers.ListField(child=SyncEventField(), allow_empty=False, max_length=500)
+        events = serializers.ListField(
+            child=SyncEventField(), allow_empty=False, max_length=500,
+            help_text="1 to 500 events, applied in device-time order",
+        )  # fmt: skip
         sent_at = DeviceTimeField(required=False, help_text="The device's clock when it sent the batch")
 
     class Output(serializers.Serializer):
-        results = serializers.ListField(child=SyncResultField())
+        results = serializers.ListField(child=SyncResultField(), help_text="One result per event, in the order sent")
 
     @extend_schema(request=Input, responses={200: Output, 400: Error, 422: SyncRefused})
     def post(self, request):
@@ -759,12 +790,12 @@ class TimeLogSubmitApi(ApiView):
 
 class RetroactiveApi(ApiView):
     class Input(serializers.Serializer):
-        dispatch = serializers.IntegerField()
-        start = InstantField()
-        end = InstantField()
+        dispatch = serializers.IntegerField(help_text="The dispatch worked")
+        start = InstantField(help_text="The start, with its offset")
+        end = InstantField(help_text="The end, with its offset")
         breaks = serializers.IntegerField(min_value=0, default=0, help_text="Break minutes")
         lunch = serializers.IntegerField(min_value=0, default=0, help_text="Lunch minutes")
-        note = serializers.CharField(allow_blank=True, default="")
+        note = serializers.CharField(allow_blank=True, default="", help_text="Why by hand, for the supervisor")
 
     @extend_schema(
         request=Input, responses={201: TimeLogOutput, 400: Error, 404: Error, 409: Error}, parameters=[REPLAYED]
@@ -806,7 +837,7 @@ class TimeLogRejectApi(ApiView):
     """The worker rejects the supervisor's edit, saying why (`comment`)."""
 
     class Input(serializers.Serializer):
-        comment = serializers.CharField()
+        comment = serializers.CharField(help_text="Why the edit is wrong, for the supervisor")
 
     @extend_schema(request=Input, responses={200: TimeLogOutput, 400: Error, 403: Error, 404: Error, 409: Error})
     def post(self, request, pk: int):
@@ -848,7 +879,7 @@ class TimeLogDisputeApi(ApiView):
     """The supervisor disputes the time log, saying why (`reason`); the hall settles it."""
 
     class Input(serializers.Serializer):
-        reason = serializers.CharField()
+        reason = serializers.CharField(help_text="Why, for the hall")
 
     @extend_schema(request=Input, responses={200: TimeLogOutput, 400: Error, 403: Error, 404: Error, 409: Error})
     def post(self, request, pk: int):
@@ -862,7 +893,7 @@ class TimeLogEjectApi(ApiView):
     """The site sends a clocked-in worker off, within 25 minutes of the clock-in (decision 0036)."""
 
     class Input(serializers.Serializer):
-        reason = serializers.CharField(max_length=2000)
+        reason = serializers.CharField(max_length=2000, help_text="Why the worker is sent off, for the hall")
 
     @extend_schema(request=Input, responses={200: TimeLogOutput, 400: Error, 403: Error, 404: Error, 409: Error})
     def post(self, request, pk: int):
@@ -876,8 +907,8 @@ class TimeLogForceClockOutApi(ApiView):
     """A supervisor ends a shift the worker forgot, at the time it really ended, saying why."""
 
     class Input(serializers.Serializer):
-        clock_out = InstantField()
-        reason = serializers.CharField(max_length=2000)
+        clock_out = InstantField(help_text="When the shift really ended, with its offset (after the clock-in)")
+        reason = serializers.CharField(max_length=2000, help_text="Why, for the worker")
 
     @extend_schema(request=Input, responses={200: TimeLogOutput, 400: Error, 403: Error, 404: Error, 409: Error})
     def post(self, request, pk: int):
@@ -892,14 +923,15 @@ class TimeLogAcknowledgeApi(ApiView):
 
     class Input(serializers.Serializer):
         method = serializers.ChoiceField(
-            choices=AcknowledgementMethod.choices, default=AcknowledgementMethod.APP_OPENED
-        )
+            choices=AcknowledgementMethod.choices, default=AcknowledgementMethod.APP_OPENED,
+            help_text="How the clock-in was seen",
+        )  # fmt: skip
 
     class Output(serializers.Serializer):
-        id = serializers.IntegerField()
-        time_log = serializers.IntegerField(source="time_log_id")
-        method = serializers.CharField()
-        acknowledged_at = serializers.DateTimeField()
+        id = serializers.IntegerField(help_text="The acknowledgement's id")
+        time_log = serializers.IntegerField(source="time_log_id", help_text="The time log acknowledged")
+        method = serializers.CharField(help_text="deep_link_clicked or app_opened")
+        acknowledged_at = serializers.DateTimeField(help_text=f"When, {HALL_TIME}")
 
     @extend_schema(request=Input, responses={201: Output, 403: Error, 404: Error})
     def post(self, request, pk: int):
@@ -929,18 +961,18 @@ class SyncConflictOutput(serializers.Serializer):
     """Both versions of the shift: the time log's (`recorded`, as it stands if the supervisor
     keeps it) and the worker's phone (`worker`); `resolution` once settled."""
 
-    id = serializers.IntegerField()
-    time_log = serializers.IntegerField()
-    time_log_status = serializers.CharField()
-    worker_name = serializers.CharField()
-    received_at = serializers.DateTimeField()
-    device_time = serializers.DateTimeField()
-    ended_by = serializers.IntegerField(allow_null=True)
-    recorded = TimesOutput(allow_null=True)
-    worker = TimesOutput(allow_null=True)
-    can_take_worker = serializers.BooleanField()
-    status = serializers.CharField()
-    resolution = SyncResolution(allow_null=True)
+    id = serializers.IntegerField(help_text="The offline event's id (to resolve it)")
+    time_log = serializers.IntegerField(help_text="The time log in question")
+    time_log_status = serializers.CharField(help_text="The time log's status")
+    worker_name = serializers.CharField(help_text="The worker's name")
+    received_at = serializers.DateTimeField(help_text=f"When the phone's clock-out reached the server, {HALL_TIME}")
+    device_time = serializers.DateTimeField(help_text=f"The phone's clock-out, {HALL_TIME}")
+    ended_by = serializers.IntegerField(allow_null=True, help_text="Who ended the shift first (a supervisor, a kiosk)")
+    recorded = TimesOutput(allow_null=True, help_text="The time log's version: stands if the supervisor keeps it")
+    worker = TimesOutput(allow_null=True, help_text="The phone's version: the worker reviews it if taken")
+    can_take_worker = serializers.BooleanField(help_text="The worker's version can be taken (it is a valid shift)")
+    status = serializers.CharField(help_text="conflict (waiting for a choice) or synced (settled)")
+    resolution = SyncResolution(allow_null=True, help_text="How it was settled; null while it waits")
 
     def to_representation(self, conflict: Conflict) -> dict:
         row, time_log = conflict.row, conflict.time_log

@@ -1,7 +1,7 @@
 """Logging in from a phone: one knox token per device (stored hashed, expiring, revocable)."""
 
 from django.contrib.auth import user_logged_in
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from knox.models import AuthToken
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny
@@ -14,13 +14,21 @@ from unioncore.api.base import ApiView, Error, validated
 from unioncore.models import User, UserKind
 
 
+class EmployerOfUser(serializers.Serializer):
+    """The employer an employer user works for, and their role there."""
+
+    id = serializers.IntegerField(help_text="The employer's id")
+    name = serializers.CharField(help_text="The employer's name")
+    role = serializers.CharField(help_text="supervisor, manager or admin (who may verify hours), or another role")
+
+
 class UserOutput(serializers.Serializer):
-    id = serializers.IntegerField()
-    username = serializers.CharField()
-    name = serializers.SerializerMethodField()
-    kind = serializers.CharField()
-    phone = serializers.CharField(allow_null=True)
-    member_card_number = serializers.SerializerMethodField()
+    id = serializers.IntegerField(help_text="The user's id")
+    username = serializers.CharField(help_text="The login name")
+    name = serializers.SerializerMethodField(help_text="First and last name, else the login name")
+    kind = serializers.CharField(help_text="member, employer or staff")
+    phone = serializers.CharField(allow_null=True, help_text="The phone number (E.164), if any")
+    member_card_number = serializers.SerializerMethodField(help_text="A member's card number; null for others")
     employer = serializers.SerializerMethodField()
 
     def get_name(self, user: User) -> str:
@@ -30,6 +38,7 @@ class UserOutput(serializers.Serializer):
         member = getattr(user, "member", None) if user.kind == UserKind.MEMBER else None
         return member.card_number if member is not None else None
 
+    @extend_schema_field(EmployerOfUser(allow_null=True, help_text="An employer user's employer; null for others"))
     def get_employer(self, user: User) -> dict | None:
         employer_user = getattr(user, "employer_user", None) if user.kind == UserKind.EMPLOYER else None
         if employer_user is None:
@@ -47,9 +56,11 @@ class LoginApi(ApiView):
     throttle_scope = "login"
 
     class Input(serializers.Serializer):
-        username = serializers.CharField(required=False, allow_blank=False)
-        phone = serializers.CharField(required=False, allow_blank=False)
-        password = serializers.CharField(trim_whitespace=False)
+        username = serializers.CharField(required=False, allow_blank=False, help_text="The login name (or `phone`)")
+        phone = serializers.CharField(
+            required=False, allow_blank=False, help_text="The phone number on the account (or `username`)"
+        )
+        password = serializers.CharField(trim_whitespace=False, help_text="The password, as typed")
 
         def validate(self, attrs):
             if not attrs.get("username") and not attrs.get("phone"):
@@ -57,9 +68,9 @@ class LoginApi(ApiView):
             return attrs
 
     class Output(serializers.Serializer):
-        token = serializers.CharField()
-        expires_at = serializers.DateTimeField(allow_null=True)
-        user = UserOutput()
+        token = serializers.CharField(help_text="This device's token: send it as `Authorization: Token …`")
+        expires_at = serializers.DateTimeField(allow_null=True, help_text="When the token expires (null: never)")
+        user = UserOutput(help_text="Who logged in")
 
     @extend_schema(request=Input, responses={200: Output, 400: Error, 429: Error}, auth=[])
     def post(self, request):

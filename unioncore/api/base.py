@@ -148,15 +148,15 @@ class Error(serializers.Serializer):
     """The error envelope, for the schema."""
 
     class Body(serializers.Serializer):
-        code = serializers.CharField()
-        message = serializers.CharField()
+        code = serializers.CharField(help_text="Stable, for the app's logic (docs/api.md, Errors)")
+        message = serializers.CharField(help_text="For people: what was refused and why")
         fields = serializers.DictField(
             child=serializers.JSONField(),
             required=False,
             help_text="field → message; a nested input's errors nest the same way (a list's by index)",
         )
 
-    error = Body()
+    error = Body(help_text="What went wrong")
 
 
 def paginated(request, view, queryset, output: type[serializers.Serializer], *, read=None, **context):
@@ -198,10 +198,10 @@ def page_of(output: type[serializers.Serializer]) -> type[serializers.Serializer
             f"Paginated{output.__name__}",
             (serializers.Serializer,),
             {
-                "count": serializers.IntegerField(),
-                "next": serializers.URLField(allow_null=True),
-                "previous": serializers.URLField(allow_null=True),
-                "results": output(many=True),
+                "count": serializers.IntegerField(help_text="How many there are in all pages"),
+                "next": serializers.URLField(allow_null=True, help_text="The next page's URL; null on the last"),
+                "previous": serializers.URLField(allow_null=True, help_text="The previous page's URL, or null"),
+                "results": output(many=True, help_text="This page's rows (50 a page, `page_size` up to 200)"),
             },
         )
     return _pages[output]

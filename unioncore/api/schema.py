@@ -161,5 +161,8 @@ def declare_error_responses(result, generator, request, public):
             "enum": error_codes(),
             "description": "Stable, for the app's logic (docs/api.md, Errors)",
         }
-        schemas["ErrorBody"]["properties"]["code"] = {"$ref": "#/components/schemas/ErrorCode"}
+        schemas["ErrorBody"]["properties"]["code"] = {
+            "allOf": [{"$ref": "#/components/schemas/ErrorCode"}],
+            "description": schemas["ErrorBody"]["properties"]["code"].get("description", ""),
+        }
     return result

@@ -6,13 +6,13 @@ import uuid
 
 import pytest
 import time_machine
-from rest_framework.test import APIClient
 
 from dispatch.tests.factories import EmployerFactory
 from fulfillment.models import TimeLogOfflineSync
 from fulfillment.services.timelogs import timelog_clock_in
 from fulfillment.tests.factories import on_the_job
 from members.tests.factories import MemberFactory
+from unioncore.api.testing import SchemaCheckedClient as APIClient
 from unioncore.models import UserKind
 from unioncore.testing import at
 from unioncore.tests.factories import UserFactory

@@ -14,9 +14,9 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from rest_framework.test import APIClient
 
 from unioncore import services
+from unioncore.api.testing import SchemaCheckedClient as APIClient
 from unioncore.models import LoginLink, UserKind
 from unioncore.tests.factories import PASSWORD, StaffFactory, UserFactory
 
