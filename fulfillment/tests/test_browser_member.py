@@ -22,13 +22,15 @@ H = datetime.timedelta(hours=1)
 
 @pytest.fixture
 def shift(dispatcher):
-    """An accepted dispatch of a member with a login, today, in real time (the live server's)."""
+    """An accepted dispatch of a member with a login, in real time (the live server's), started on
+    the day of ten hours ago: a shift the tests put 9 hours back falls inside it at any hour (at
+    01:00 today's dispatch would not yet have started)."""
     employer = EmployerFactory(name="Sound Electric")
     supervisor = EmployerUserFactory(employer=employer, role="supervisor").user
     worker = UserFactory(username="worker1", kind=UserKind.MEMBER, phone="+12065550155")
     dispatch = on_the_job(
         worker=MemberFactory(user=worker, first_name="Sam"), employer=employer, by=dispatcher,
-        day=timezone.localdate(), site_contact=supervisor,
+        day=timezone.localdate(timezone.now() - 10 * H), site_contact=supervisor,
     )  # fmt: skip
     return dispatch, worker, supervisor
 
