@@ -18,6 +18,7 @@ from dispatch.tests.factories import EmployerFactory, EmployerUserFactory
 from fulfillment.services.timelogs import timelog_clock_in
 from fulfillment.tests.factories import on_the_job
 from members.tests.factories import MemberFactory
+from unioncore.api.testing import check_against_schema
 from unioncore.models import UserKind
 from unioncore.testing import at
 from unioncore.tests.factories import PASSWORD, UserFactory
@@ -234,4 +235,8 @@ def _fault(response) -> str | None:
             return f"{response.status_code} not in the error format: {response.content[:120]!r}"
         if not (error.get("code") and error.get("message")):
             return f"{response.status_code} without a code or message"
+    try:  # the answer must also be one the schema declares (issue 21): status, body, headers
+        check_against_schema(response)
+    except Exception as undeclared:  # an AssertionError, or a failure of schemathesis' response check
+        return f"{response.status_code} unlike the schema: {str(undeclared)[:200]}"
     return None
