@@ -38,6 +38,7 @@ from dispatch.models import (
     ReferralCandidate,
     ReferralRun,
     ReferralSuspension,
+    Steward,
 )
 from referral.enums import NoCheckMarkReason
 from unioncore.admin_actions import (
@@ -49,6 +50,7 @@ from unioncore.admin_actions import (
     refusal_message,
     with_form,
 )
+from unioncore.admin_records import RecordAdmin
 from unioncore.errors import RuleViolation
 from unioncore.models import UserKind
 
@@ -715,14 +717,14 @@ class DispatchAdmin(ServiceAddMixin, ActionsOnlyMixin, HistoryAdmin):
     search_fields = ("=member__card_number", "member__last_name", "member__first_name", "employer__name")
     date_hierarchy = "offered_at"
     autocomplete_fields = ("job_request", "registration")
-    actions = ["accept", "check_in", "decline", "end"]
+    actions = ["accept", "check_in", "decline", "end", "statement_401k_received"]
     fieldsets = (
         (None, {"fields": ("member", "employer", "request_number", "referral_run_link", "registration", "bid")}),
         ("Offer", {"fields": ("type", "status", "offered_at", "answered_at", "decline_kind")}),
         ("Job", {"fields": ("wage_rate", "primary_site_contact", "lending_admin", ("start_date", "end_date"))}),
         ("Check-in (by 3 PM of the dispatch day)", {"fields": (("checked_in_at", "checked_in_by"), "no_show_at")}),
         ("End", {"fields": ("end_reason",)}),
-        ("Record", {"fields": ("created_by", "created_at", "updated_at")}),
+        ("Record", {"fields": ("statement_401k", "created_by", "created_at", "updated_at")}),
     )
     add_fieldsets = ((None, {"fields": ("job_request", "registration", "emergency")}),)
 
@@ -794,6 +796,16 @@ class DispatchAdmin(ServiceAddMixin, ActionsOnlyMixin, HistoryAdmin):
             dispatch_id=dispatch.pk, by=request.user, end_reason=data["end_reason"], end_date=data["end_date"]
         )
 
+    @admin.action(description="401(k) statement received", permissions=["change"])
+    def statement_401k_received(self, request, queryset):
+        apply_each(
+            self,
+            request,
+            queryset,
+            lambda d: services.dispatch_statement_401k(dispatch_id=d.pk, by=request.user, received=True),
+            done="{n} 401(k) statement(s) recorded.",
+        )
+
 
 # --- Bids, suspensions, bars ---
 
@@ -848,3 +860,19 @@ class EmployerBarAdmin(NoDeleteMixin, HistoryAdmin):
     autocomplete_fields = ("employer", "member")
     fields = ("employer", "member", "reason", "until", "created_at")
     readonly_fields = ("created_at",)
+
+
+@admin.register(Steward)
+class StewardAdmin(NoDeleteMixin, RecordAdmin):
+    """Job stewards by employer and job site (LaborPower's Steward Report); an ended stewardship
+    keeps its dates."""
+
+    list_display = ("member", "employer", "worksite", "appointed_on", "ended_on")
+    list_filter = ("employer",)
+    list_select_related = ("member", "employer")
+    search_fields = ("=member__card_number", "member__last_name", "employer__name", "worksite")
+    autocomplete_fields = ("member", "employer")
+    fields = ("member", "employer", "worksite", "appointed_on", "ended_on")
+
+    def record_save(self, request, obj, fields):
+        return services.steward_record(by=request.user, steward_id=obj.pk if obj else None, **fields)

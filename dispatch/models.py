@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 from django_fsm import FSMField, FSMModelMixin, transition
 from phonenumber_field.modelfields import PhoneNumberField
@@ -322,6 +322,9 @@ class Dispatch(FSMModelMixin, models.Model):
     )
     end_date = models.DateField(null=True, blank=True)
     end_reason = models.CharField(max_length=16, choices=EndReason, blank=True)
+    # The member handed in the 401(k) enrolment statement the employer needs (LaborPower's flag;
+    # its custom report lists the dispatched without one).
+    statement_401k = models.BooleanField("401(k) statement received", default=False, db_default=False)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -406,3 +409,30 @@ class JobBid(FSMModelMixin, models.Model):
     @transition(field=status, source=BidStatus.PENDING, target=BidStatus.EXPIRED)
     def expire(self):
         self.answered_at = timezone.now()
+
+
+class Steward(models.Model):
+    """A member appointed job steward for an employer, at one job site or all of its work, from
+    one day to another (blank: still steward). LaborPower's Steward Report lists them."""
+
+    member = models.ForeignKey(Member, on_delete=models.PROTECT, related_name="stewardships")
+    employer = models.ForeignKey(Employer, on_delete=models.PROTECT, related_name="stewards")
+    worksite = models.CharField("job site", max_length=200, blank=True, help_text="Blank: all the employer's work")
+    appointed_on = models.DateField()
+    ended_on = models.DateField(null=True, blank=True, help_text="Blank while steward")
+
+    history = HistoricalRecords(get_user=history_user)
+
+    class Meta:
+        ordering = ("employer", "worksite", "-appointed_on")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ended_on__isnull=True) | Q(ended_on__gte=F("appointed_on")),
+                name="steward_ends_after_appointment",
+                violation_error_message="A stewardship cannot end before the appointment.",
+            ),
+        ]
+
+    def __str__(self):
+        where = f" at {self.worksite}" if self.worksite else ""
+        return f"{self.member}, steward for {self.employer}{where}"

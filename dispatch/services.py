@@ -38,6 +38,7 @@ from referral.enums import BookType, RegistrationStatus, ReRegistrationCause, Ro
 from referral.models import BookRegistration, ReferralBook
 from unioncore.errors import RuleViolation
 from unioncore.models import User
+from unioncore.records import record_save
 
 SAME_DAY_CUTOFF = datetime.time(15, 0)  # requests taken by 3 PM are referred the next morning
 SHORT_CALL_MAX_BUSINESS_DAYS = 10
@@ -665,3 +666,27 @@ def _mark_unfilled(request: JobRequest, by: User) -> None:
             registration_ids=due, by=by,
             reason=f"Request {request.pk} ({request.employer}) went unfilled (to start {request.start_date:%m/%d/%Y})",
         )  # fmt: skip
+
+
+# --- Stewards and the 401(k) statement (decision 0049) ---
+
+STEWARD_FIELDS = ("member_id", "employer_id", "worksite", "appointed_on", "ended_on")
+
+
+@transaction.atomic
+def steward_record(*, by: User, steward_id: int | None = None, **fields):
+    """Appoint a member job steward for an employer (at a job site), or change or end it."""
+    from dispatch.models import Steward
+
+    return record_save(Steward, pk=steward_id, by=by, fields=fields, allowed=STEWARD_FIELDS)
+
+
+@transaction.atomic
+def dispatch_statement_401k(*, dispatch_id: int, by: User, received: bool = True) -> Dispatch:
+    """Record that the member handed in (or not) the 401(k) statement of a dispatch."""
+    dispatch = Dispatch.objects.select_for_update(of=("self",)).get(pk=dispatch_id)
+    if dispatch.statement_401k == received:
+        return dispatch  # twice is once
+    dispatch.statement_401k = received
+    _save(dispatch, by)
+    return dispatch

@@ -3,8 +3,9 @@ from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 
 from members import selectors, services
-from members.models import Member, MemberTransaction, Skill
-from unioncore.admin_actions import HistoryAdmin, NoDeleteMixin
+from members.models import CopeCheckoff, Member, MemberDemographics, MemberTransaction, Skill, Traveler, TravelLetter
+from unioncore.admin_actions import HistoryAdmin, NoDeleteMixin, ReadOnlyMixin
+from unioncore.admin_records import RecordAdmin
 from unioncore.errors import RuleViolation
 
 
@@ -27,6 +28,18 @@ class LedgerInline(admin.TabularInline):
         return False  # a ledger row is never edited; correct it with an adjustment
 
 
+class DemographicsInline(admin.StackedInline):
+    """Gender, race/ethnicity and birth date on the member page: only for staff with the
+    demographics' permissions (officers; docs/pii.md). Saved through the service."""
+
+    model = MemberDemographics
+    fields = ("gender", "race", "birth_date")
+    extra = 1
+    max_num = 1
+    can_delete = False
+    verbose_name = verbose_name_plural = "Demographics (EEOC; officers only)"
+
+
 @admin.register(Member)
 class MemberAdmin(HistoryAdmin):
     list_display = (
@@ -36,14 +49,14 @@ class MemberAdmin(HistoryAdmin):
     search_fields = ("=card_number", "last_name", "first_name", "phone", "email")
     readonly_fields = ("balance_display", "dues_paid_through_display", "created_at", "updated_at")
     autocomplete_fields = ("user",)
-    inlines = [LedgerInline]
+    inlines = [LedgerInline, DemographicsInline]
     list_per_page = 50
     fieldsets = (
         (None, {"fields": ("card_number", ("first_name", "middle_name", "last_name"), "classification", "status")}),
         ("Contact", {"fields": ("phone", "email", "address_line1", "address_line2", ("city", "state", "zip_code"))}),
         ("Exemption (all books)", {"fields": ("is_exempt", "exempt_reason", "exempt_until")}),
         ("Dues", {"fields": ("balance_display", "dues_paid_through_display")}),
-        ("Account", {"fields": ("user", "notes", "created_at", "updated_at")}),
+        ("Account", {"fields": ("user", "photo", "notes", "created_at", "updated_at")}),
     )
 
     def get_queryset(self, request):
@@ -77,6 +90,14 @@ class MemberAdmin(HistoryAdmin):
         obj.pk, obj._state.adding = saved.pk, False
 
     def save_formset(self, request, form, formset, change):
+        if formset.model is MemberDemographics:
+            formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
+            for row_form in formset.forms:
+                if row_form.has_changed():
+                    data = {f: row_form.cleaned_data.get(f) for f in services.DEMOGRAPHIC_FIELDS}
+                    data = {f: ("" if v is None and f != "birth_date" else v) for f, v in data.items()}
+                    services.member_demographics_set(member_id=form.instance.pk, by=request.user, **data)
+            return None
         if formset.model is not MemberTransaction:
             return super().save_formset(request, form, formset, change)
         formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
@@ -165,3 +186,69 @@ class SkillAdmin(NoDeleteMixin, HistoryAdmin):
     list_filter = ("in_agreement",)
     search_fields = ("code", "name")
     fields = ("code", "name", "in_agreement")
+
+
+# --- The records LaborPower's reports read (decision 0049) ---
+
+
+@admin.register(MemberDemographics)
+class MemberDemographicsAdmin(RecordAdmin):
+    """PII (docs/pii.md): officers only; no dispatcher's export carries it."""
+
+    list_display = ("member", "gender", "race", "birth_date")
+    list_filter = ("gender", "race")
+    list_select_related = ("member",)
+    search_fields = ("=member__card_number", "member__last_name")
+    autocomplete_fields = ("member",)
+    fields = ("member", "gender", "race", "birth_date")
+
+    def get_readonly_fields(self, request, obj=None):
+        return ("member",) if obj else ()
+
+    def record_save(self, request, obj, fields):
+        member_id = obj.member_id if obj else fields.pop("member_id")
+        fields.pop("member_id", None)
+        return services.member_demographics_set(member_id=member_id, by=request.user, **fields)
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Traveler)
+class TravelerAdmin(NoDeleteMixin, RecordAdmin):
+    """Members of other locals working here (LaborPower's Travelers Report)."""
+
+    list_display = ("member", "home_local", "arrived_on", "left_on")
+    list_filter = ("home_local",)
+    list_select_related = ("member",)
+    search_fields = ("=member__card_number", "member__last_name", "=home_local")
+    autocomplete_fields = ("member",)
+    fields = ("member", "home_local", "arrived_on", "left_on", "notes")
+    date_hierarchy = "arrived_on"
+
+    def record_save(self, request, obj, fields):
+        return services.traveler_record(by=request.user, traveler_id=obj.pk if obj else None, **fields)
+
+
+@admin.register(TravelLetter)
+class TravelLetterAdmin(ReadOnlyMixin, HistoryAdmin):
+    """Travel letters the hall printed (Reports › Travel Letter records each one)."""
+
+    list_display = ("issued_on", "member", "to_local", "issued_by")
+    list_select_related = ("member", "issued_by")
+    search_fields = ("=member__card_number", "member__last_name", "=to_local")
+    date_hierarchy = "issued_on"
+
+
+@admin.register(CopeCheckoff)
+class CopeCheckoffAdmin(NoDeleteMixin, RecordAdmin):
+    """Members' COPE checkoffs: one running at a time; a new amount ends the old one first."""
+
+    list_display = ("member", "amount", "started_on", "ended_on")
+    list_select_related = ("member",)
+    search_fields = ("=member__card_number", "member__last_name")
+    autocomplete_fields = ("member",)
+    fields = ("member", "amount", "started_on", "ended_on")
+
+    def record_save(self, request, obj, fields):
+        return services.cope_checkoff_record(by=request.user, checkoff_id=obj.pk if obj else None, **fields)

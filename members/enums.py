@@ -59,3 +59,30 @@ CHARGE_KINDS = (TransactionKind.DUES, TransactionKind.ASSESSMENT, TransactionKin
 class TransactionSource(models.TextChoices):
     LABORPOWER = "laborpower", "LaborPower import"
     MANUAL = "manual", "Entered by staff"
+
+
+class Gender(models.TextChoices):
+    """As the EEO-1 report counts (decision 0049); "not disclosed" is an answer, blank is none."""
+
+    FEMALE = "female", "Female"
+    MALE = "male", "Male"
+    ANOTHER = "another", "Another gender"
+    NOT_DISCLOSED = "not_disclosed", "Not disclosed"
+
+
+class Race(models.TextChoices):
+    """The EEO-1 race/ethnicity categories (Hispanic or Latino first, as the form asks)."""
+
+    HISPANIC = "hispanic", "Hispanic or Latino"
+    WHITE = "white", "White"
+    BLACK = "black", "Black or African American"
+    PACIFIC_ISLANDER = "pacific_islander", "Native Hawaiian or Other Pacific Islander"
+    ASIAN = "asian", "Asian"
+    NATIVE_AMERICAN = "native_american", "American Indian or Alaska Native"
+    TWO_OR_MORE = "two_or_more", "Two or more races"
+    NOT_DISCLOSED = "not_disclosed", "Not disclosed"
+
+
+class LetterKind(models.TextChoices):
+    TRAVEL_LETTER = "travel_letter", "Travel Letter"
+    LETTER_OF_INTRODUCTION = "letter_of_introduction", "Letter of Introduction"

@@ -11,7 +11,10 @@ from members.enums import (
     CHARGE_KINDS,
     Classification,
     ExemptReason,
+    Gender,
+    LetterKind,
     MemberStatus,
+    Race,
     Region,
     TransactionKind,
     TransactionSource,
@@ -57,6 +60,8 @@ class Member(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="member"
     )
     notes = models.TextField(blank=True)
+    # LaborPower's Applicant Photo ID's (A-17): the member's ID photo, kept beside the record.
+    photo = models.ImageField("ID photo", upload_to="members/photos/", blank=True, default="", db_default="")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -131,6 +136,119 @@ class MemberSkill(models.Model):
         return f"{self.member} — {self.skill}"
 
 
+HOME_LOCAL = r"^[0-9]{4}$"
+
+
+class MemberDemographics(models.Model):
+    """What the EEOC report counts: personal data (docs/pii.md). A table of its own so that no
+    member query, list or export carries it by accident; only officers have its permissions."""
+
+    member = models.OneToOneField(Member, on_delete=models.PROTECT, related_name="demographics")
+    gender = models.CharField(max_length=16, choices=Gender, blank=True)
+    race = models.CharField("race / ethnicity", max_length=24, choices=Race, blank=True)
+    birth_date = models.DateField("birth date", null=True, blank=True)
+
+    history = HistoricalRecords(get_user=history_user)
+
+    class Meta:
+        verbose_name = "member demographics"
+        verbose_name_plural = "member demographics"
+
+    def __str__(self):
+        return f"Demographics of {self.member}"
+
+
+class Traveler(models.Model):
+    """A member of another local working in our jurisdiction: LaborPower's Travelers Report. The
+    stay runs from the day their travel card was deposited to the day they left (blank: here)."""
+
+    member = models.ForeignKey(Member, on_delete=models.PROTECT, related_name="travels_here")
+    home_local = models.CharField(
+        max_length=4, validators=[RegexValidator(HOME_LOCAL, "A local is four digits, e.g. 0077.")],
+        help_text="Four digits, e.g. 0077",
+    )  # fmt: skip
+    arrived_on = models.DateField("card deposited")
+    left_on = models.DateField("left", null=True, blank=True, help_text="Blank while still here")
+    notes = models.CharField(max_length=200, blank=True)
+
+    history = HistoricalRecords(get_user=history_user)
+
+    class Meta:
+        ordering = ("-arrived_on", "id")
+        constraints = [
+            models.CheckConstraint(condition=Q(home_local__regex=HOME_LOCAL), name="traveler_home_local_digits"),
+            models.CheckConstraint(
+                condition=Q(left_on__isnull=True) | Q(left_on__gte=F("arrived_on")),
+                name="traveler_leaves_after_arriving",
+                violation_error_message="A traveler cannot leave before their card was deposited.",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.member} from local {self.home_local}"
+
+
+class TravelLetter(models.Model):
+    """A letter the hall gave one of its members to work in another local's jurisdiction
+    (LaborPower's Travel Letter; the Travel Report lists them). Written when the letter is made."""
+
+    member = models.ForeignKey(Member, on_delete=models.PROTECT, related_name="travel_letters")
+    to_local = models.CharField(
+        "to local", max_length=4, validators=[RegexValidator(HOME_LOCAL, "A local is four digits, e.g. 0077.")]
+    )
+    issued_on = models.DateField()
+    issued_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+
+    history = HistoricalRecords(get_user=history_user)
+
+    class Meta:
+        ordering = ("-issued_on", "-id")
+        constraints = [
+            models.CheckConstraint(condition=Q(to_local__regex=HOME_LOCAL), name="travel_letter_local_digits"),
+        ]
+
+    def __str__(self):
+        return f"Travel letter of {self.member} to local {self.to_local} ({self.issued_on})"
+
+
+class CopeCheckoff(models.Model):
+    """A member's COPE (political action) checkoff: the amount deducted each pay period, from a
+    day until they stop it. LaborPower's Cope Checkoff report counts them by employer."""
+
+    member = models.ForeignKey(Member, on_delete=models.PROTECT, related_name="cope_checkoffs")
+    amount = models.DecimalField(max_digits=6, decimal_places=2, help_text="Dollars a pay period")
+    started_on = models.DateField()
+    ended_on = models.DateField(null=True, blank=True, help_text="Blank while it runs")
+
+    history = HistoricalRecords(get_user=history_user)
+
+    class Meta:
+        ordering = ("member", "-started_on")
+        verbose_name = "COPE checkoff"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(amount__gt=0),
+                name="cope_amount_positive",
+                violation_error_message="A COPE checkoff is an amount above zero.",
+            ),
+            models.CheckConstraint(
+                condition=Q(ended_on__isnull=True) | Q(ended_on__gte=F("started_on")),
+                name="cope_ends_after_start",
+                violation_error_message="A checkoff cannot end before it starts.",
+            ),
+            # One running checkoff per member: a new amount ends the old one first.
+            models.UniqueConstraint(
+                fields=["member"],
+                condition=Q(ended_on__isnull=True),
+                name="one_running_cope_per_member",
+                violation_error_message="This member already has a running COPE checkoff: end it first.",
+            ),
+        ]
+
+    def __str__(self):
+        return f"COPE ${self.amount} of {self.member}"
+
+
 class MemberTransaction(models.Model):
     """One row of a member's ledger. Rows are never edited or deleted (the database refuses):
     a correction is a new adjustment row that points at the row it corrects."""
@@ -195,3 +313,26 @@ class MemberTransaction(models.Model):
 
 
 ZERO = Decimal("0.00")
+
+
+class LetterTemplate(models.Model):
+    """The text of one of the hall's letters (LaborPower's Travel Letter and Letter of
+    Introduction), as staff edit it in the console: printed on the hall's letterhead for one
+    member (reports/letters.py). `$name`-style placeholders (`PLACEHOLDERS` there) are filled in;
+    nothing else in the text is evaluated. Kept with the member records: a letter is about a member,
+    and the travel letters given are recorded here too."""
+
+    kind = models.CharField(max_length=32, choices=LetterKind, unique=True)
+    letterhead = models.TextField(help_text="The hall's name and address, one line each, at the top")
+    subject = models.CharField(max_length=200, blank=True)
+    body = models.TextField(help_text="Paragraphs separated by a blank line; placeholders like $name, $card_number")
+    closing = models.TextField(help_text="The signature block, one line each")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    history = HistoricalRecords(get_user=history_user)
+
+    class Meta:
+        ordering = ("kind",)
+
+    def __str__(self):
+        return self.get_kind_display()

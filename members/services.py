@@ -8,14 +8,15 @@ from django.db import transaction
 from django.utils import timezone
 
 from members.enums import TransactionKind, TransactionSource
-from members.models import Member, MemberTransaction
+from members.models import CopeCheckoff, Member, MemberTransaction, Traveler, TravelLetter
 from unioncore.errors import RuleViolation
 from unioncore.models import User
+from unioncore.records import record_save
 
 MEMBER_FIELDS = (
     "card_number", "first_name", "middle_name", "last_name", "classification", "status", "phone", "email",
     "address_line1", "address_line2", "city", "state", "zip_code", "is_exempt", "exempt_reason",
-    "exempt_until", "tribal_affiliation", "user", "notes",
+    "exempt_until", "tribal_affiliation", "user", "notes", "photo",
 )  # fmt: skip
 
 
@@ -23,6 +24,8 @@ def _reject_unknown(fields: dict) -> None:
     unknown = set(fields) - set(MEMBER_FIELDS)
     if unknown:
         raise TypeError(f"not member fields: {', '.join(sorted(unknown))}")
+    if fields.get("photo") is False:  # the console's "clear" box: no photo
+        fields["photo"] = ""
 
 
 @transaction.atomic
@@ -136,3 +139,57 @@ def member_skill_grant(*, member_id: int, skill_id: int, by: User, expires_on: d
     held._history_user = by
     held.save()
     return held
+
+
+# --- The records the reports need (decision 0049): each written whole, checked, with its history ---
+
+
+DEMOGRAPHIC_FIELDS = ("gender", "race", "birth_date")
+
+
+@transaction.atomic
+def member_demographics_set(*, member_id: int, by: User, **fields):
+    """Record a member's gender, race/ethnicity and birth date (officers only: PII, docs/pii.md).
+    A birth date in the future or before 1900 is refused."""
+    from members.models import MemberDemographics
+
+    born = fields.get("birth_date")
+    if born is not None and born > timezone.localdate():
+        raise ValidationError({"birth_date": f"{born:%m/%d/%Y} is not a plausible birth date."})
+    existing = MemberDemographics.objects.filter(member_id=member_id).values_list("pk", flat=True).first()
+    fields = {"member_id": member_id, **fields} if existing is None else fields
+    return record_save(
+        MemberDemographics, pk=existing, by=by, fields=fields, allowed=("member_id", *DEMOGRAPHIC_FIELDS)
+    )
+
+
+TRAVELER_FIELDS = ("member_id", "home_local", "arrived_on", "left_on", "notes")
+
+
+@transaction.atomic
+def traveler_record(*, by: User, traveler_id: int | None = None, **fields):
+    """A member of another local who deposited a travel card here (or the day they left)."""
+    return record_save(Traveler, pk=traveler_id, by=by, fields=fields, allowed=TRAVELER_FIELDS)
+
+
+COPE_FIELDS = ("member_id", "amount", "started_on", "ended_on")
+
+
+@transaction.atomic
+def cope_checkoff_record(*, by: User, checkoff_id: int | None = None, **fields):
+    """Start a member's COPE checkoff, or change or end one. A second running one is refused."""
+    member_id = fields.get("member_id")
+    if member_id is not None:
+        Member.objects.select_for_update().get(pk=member_id)  # two desks starting one at once: one wins
+    return record_save(CopeCheckoff, pk=checkoff_id, by=by, fields=fields, allowed=COPE_FIELDS)
+
+
+@transaction.atomic
+def travel_letter_issue(*, member_id: int, to_local: str, by: User, issued_on: date | None = None):
+    """Record that the hall gave a member a travel letter to another local (made with the letter)."""
+    return record_save(
+        TravelLetter, pk=None, by=by,
+        fields={"member_id": member_id, "to_local": to_local, "issued_on": issued_on or timezone.localdate(),
+                "issued_by": by},
+        allowed=("member_id", "to_local", "issued_on", "issued_by"),
+    )  # fmt: skip

@@ -4,11 +4,14 @@ read-only."""
 
 from django.contrib import admin
 from django.urls import path
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 
-from reports import views
+from members.models import LetterTemplate
+from reports import services, views
 from reports.models import ExportJob, ReportRun
 from unioncore.admin_actions import HistoryAdmin, ReadOnlyMixin
+from unioncore.admin_records import RecordAdmin
 
 
 @admin.register(ReportRun)
@@ -35,6 +38,32 @@ class ExportJobAdmin(ReadOnlyMixin, HistoryAdmin):
         return format_html('<a href="{}">{}%</a>', reverse("admin:reports_export_job", args=[job.pk]), job.percent)
 
 
+@admin.register(LetterTemplate)
+class LetterTemplateAdmin(RecordAdmin):
+    """The text of the hall's letters, as officers edit it; saved through the service, which
+    refuses a placeholder it does not fill in."""
+
+    list_display = ("kind", "subject", "updated_at")
+    fields = ("kind", "letterhead", "subject", "body", "closing", "placeholders", "updated_at")
+    readonly_fields = ("placeholders", "updated_at")
+
+    def get_readonly_fields(self, request, obj=None):
+        return (*self.readonly_fields, "kind") if obj else self.readonly_fields
+
+    @admin.display(description="Placeholders")
+    def placeholders(self, obj=None):
+        from reports.letters import PLACEHOLDERS
+
+        return format_html_join(mark_safe("<br>"), "<code>${}</code>: {}", PLACEHOLDERS.items())
+
+    def record_save(self, request, obj, fields):
+        kind = obj.kind if obj else fields.pop("kind")
+        return services.letter_template_save(kind=kind, by=request.user, **fields)
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 def _report_urls():
     v = admin.site.admin_view
     return [
@@ -44,6 +73,7 @@ def _report_urls():
         path("reports/exports/<int:pk>/", v(views.export_job), name="reports_export_job"),
         path("reports/exports/<int:pk>/status/", v(views.export_job_status), name="reports_export_status"),
         path("reports/exports/<int:pk>/download/", v(views.export_download), name="reports_export_download"),
+        path("reports/letters/<str:kind>/", v(views.letter), name="reports_letter"),
     ]
 
 

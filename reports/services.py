@@ -235,3 +235,42 @@ def ensure_can_download(job: ExportJob, user: User) -> None:
     if user.is_staff and user.has_perm("reports.view_exportjob") and report is not None and report.can_run(user):
         return
     raise PermissionDenied("This export belongs to someone else.")
+
+
+# --- The letters (decision 0049) ---
+
+
+@transaction.atomic
+def letter_template_save(*, kind: str, by: User, **fields):
+    """Change the text of one of the hall's letters; a placeholder it does not know is refused."""
+    from members.models import LetterTemplate
+    from reports.letters import check_text
+    from unioncore.records import record_save
+
+    for name in ("subject", "body", "closing"):
+        if name in fields:
+            check_text(fields[name], name)
+    existing = LetterTemplate.objects.filter(kind=kind).values_list("pk", flat=True).first()
+    fields = {"kind": kind, **fields} if existing is None else fields
+    return record_save(
+        LetterTemplate, pk=existing, by=by, fields=fields, allowed=("kind", "letterhead", "subject", "body", "closing")
+    )
+
+
+@transaction.atomic
+def letter_print(*, kind: str, member, by: User, to_local: str = "") -> bytes:
+    """One letter for one member, as a PDF. A Travel Letter is recorded as issued (the Travel
+    Report lists it) and each letter printed is in the report audit, as a report run is."""
+    from members.enums import LetterKind
+    from members.services import travel_letter_issue
+    from reports.letters import LETTER_REPORTS, letter_pdf
+
+    report = LETTER_REPORTS[kind]
+    _ensure_can_run(report, by)
+    if kind == LetterKind.TRAVEL_LETTER:
+        travel_letter_issue(member_id=member.pk, to_local=to_local, by=by)
+    report_run_record(
+        report=report, by=by, format="pdf", row_count=1,
+        filters={"card_number": member.card_number, **({"to_local": to_local} if to_local else {})},
+    )  # fmt: skip
+    return letter_pdf(kind, member, to_local=to_local)

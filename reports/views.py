@@ -4,16 +4,18 @@ table, pagination, totals, links to its PDF and Excel), the exports, and their p
 
 import tempfile
 
+from django import forms
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, JsonResponse
+from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.http import urlencode
 
 from reports import framework, rendering, services
+from reports.catalog import MemberByCardField
 from reports.models import ExportJob, ExportStatus
 from unioncore.errors import RuleViolation
 
@@ -212,3 +214,56 @@ def export_download(request, pk: int):
     )  # fmt: skip
     response["Content-Type"] = rendering.CONTENT_TYPES[job.run.format]
     return response
+
+
+# --- The letters (Travel Letter, Letter of Introduction): one member's letter as a PDF ---
+
+
+class LetterForm(forms.Form):
+    card_number = MemberByCardField(required=True)
+
+
+class TravelLetterForm(LetterForm):
+    to_local = forms.RegexField(
+        r"^[0-9]{4}$", label="To local", max_length=4, help_text="Four digits, e.g. 0077",
+        error_messages={"invalid": "A local is four digits, e.g. 0077."},
+    )  # fmt: skip
+
+
+def letter(request, kind: str):
+    from members.enums import LetterKind
+    from members.models import LetterTemplate
+    from reports.letters import LETTER_REPORTS
+
+    if kind not in LetterKind.values:
+        raise Http404("No such letter.")
+    report = LETTER_REPORTS[kind]
+    if not report.can_run(request.user):
+        raise PermissionDenied(f"You may not print the {report.title}.")
+    form_class = TravelLetterForm if kind == LetterKind.TRAVEL_LETTER else LetterForm
+    form = form_class(request.POST or None)
+    template = LetterTemplate.objects.filter(kind=kind).first()
+    status = 200
+    if request.method == "POST":
+        if template is None:
+            form.add_error(None, "This letter has no text yet: an officer writes it in the console first.")
+        if form.is_valid():
+            member = form.cleaned_data["card_number"]
+            pdf = services.letter_print(
+                kind=kind, member=member, by=request.user, to_local=form.cleaned_data.get("to_local", "")
+            )
+            response = HttpResponse(pdf, content_type="application/pdf")
+            response["Content-Disposition"] = (
+                f'attachment; filename="{kind.replace("_", "-")}-{member.card_number}.pdf"'
+            )
+            return response
+        status = 400
+    can_edit = request.user.has_perm("members.change_lettertemplate") and template is not None
+    return TemplateResponse(
+        request, "reports/letter_form.html",
+        _context(
+            request, title=report.title, description=report.description, form=form, can_edit=can_edit,
+            edit_url=reverse("admin:members_lettertemplate_change", args=[template.pk]) if can_edit else "",
+        ),
+        status=status,
+    )  # fmt: skip

@@ -14,6 +14,12 @@ GROUP_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "members.member": ("view", "add", "change"),
         "members.membertransaction": ("view",),
         "members.skill": ("view",),
+        # The records LaborPower's reports read (decision 0049); never the demographics (PII).
+        "members.traveler": ("view", "add", "change"),
+        "members.travelletter": ("view",),
+        "members.copecheckoff": ("view", "add", "change"),
+        "dispatch.steward": ("view", "add", "change"),
+        "members.lettertemplate": ("view",),
         "referral.referralbook": ("view",),
         "referral.bookregistration": ("view", "add", "change"),
         "referral.registrationactivity": ("view",),
@@ -50,6 +56,13 @@ GROUP_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "members.membertransaction": ("view", "add"),
         # Officers keep the skills, and which of them the agreement recognises (decision 0034).
         "members.skill": ("view", "add", "change"),
+        # Gender, race/ethnicity, birth date: PII, officers only (docs/pii.md, decision 0049).
+        "members.memberdemographics": ("view", "add", "change"),
+        "members.traveler": ("view", "add", "change"),
+        "members.travelletter": ("view",),
+        "members.copecheckoff": ("view", "add", "change"),
+        "dispatch.steward": ("view", "add", "change"),
+        "members.lettertemplate": ("view", "change"),
         "unioncore.user": ("view",),
         # Officers add a book or a tier (LaborPower's books have up to four) with its own rules.
         "referral.referralbook": ("view", "add", "change"),

@@ -147,6 +147,8 @@ def test_a_ledger_row_added_on_the_member_page_goes_through_the_service(client):
         "transactions-TOTAL_FORMS": 1, "transactions-INITIAL_FORMS": 0,
         "transactions-0-posted_on": "2026-03-02", "transactions-0-kind": "payment",
         "transactions-0-amount": "45.50", "transactions-0-description": "cash at the window",
+        # an officer's member page also has the demographics inline (decision 0049), left empty
+        "demographics-TOTAL_FORMS": 0, "demographics-INITIAL_FORMS": 0,
     }  # fmt: skip
     response = client.post(reverse("admin:members_member_change", args=[member.pk]), form)
     assert response.status_code == 302

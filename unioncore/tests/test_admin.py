@@ -1,3 +1,5 @@
+import datetime
+
 import factory
 import pytest
 from django.contrib import admin
@@ -7,11 +9,13 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from knox.models import AuthToken
 
+from dispatch.models import Steward
 from dispatch.tests.factories import (
     DispatchFactory,
     EmployerBarFactory,
     EmployerContactFactory,
     EmployerContractFactory,
+    EmployerFactory,
     EmployerUserFactory,
     JobBidFactory,
     ReferralCandidateFactory,
@@ -26,7 +30,8 @@ from fulfillment.tests.factories import (
     OfflineSyncFactory,
     TimeLogFactory,
 )
-from members.models import Skill
+from members.enums import LetterKind
+from members.models import CopeCheckoff, LetterTemplate, MemberDemographics, Skill, Traveler, TravelLetter
 from members.tests.factories import MemberFactory, MemberTransactionFactory
 from referral.tests.factories import (
     BookRegistrationFactory,
@@ -86,7 +91,30 @@ MAKERS = {
     # Who ran which report, and the large exports built in the background.
     "reports.reportrun": lambda n: ReportRunFactory.create_batch(n),
     "reports.exportjob": lambda n: ExportJobFactory.create_batch(n),
+    # The records LaborPower's reports read (decision 0049).
+    "members.memberdemographics": lambda n: [
+        MemberDemographics.objects.create(member=MemberFactory(), gender="female") for _ in range(n)
+    ],
+    "members.traveler": lambda n: [
+        Traveler.objects.create(member=MemberFactory(), home_local="0077", arrived_on=DAY) for _ in range(n)
+    ],
+    "members.travelletter": lambda n: [
+        TravelLetter.objects.create(member=MemberFactory(), to_local="0077", issued_on=DAY, issued_by=UserFactory())
+        for _ in range(n)
+    ],
+    "members.copecheckoff": lambda n: [
+        CopeCheckoff.objects.create(member=MemberFactory(), amount="5.00", started_on=DAY) for _ in range(n)
+    ],
+    "dispatch.steward": lambda n: [
+        Steward.objects.create(member=MemberFactory(), employer=EmployerFactory(), appointed_on=DAY) for _ in range(n)
+    ],
+    # One text per letter: there are only ever two rows.
+    "members.lettertemplate": lambda n: [
+        LetterTemplate.objects.get_or_create(kind=kind, defaults={"letterhead": "L", "body": "B", "closing": "C"})[0]
+        for kind in LetterKind.values
+    ],
 }
+DAY = datetime.date(2026, 11, 2)
 
 
 def make_employer():
@@ -117,6 +145,7 @@ WRITTEN_BY_SERVICES_ONLY = {
     "reports.reportrun",
     "reports.exportjob",
     "unioncore.loginlink",
+    "members.travelletter",  # written when a travel letter is printed
 }
 
 
