@@ -438,6 +438,8 @@ class IndexEntry:
 
         if self.report is None:
             return ""
+        if hasattr(self.report, "page_url"):  # not a table: a letter (reports/letters.py)
+            return self.report.page_url()
         url = reverse("admin:reports_report", args=[self.report.slug])
         return f"{url}?{urlencode(self.query)}" if self.query else url
 

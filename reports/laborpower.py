@@ -131,32 +131,9 @@ PENDING_BASIC: frozenset[str] = frozenset((
     "B-20",
 ))  # fmt: skip
 
-PENDING_ADVANCED: frozenset[str] = frozenset((
-    "A-01",
-    "A-02",
-    "A-04",
-    "A-05",
-    "A-06",
-    "A-07",
-    "A-08",
-    "A-09",
-    "A-10",
-    "A-12",
-    "A-13",
-    "A-14",
-    "A-15",
-    "A-16",
-    "A-17",
-))  # fmt: skip
+PENDING_ADVANCED: frozenset[str] = frozenset(())  # every Advanced report is answered (reports/advanced.py)
 
-PENDING_APPLICANT: frozenset[str] = frozenset((
-    "AP-01",
-    "AP-04",
-    "AP-05",
-    "AP-06",
-    "AP-07",
-    "AP-08",
-))  # fmt: skip
+PENDING_APPLICANT: frozenset[str] = frozenset(())  # every Applicant report: reports/applicant.py, the letters
 
 PENDING_CUSTOM: frozenset[str] = frozenset((
     "C-01",

@@ -130,7 +130,16 @@ def letter_pdf(kind: str, member, *, to_local: str = "") -> bytes:
 
 
 class _LetterReport:
+    """A letter as the reports index lists it (LaborPower's Applicant tab): its page is a form."""
+
     permission = "reports.referral_reports"
+    variants: dict = {}
+
+    @classmethod
+    def page_url(cls) -> str:
+        from django.urls import reverse
+
+        return reverse("admin:reports_letter", args=[cls.kind])
 
     @classmethod
     def can_run(cls, user) -> bool:
@@ -139,14 +148,18 @@ class _LetterReport:
 
 class TravelLetterReport(_LetterReport):
     slug = "travel-letter"
+    kind = LetterKind.TRAVEL_LETTER
     title = "Travel Letter"
+    our_name = "A member's travel letter (PDF)"
     laborpower_ids = ("AP-06",)
     description = "A letter for a member travelling to work in another local's jurisdiction; recorded as issued."
 
 
 class LetterOfIntroductionReport(_LetterReport):
     slug = "letter-of-introduction"
+    kind = LetterKind.LETTER_OF_INTRODUCTION
     title = "Letter of Introduction"
+    our_name = "A member's letter of introduction (PDF)"
     laborpower_ids = ("AP-07",)
     description = "A letter introducing a member to the employer of their latest dispatch."
 

@@ -36,11 +36,14 @@ def _report_or_404(slug: str, user):
 
 
 def index(request):
+    from reports.letters import LETTER_REPORTS
+
     reports = framework.visible_to(request.user)
     if not reports:
         raise PermissionDenied("You may not run any report.")
+    letters = [letter for letter in LETTER_REPORTS.values() if letter.can_run(request.user)]
     # LaborPower's tabs, as its Report Preparation window shows them
-    groups = framework.index_by_tab(reports)
+    groups = framework.index_by_tab([*reports, *letters])
     recent = ExportJob.objects.filter(run__user=request.user).select_related("run")[:10]
     return TemplateResponse(
         request, "reports/index.html", _context(request, title="Reports", groups=groups, recent_exports=recent)

@@ -30,6 +30,8 @@ def filters_of(slug: str, hall) -> dict:
         "out-of-work-list": {"book": "WIRE SEATTLE"},
         "member-dispatch-history": {"member": hall.member("Adams").card_number},
         "employer-dispatch-history": {"employer": str(hall.employers["alpha"].pk)},
+        "jobs-available-for-member": {"member": hall.member("Baker").card_number},
+        "internet-bids": {"member": hall.member("Baker").card_number},
     }.get(slug, {})
 
 

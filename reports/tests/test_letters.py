@@ -115,3 +115,13 @@ def test_a_dispatcher_may_print_but_not_edit_the_letters(client, dispatcher, let
     response = client.post(url, {"letterhead": "x", "subject": "", "body": "x", "closing": "x"})
     assert response.status_code == 403
     assert client.get(letter_url("travel_letter")).status_code == 200
+
+
+def test_the_index_lists_the_letters_on_the_applicant_tab(client, dispatcher):
+    client.force_login(dispatcher)
+    applicant = client.get(reverse("admin:reports_index")).context["groups"]["Applicant"]
+    letters = {e.lp_id: (e.name, e.url) for e in applicant if e.lp_id in ("AP-06", "AP-07")}
+    assert letters == {
+        "AP-06": ("Travel Letter", letter_url("travel_letter")),
+        "AP-07": ("Letter of Introduction", letter_url("letter_of_introduction")),
+    }

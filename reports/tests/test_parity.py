@@ -18,8 +18,10 @@ pytestmark = pytest.mark.django_db
 
 
 def test_every_laborpower_report_is_answered_by_exactly_one_report_or_pending():
+    from reports.letters import LETTER_REPORTS  # the Applicant tab's two letters: pages, not tables
+
     answered = {}
-    for report in framework.all_reports():
+    for report in [*framework.all_reports(), *LETTER_REPORTS.values()]:
         for lp_id in report.laborpower_ids:
             assert lp_id not in answered, f"{lp_id} answered by {answered[lp_id]} and {report.slug}"
             answered[lp_id] = report.slug
