@@ -124,6 +124,7 @@ def _dispatch(member_id: int, request: JobRequest, status: str, by) -> Dispatch:
     return Dispatch(
         member_id=member_id, employer_id=request.employer_id, job_request=request, status=status,
         wage_rate=Decimal("58.50"), start_date=request.start_date, created_by=by,
+        override_reason="Bench data: on a job before the run",
     )  # fmt: skip
 
 

@@ -33,7 +33,7 @@ MEMBERS = 500  # each with many (closed) dispatches: one open dispatch per membe
 DISPATCH_SQL = """
     INSERT INTO dispatch_dispatch (type, status, wage_rate, offered_at, answered_at, decline_kind, start_date,
                                    end_date, end_reason, created_at, updated_at, created_by_id, member_id,
-                                   employer_id, job_request_id)
+                                   employer_id, job_request_id, override_reason)
     SELECT CASE WHEN n %% 7 = 0 THEN 'short_call' ELSE 'normal' END,
            CASE WHEN n %% 5 = 0 THEN 'declined' ELSE 'completed' END,
            58.50 + (n %% 4),
@@ -45,7 +45,8 @@ DISPATCH_SQL = """
            now(), now(), %(by)s,
            (%(members)s::bigint[])[1 + n %% %(m)s],
            (%(employers)s::bigint[])[1 + n %% %(e)s],
-           (%(requests)s::bigint[])[1 + n %% %(e)s]
+           (%(requests)s::bigint[])[1 + n %% %(e)s],
+           'Bench data: history without a referral run'
       FROM generate_series(1, %(rows)s) AS n
 """
 

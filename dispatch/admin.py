@@ -638,8 +638,10 @@ class DayBookFilter(admin.SimpleListFilter):
 
 
 class DispatchOfferForm(forms.ModelForm):
-    """Offer a request to one member's registration (e.g. an emergency call). The service checks
-    that the member is eligible and the request not full; a refusal shows on the form."""
+    """An officer's offer outside the referral order (an emergency or out-of-order call), with
+    the reason the record keeps (decision 0043). Offers in order are made from the referral
+    desk or a request's page. The service checks the member is eligible and the request not
+    full; a refusal shows on the form."""
 
     emergency = forms.BooleanField(label="Emergency call", required=False)
 
@@ -647,12 +649,13 @@ class DispatchOfferForm(forms.ModelForm):
 
     class Meta:
         model = Dispatch
-        fields = ("job_request", "registration")
+        fields = ("job_request", "registration", "override_reason")
         help_texts = {"registration": "The member's registration on a book of the request."}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["registration"].required = True
+        self.fields["override_reason"].required = True
         self.dispatch = None
 
     def full_clean(self):
@@ -663,7 +666,7 @@ class DispatchOfferForm(forms.ModelForm):
         try:
             self.dispatch = services.dispatch_offer(
                 job_request_id=data["job_request"].pk, registration_id=data["registration"].pk, by=self.by,
-                emergency=data.get("emergency", False),
+                emergency=data.get("emergency", False), override_reason=data["override_reason"],
             )  # fmt: skip
         except (RuleViolation, ValidationError) as refused:
             add_refusal(self, refused)
@@ -720,13 +723,13 @@ class DispatchAdmin(ServiceAddMixin, ActionsOnlyMixin, HistoryAdmin):
     actions = ["accept", "check_in", "decline", "end", "statement_401k_received"]
     fieldsets = (
         (None, {"fields": ("member", "employer", "request_number", "referral_run_link", "registration", "bid")}),
-        ("Offer", {"fields": ("type", "status", "offered_at", "answered_at", "decline_kind")}),
+        ("Offer", {"fields": ("type", "status", "override_reason", "offered_at", "answered_at", "decline_kind")}),
         ("Job", {"fields": ("wage_rate", "primary_site_contact", "lending_admin", ("start_date", "end_date"))}),
         ("Check-in (by 3 PM of the dispatch day)", {"fields": (("checked_in_at", "checked_in_by"), "no_show_at")}),
         ("End", {"fields": ("end_reason",)}),
         ("Record", {"fields": ("statement_401k", "created_by", "created_at", "updated_at")}),
     )
-    add_fieldsets = ((None, {"fields": ("job_request", "registration", "emergency")}),)
+    add_fieldsets = ((None, {"fields": ("job_request", "registration", "emergency", "override_reason")}),)
 
     def get_queryset(self, request):
         return (
@@ -743,6 +746,10 @@ class DispatchAdmin(ServiceAddMixin, ActionsOnlyMixin, HistoryAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         return () if obj is None else ("request_number", "referral_run_link")
+
+    def has_add_permission(self, request):
+        # By hand only outside the order: the officer's (decision 0043); in order from the desk.
+        return super().has_add_permission(request) and request.user.has_perm("dispatch.emergency_referral")
 
     @admin.display(description="Member", ordering="member__last_name")
     def member_display(self, dispatch):

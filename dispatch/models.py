@@ -293,6 +293,12 @@ class Dispatch(FSMModelMixin, models.Model):
         BookRegistration, null=True, blank=True, on_delete=models.PROTECT, related_name="dispatches"
     )
     referral_run = models.ForeignKey(ReferralRun, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    # Every offer carries the run that selected the member; the only way around the order is an
+    # officer's recorded reason (decision 0043), kept with the dispatch and its history.
+    override_reason = models.CharField(
+        "emergency / out-of-order reason", max_length=200, blank=True,
+        help_text="An officer's reason to offer outside the referral order",
+    )  # fmt: skip
     bid = models.OneToOneField(
         "JobBid", null=True, blank=True, on_delete=models.PROTECT, related_name="dispatch",
         help_text="The online bid this dispatch was taken from",
@@ -335,7 +341,8 @@ class Dispatch(FSMModelMixin, models.Model):
         ordering = ("-offered_at", "-id")
         verbose_name_plural = "dispatches"
         # The 2024 procedure (rule 2): an emergency referral, outside normal hours, is an officer's.
-        permissions = [("emergency_referral", "Can make an emergency referral")]
+        # Also the officer's override of the referral order and of a job request's checks (decision 0043).
+        permissions = [("emergency_referral", "Can make an emergency or out-of-order referral")]
         indexes = [models.Index(fields=["status", "offered_at"]), models.Index(fields=["employer", "status"])]
         constraints = [
             # The last line against a double dispatch: one open dispatch per member.
@@ -346,6 +353,12 @@ class Dispatch(FSMModelMixin, models.Model):
                 violation_error_message="This member already has an open dispatch.",
             ),
             models.CheckConstraint(condition=Q(wage_rate__gte=0), name="dispatch_wage_not_negative"),
+            # No dispatch without a referral run or an officer's recorded reason (decision 0043).
+            models.CheckConstraint(
+                condition=Q(referral_run__isnull=False) | ~Q(override_reason=""),
+                name="dispatch_has_run_or_reason",
+                violation_error_message="An offer needs its referral run or an officer's reason.",
+            ),
         ]
 
     def __str__(self):

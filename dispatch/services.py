@@ -14,6 +14,7 @@ from dispatch import rules, selectors
 from dispatch.enums import (
     FILLING_DISPATCH_STATUSES,
     BidStatus,
+    CandidateOutcome,
     DeclineKind,
     DispatchStatus,
     DispatchType,
@@ -186,12 +187,24 @@ def _dispatch_type(request: JobRequest, by_name: bool) -> str:
 @transaction.atomic
 def dispatch_offer(
     *, job_request_id: int, registration_id: int, by: User, run: ReferralRun | None = None,
-    emergency: bool = False, bid: JobBid | None = None,
+    emergency: bool = False, bid: JobBid | None = None, override_reason: str = "",
 ) -> Dispatch:  # fmt: skip
     """Offer the job to the member of a registration. Refused if the member is not eligible now,
-    if the request is full, or if the member already holds an open dispatch."""
+    if the request is full, or if the member already holds an open dispatch.
+
+    Every offer carries its referral run (decision 0043): without `run` the order is run here
+    and stored; the offer goes only to a member the run selected. The only way around the order
+    is an officer's `override_reason` (an emergency or out-of-order call), kept on the dispatch."""
+    override_reason = (override_reason or "").strip()
     if emergency and not by.has_perm("dispatch.emergency_referral"):
         raise RuleViolation("officer_only", "An emergency referral is an officer's action.")
+    if override_reason and not by.has_perm("dispatch.emergency_referral"):
+        raise RuleViolation("officer_only", "Offering outside the referral order is an officer's action.")
+    if emergency and run is None and not override_reason:
+        raise RuleViolation(
+            "reason_required", "An emergency call made by hand needs the officer's reason.",
+            fields={"override_reason": "Required for an emergency call."},
+        )  # fmt: skip
     request = lock_request(job_request_id)
     if request.status != JobRequestStatus.OPEN:
         raise RuleViolation("request_not_open", f"Request {request.pk} is {request.get_status_display().lower()}.")
@@ -209,9 +222,23 @@ def dispatch_offer(
         raise RuleViolation("not_eligible", f"{registration.member} is not on the list for this request.")
     if verdict.skip_reason:
         raise RuleViolation("not_eligible", f"{registration.member} is not eligible: {verdict.skip_reason.label}.")
+    if run is None and not override_reason:
+        run = referral_run(job_request_id=request.pk, by=by)
+    if run is not None and run.job_request_id != request.pk:
+        raise RuleViolation("wrong_run", f"Referral run {run.pk} is not of request {request.pk}.")
+    if (
+        not override_reason
+        and not run.candidates.filter(registration_id=registration.pk, outcome=CandidateOutcome.SELECTED).exists()
+    ):
+        raise RuleViolation(
+            "out_of_order",
+            f"{registration.member} is not next in the referral order (run {run.pk}): offer to the members it "
+            "selected, or an officer gives the reason to offer out of order.",
+        )
     dispatch = Dispatch(
         member=registration.member, employer=request.employer, job_request=request, registration=registration,
-        referral_run=run, bid=bid, type=DispatchType.EMERGENCY if emergency else _dispatch_type(request, by_name),
+        referral_run=run, override_reason=override_reason, bid=bid,
+        type=DispatchType.EMERGENCY if emergency else _dispatch_type(request, by_name),
         wage_rate=request.wage_rate or 0, start_date=request.start_date, created_by=by, lending_admin=by,
         primary_site_contact=request.employer.users.order_by("id").first(),
     )  # fmt: skip

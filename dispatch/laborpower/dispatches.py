@@ -47,6 +47,8 @@ HISTORY_NOTES = "Made by the LaborPower import to hold the dispatch history of t
 MAX_WORKERS = 32767  # workers_wanted is a small integer
 # An ended dispatch ends as dispatch_end would have ended it.
 TERMINATING = (EndReason.QUIT, EndReason.DISCHARGED)
+# LaborPower's dispatches had no referral run here: the record says where they came from (decision 0043).
+HISTORY_REASON = "LaborPower dispatch history (imported)"
 ENDED = (DispatchStatus.COMPLETED, DispatchStatus.TERMINATED)
 COMPARED = ("type", "end_date", "end_reason", "wage_rate", "status")
 FIELD_COLUMNS = {"type": "type", "end_date": "end_date", "end_reason": "end_reason", "wage_rate": "wage_rate"}
@@ -295,7 +297,10 @@ class Dispatches(Kind):
                 "wage_rate": wages, "offered_at": midnights, "answered_at": midnights, "start_date": starts,
                 "end_date": ends, "end_reason": reasons, "job_request_id": self._file_under_requests(keys, by),
             }  # fmt: skip
-            copy_with_history(Dispatch, columns, constants={"created_by_id": by.pk}, by=by, tick=progress.advance)
+            copy_with_history(
+                Dispatch, columns, constants={"created_by_id": by.pk, "override_reason": HISTORY_REASON}, by=by,
+                tick=progress.advance,
+            )  # fmt: skip
         return []
 
     def _file_under_requests(self, keys: list[tuple], by) -> list[int]:

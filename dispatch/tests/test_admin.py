@@ -148,9 +148,10 @@ def test_run_referral_on_a_filled_request_is_refused_with_a_message_and_writes_n
 ):
     request = make_request()
     services.dispatch_accept(dispatch_id=offer(request, register(book), dispatcher).pk, by=dispatcher)
+    runs = ReferralRun.objects.count()  # the offer's own
     response = act(as_dispatcher, REQUESTS, "run_referral", [request])
     assert shown(response) == [f"Request #{request.pk}: Request {request.pk} is filled."]
-    assert not ReferralRun.objects.exists()
+    assert ReferralRun.objects.count() == runs
 
 
 # --- One click dispatch ---
@@ -201,9 +202,10 @@ def test_offering_on_a_filled_request_is_refused_and_writes_nothing(
     request = make_request()
     services.dispatch_accept(dispatch_id=offer(request, register(book), dispatcher).pk, by=dispatcher)
     register(book)
+    runs = ReferralRun.objects.count()  # the first offer's
     response = act(as_dispatcher, REQUESTS, "offer_next", [request], emergency="")
     assert shown(response) == [f"{request}: Request {request.pk} is filled."]
-    assert (Dispatch.objects.count(), ReferralRun.objects.count()) == (1, 0)
+    assert (Dispatch.objects.count(), ReferralRun.objects.count()) == (1, runs)
 
 
 def test_take_bids_offers_the_job_to_the_bidder(as_dispatcher, book, register, make_request):
@@ -343,26 +345,49 @@ def test_the_dispatch_page_is_read_only_and_links_its_referral_run(as_dispatcher
     assert Dispatch.objects.get().status == DispatchStatus.PENDING
 
 
-def test_a_dispatcher_offers_one_member_from_the_add_page(as_dispatcher, book, register, make_request):
+def test_a_dispatcher_has_no_add_dispatch_page_offers_go_through_the_referral(
+    as_dispatcher, book, register, make_request
+):
+    """Decision 0043: the add page is the officer's way around the order, not the dispatcher's."""
     registration = register(book)
     request = make_request()
     response = as_dispatcher.post(
-        reverse("admin:dispatch_dispatch_add"),
-        {"job_request": request.pk, "registration": registration.pk},
+        reverse("admin:dispatch_dispatch_add"), {"job_request": request.pk, "registration": registration.pk}
     )
+    assert response.status_code == 403
+    assert not Dispatch.objects.exists()
+
+
+def test_an_officer_offers_member_two_by_hand_only_with_a_reason_the_record_keeps(
+    client, officer, clock, book, register, make_request
+):
+    register(book)
+    second = register(book)
+    request = make_request()
+    client.force_login(officer)
+    url = reverse("admin:dispatch_dispatch_add")
+    response = client.post(url, {"job_request": request.pk, "registration": second.pk, "override_reason": ""})
+    assert response.status_code == 200
+    assert "This field is required." in text(response)
+    assert not Dispatch.objects.exists()
+    reason = "Employer's emergency: the first name is out of reach by phone"
+    response = client.post(url, {"job_request": request.pk, "registration": second.pk, "override_reason": reason})
     assert response.status_code == 302, text(response)[:3000]
     dispatch = Dispatch.objects.get()
-    assert (dispatch.member_id, dispatch.type) == (registration.member_id, DispatchType.NORMAL)
+    assert (dispatch.member_id, dispatch.referral_run_id, dispatch.override_reason) == (second.member_id, None, reason)
+    assert dispatch.history.get().override_reason == reason
 
 
 def test_offering_an_ineligible_member_from_the_add_page_is_refused_on_the_form(
-    as_dispatcher, book, register, make_request
+    client, officer, clock, book, register, make_request
 ):
     registration = register(book)
     registration.member.status = "suspended"
     registration.member.save()
-    response = as_dispatcher.post(
-        reverse("admin:dispatch_dispatch_add"), {"job_request": make_request().pk, "registration": registration.pk}
+    client.force_login(officer)
+    response = client.post(
+        reverse("admin:dispatch_dispatch_add"),
+        {"job_request": make_request().pk, "registration": registration.pk, "override_reason": "Emergency call"},
     )
     assert response.status_code == 200
     assert "Member not in good standing" in text(response)

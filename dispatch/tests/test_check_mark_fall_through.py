@@ -32,7 +32,7 @@ CHRISTMAS_EVE, CHRISTMAS = D(2026, 12, 24), D(2026, 12, 25)  # Christmas: a hall
 
 
 @pytest.fixture
-def seattle(register, make_request, dispatcher, clock):
+def seattle(register, make_request, dispatcher, officer, clock):
     """Decision 0032's book, Inside Wireperson Seattle: A, B, C on Book 1, D on Book 2; C out on
     a short call (not on the list). All signed on the Friday before (ahead of Monday's referral)."""
     tier_1, tier_2 = ReferralBook.objects.get(code="WIRE_SEA_1"), ReferralBook.objects.get(code="WIRE_SEA_2")
@@ -43,7 +43,9 @@ def seattle(register, make_request, dispatcher, clock):
         "D": register(tier_2, apn="45000.01", when=SIGNED),
     }
     short_call = make_request(is_short_call=True, expected_days=2)
-    offer = services.dispatch_offer(job_request_id=short_call.pk, registration_id=regs["C"].pk, by=dispatcher)
+    offer = services.dispatch_offer(
+        job_request_id=short_call.pk, registration_id=regs["C"].pk, by=officer, override_reason="C's short call"
+    )
     services.dispatch_accept(dispatch_id=offer.pk, by=dispatcher)
     assert fresh(regs["C"]).status == RegistrationStatus.SHORT_CALL
     return regs
@@ -99,7 +101,12 @@ def test_example_2_a_dispatch_made_by_hand_from_book_2_marks_book_1_from_the_con
     client.force_login(officer)
     response = client.post(
         reverse("admin:dispatch_dispatch_add"),
-        {"job_request": request.pk, "registration": seattle["D"].pk, "emergency": "on"},
+        {
+            "job_request": request.pk,
+            "registration": seattle["D"].pk,
+            "emergency": "on",
+            "override_reason": "Emergency call",
+        },
     )
     assert response.status_code == 302, response.content.decode()[:2000]
     dispatch = Dispatch.objects.get(job_request=request)
@@ -132,7 +139,11 @@ def test_the_member_accepting_by_phone_does_not_sign_the_marks_it_sets_off(
 ):
     request = make_request()
     offer = services.dispatch_offer(
-        job_request_id=request.pk, registration_id=seattle["D"].pk, by=officer, emergency=True
+        job_request_id=request.pk,
+        registration_id=seattle["D"].pk,
+        by=officer,
+        emergency=True,
+        override_reason="Emergency call",
     )
     user = seattle["D"].member.user or _login_for(seattle["D"].member)
     response = api_as(user).post(reverse("api:dispatch-accept", args=[offer.pk]))
@@ -163,7 +174,7 @@ def test_a_request_falling_twice_in_a_day_marks_once_and_the_third_mark_rolls_of
         member_id=second_d.pk, book_id=seattle["D"].book_id, by=dispatcher, apn="45000.02"
     )
     for registration in (seattle["D"], second):
-        offer_and_accept(make_request(), registration, officer, emergency=True)
+        offer_and_accept(make_request(), registration, officer, emergency=True, override_reason="Emergency call")
     b = fresh(seattle["B"])
     assert (b.check_marks, len(mark_reasons(b))) == (1, 1), "at most one mark a book a day"
     a = fresh(seattle["A"])
@@ -172,13 +183,13 @@ def test_a_request_falling_twice_in_a_day_marks_once_and_the_third_mark_rolls_of
 
 def test_an_excused_request_falling_to_book_2_marks_nobody(seattle, make_request, officer):
     early = make_request(report_time=datetime.time(5, 30))  # a start before 6 AM
-    offer_and_accept(early, seattle["D"], officer, emergency=True)
+    offer_and_accept(early, seattle["D"], officer, emergency=True, override_reason="Emergency call")
     assert marks(seattle) == {"A": 0, "B": 0, "C": 0, "D": 0}
 
 
 def test_the_marks_show_on_the_members_card_in_the_portal_and_the_api(client, api_as, seattle, make_request, officer):
     request = make_request()
-    offer_and_accept(request, seattle["D"], officer, emergency=True)
+    offer_and_accept(request, seattle["D"], officer, emergency=True, override_reason="Emergency call")
     user = _login_for(seattle["A"].member)
     reason = f"Request {request.pk} ({request.employer}) fell to Book 2: passed over"
     client.force_login(user)

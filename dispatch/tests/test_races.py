@@ -61,8 +61,10 @@ def test_fifty_offers_on_a_request_with_three_places_fill_exactly_three(world):
     staff, book = world
     request = new_request(staff, 3)
     registrations = [sign(book, staff) for _ in range(ATTEMPTS)]
+    officer = StaffFactory(groups=["officer"])  # any of the fifty: officers' offers out of order (decision 0043)
     results = run_concurrently(
-        *[lambda g=g: services.dispatch_offer(job_request_id=request.pk, registration_id=g.pk, by=staff)
+        *[lambda g=g: services.dispatch_offer(job_request_id=request.pk, registration_id=g.pk, by=officer,
+                                              override_reason="Race")
           for g in registrations]
     )  # fmt: skip
     made = [r for r in results if isinstance(r, Dispatch)]

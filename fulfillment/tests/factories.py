@@ -51,6 +51,12 @@ class ReachableStaffFactory(StaffFactory):
     email = factory.LazyAttribute(lambda user: f"{user.username}@local46.example.org")
 
 
+def _officer():
+    from unioncore.tests.factories import StaffFactory
+
+    return StaffFactory(groups=["officer"])
+
+
 def on_the_job(
     *,
     worker: Member,
@@ -72,11 +78,15 @@ def on_the_job(
         workers_wanted=1, start_date=day, report_time=datetime.time(7), worksite=worksite, wage_rate="60.00",
         taken_at=at(day - datetime.timedelta(days=3), 10),
     )  # fmt: skip
-    dispatch = dispatch_services.dispatch_offer(job_request_id=request.pk, registration_id=registration.pk, by=by)
+    # The worker named, whoever else is on the book: an officer's offer out of order (decision 0043).
+    dispatch = dispatch_services.dispatch_offer(
+        job_request_id=request.pk, registration_id=registration.pk, by=_officer(), override_reason="Named for the test"
+    )
     dispatch = dispatch_services.dispatch_accept(dispatch_id=dispatch.pk, by=by)
+    dispatch.lending_admin, dispatch._history_user = by, by
     if site_contact is not None:
         dispatch.primary_site_contact = EmployerUser.objects.get(user=site_contact)
-        dispatch.save()
+    dispatch.save()
     return dispatch
 
 

@@ -65,7 +65,13 @@ def _request(by, employer, *, taken: D, start: D, short_call=False, wanted=1):
 
 
 def _send(by, request, registration):
-    offer = dispatch_services.dispatch_offer(job_request_id=request.pk, registration_id=registration.pk, by=by)
+    """Dispatch the member named, whoever is ahead: an officer's offer out of order (decision 0043)."""
+    from unioncore.tests.factories import StaffFactory
+
+    officer = StaffFactory(groups=["officer"])
+    offer = dispatch_services.dispatch_offer(
+        job_request_id=request.pk, registration_id=registration.pk, by=officer, override_reason="Named for the reports"
+    )
     return dispatch_services.dispatch_accept(dispatch_id=offer.pk, by=by)
 
 

@@ -68,8 +68,8 @@ def test_staff_see_the_three_tables_and_their_charts(client, clock):
 def test_out_of_work_counts_by_book_count_only_registered_members(client, clock):
     wire = ReferralBook.objects.get(code="WIRE_SEA_1")
     before = {row.book.code: row.out_of_work for row in selectors.out_of_work_by_book()}
+    offer = DispatchFactory(registration=BookRegistrationFactory(book=wire))  # first on the book: offered in order
     BookRegistrationFactory.create_batch(3, book=wire)
-    offer = DispatchFactory(registration=BookRegistrationFactory(book=wire))
     dispatch_services.dispatch_accept(dispatch_id=offer.pk, by=system_user())  # off the book
     counts = {row.book.code: row.out_of_work for row in selectors.out_of_work_by_book()}
     assert counts["WIRE_SEA_1"] == before["WIRE_SEA_1"] + 3

@@ -102,8 +102,11 @@ def jobs_and_the_book(book, register, dispatcher, employer):
         laid_off, quitting, short, resigning, removed = (register(book) for _ in range(5))
         for registration, end in ((laid_off, EndReason.LAID_OFF), (quitting, EndReason.QUIT)):
             request = request_for(employer, dispatcher)
-            offer = dispatch_services.dispatch_offer(
-                job_request_id=request.pk, registration_id=registration.pk, by=dispatcher
+            offer = dispatch_services.dispatch_offer(  # the member named, whoever is ahead: an officer's
+                job_request_id=request.pk,
+                registration_id=registration.pk,
+                by=StaffFactory(groups=["officer"]),
+                override_reason="Named for the audit",
             )
             dispatch_services.dispatch_accept(dispatch_id=offer.pk, by=dispatcher)
             dispatch_services.dispatch_end(
