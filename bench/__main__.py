@@ -15,6 +15,7 @@ from bench import harness
 BENCHMARKS = (
     "referral_positions",
     "dispatch_referral_order",
+    "referral_desk",
     "fulfillment_sweep",
     "laborpower_import",
     "reports_excel",

@@ -401,6 +401,11 @@ class JobRequestAdmin(ServiceAddMixin, ActionsOnlyMixin, HistoryAdmin):
     def get_fieldsets(self, request, obj=None):
         return self.add_fieldsets if obj is None else self.fieldsets
 
+    def get_urls(self):
+        from dispatch import admin_desk
+
+        return admin_desk.urls(self.admin_site) + super().get_urls()
+
     def get_readonly_fields(self, request, obj=None):
         return () if obj is None else ("filled_display",)
 

@@ -199,6 +199,9 @@ class JobRequest(models.Model):
     refer_at = models.DateTimeField(help_text="When the request is referred (next morning's start time)")
     taken_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     notes = models.TextField(blank=True)
+    # The dispatcher found nobody on the list (the desk's "mark unfilled"): the request is in the
+    # Business Manager's queue from then, even before its referral time (rule 2).
+    unfilled_at = models.DateTimeField("sent to the Business Manager", null=True, blank=True, editable=False)
     # Made by the LaborPower import to hold imported dispatch history (decision 0020): one per
     # employer, start day and book; never referred, never open.
     is_history = models.BooleanField("LaborPower history", default=False, editable=False)

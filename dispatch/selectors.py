@@ -53,62 +53,93 @@ def request_books_list(job_request: JobRequest):
     return referral_list(classification=classification, region=job_request.region)
 
 
-class _Eligibility:
-    """Everything the order needs to know about members, fetched once per run (a fixed number
-    of queries, whatever the length of the book)."""
+class _HallFacts:
+    """What the order needs to know about members for some requests, fetched once (a fixed
+    number of queries, whatever the length of the book or the number of requests): one request's
+    referral run reads it for that request, the referral desk for every request on its sheet."""
 
-    def __init__(self, job_request: JobRequest, now: datetime.datetime):
-        self.request = job_request
+    def __init__(self, job_requests: list[JobRequest], now: datetime.datetime):
+        ids = [r.pk for r in job_requests]
+        today = timezone.localdate(now)
+        self.today = today
         self.on_a_job = set(
             Dispatch.objects.filter(status__in=OPEN_DISPATCH_STATUSES).values_list("member_id", flat=True)
         )
-        self.offered = set(job_request.dispatches.values_list("member_id", flat=True))
+        self.offered: dict[int, set[int]] = {}
+        for request_id, member_id in Dispatch.objects.filter(job_request_id__in=ids).values_list(
+            "job_request_id", "member_id"
+        ):
+            self.offered.setdefault(request_id, set()).add(member_id)
         self.suspended = set(
             ReferralSuspension.objects.filter(kind=SuspensionKind.REFERRAL, lifted_at__isnull=True, starts_at__lte=now)
             .filter(Q(ends_at__isnull=True) | Q(ends_at__gt=now))
             .values_list("member_id", flat=True)
         )
-        today = timezone.localdate(now)
-        self.barred = set(
-            EmployerBar.objects.filter(employer_id=job_request.employer_id)
-            .filter(Q(until__isnull=True) | Q(until__gte=today))
-            .values_list("member_id", flat=True)
+        self.barred: dict[int, set[int]] = {}
+        bars = EmployerBar.objects.filter(employer_id__in={r.employer_id for r in job_requests}).filter(
+            Q(until__isnull=True) | Q(until__gte=today)
         )
-        self.today = today
-        self.required_skills = set(job_request.special_skills.values_list("id", flat=True))
+        for employer_id, member_id in bars.values_list("employer_id", "member_id"):
+            self.barred.setdefault(employer_id, set()).add(member_id)
+        self.required_skills: dict[int, set[int]] = {}
+        wanted_skills = JobRequest.special_skills.through.objects.filter(jobrequest_id__in=ids)
+        for request_id, skill_id in wanted_skills.values_list("jobrequest_id", "skill_id"):
+            self.required_skills.setdefault(request_id, set()).add(skill_id)
         self.skills: dict[int, set[int]] = {}
-        if self.required_skills:
-            held = MemberSkill.objects.filter(skill_id__in=self.required_skills).filter(
+        all_required = set().union(*self.required_skills.values())
+        if all_required:
+            held = MemberSkill.objects.filter(skill_id__in=all_required).filter(
                 Q(expires_on__isnull=True) | Q(expires_on__gte=today)
             )
             for member_id, skill_id in held.values_list("member_id", "skill_id"):
                 self.skills.setdefault(member_id, set()).add(skill_id)
         # Foreman classes (the 2024 procedure, rule 11): only members qualified for the class,
         # held as a skill (decision 0031); a general foreman also qualifies as a foreman.
-        self.class_qualified: set[int] | None = None
-        class_skills = CLASS_SKILLS.get(job_request.job_class)
-        if class_skills:
-            self.class_qualified = set(
-                MemberSkill.objects.filter(skill__code__in=class_skills)
-                .filter(Q(expires_on__isnull=True) | Q(expires_on__gte=today))
-                .values_list("member_id", flat=True)
+        self.class_members: dict[str, set[int]] = {}
+        class_codes = {code for r in job_requests for code in CLASS_SKILLS.get(r.job_class, ())}
+        if class_codes:
+            qualified = MemberSkill.objects.filter(skill__code__in=class_codes).filter(
+                Q(expires_on__isnull=True) | Q(expires_on__gte=today)
             )
-        self.zip_codes = (
-            job_request.zip_codes if job_request.category in (RequestCategory.PLA, RequestCategory.CWA) else set()
-        )
+            for member_id, code in qualified.values_list("member_id", "skill__code"):
+                self.class_members.setdefault(code, set()).add(member_id)
         since = today - datetime.timedelta(days=BY_NAME_BAR_DAYS)
         # The 2024 procedure (rule 10): after a quit or a discharge, no by-name request of any
         # employer for two weeks — not only the one the member left.
-        # Read once: an enum member looked up on every row of a 10,000-row book costs more than
-        # the comparison itself.
-        self.active = str(MemberStatus.ACTIVE)
-        self.tero_only = job_request.category == RequestCategory.TERO
         self.recently_left = set(
             Dispatch.objects.filter(
                 end_reason__in=[EndReason.QUIT, EndReason.DISCHARGED],
                 end_date__gte=since,
             ).values_list("member_id", flat=True)
         )
+
+
+class _Eligibility:
+    """Everything the order needs to know about members for one request (from `_HallFacts`,
+    read for it alone unless the caller read it for several)."""
+
+    def __init__(self, job_request: JobRequest, now: datetime.datetime, facts: _HallFacts | None = None):
+        facts = facts or _HallFacts([job_request], now)
+        self.request = job_request
+        self.today = facts.today
+        self.on_a_job = facts.on_a_job
+        self.offered = facts.offered.get(job_request.pk, set())
+        self.suspended = facts.suspended
+        self.barred = facts.barred.get(job_request.employer_id, set())
+        self.required_skills = facts.required_skills.get(job_request.pk, set())
+        self.skills = facts.skills
+        self.class_qualified: set[int] | None = None
+        class_skills = CLASS_SKILLS.get(job_request.job_class)
+        if class_skills:
+            self.class_qualified = set().union(*(facts.class_members.get(code, set()) for code in class_skills))
+        self.zip_codes = (
+            job_request.zip_codes if job_request.category in (RequestCategory.PLA, RequestCategory.CWA) else set()
+        )
+        # Read once: an enum member looked up on every row of a 10,000-row book costs more than
+        # the comparison itself.
+        self.active = str(MemberStatus.ACTIVE)
+        self.tero_only = job_request.category == RequestCategory.TERO
+        self.recently_left = facts.recently_left
 
     def skip_reason(self, row: "_Row", by_name: bool = False) -> tuple[str, str]:
         member_id = row.member_id
@@ -169,7 +200,28 @@ def referral_order(*, job_request: JobRequest, wanted: int | None = None, now=No
     Book 1 before Book 2, each by APN, every ineligible member with the reason it was skipped.
     An internet-bid request takes the members who bid first."""
     now = now or timezone.now()
-    eligibility = _Eligibility(job_request, now)
+    listing = request_books_list(job_request)
+    named: set[int] = set()
+    if job_request.by_name_attested:
+        named = set(job_request.by_name_members.values_list("id", flat=True))
+    # An internet-bid request takes its bidders first, in referral order; the rest of the list
+    # follows for the places bids did not fill. Each section is read only when reached.
+    sections = [listing.exclude(member_id__in=named)]
+    if job_request.bidding_opens_at is not None:
+        bidders = JobBid.objects.filter(job_request=job_request, status=BidStatus.PENDING).values("member_id")
+        sections = [sections[0].filter(member_id__in=bidders), sections[0].exclude(member_id__in=bidders)]
+    return _in_order(
+        _Eligibility(job_request, now),
+        named=named,
+        named_rows=_rows(listing.filter(member_id__in=named)) if named else (),
+        sections=(_rows(section) for section in sections),
+        wanted=wanted,
+    )
+
+
+def _in_order(eligibility: _Eligibility, *, named: set[int], named_rows, sections, wanted: int | None):
+    """The one referral order, over rows given in the list's order: the named members (their
+    rows in `named_rows`), then each of `sections` in turn, until `wanted` are selected."""
     candidates: list[Candidate] = []
     selected = 0
 
@@ -191,12 +243,9 @@ def referral_order(*, job_request: JobRequest, wanted: int | None = None, now=No
             )
         )
 
-    listing = request_books_list(job_request)
-    named: set[int] = set()
-    if job_request.by_name_attested:
-        named = set(job_request.by_name_members.values_list("id", flat=True))
+    if named:
         on_book: dict[int, tuple[int, _Row]] = {}  # the member's best place, in the list's order
-        for place, row in enumerate(_rows(listing.filter(member_id__in=named))):
+        for place, row in enumerate(named_rows):
             on_book.setdefault(row.member_id, (place, row))
         for member_id in sorted(named, key=lambda m: (0, on_book[m][0]) if m in on_book else (1, m)):
             row = on_book[member_id][1] if member_id in on_book else None
@@ -209,18 +258,73 @@ def referral_order(*, job_request: JobRequest, wanted: int | None = None, now=No
             else:
                 consider(row, True)
 
-    # An internet-bid request takes its bidders first, in referral order; the rest of the list
-    # follows for the places bids did not fill.
-    sections = [listing.exclude(member_id__in=named)]
-    if job_request.bidding_opens_at is not None:
-        bidders = JobBid.objects.filter(job_request=job_request, status=BidStatus.PENDING).values("member_id")
-        sections = [sections[0].filter(member_id__in=bidders), sections[0].exclude(member_id__in=bidders)]
-    for section in sections:
-        for row in _rows(section):
+    for rows in sections:
+        for row in rows:
             if wanted is not None and selected >= wanted:
                 return candidates
             consider(row, False)
     return candidates
+
+
+DESK_LOOKAHEAD = 200  # rows of a book the desk reads ahead for each request's next names
+
+
+@dataclass
+class NextNames:
+    candidates: list[Candidate]
+    exhausted: bool  # the list (as far as the desk reads it) ran out before `n` were found
+
+
+def next_names(*, job_requests: list[JobRequest], n: int, now=None, lookahead: int = DESK_LOOKAHEAD):
+    """The next `n` eligible names of each request, and every member passed over before them
+    with the reason, in the referral order (`_in_order`, the order a run uses) — for the
+    referral desk. A fixed number of queries for any number of requests: the facts once, and
+    per book (not per request) its first `lookahead` rows plus the rows of the members named
+    or bidding. Returns {request id: NextNames}."""
+    from dispatch.models import JobRequest as Request
+
+    now = now or timezone.now()
+    if not job_requests:
+        return {}
+    facts = _HallFacts(job_requests, now)
+    ids = [r.pk for r in job_requests]
+    named: dict[int, set[int]] = {}
+    attested = [r.pk for r in job_requests if r.by_name_attested]
+    if attested:
+        through = Request.by_name_members.through.objects.filter(jobrequest_id__in=attested)
+        for request_id, member_id in through.values_list("jobrequest_id", "member_id"):
+            named.setdefault(request_id, set()).add(member_id)
+    bidders: dict[int, set[int]] = {}
+    pending = JobBid.objects.filter(job_request_id__in=ids, status=BidStatus.PENDING)
+    for request_id, member_id in pending.values_list("job_request_id", "member_id"):
+        bidders.setdefault(request_id, set()).add(member_id)
+    books: dict[tuple[str, str], list[JobRequest]] = {}
+    for r in job_requests:
+        classification = BookType.TERO_APPRENTICE_WIRE if r.category == RequestCategory.TERO else r.book_classification
+        books.setdefault((classification, r.region), []).append(r)
+    result = {}
+    for (classification, region), requests in books.items():
+        listing = referral_list(classification=classification, region=region)
+        top = list(_rows(listing[:lookahead]))
+        special = set().union(*(named.get(r.pk, set()) | bidders.get(r.pk, set()) for r in requests))
+        special_rows = list(_rows(listing.filter(member_id__in=special))) if special else []
+        for r in requests:
+            mine_named = named.get(r.pk, set())
+            mine_bidders = bidders.get(r.pk, set()) if r.bidding_opens_at is not None else set()
+            rest = [row for row in top if row.member_id not in mine_named and row.member_id not in mine_bidders]
+            bid_rows = [
+                row for row in special_rows if row.member_id in mine_bidders and row.member_id not in mine_named
+            ]
+            candidates = _in_order(
+                _Eligibility(r, now, facts),
+                named=mine_named,
+                named_rows=[row for row in special_rows if row.member_id in mine_named],
+                sections=[bid_rows, rest],
+                wanted=n,
+            )
+            found = sum(1 for c in candidates if c.outcome == CandidateOutcome.SELECTED)
+            result[r.pk] = NextNames(candidates, exhausted=found < n)
+    return result
 
 
 EARLY_START = datetime.time(6, 0)  # a job reporting before 6 AM costs no check mark (2024 procedure)
@@ -248,33 +352,61 @@ def no_check_mark_reason_of(job_request: JobRequest) -> str:
     return ""
 
 
-def decline_cost(dispatch: Dispatch) -> tuple[bool, str]:
-    """What declining this offer costs the member, decided as `services.dispatch_decline` decides
-    it: (costs a check mark, in words). Shown before the member confirms (issue 25)."""
+@dataclass
+class DeclineVerdict:
+    """What a member's decline of an offer does: the one rule `services.dispatch_decline` applies
+    and the portal, the API and the referral desk show before it is recorded."""
+
+    quit: bool  # a bidder rejecting the job: treated as a quit
+    excuse: str  # the request's NoCheckMarkReason, "" when none
+    costs_check_mark: bool
+    words: str  # for the member ("you")
+
+
+def decline_verdict(dispatch: Dispatch, registration=None, *, today=None) -> DeclineVerdict:
+    """What declining this offer does, decided once: a bidder's decline is a quit; the request's
+    own excuse (`no_check_mark_reason_of`) or the member's exemption passes without a mark; a
+    second decline the same day adds no mark; else a check mark (the one beyond the book's
+    allowance takes the member off)."""
     from referral.enums import NoCheckMarkReason
     from referral.models import BookRegistration
 
     if dispatch.bid_id:
-        return False, (
+        return DeclineVerdict(True, "", False, (
             "You bid on this job: declining it counts as a quit. You come off every book, and a second "
             "time within 12 months suspends your online bidding for a year."
-        )
+        ))  # fmt: skip
     if not dispatch.registration_id:
-        return False, "Declining costs no check mark."
-    registration = BookRegistration.objects.select_related("book", "member").get(pk=dispatch.registration_id)
+        return DeclineVerdict(False, "", False, "Declining costs no check mark.")
+    if registration is None:
+        registration = BookRegistration.objects.select_related("book", "member").get(pk=dispatch.registration_id)
     if excuse := no_check_mark_reason_of(dispatch.job_request):
-        return False, f"Declining costs no check mark: {NoCheckMarkReason(excuse).label.lower()}."
+        label = NoCheckMarkReason(excuse).label.lower()
+        return DeclineVerdict(False, excuse, False, f"Declining costs no check mark: {label}.")
     if registration.exempt:
-        return False, f"Declining costs no check mark: you are exempt on {registration.book.name}."
-    if registration.last_check_mark_on == timezone.localdate():
-        return False, f"You already have today's check mark on {registration.book.name}: declining adds none."
+        return DeclineVerdict(
+            False, "", False, f"Declining costs no check mark: you are exempt on {registration.book.name}."
+        )
+    if registration.last_check_mark_on == (today or timezone.localdate()):
+        return DeclineVerdict(
+            False, "", False, f"You already have today's check mark on {registration.book.name}: declining adds none."
+        )
     marks, allowed = registration.check_marks + 1, registration.book.check_marks_allowed
     if marks > allowed:
-        return True, (
+        return DeclineVerdict(False, "", True, (
             f"Declining costs a check mark on {registration.book.name}: check mark {marks}, one more than "
             f"the {allowed} allowed, takes you off the book."
-        )
-    return True, f"Declining costs a check mark on {registration.book.name}: {marks} of the {allowed} allowed."
+        ))  # fmt: skip
+    return DeclineVerdict(
+        False, "", True, f"Declining costs a check mark on {registration.book.name}: {marks} of the {allowed} allowed."
+    )
+
+
+def decline_cost(dispatch: Dispatch) -> tuple[bool, str]:
+    """What declining this offer costs the member: (costs a check mark, in words). Shown before
+    the member confirms (issue 25)."""
+    verdict = decline_verdict(dispatch)
+    return verdict.costs_check_mark, verdict.words
 
 
 CHECK_IN_BY = datetime.time(15, 0)  # the 2024 procedure, rule 7
@@ -312,15 +444,16 @@ def awaiting_check_in(*, employer_id: int, day: datetime.date):
 
 
 def unfilled_after_referral(*, now: datetime.datetime):
-    """Open requests whose referral time has passed with places still unfilled (offered, on the
-    job or done count as filled): the Business Manager's queue (the 2024 procedure, rule 2), to
-    fill by any means before 3 PM."""
+    """Open requests whose referral time has passed (or that a dispatcher marked unfilled on the
+    desk) with places still unfilled (offered, on the job or done count as filled): the Business
+    Manager's queue (the 2024 procedure, rule 2), to fill by any means before 3 PM."""
     from django.db.models import Count, F
 
     from dispatch.enums import FILLING_DISPATCH_STATUSES, JobRequestStatus
 
     return (
-        JobRequest.objects.filter(status=JobRequestStatus.OPEN, is_history=False, refer_at__lte=now)
+        JobRequest.objects.filter(status=JobRequestStatus.OPEN, is_history=False)
+        .filter(Q(refer_at__lte=now) | Q(unfilled_at__lte=now))
         .annotate(filling=Count("dispatches", filter=Q(dispatches__status__in=FILLING_DISPATCH_STATUSES)))
         .filter(filling__lt=F("workers_wanted"))
         .select_related("employer")

@@ -251,6 +251,19 @@ def dispatch_offer(
     return dispatch
 
 
+@transaction.atomic
+def dispatch_offer_next(*, job_request_id: int, by: User) -> Dispatch:
+    """The referral desk's one click: run the referral order for the request (the run is the
+    record) and offer the job to the first member it selected."""
+    run = referral_run(job_request_id=job_request_id, by=by)
+    first = run.candidates.filter(outcome=CandidateOutcome.SELECTED).order_by("rank").first()
+    if first is None:
+        raise RuleViolation(
+            "nobody_eligible", f"Nobody on the list can take request {job_request_id}: mark it unfilled."
+        )
+    return dispatch_offer(job_request_id=job_request_id, registration_id=first.registration_id, by=by, run=run)
+
+
 def lock_dispatch(dispatch_id: int) -> Dispatch:
     dispatch = Dispatch.objects.select_related("job_request").get(pk=dispatch_id)
     lock_request(dispatch.job_request_id)
@@ -414,23 +427,25 @@ def dispatch_decline(
         raise RuleViolation("wrong_status", f"This dispatch is {dispatch.get_status_display().lower()}.")
     dispatch.decline(kind=kind)
     _save(dispatch, by)
-    if dispatch.bid_id and kind != DeclineKind.EMPLOYER_REJECTION:
+    if kind == DeclineKind.EMPLOYER_REJECTION:
+        return dispatch  # no check mark, the place kept
+    registration = None
+    if dispatch.registration_id:
+        registration = BookRegistration.objects.select_related("book").get(pk=dispatch.registration_id)
+    verdict = selectors.decline_verdict(dispatch, registration)  # the rule the member was shown
+    if verdict.quit:
         _bidder_rejected(dispatch, by)
         return dispatch
-    registration_id = dispatch.registration_id
-    if registration_id and kind != DeclineKind.EMPLOYER_REJECTION:
-        registration = BookRegistration.objects.get(pk=registration_id)
-        no_check_mark_reason = no_check_mark_reason or selectors.no_check_mark_reason_of(dispatch.job_request)
-        if no_check_mark_reason or registration.exempt:
-            referral_services.registration_pass_without_check_mark(
-                registration_id=registration_id, by=by, no_check_mark_reason=no_check_mark_reason or "",
-                reason=f"Request {dispatch.job_request_id}: {DeclineKind(kind).label}",
-            )  # fmt: skip
-        else:
-            referral_services.registration_check_mark(
-                registration_id=registration_id, by=by,
-                reason=f"Request {dispatch.job_request_id}: {DeclineKind(kind).label}",
-            )  # fmt: skip
+    if registration is None:
+        return dispatch
+    reason = f"Request {dispatch.job_request_id}: {DeclineKind(kind).label}"
+    no_check_mark_reason = no_check_mark_reason or verdict.excuse
+    if no_check_mark_reason or registration.exempt:
+        referral_services.registration_pass_without_check_mark(
+            registration_id=registration.pk, by=by, no_check_mark_reason=no_check_mark_reason, reason=reason
+        )
+    else:
+        referral_services.registration_check_mark(registration_id=registration.pk, by=by, reason=reason)
     return dispatch
 
 
@@ -682,6 +697,45 @@ def job_requests_expire(*, today: datetime.date, by: User) -> int:
             _mark_unfilled(request, by)
             expired += 1
     return expired
+
+
+@transaction.atomic
+def job_request_mark_unfilled(*, job_request_id: int, by: User) -> JobRequest:
+    """The dispatcher found nobody for the places left: the request goes to the Business
+    Manager's queue now (the 2024 procedure, rule 2: to fill by any means before 3 PM), and the
+    officers are told once, after commit. A second mark changes nothing."""
+    request = lock_request(job_request_id)
+    if request.status != JobRequestStatus.OPEN:
+        raise RuleViolation("request_not_open", f"Request {request.pk} is {request.get_status_display().lower()}.")
+    filling = request.dispatches.filter(status__in=FILLING_DISPATCH_STATUSES).count()
+    if filling >= request.workers_wanted:
+        raise RuleViolation("request_full", f"Request {request.pk} has its {request.workers_wanted} worker(s).")
+    if request.unfilled_at is not None:
+        return request
+    request.unfilled_at = timezone.now()
+    request._history_user = by
+    request._change_reason = "Sent to the Business Manager: unfilled"
+    request.save()
+    transaction.on_commit(lambda: _tell_officers_unfilled(request, filling, by))
+    return request
+
+
+def _tell_officers_unfilled(request: JobRequest, filling: int, by: User) -> None:
+    from django.contrib.auth.models import Group
+    from django.core.mail import send_mail
+
+    officers = Group.objects.filter(name="officer").values_list("user__email", flat=True)
+    recipients = sorted({email for email in officers if email})
+    if recipients:
+        send_mail(
+            f"Request #{request.pk} unfilled: {request.employer}",
+            f"{by.get_full_name() or by} found nobody on the list for request #{request.pk} ({request.employer}, "
+            f"{request.get_book_classification_display()} {request.get_region_display()}): {filling} of "
+            f"{request.workers_wanted} filled, starts {request.start_date:%a %m/%d}. Fill it by any means before "
+            "3:00 PM (the referral procedure, rule 2).",
+            None,
+            recipients,
+        )
 
 
 def _mark_unfilled(request: JobRequest, by: User) -> None:

@@ -65,3 +65,14 @@ def test_the_benchmark_runs_end_to_end_at_a_tiny_size():
     assert result.baseline_s > 0
     assert result.notes["queries"] == result.notes["queries_on_the_small_list"]
     assert result.line().endswith(("PASS", "FAIL"))
+
+
+def test_the_desk_benchmark_renders_every_request_in_as_many_queries_for_4_as_for_40():
+    from bench import referral_desk
+
+    (result,) = referral_desk.run(size=TINY, repeat=2, warmup=1)
+    assert result.name == "referral_desk_page"
+    assert result.rows == referral_desk.REQUESTS
+    assert result.notes["queries"] > 0
+    assert result.measured_s > 0
+    assert result.line().endswith(("PASS", "FAIL"))
