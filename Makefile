@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test test-shifted lint format migrate seed bench clean
+.PHONY: run test test-postgresql test-sqlite test-shifted lint format migrate seed bench clean
 
 $(STAMP): requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -17,12 +17,20 @@ run: $(STAMP)
 	./scripts/run.sh
 
 ## ruff, then the whole pytest suite on PostgreSQL and Redis (DATABASE_URL / REDIS_URL), then the
-## tests marked `sqlite` again on SQLite, the embedded database of `make run` (every import kind).
-test: $(STAMP)
+## SQLite job: the suite again on SQLite, the embedded database of `make run` (decision 0046).
+test: test-postgresql test-sqlite
+
+test-postgresql: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/pytest
-	$(BIN)/pytest -m sqlite --ds=unioncore.settings.test_sqlite
+
+## Every service, portal, API, admin, report and import test on SQLite (in memory; Redis as
+## usual): all but the tests marked `postgresql_only` (skipped, each with its reason) and those
+## that need another process (browser, `real_clock`). SQLITE_REDIS_URL: a Redis database of its
+## own when it runs beside another run (.ci/run).
+test-sqlite: $(STAMP)
+	$(if $(SQLITE_REDIS_URL),REDIS_URL='$(SQLITE_REDIS_URL)') $(BIN)/pytest --ds=unioncore.settings.test_sqlite
 
 ## The suite once more with the clock moved (UC_TEST_CLOCK, read by conftest.py) to 23:00 Pacific
 ## on Dec 31 of next year — already Jan 1 in UTC — or to CLOCK=<moment with its UTC offset> | +Nd.

@@ -38,6 +38,11 @@ def clock_destination(value: str, *, now: datetime.datetime | None = None) -> da
 def pytest_configure(config):
     global _traveller
     config.addinivalue_line("markers", "real_clock: needs the real clock (another process's); not run shifted")
+    config.addinivalue_line(
+        "markers",
+        "postgresql_only(reason=...): tests what only PostgreSQL has (triggers, roles, COPY, races between "
+        "connections); skipped, with its reason, by the SQLite job (decision 0046)",
+    )
     value = os.environ.get(CLOCK_VARIABLE, "").strip()
     if not value:
         return
@@ -65,14 +70,29 @@ def pytest_report_header(config):
     return None
 
 
+def _other_process(item) -> bool:
+    """A test that hangs on another process: Chromium (a browser test), gunicorn or a Celery worker."""
+    return bool(item.get_closest_marker("real_clock")) or "browser" in getattr(item, "fixturenames", ())
+
+
 def pytest_collection_modifyitems(config, items):
-    if getattr(config, "test_clock", None) is None:
-        return
+    from django.db import connection
+
+    shifted = getattr(config, "test_clock", None) is not None
+    on_sqlite = connection.vendor == "sqlite"
     kept, deselected = [], []
     for item in items:
-        # A browser test is half Chromium, whose JavaScript clock (Date.now) is the real one.
-        other_process = item.get_closest_marker("real_clock") or "browser" in getattr(item, "fixturenames", ())
-        (deselected if other_process else kept).append(item)
+        # The shifted run: a browser test is half Chromium, whose JavaScript clock (Date.now) is
+        # the real one. The SQLite job (decision 0046): what the embedded database of `make run`
+        # serves, through the test client — the pages are the same ones the PostgreSQL run's
+        # browsers saw, and another process cannot share SQLite's in-memory test database.
+        if (shifted or on_sqlite) and _other_process(item):
+            deselected.append(item)
+            continue
+        marker = item.get_closest_marker("postgresql_only")
+        if on_sqlite and marker is not None:
+            item.add_marker(pytest.mark.skip(reason=f"PostgreSQL only: {marker.kwargs.get('reason', marker.args)}"))
+        kept.append(item)
     if deselected:
         config.hook.pytest_deselected(items=deselected)
         items[:] = kept

@@ -1,7 +1,8 @@
 """Issue #7: the phone API under load. `GET /api/v1/timelogs/` (a page of 50) and
 `POST /api/v1/timelogs/clock-in/`, each from 32 concurrent clients on loopback against gunicorn
-and the real PostgreSQL and Redis, must serve at least 60% of the requests per second of a bare
-Django JSON view serving the same 50 rows in the same run, with a p99 latency under 100 ms.
+and the real PostgreSQL and Redis, must serve at least 80% (the list; issue 23) and 60% (the
+clock-in) of the requests per second of a bare Django JSON view serving the same 50 rows in the
+same run, with a p99 latency under 100 ms.
 
 The world (committed: the server is another process): an employer with a site contact; one
 member on the job with `size` time logs (their page of 50 is what both the API and the bare
@@ -73,7 +74,8 @@ ROUNDS = 15  # at most; fewer with --repeat (short rounds, many: a median that d
 # each), PACED_REQUESTS list requests each and every member's clock-in.
 PACE = 1.0
 PACED_REQUESTS = 30  # a p99 of 32 × 10 was decided by its 4 worst requests
-TARGET_SHARE = 0.6  # of the bare view's requests per second
+TARGET_SHARE = 0.6  # of the bare view's requests per second: the clock-in
+TARGET_LIST_SHARE = 0.8  # the list (issue 23; was 0.6 in issue 7)
 TARGET_P99 = 0.100  # seconds
 # 2 cores: 2 processes per core (the GIL lets one thread of a process run Python at a time, and
 # while one process waits on PostgreSQL or Redis the other runs), 2 threads each to overlap the
@@ -384,7 +386,7 @@ def check_clock_ins(world: World, rounds: int) -> None:
 class Throughput(harness.Result):
     """Seconds per request of the API (measured) and of the bare view (baseline), one per round:
     the ratio is the median of each round's bare throughput / API throughput (paired by round);
-    the target is 1 / TARGET_SHARE."""
+    the target is 1 / TARGET_LIST_SHARE (the list) or 1 / TARGET_SHARE (the clock-in)."""
 
     @property
     def ratio(self) -> float:
@@ -395,7 +397,7 @@ class Throughput(harness.Result):
         return (
             f"{self.name:<28} measured {api:,.0f} req/s  baseline {bare:,.0f} req/s (bare view)"
             f"  share {1 / self.ratio:.0%}  ratio {self.ratio:.2f}  target <= {self.target_ratio:.2f}"
-            f" (>= {TARGET_SHARE:.0%})  {self.verdict}"
+            f" (>= {1 / self.target_ratio:.0%})  {self.verdict}"
         )
 
     def as_dict(self):
@@ -495,7 +497,7 @@ def measure(
     saturated = f"{clients} clients back to back"
     offered = f"{clients} clients, 1 request / {pace:g} s each"
     return [
-        Throughput(f"{NAME}_list", spr(list_loads), spr(bare_loads), target, rows=PAGE,
+        Throughput(f"{NAME}_list", spr(list_loads), spr(bare_loads), 1 / TARGET_LIST_SHARE, rows=PAGE,
                    notes={**notes, "requests_per_round": list_loads[0].requests}),
         _latency(f"{NAME}_list_p99", list_loads, bare_loads, load=saturated, judged=False),
         _latency(f"{NAME}_list_p99_paced", [paced_list], [paced_bare], load=offered),

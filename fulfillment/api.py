@@ -29,6 +29,7 @@ from unioncore.api.base import (
     ApiView,
     DateFilter,
     Error,
+    IdFilter,
     InstantField,
     filter_parameters,
     filtered,
@@ -78,14 +79,15 @@ class TimesOutput(serializers.Serializer):
     billable_minutes = serializers.IntegerField(help_text="Paid minutes: the span less breaks and lunch")
 
 
-def _times(row: dict, prefix: str) -> dict | None:
+def _times(row: dict, prefix: str, local=None) -> dict | None:
     """One party's version from a row (see `_row`), its instants in the hall's zone (as the time
     log's own instants: one convention, issue 21) whether they come from the database or from a
-    time log a service just changed."""
+    time log a service just changed. `local`: the current time zone, when the caller has it (a
+    page asked for it four times a row)."""
     clock_in, clock_out = row[f"{prefix}_clock_in"], row[f"{prefix}_clock_out"]
     if clock_in is None or clock_out is None:
         return None
-    local = timezone.get_current_timezone()
+    local = local or timezone.get_current_timezone()
     times = Times(
         clock_in.astimezone(local),
         clock_out.astimezone(local),
@@ -241,6 +243,7 @@ class TimeLogOutput(serializers.Serializer):
         def number(value):
             return None if value is None else int(value)
 
+        versions = {prefix: _times(row, prefix, local) for prefix in ("worker", "supervisor", "final")}
         first_and_last = f"{row['worker_first_name']} {row['worker_last_name']}".strip()  # User.get_full_name
         amount = row["amount"]
         return {
@@ -252,9 +255,9 @@ class TimeLogOutput(serializers.Serializer):
             "status": _text(row["status"]),
             "clock_in_at": instant(row["clock_in_at"]),
             "clock_out_at": instant(row["clock_out_at"]),
-            "worker_times": _times(row, "worker"),
-            "supervisor_times": _times(row, "supervisor"),
-            "final_times": _times(row, "final"),
+            "worker_times": versions["worker"],
+            "supervisor_times": versions["supervisor"],
+            "final_times": versions["final"],
             "worker_edited": _flag(row["worker_edited"]),
             "worker_comment": _text(row["worker_comment"]),
             "supervisor_note": _text(row["supervisor_note"]),
@@ -268,7 +271,7 @@ class TimeLogOutput(serializers.Serializer):
             "verified_how": _text(row["verified_how"]),
             "ended_by": number(row["ended_by_id"]),
             "end_reason": _text(row["end_reason"]),
-            "standing_minutes": _standing_minutes(row),
+            "standing_minutes": _standing_minutes(row, versions),
             "actions": _actions(row, self.context),
         }
 
@@ -281,13 +284,14 @@ def _actions(row: dict, context: dict) -> list[str]:
     )  # fmt: skip
 
 
-def _standing_minutes(row: dict) -> int | None:
+def _standing_minutes(row: dict, versions: dict | None = None) -> int | None:
     """As `fulfillment.selectors.standing_times`, from a row: the final version, else the one that
-    stands if nobody answers (the supervisor's while the worker reviews it, else the worker's)."""
+    stands if nobody answers (the supervisor's while the worker reviews it, else the worker's).
+    `versions`: the row's three versions by prefix (`_times`), when the caller has them."""
     if row["status"] in OPEN_STATUSES:
         return None
     for prefix in ("final", "supervisor" if row["status"] == TimeLogStatus.PENDING_WORKER_REVIEW else "worker"):
-        times = _times(row, prefix)
+        times = versions[prefix] if versions is not None else _times(row, prefix)
         if times is not None:
             return times["billable_minutes"]
     return None
@@ -340,7 +344,7 @@ class TimeLogFilter(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(choices=TimeLogStatus.choices)
     # By id, not a model choice: another party's dispatch must be an empty page, not a 400 that
     # tells it exists.
-    dispatch = django_filters.NumberFilter(field_name="dispatch_id")
+    dispatch = IdFilter(field_name="dispatch_id")
     date = DateFilter(method="on_date", help_text="The hall's local date of the clock-in")
 
     class Meta:

@@ -278,6 +278,19 @@ def employer_dispatch_rows(*, employer, date_from=None, date_to=None) -> QuerySe
 # --- 7. Re-sign due / overdue ---
 
 
+class DaysBetween(Func):
+    """`later` − `earlier`, two dates, in whole days: date − date is a number of days in
+    PostgreSQL; SQLite (`make run`) counts them by julianday()."""
+
+    arg_joiner = " - "
+    template = "(%(expressions)s)"
+    output_field = IntegerField()
+
+    def as_sqlite(self, compiler, connection, **extra_context):
+        return self.as_sql(compiler, connection, template="CAST(julianday(%(expressions)s) AS INTEGER)",
+                           arg_joiner=") - julianday(", **extra_context)  # fmt: skip
+
+
 def re_sign_due_rows(*, due_by: datetime.date | None = None, book=None, today: datetime.date | None = None) -> QuerySet:
     """Members out of work (not exempt) whose re-sign falls due by `due_by`: overdue ones have
     a negative number of days left."""
@@ -288,9 +301,7 @@ def re_sign_due_rows(*, due_by: datetime.date | None = None, book=None, today: d
         qs = qs.filter(book=book)
     return qs.annotate(
         name=_name(),
-        # date − date is a number of days in PostgreSQL
-        days_left=Func(F("re_sign_due"), Value(today), arg_joiner=" - ", template="(%(expressions)s)",
-                       output_field=IntegerField()),
+        days_left=DaysBetween(F("re_sign_due"), Value(today)),
         state=Case(When(re_sign_due__lt=today, then=Value("Overdue")), default=Value("Due"), output_field=CharField()),
     ).values(
         "id", "book__name", "apn", "member__card_number", "name", "re_sign_due", "days_left", "state", "book_id"

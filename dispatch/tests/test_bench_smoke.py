@@ -10,7 +10,12 @@ from bench import dispatch_referral_order as bench
 from bench import harness
 from referral.enums import BookRegion
 
-pytestmark = pytest.mark.django_db
+pytestmark = [
+    pytest.mark.django_db,
+    pytest.mark.postgresql_only(
+        reason="the benchmarks' data and baselines are PostgreSQL's SQL (generate_series, COPY, schemas)"
+    ),
+]
 
 TINY = 400  # enough members that every kind of skip occurs
 

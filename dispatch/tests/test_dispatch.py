@@ -236,6 +236,7 @@ def test_by_default_a_second_discharge_is_treated_as_a_quit_and_suspends_nothing
     assert offer.status == DispatchStatus.PENDING
 
 
+@pytest.mark.postgresql_only(reason="the append-only triggers are PostgreSQL's")
 def test_candidates_of_a_run_cannot_be_rewritten(book, register, make_request, dispatcher, clock):
     from django.db import DatabaseError, transaction
 

@@ -175,7 +175,7 @@ def _sync_one(worker: User, event: dict, *, received_at, sent_at, retried: bool 
             # here; one sent after it fails here at once. Either way everything it applied is
             # rolled back with this transaction and it answers with the stored first result.
             # Nothing is looked up first: a new event, the usual case, costs no extra statement.
-            create_with_history(row, user=worker)
+            create_with_history(row, by=worker)
     except IntegrityError:
         stored = _stored(worker, client_uuid)
         if stored is None:

@@ -5,11 +5,10 @@ import datetime
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
-from django.db import IntegrityError, connection, transaction
-from django.db.models import F
+from django.db import IntegrityError, transaction
+from django.db.models import F, Prefetch
 from django.utils import timezone
 from django_fsm import can_proceed
-from simple_history.utils import bulk_update_with_history
 
 from dispatch.enums import DispatchStatus
 from dispatch.models import Dispatch, EmployerUser
@@ -34,8 +33,8 @@ from fulfillment.models import (
     TimeSegment,
     open_sync_conflict,
 )
-from fulfillment.services.notifications import announce, announce_many, json_records
-from unioncore.audit import create_with_history, history_insert_sql
+from fulfillment.services.notifications import announce, announce_many
+from unioncore.audit import create_with_history, update_with_history
 from unioncore.errors import RuleViolation
 from unioncore.models import User
 
@@ -221,7 +220,7 @@ def timelog_clock_in(*, dispatch_id: int, by: User, at=None, latitude=None, long
         # answers the same. No savepoint of its own: the failed insert aborts this function's
         # transaction (or savepoint, when nested), which the RuleViolation leaves anyway. The row
         # and its history in one statement: the clock-in is the phone API's busiest write.
-        create_with_history(time_log, user=by, reason="Clock-in")
+        create_with_history(time_log, by=by, reason="Clock-in")
     except IntegrityError as error:
         diag = getattr(error.__cause__, "diag", None)  # PostgreSQL names the constraint; SQLite (make run) does not
         if diag is not None and diag.constraint_name != OPEN_SHIFT:
@@ -780,9 +779,12 @@ SWEEP_READS = [
     "dispatch", "worker", "status", "clock_in_at", "timer_cycle", "last_editor",
     *(f"{party}_{part}" for party in ("worker", "supervisor")
       for part in ("clock_in", "clock_out", "break_minutes", "lunch_minutes")),
-    "dispatch__wage_rate", "dispatch__employer", "dispatch__primary_site_contact",
-    "worker__username", "worker__first_name", "worker__last_name", "worker__phone", "worker__email",
 ]  # fmt: skip
+SWEEP_PEOPLE = ("username", "first_name", "last_name", "phone", "email")  # a message's recipient and name
+SWEEP_DISPATCH_READS = (
+    "wage_rate", "employer", "primary_site_contact__user",
+    *(f"primary_site_contact__user__{name}" for name in SWEEP_PEOPLE),
+)  # fmt: skip
 
 
 def auto_approve_due(*, now=None, by: User, batch: int = 500) -> int:
@@ -813,13 +815,19 @@ def _lock_due(now, batch: int) -> list[TimeLog]:
     changed since this statement's snapshot is re-checked against the whole filter once locked
     (PostgreSQL re-evaluates it), so a row verified or disputed meanwhile drops out. A time log
     with an open offline conflict waits for the supervisor's choice (its timer is paused).
-    The messages' recipients come with them: the worker with each row, the site contacts (a few
-    people for many rows) in one more query each, once per person."""
+    The messages' recipients come with them: the workers, and the site contacts with the
+    dispatches, each read once however many of its rows are due (a join would build and parse
+    them again for every row)."""
     return list(
         TimeLog.objects.select_for_update(skip_locked=True, of=("self",))
-        .select_related("dispatch", "worker")
         .only(*SWEEP_READS)
-        .prefetch_related("dispatch__primary_site_contact__user")
+        .prefetch_related(
+            Prefetch("worker", User.objects.only(*SWEEP_PEOPLE)),
+            Prefetch(
+                "dispatch",
+                Dispatch.objects.select_related("primary_site_contact__user").only(*SWEEP_DISPATCH_READS),
+            ),
+        )
         .filter(status__in=TIMED_STATUSES, auto_approval_time__lte=now - AUTO_APPROVAL_SETTLE)
         # Seed: a row changed after its deadline had its timer reset; never approve it here.
         .filter(updated_at__lte=F("auto_approval_time"))
@@ -842,39 +850,5 @@ def _auto_approve(due: list[TimeLog], *, by: User, now) -> None:
     # The protected status goes to the database by one UPDATE instead of one save() per row.
     # That is safe here: each row is locked (FOR UPDATE) since it was read with the timed-status
     # filter, which is the transition's source rule, and `verify()` above re-checked it in memory.
-    _update_with_history(due, AUTO_APPROVAL_FIELDS, by=by, reason=AUTO_APPROVED, at=updated_at)
+    update_with_history(due, AUTO_APPROVAL_FIELDS, by=by, reason=AUTO_APPROVED, at=updated_at)
     announce_many(time_logs=due, event="auto_approved")
-
-
-def _update_with_history(time_logs: list[TimeLog], fields: list[str], *, by: User, reason: str, at) -> None:
-    """Write `fields` of every instance, and one history row each (a change, by `by`, for
-    `reason`), in one statement: UPDATE … FROM the rows' values (`json_records`) joined on the
-    primary key, the updated rows copied into the history table. The same rows as
-    bulk_update_with_history(default_user=by, default_change_reason=reason) would write, without
-    its cost: Django's bulk_update builds a CASE WHEN per row and field, and bulk_history_create
-    a model instance per row; with them (and bulk_create for the outbox) the sweep made 230
-    approvals a second on the benchmark machine, where the issue asks for 2,000."""
-    if connection.vendor != "postgresql":  # the embedded SQLite of `make run`
-        bulk_update_with_history(time_logs, TimeLog, fields, default_user=by, default_change_reason=reason)
-        return
-    model_fields = [TimeLog._meta.get_field(name) for name in fields]
-    pk, quote = TimeLog._meta.pk, connection.ops.quote_name
-    columns = [pk, *model_fields]
-    # The values as the instances hold them (read from the database, or set by `_finalise`).
-    records, data = json_records(columns, ([getattr(t, f.attname) for f in columns] for t in time_logs))
-    sql = """
-        WITH updated AS (
-            UPDATE {table} AS t SET {sets} FROM json_to_recordset(%s::json) AS v({records})
-             WHERE t.{pk} = v.{pk}
-            RETURNING t.*
-        )
-        {history}
-    """.format(
-        table=quote(TimeLog._meta.db_table),
-        sets=", ".join(f"{quote(f.column)} = v.{quote(f.column)}" for f in model_fields),
-        records=records,
-        pk=quote(pk.column),
-        history=history_insert_sql(TimeLog, "updated"),
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [data, at, reason, "~", by.pk])

@@ -100,6 +100,7 @@ def test_each_shift_answer_is_the_time_log_as_stored(shift, api_as, clock):
         assert response.json()["time_log"] == stored(answer["id"]), kind
 
 
+@pytest.mark.postgresql_only(reason="counts the statements of the one-statement write path")
 def test_a_clock_in_runs_a_fixed_number_of_queries(shift, api_as):
     """The token; the dispatch lock, the time log (an open shift already there is the database's
     refusal, not a query first) with its history row in one statement, the outbox, the sync row

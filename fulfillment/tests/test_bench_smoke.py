@@ -10,7 +10,12 @@ from bench import harness
 from fulfillment.enums import TIMED_STATUSES, TimeLogStatus
 from fulfillment.models import TimeLog
 
-pytestmark = pytest.mark.django_db
+pytestmark = [
+    pytest.mark.django_db,
+    pytest.mark.postgresql_only(
+        reason="the benchmarks' data and baselines are PostgreSQL's SQL (generate_series, COPY, schemas)"
+    ),
+]
 
 DUE, SMALL, BIG = 12, 40, 120
 

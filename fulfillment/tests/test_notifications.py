@@ -279,6 +279,9 @@ def test_a_new_timer_cycle_restarts_the_ladder(world, hall_clock, sms_outbox):
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.postgresql_only(
+    reason="threads racing on their own connections; SQLite's in-memory test database is one connection, one writer"
+)
 def test_two_runs_at_once_write_each_step_once(monkeypatch):
     monkeypatch.setattr(tasks.send_notification, "delay", lambda pk: None)
     with time_machine.travel(t(6), tick=False) as hall_clock:

@@ -11,7 +11,12 @@ from fulfillment.models import AUTO_APPROVAL_DELAY, AUTO_APPROVAL_SETTLE, Notifi
 from unioncore.errors import RuleViolation
 from unioncore.testing import at, run_concurrently
 
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+pytestmark = [
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.postgresql_only(
+        reason="threads racing on their own connections; SQLite's in-memory test database is one connection, one writer"
+    ),
+]
 
 S = TimeLogStatus
 ROUNDS = 100

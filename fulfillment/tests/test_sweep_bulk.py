@@ -172,6 +172,7 @@ def test_the_batch_task_sends_each_message(hall_clock, system_user, sms_outbox):
     assert [m.body.split(".")[0] for m in sms_outbox[-4:]] == ["Timesheet auto-approved after 4 hours"] * 4
 
 
+@pytest.mark.postgresql_only(reason="counts the statements of the set-based sweep")
 def test_a_batch_costs_the_same_queries_for_one_time_log_as_for_three(hall_clock, system_user):
     team = crew(4)
     first = submitted(team.dispatches[0], hall_clock, at_=t(15, 35))

@@ -459,6 +459,9 @@ def test_an_event_four_minutes_ahead_is_within_the_tolerance(dispatch, worker, c
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.postgresql_only(
+    reason="threads racing on their own connections; SQLite's in-memory test database is one connection, one writer"
+)
 def test_the_same_batch_delivered_four_times_at_once_is_applied_once(dispatch, worker, clock):
     batch = offline_shift(dispatch)
     clock.move_to(tue(17))

@@ -62,6 +62,7 @@ def test_only_the_dispatched_member_clocks_in_and_only_once(shift, clock):
     assert TimeLog.objects.count() == 1
 
 
+@pytest.mark.postgresql_only(reason="matches PostgreSQL's constraint name in the error")
 def test_the_database_itself_refuses_a_second_open_shift(shift, clock):
     """The constraint the clock-in relies on is in the migrated schema (an AlterField of the
     dispatch column once dropped it along with the column's own index)."""

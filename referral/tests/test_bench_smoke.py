@@ -7,7 +7,12 @@ import pytest
 from bench import harness
 from bench import referral_positions as bench
 
-pytestmark = pytest.mark.django_db
+pytestmark = [
+    pytest.mark.django_db,
+    pytest.mark.postgresql_only(
+        reason="the benchmarks' data and baselines are PostgreSQL's SQL (generate_series, COPY, schemas)"
+    ),
+]
 
 TINY = 50
 

@@ -257,6 +257,7 @@ def test_a_member_who_is_not_active_cannot_register(book, register):
     assert refused.value.code == "member_not_active"
 
 
+@pytest.mark.postgresql_only(reason="the append-only triggers are PostgreSQL's")
 def test_activity_rows_cannot_be_changed(book, register):
     register(book)
     from django.db import DatabaseError

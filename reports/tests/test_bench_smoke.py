@@ -6,7 +6,12 @@ import pytest
 
 from bench import harness, reports_excel, reports_registration_list
 
-pytestmark = pytest.mark.django_db
+pytestmark = [
+    pytest.mark.django_db,
+    pytest.mark.postgresql_only(
+        reason="the benchmarks' data and baselines are PostgreSQL's SQL (generate_series, COPY, schemas)"
+    ),
+]
 
 TINY = 12
 

@@ -1,8 +1,8 @@
-"""The tests marked `sqlite` on SQLite, the embedded database of `make run` (issue 17): every
-import kind must work there too (the PostgreSQL-only speed paths — COPY, LOCK TABLE, text-array
-parameters — have a portable path, and that path is tested here). Redis as in the normal test
-settings. `make test` runs `pytest -m sqlite --ds=unioncore.settings.test_sqlite` after the
-PostgreSQL run.
+"""The SQLite job (decision 0046): the suite on SQLite, the embedded database of `make run`
+(`make test-sqlite`, part of `make test`): every test but those marked `postgresql_only` and
+those of another process (conftest.py). The PostgreSQL-only speed paths — COPY, LOCK TABLE,
+text-array parameters, the one-statement writes with history — have a portable path, tested
+here. Redis as in the normal test settings.
 
 The test database is SQLite's in-memory one (nothing left behind, no clash between two runs);
 SQLITE_TEST_NAME names a file instead."""

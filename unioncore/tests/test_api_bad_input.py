@@ -56,6 +56,20 @@ def test_a_token_that_is_not_a_token_is_a_401(fresh_throttles, key):
     assert error_of(response, 401)["code"] == "authentication_failed"
 
 
+@pytest.mark.sqlite
+@pytest.mark.parametrize("dispatch", ["99999999999999999999", "-99999999999999999999", "1.5", "x"])
+def test_a_dispatch_id_no_key_can_hold_is_a_400_naming_it(shift, dispatch):
+    """On SQLite (`make run`) a number past 64 bits was a 500: it cannot even be compared."""
+    error = error_of(shift["client"].get("/api/v1/timelogs/", {"dispatch": dispatch}))
+    assert "dispatch" in error["fields"]
+
+
+def test_a_dispatch_filter_within_range_lists_that_dispatchs_shifts_or_none(shift):
+    listed = shift["client"].get("/api/v1/timelogs/", {"dispatch": shift["dispatch"].pk}).json()
+    assert [row["id"] for row in listed["results"]] == [shift["time_log"].pk]
+    assert shift["client"].get("/api/v1/timelogs/", {"dispatch": -1}).json()["count"] == 0
+
+
 def test_deeply_nested_json_at_login_is_a_400_before_any_account_is_read(fresh_throttles):
     client = APIClient(raise_request_exception=False)
     for body in ("[" * 100_000 + "]" * 100_000, '{"a":' * 50 + "1" + "}" * 50):

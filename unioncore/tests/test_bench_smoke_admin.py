@@ -9,7 +9,12 @@ from bench import admin_changelists as bench
 from members.models import Member
 from unioncore.models import User
 
-pytestmark = pytest.mark.django_db
+pytestmark = [
+    pytest.mark.django_db,
+    pytest.mark.postgresql_only(
+        reason="the benchmarks' data and baselines are PostgreSQL's SQL (generate_series, COPY, schemas)"
+    ),
+]
 
 
 def test_the_benchmark_counts_the_members_changelist_at_two_sizes():

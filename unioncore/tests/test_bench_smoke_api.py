@@ -9,7 +9,12 @@ from bench import api_throughput as bench
 from bench import harness
 from fulfillment.models import TimeLog
 
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+pytestmark = [
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.postgresql_only(
+        reason="the benchmarks' data and baselines are PostgreSQL's SQL (generate_series, COPY, schemas)"
+    ),
+]
 
 
 @pytest.mark.real_clock  # data made on a shifted clock, gunicorn (another process) answers on the real one

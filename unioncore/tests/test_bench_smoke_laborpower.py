@@ -16,7 +16,12 @@ from dispatch.models import Dispatch
 from members.models import Member
 from unioncore import imports
 
-pytestmark = pytest.mark.django_db
+pytestmark = [
+    pytest.mark.django_db,
+    pytest.mark.postgresql_only(
+        reason="the benchmarks' data and baselines are PostgreSQL's SQL (generate_series, COPY, schemas)"
+    ),
+]
 
 SIZE = 2_000  # dispatches: 16 members, 8 employers in 18 list rows, 44 registrations (2 shared APNs)
 

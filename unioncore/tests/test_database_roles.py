@@ -30,7 +30,10 @@ from unioncore.tests.factories import StaffFactory
 from unioncore.tests.samples import sample
 from unioncore.tests.test_audit import history_tables
 
-pytestmark = pytest.mark.django_db
+pytestmark = [
+    pytest.mark.django_db,
+    pytest.mark.postgresql_only(reason="the database roles, grants and triggers are PostgreSQL's"),
+]
 ROOT = Path(__file__).resolve().parents[2]
 LEDGER = "members_membertransaction"
 HISTORY = "members_historicalmember"

@@ -36,6 +36,7 @@ def queries_per_kind(size: int, by) -> dict[str, int]:
     return counts
 
 
+@pytest.mark.postgresql_only(reason="counts the statements of the COPY path")
 def test_a_file_four_times_as_long_takes_as_many_queries(system_user):
     short, long = queries_per_kind(200, system_user), queries_per_kind(800, system_user)
     assert short == long, f"{short} for 200 dispatches, {long} for 800"

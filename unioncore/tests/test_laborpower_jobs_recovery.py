@@ -125,6 +125,7 @@ def test_only_staff_who_import_see_the_confirm_again_button(clock, monkeypatch, 
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)  # the progress writer's own connection sees the job
+@pytest.mark.postgresql_only(reason="the heartbeat is written from a second connection (SQLite: one writer)")
 def test_a_running_import_that_shows_signs_of_life_is_left_alone(clock, monkeypatch, dispatcher):
     job = killed(confirmed(dispatcher), monkeypatch)
     clock.shift(29 * MINUTE)
@@ -171,6 +172,7 @@ def test_a_finished_import_is_not_run_again_by_a_redelivered_message(clock, disp
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.postgresql_only(reason="the sweep writes while the import's transaction is open (SQLite: one writer)")
 def test_an_import_the_sweep_failed_meanwhile_does_not_commit_its_rows(clock, monkeypatch, dispatcher):
     """A worker silent too long (but alive) finishes after the sweep failed its job: the page
     says nothing was written, so nothing is."""

@@ -50,6 +50,7 @@ def test_the_python_clock_follows_the_switch(real_now):
 
 
 @pytest.mark.django_db
+@pytest.mark.postgresql_only(reason="reads PostgreSQL's now()")
 def test_the_database_clock_is_not_moved(real_now):
     """PostgreSQL is another process: its now() stays the real time whatever the switch says."""
     with connection.cursor() as cursor:
