@@ -584,3 +584,26 @@ def unfilled_marks_due(*, job_request: JobRequest, now: datetime.datetime) -> li
     ).values("registration_id")  # fmt: skip
     listing = request_books_list(job_request).filter(registered_at__lte=referred_at).exclude(pk__in=came_back)
     return _without_a_reason_of_their_own(job_request, listing, referred_at)
+
+
+# --- A member's page in the console (issue 22, item 3) ---
+
+MEMBER_PAGE_ROWS = 20  # the latest; the dispatches and bids lists hold the rest
+
+
+def member_dispatch_history(*, member_id: int, limit: int = MEMBER_PAGE_ROWS):
+    """A member's dispatches, latest offer first, with their employer and request."""
+    return (
+        Dispatch.objects.filter(member_id=member_id)
+        .select_related("employer", "job_request")
+        .order_by("-offered_at", "-id")[:limit]
+    )
+
+
+def member_bid_history(*, member_id: int, limit: int = MEMBER_PAGE_ROWS):
+    """A member's online bids, latest first, with the request bid on."""
+    return (
+        JobBid.objects.filter(member_id=member_id)
+        .select_related("job_request__employer")
+        .order_by("-placed_at", "-id")[:limit]
+    )

@@ -1,12 +1,26 @@
+import re
+
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
+from django.template.loader import render_to_string
 
 from members import selectors, services
 from members.models import CopeCheckoff, Member, MemberDemographics, MemberTransaction, Skill, Traveler, TravelLetter
 from unioncore.admin_actions import HistoryAdmin, NoDeleteMixin, ReadOnlyMixin
 from unioncore.admin_records import RecordAdmin
 from unioncore.errors import RuleViolation
+
+# The console prints a member "Last, First (card number)" (Member.__str__): pasted back into a
+# search box, the card number alone finds them; a comma is no part of a name.
+_PRINTED_CARD = re.compile(r"\((?P<card>[^()\s]+)\)\s*$")
+
+
+def member_search_term(term: str) -> str:
+    """The search words of a member as the console prints one."""
+    if card := _PRINTED_CARD.search(term):
+        return card["card"]
+    return term.replace(",", " ")
 
 
 class LedgerInline(admin.TabularInline):
@@ -47,7 +61,9 @@ class MemberAdmin(HistoryAdmin):
     )  # fmt: skip
     list_filter = ("status", "classification", "is_exempt", "exempt_reason", "city")
     search_fields = ("=card_number", "last_name", "first_name", "phone", "email")
-    readonly_fields = ("balance_display", "dues_paid_through_display", "created_at", "updated_at")
+    readonly_fields = (
+        "balance_display", "dues_paid_through_display", "record_display", "created_at", "updated_at",
+    )  # fmt: skip
     autocomplete_fields = ("user",)
     inlines = [LedgerInline, DemographicsInline]
     list_per_page = 50
@@ -56,6 +72,7 @@ class MemberAdmin(HistoryAdmin):
         ("Contact", {"fields": ("phone", "email", "address_line1", "address_line2", ("city", "state", "zip_code"))}),
         ("Exemption (all books)", {"fields": ("is_exempt", "exempt_reason", "exempt_until")}),
         ("Dues", {"fields": ("balance_display", "dues_paid_through_display")}),
+        ("Books, dispatches and bids", {"fields": ("record_display",)}),
         ("Account", {"fields": ("user", "photo", "notes", "created_at", "updated_at")}),
     )
 
@@ -80,6 +97,30 @@ class MemberAdmin(HistoryAdmin):
     def dues_paid_through_display(self, member):
         month = selectors.dues_paid_through(member=member) if member.pk else None
         return month.strftime("%B %Y") if month else "—"
+
+    @admin.display(description="Referral record")
+    def record_display(self, member):
+        """The member's books (with their place on each), dispatches and bids, read by the
+        selectors the portal and the desk use; changed through their own pages."""
+        from dispatch import selectors as dispatch_selectors
+        from referral import selectors as referral_selectors
+
+        if not member.pk:
+            return "—"
+        return render_to_string(
+            "admin/members/member_record.html",
+            {
+                "member": member,
+                "registrations": referral_selectors.member_registrations(member_id=member.pk),
+                "dispatches": dispatch_selectors.member_dispatch_history(member_id=member.pk),
+                "bids": dispatch_selectors.member_bid_history(member_id=member.pk),
+            },
+        )
+
+    def get_search_results(self, request, queryset, search_term):
+        """Also finds a member as the console prints one: "Last, First (card number)", "Last,
+        First" or "Last First"."""
+        return super().get_search_results(request, queryset, member_search_term(search_term))
 
     def save_model(self, request, obj, form, change):
         fields = {name: form.cleaned_data[name] for name in form.cleaned_data if name in services.MEMBER_FIELDS}
