@@ -4,6 +4,7 @@ actions); employers and employer bars are staff-recorded data saved as they are,
 Nothing here is ever deleted."""
 
 import datetime
+import functools
 
 from django import forms
 from django.contrib import admin, messages
@@ -239,6 +240,11 @@ class JobRequestAddForm(forms.ModelForm):
     transaction. `by`, the staff user, is set by `JobRequestAdmin.get_form`."""
 
     by = None
+    corrects = None  # the employer's order this request corrects (decision 0044), set by get_form
+    correction_reason = forms.CharField(
+        label="What was corrected", max_length=200, required=False,
+        help_text="The employer reads this beside its order.",
+    )  # fmt: skip
 
     class Meta:
         model = JobRequest
@@ -262,7 +268,12 @@ class JobRequestAddForm(forms.ModelForm):
             return
         data = self.cleaned_data
         try:
-            self.job_request = services.job_request_create(
+            take = services.job_request_create
+            if self.corrects:
+                take = functools.partial(
+                    services.job_order_correct, job_request_id=self.corrects, reason=data.get("correction_reason", "")
+                )
+            self.job_request = take(
                 by=self.by,
                 employer_id=data["employer"].pk,
                 book_classification=data["book_classification"],
@@ -349,6 +360,21 @@ class UnfilledFilter(admin.SimpleListFilter):
         return queryset
 
 
+class EmployerOrdersFilter(admin.SimpleListFilter):
+    """Employers' orders from the portal, waiting for a dispatcher (decision 0044)."""
+
+    title = "employer orders"
+    parameter_name = "orders"
+
+    def lookups(self, request, model_admin):
+        return [("to_accept", "Employer orders to accept")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "to_accept":
+            return queryset.filter(pk__in=selectors.employer_orders_to_accept().values("id"))
+        return queryset
+
+
 @admin.register(JobRequest)
 class JobRequestAdmin(ServiceAddMixin, ActionsOnlyMixin, HistoryAdmin):
     service_add_form = JobRequestAddForm  # taken through the service
@@ -363,14 +389,15 @@ class JobRequestAdmin(ServiceAddMixin, ActionsOnlyMixin, HistoryAdmin):
     )  # fmt: skip
     list_display_links = ("number", "refer_at")
     list_filter = (
-        UnfilledFilter, "status", "category", "book_classification", "region", "is_short_call", "job_class",
+        EmployerOrdersFilter, UnfilledFilter, "status", "category", "book_classification", "region", "is_short_call",
+        "job_class",
     )  # fmt: skip
     list_select_related = ("employer",)
     search_fields = ("employer__name", "=employer__code", "worksite")
     date_hierarchy = "refer_at"
     autocomplete_fields = ("employer", "by_name_members")
     inlines = [ReferralRunInline, RequestDispatchInline]
-    actions = ["run_referral", "offer_next", "take_bids", "cancel_request"]
+    actions = ["accept_orders", "run_referral", "offer_next", "take_bids", "cancel_request"]
     add_fieldsets = (
         (None, {"fields": ("employer", ("book_classification", "region"), "job_class", "workers_wanted")}),
         ("When and where", {"fields": (("start_date", "report_time"), "worksite", "expected_days", "is_short_call")}),
@@ -399,7 +426,13 @@ class JobRequestAdmin(ServiceAddMixin, ActionsOnlyMixin, HistoryAdmin):
         )
 
     def get_fieldsets(self, request, obj=None):
-        return self.add_fieldsets if obj is None else self.fieldsets
+        if obj is None:
+            if self._order_to_correct(request):
+                return (("The employer's order, corrected", {"fields": ("correction_reason",)}), *self.add_fieldsets)
+            return self.add_fieldsets
+        if obj.status == JobRequestStatus.SUBMITTED or obj.corrected_as_id:
+            return (("Employer's order", {"fields": ("employer_order",)}), *self.fieldsets)
+        return self.fieldsets
 
     def get_urls(self):
         from dispatch import admin_desk
@@ -407,7 +440,57 @@ class JobRequestAdmin(ServiceAddMixin, ActionsOnlyMixin, HistoryAdmin):
         return admin_desk.urls(self.admin_site) + super().get_urls()
 
     def get_readonly_fields(self, request, obj=None):
-        return () if obj is None else ("filled_display",)
+        return () if obj is None else ("filled_display", "employer_order")
+
+    # --- Employers' orders from the portal (decision 0044) ---
+
+    def _order_to_correct(self, request) -> JobRequest | None:
+        order_id = request.GET.get("corrects", "")
+        if not order_id.isdigit():
+            return None
+        return JobRequest.objects.filter(pk=order_id, status=JobRequestStatus.SUBMITTED).first()
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        order = self._order_to_correct(request) if obj is None else None
+        return type(form.__name__, (form,), {"corrects": order.pk}) if order else form
+
+    def get_changeform_initial_data(self, request):
+        """Correcting an employer's order: the add page starts from what the employer sent."""
+        order = self._order_to_correct(request)
+        if order is None:
+            return super().get_changeform_initial_data(request)
+        initial = {
+            name: getattr(order, name)
+            for name in JOB_REQUEST_FIELDS
+            if name not in ("employer", "special_skills", "by_name_members")
+        }
+        initial["employer"] = order.employer_id
+        initial["special_skills"] = list(order.special_skills.values_list("pk", flat=True))
+        initial["by_name_members"] = list(order.by_name_members.values_list("pk", flat=True))
+        return initial
+
+    @admin.display(description="Employer's order")
+    def employer_order(self, job_request):
+        if job_request.corrected_as_id:
+            return format_html("Corrected by the hall as {}.", request_link(job_request.corrected_as_id))
+        if job_request.status != JobRequestStatus.SUBMITTED:
+            return DASH
+        correct = reverse("admin:dispatch_jobrequest_add") + f"?corrects={job_request.pk}"
+        return format_html(
+            "Sent from the portal by {}. Accept it as sent with the list's action "
+            "<em>Accept the employer's order as sent</em>, or <a href=\"{}\">correct it</a> (the corrected "
+            "request is taken in its place).",
+            job_request.taken_by, correct,
+        )  # fmt: skip
+
+    @admin.action(description="Accept the employer's order as sent", permissions=["change"])
+    def accept_orders(self, request, queryset):
+        apply_each(
+            self, request, queryset,
+            lambda job_request: services.job_order_accept(job_request_id=job_request.pk, by=request.user),
+            done="{n} employer order(s) accepted: referred at their time.",
+        )  # fmt: skip
 
     def get_inlines(self, request, obj):
         return self.inlines if obj is not None else []

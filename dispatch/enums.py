@@ -48,6 +48,8 @@ class RequestCategory(models.TextChoices):
 
 
 class JobRequestStatus(models.TextChoices):
+    # An employer's order from the portal waits for a dispatcher to accept it (decision 0044).
+    SUBMITTED = "submitted", "Submitted by the employer (to accept)"
     OPEN = "open", "Open"
     FILLED = "filled", "Filled"
     CANCELLED = "cancelled", "Cancelled"

@@ -205,6 +205,12 @@ class JobRequest(models.Model):
     # Made by the LaborPower import to hold imported dispatch history (decision 0020): one per
     # employer, start day and book; never referred, never open.
     is_history = models.BooleanField("LaborPower history", default=False, editable=False)
+    # An employer's order the hall corrected: cancelled, the corrected request taken in its place
+    # (decision 0044), so the employer's own words and attestation stay as they sent them.
+    corrected_as = models.OneToOneField(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="corrects",
+        help_text="The request the hall took in place of this employer's order",
+    )  # fmt: skip
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -234,14 +240,22 @@ class JobRequest(models.Model):
         pass
 
     @transition(
-        field=status, source=[JobRequestStatus.OPEN, JobRequestStatus.FILLED], target=JobRequestStatus.CANCELLED
+        field=status,
+        source=[JobRequestStatus.SUBMITTED, JobRequestStatus.OPEN, JobRequestStatus.FILLED],
+        target=JobRequestStatus.CANCELLED,
     )
     def cancel(self):
         pass
 
-    @transition(field=status, source=JobRequestStatus.OPEN, target=JobRequestStatus.EXPIRED)
+    @transition(
+        field=status, source=[JobRequestStatus.SUBMITTED, JobRequestStatus.OPEN], target=JobRequestStatus.EXPIRED
+    )
     def expire(self):
         pass
+
+    @transition(field=status, source=JobRequestStatus.SUBMITTED, target=JobRequestStatus.OPEN)
+    def accept_order(self):
+        """A dispatcher accepts an employer's order from the portal: it is referred from now on."""
 
 
 class ReferralRun(models.Model):

@@ -607,3 +607,36 @@ def member_bid_history(*, member_id: int, limit: int = MEMBER_PAGE_ROWS):
         .select_related("job_request__employer")
         .order_by("-placed_at", "-id")[:limit]
     )
+
+
+# --- Employers' job orders (issue 22, item 4; decision 0044) ---
+
+
+def employer_orders_to_accept():
+    """Employers' orders from the portal waiting for a dispatcher (accept, or correct), the
+    earliest referral first: what the referral desk and the console's filter show."""
+    from dispatch.enums import JobRequestStatus
+
+    return (
+        JobRequest.objects.filter(status=JobRequestStatus.SUBMITTED)
+        .select_related("employer", "taken_by")
+        .order_by("refer_at", "taken_at", "id")
+    )
+
+
+EMPLOYER_REQUESTS_DAYS = 14  # the employer's list keeps requests that started this long ago
+
+
+def employer_requests(*, employer_id: int, today: datetime.date):
+    """An employer's requests still to come or lately started, soonest start first, each with
+    its dispatches (`dispatch_list`) and the request a correction put in its place."""
+    from django.db.models import Prefetch
+
+    since = today - datetime.timedelta(days=EMPLOYER_REQUESTS_DAYS)
+    dispatches = Dispatch.objects.select_related("member").order_by("offered_at", "id")
+    return (
+        JobRequest.objects.filter(employer_id=employer_id, is_history=False, start_date__gte=since)
+        .select_related("corrected_as")
+        .prefetch_related(Prefetch("dispatches", queryset=dispatches, to_attr="dispatch_list"))
+        .order_by("start_date", "report_time", "id")
+    )

@@ -18,6 +18,7 @@ from dispatch.enums import (
     DeclineKind,
     DispatchStatus,
     DispatchType,
+    EmployerRole,
     EndReason,
     JobRequestStatus,
     RequestCategory,
@@ -26,6 +27,7 @@ from dispatch.enums import (
 from dispatch.models import (
     Dispatch,
     Employer,
+    EmployerUser,
     JobBid,
     JobRequest,
     ReferralCandidate,
@@ -97,8 +99,10 @@ def job_request_create(
     job_class: str = "journeyman",
     taken_at: datetime.datetime | None = None,
     notes: str = "",
+    submitted_by_employer: bool = False,
 ) -> JobRequest:
-    """Take an employer's call for labor."""
+    """Take an employer's call for labor (or, `submitted_by_employer`, an employer's order from
+    the portal, which waits for a dispatcher to accept it: decision 0044)."""
     taken_at = taken_at or timezone.now()
     employer = Employer.objects.get(pk=employer_id)
     if employer.status != "active":
@@ -136,6 +140,7 @@ def job_request_create(
         is_turnaround=is_turnaround,
         taken_at=taken_at, refer_at=refer_at, taken_by=by, notes=notes,
         bidding_opens_at=opens, bidding_closes_at=closes,
+        status=JobRequestStatus.SUBMITTED if submitted_by_employer else JobRequestStatus.OPEN,
     )  # fmt: skip
     request.full_clean(exclude=["status"])  # a protected FSM field cannot be re-assigned by clean
     request._history_user = by
@@ -609,6 +614,8 @@ def bid_place(*, job_request_id: int, member_id: int, by: User) -> JobBid:
     """A member bids on a request of one of their books, inside its bidding window."""
     request = lock_request(job_request_id)
     now = timezone.now()
+    if request.status != JobRequestStatus.OPEN:
+        raise RuleViolation("request_not_open", f"Request {request.pk} is {request.get_status_display().lower()}.")
     if request.bidding_opens_at is None:
         raise RuleViolation("no_bidding", "This request does not take online bids.")
     if not request.bidding_opens_at <= now < request.bidding_closes_at:
@@ -658,7 +665,7 @@ def job_request_cancel(*, job_request_id: int, by: User, reason: str) -> JobRequ
     if not (reason or "").strip():
         raise RuleViolation("reason_required", "Give a reason.", fields={"reason": "Required."})
     request = lock_request(job_request_id)
-    if request.status not in (JobRequestStatus.OPEN, JobRequestStatus.FILLED):
+    if request.status not in (JobRequestStatus.SUBMITTED, JobRequestStatus.OPEN, JobRequestStatus.FILLED):
         raise RuleViolation("request_not_open", f"Request {request.pk} is {request.get_status_display().lower()}.")
     if request.dispatches.filter(status=DispatchStatus.ACCEPTED).exists():
         raise RuleViolation("members_on_the_job", "Members are on this job: end their dispatches first.")
@@ -681,20 +688,24 @@ def _expire_bids(request: JobRequest, by: User) -> None:
 
 
 def job_requests_expire(*, today: datetime.date, by: User) -> int:
-    """Open requests whose start date has passed unfilled expire (their bids with them). Each in
-    its own transaction; safe to run twice."""
+    """Open requests whose start date has passed unfilled expire (their bids with them), and so
+    do employers' orders nobody accepted (they were never referred: no marks). Each in its own
+    transaction; safe to run twice."""
     expired = 0
-    ids = JobRequest.objects.filter(status=JobRequestStatus.OPEN, start_date__lt=today).values_list("id", flat=True)
+    waiting = (JobRequestStatus.SUBMITTED, JobRequestStatus.OPEN)
+    ids = JobRequest.objects.filter(status__in=waiting, start_date__lt=today).values_list("id", flat=True)
     for job_request_id in list(ids):
         with transaction.atomic():
             request = lock_request(job_request_id)
-            if request.status != JobRequestStatus.OPEN or request.start_date >= today:
+            if request.status not in waiting or request.start_date >= today:
                 continue
+            referred = request.status == JobRequestStatus.OPEN
             _expire_bids(request, by)
             request.expire()
             request._history_user = by
             request.save()
-            _mark_unfilled(request, by)
+            if referred:
+                _mark_unfilled(request, by)
             expired += 1
     return expired
 
@@ -771,3 +782,97 @@ def dispatch_statement_401k(*, dispatch_id: int, by: User, received: bool = True
     dispatch.statement_401k = received
     _save(dispatch, by)
     return dispatch
+
+
+# --- Employers' job orders from the portal (issue 22, item 4; decision 0044) ---
+
+ORDER_ROLES = (EmployerRole.SUPERVISOR, EmployerRole.MANAGER, EmployerRole.ADMIN)
+
+
+def ordering_employer_user(user: User) -> EmployerUser:
+    """The employer login that may send the hall orders (any role of one employer), else a refusal."""
+    employer_user = EmployerUser.objects.filter(user=user).select_related("employer").first()
+    if employer_user is None or employer_user.role not in ORDER_ROLES:
+        raise RuleViolation("not_allowed", "Only an employer's supervisor or manager sends the hall a job order.")
+    return employer_user
+
+
+def _ensure_dispatcher(user: User) -> None:
+    if not (user.is_staff and user.has_perm("dispatch.change_jobrequest")):
+        raise RuleViolation("not_allowed", "Only the hall's dispatchers accept or correct an employer's order.")
+
+
+@transaction.atomic
+def job_order_submit(*, by: User, **fields) -> JobRequest:
+    """An employer's supervisor or manager sends the hall a labor request from the portal: the
+    rules of a call taken by phone (`job_request_create`), its referral time counted from now
+    (the 3 PM cut-off), waiting for a dispatcher to accept it. `fields` are
+    `job_request_create`'s, less the employer (the sender's) and the time (now)."""
+    employer_user = ordering_employer_user(by)
+    fields.pop("taken_at", None)
+    fields.pop("employer_id", None)
+    return job_request_create(by=by, employer_id=employer_user.employer_id, submitted_by_employer=True, **fields)
+
+
+def _lock_order(job_request_id: int) -> JobRequest:
+    order = lock_request(job_request_id)
+    if order.status != JobRequestStatus.SUBMITTED:
+        raise RuleViolation(
+            "not_an_order_to_accept",
+            f"Request {order.pk} is {order.get_status_display().lower()}: no employer's order waits on it.",
+        )
+    return order
+
+
+@transaction.atomic
+def job_order_accept(*, job_request_id: int, by: User) -> JobRequest:
+    """A dispatcher accepts an employer's order as sent: it is open and referred at its time."""
+    _ensure_dispatcher(by)
+    order = _lock_order(job_request_id)
+    order.accept_order()
+    order._history_user = by
+    order._change_reason = "Employer's order accepted"
+    order.save()
+    return order
+
+
+@transaction.atomic
+def job_order_correct(*, job_request_id: int, by: User, reason: str, **fields) -> JobRequest:
+    """A dispatcher corrects an employer's order: the corrected request is taken through
+    `job_request_create` (every rule of a call), counted from when the employer sent the order
+    (its 3 PM cut-off) and open at once; the order is cancelled, pointing at it, so the
+    employer's own words and attestation stay as sent. `fields` are `job_request_create`'s."""
+    _ensure_dispatcher(by)
+    if not (reason or "").strip():
+        raise RuleViolation(
+            "reason_required", "Say what was corrected, for the employer.", fields={"reason": "Required."}
+        )
+    order = _lock_order(job_request_id)
+    if fields.pop("employer_id", order.employer_id) != order.employer_id:
+        raise RuleViolation(
+            "order_employer", "A correction keeps the employer who sent the order.",
+            fields={"employer": "The employer who sent the order."},
+        )  # fmt: skip
+    fields.pop("taken_at", None)
+    fields.pop("submitted_by_employer", None)
+    notes = fields.pop("notes", "") or ""
+    corrected = job_request_create(
+        by=by, employer_id=order.employer_id, taken_at=order.taken_at,
+        notes=f"Corrected from the employer's order #{order.pk}: {reason.strip()}\n{notes}".strip(), **fields,
+    )  # fmt: skip
+    order.cancel()
+    order.corrected_as = corrected
+    order._history_user = by
+    order._change_reason = f"Corrected as #{corrected.pk}: {reason.strip()}"[:100]
+    order.save()
+    return corrected
+
+
+@transaction.atomic
+def job_order_cancel(*, job_request_id: int, by: User, reason: str) -> JobRequest:
+    """The employer calls off one of its own requests from the portal (as by phone: pending
+    offers lapse, no check marks; not once members are on the job)."""
+    employer_user = ordering_employer_user(by)
+    if not JobRequest.objects.filter(pk=job_request_id, employer_id=employer_user.employer_id).exists():
+        raise RuleViolation("not_found", "No such request of your company.")
+    return job_request_cancel(job_request_id=job_request_id, by=by, reason=reason)

@@ -18,6 +18,8 @@ urlpatterns = [
     path("me/", include("members.portal.urls")),
     # Supervisors: verification card (the SMS deep link), waiting list, kiosk.
     path("", include("fulfillment.portal.supervisor_urls")),
+    # Employers: their job orders to the hall.
+    path("orders/", include("dispatch.portal.employer_urls")),
     # Staff dashboards.
     path("staff/", include("reports.portal.urls")),
 ]
