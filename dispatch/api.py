@@ -7,8 +7,9 @@ from rest_framework import serializers
 from rest_framework.response import Response
 
 from dispatch import rules, selectors, services
-from dispatch.enums import DeclineKind, DispatchStatus, RequestCategory
+from dispatch.enums import BiddingState, BidStatus, DeclineKind, DispatchStatus, RequestCategory
 from dispatch.models import Dispatch, JobBid, JobRequest
+from dispatch.portal import selectors as portal_selectors
 from referral.enums import BookType
 from referral.models import ReferralBook
 from unioncore.api.base import (
@@ -47,6 +48,33 @@ class JobOutput(serializers.Serializer):
     bidding_opens_at = serializers.DateTimeField(help_text="When bids open, in the hall's time zone with its offset")
     bidding_closes_at = serializers.DateTimeField(help_text="When bids close, in the hall's time zone with its offset")
     my_bid = serializers.CharField(source="my_bid_status", allow_null=True, help_text="My pending bid, if any")
+    bidding_state = serializers.SerializerMethodField(help_text="Whether the request takes bids now")
+    bidding_label = serializers.SerializerMethodField(
+        help_text='In words: "Opens at Fri Dec 4, 5:30 PM", "Open until Mon Dec 7, 7:00 AM" or "Closed"'
+    )
+
+    @extend_schema_field(serializers.ChoiceField(choices=BiddingState.choices))
+    def get_bidding_state(self, job) -> str:
+        return selectors.bidding_status(job).state
+
+    def get_bidding_label(self, job) -> str:
+        return selectors.bidding_status(job).label
+
+
+class ExplanationOutput(serializers.Serializer):
+    """Why I was or was not referred on a request, from the last referral run that saw me."""
+
+    referred = serializers.BooleanField(help_text="Whether the run referred me")
+    reason = serializers.CharField(help_text='"Referred in list order.", "Passed over: …", "Not reached: …"')
+    run_at = serializers.DateTimeField(allow_null=True, help_text="When that referral run was made")
+    rank = serializers.IntegerField(allow_null=True, help_text="My place in that run's list")
+
+
+class JobDetailOutput(JobOutput):
+    status = serializers.CharField(help_text="The request's state: open, filled, cancelled, expired")
+    explanation = ExplanationOutput(
+        allow_null=True, help_text="Why I was (not) referred; null until a referral run was made"
+    )
 
 
 class BidOutput(serializers.Serializer):
@@ -76,6 +104,29 @@ class DispatchOutput(serializers.Serializer):
     checked_in_at = serializers.DateTimeField(
         allow_null=True, help_text="When the employer (or the hall) recorded the member's check-in; due by 3 PM"
     )
+    decline_costs_check_mark = serializers.SerializerMethodField(
+        help_text="Whether declining this offer gives me a check mark; null unless the offer waits for my answer"
+    )
+    decline_cost = serializers.SerializerMethodField(
+        help_text="What declining costs, in words, to show before the member confirms; null unless pending"
+    )
+
+    def _cost(self, dispatch) -> tuple[bool, str] | None:
+        if dispatch.status != DispatchStatus.PENDING:
+            return None
+        costs = self.context.setdefault("decline_costs", {})
+        if dispatch.pk not in costs:
+            costs[dispatch.pk] = selectors.decline_cost(dispatch)
+        return costs[dispatch.pk]
+
+    def get_decline_costs_check_mark(self, dispatch) -> bool | None:
+        cost = self._cost(dispatch)
+        return None if cost is None else cost[0]
+
+    def get_decline_cost(self, dispatch) -> str | None:
+        cost = self._cost(dispatch)
+        return None if cost is None else cost[1]
+
     actions = serializers.SerializerMethodField()
 
     @extend_schema_field(
@@ -142,6 +193,20 @@ class JobsApi(ApiView):
     def get(self, request):
         jobs = filtered(JobFilter, request, selectors.member_jobs(member_id=_member_id(request.user)))
         return paginated(request, self, jobs, JobOutput)
+
+
+class JobDetailApi(ApiView):
+    """A request I may see (open for bids on my books, or one I bid on, was dispatched on or
+    was considered for), with why I was or was not referred."""
+
+    @extend_schema(responses={200: JobDetailOutput, 404: Error})
+    def get(self, request, pk: int):
+        member_id = _member_id(request.user)
+        job = visible_or_404(portal_selectors.member_requests(member_id=member_id), pk)
+        bid = portal_selectors.member_bid(member_id=member_id, job_request_id=pk)
+        job.my_bid_status = bid.status if bid is not None and bid.status == BidStatus.PENDING else None
+        job.explanation = selectors.referral_explanation(member_id=member_id, job_request=job)
+        return Response(JobDetailOutput(job).data)
 
 
 class JobBidApi(ApiView):

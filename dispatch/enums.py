@@ -105,6 +105,15 @@ class BidStatus(models.TextChoices):
     WITHDRAWN = "withdrawn", "Withdrawn"
 
 
+class BiddingState(models.TextChoices):
+    """What the open-jobs list says of a request's bidding window now (issue 22, item 7)."""
+
+    NONE = "none", "No online bids"
+    NOT_OPEN_YET = "not_open_yet", "Opens later"
+    OPEN = "open", "Open"
+    CLOSED = "closed", "Closed"
+
+
 class CandidateOutcome(models.TextChoices):
     SELECTED = "selected", "Referred"
     SKIPPED = "skipped", "Skipped (not eligible)"

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from dispatch.enums import (
     OPEN_DISPATCH_STATUSES,
+    BiddingState,
     BidStatus,
     CandidateOutcome,
     EndReason,
@@ -495,10 +496,11 @@ def referral_explanation(*, member_id: int, job_request: JobRequest) -> Explanat
     return Explanation(referred=False, reason=f"Passed over: {reason}.", run_at=seen.run.run_at, rank=seen.rank)
 
 
-def member_jobs(*, member_id: int):
-    """Open requests that take online bids and draw from a book the member is out of work on
-    (TERO requests from the TERO book of their region), each with `my_bid_status` (the
-    member's pending bid, or None). Two queries, whatever the number of books or requests."""
+def member_jobs(*, member_id: int, now: datetime.datetime | None = None):
+    """Open requests that take online bids, draw from a book the member is out of work on
+    (TERO requests from the TERO book of their region) and have not started yet (a job whose
+    report time has passed is no one's to bid on), each with `my_bid_status` (the member's
+    pending bid, or None). Two queries, whatever the number of books or requests."""
     from django.db.models import OuterRef, Subquery
 
     from dispatch.enums import JobRequestStatus
@@ -516,8 +518,12 @@ def member_jobs(*, member_id: int):
         else:
             on_my_books |= Q(book_classification=classification, region=region) & ~Q(category=RequestCategory.TERO)
     my_bid = JobBid.objects.filter(job_request=OuterRef("pk"), member_id=member_id, status=BidStatus.PENDING)
+    local = timezone.localtime(now or timezone.now())
+    not_started = Q(start_date__gt=local.date()) | Q(start_date=local.date(), report_time__gt=local.time())
     return (
-        JobRequest.objects.filter(on_my_books, status=JobRequestStatus.OPEN, bidding_opens_at__isnull=False)
+        JobRequest.objects.filter(
+            on_my_books, not_started, status=JobRequestStatus.OPEN, bidding_opens_at__isnull=False
+        )
         .select_related("employer")
         .annotate(my_bid_status=Subquery(my_bid.values("status")[:1]))
         .order_by("bidding_closes_at", "id")
@@ -640,3 +646,28 @@ def employer_requests(*, employer_id: int, today: datetime.date):
         .prefetch_related(Prefetch("dispatches", queryset=dispatches, to_attr="dispatch_list"))
         .order_by("start_date", "report_time", "id")
     )
+
+
+# --- What the open-jobs list says of a request's bidding (issue 22, item 7) ---
+
+
+@dataclass
+class Bidding:
+    state: str
+    label: str  # "Opens at Fri Dec 4, 5:30 PM", "Open until Mon Dec 7, 7:00 AM", "Closed"
+
+
+def bidding_status(job_request: JobRequest, now: datetime.datetime | None = None) -> Bidding:
+    """Whether a request takes bids at `now`, in the words the portal and the phone app show:
+    not before its window opens, not after it closes, never on a request no longer open."""
+    from dispatch.enums import JobRequestStatus
+
+    now = now or timezone.now()
+    opens, closes = job_request.bidding_opens_at, job_request.bidding_closes_at
+    if opens is None:
+        return Bidding(BiddingState.NONE, BiddingState.NONE.label)
+    if job_request.status != JobRequestStatus.OPEN or now >= closes:
+        return Bidding(BiddingState.CLOSED, BiddingState.CLOSED.label)
+    if now < opens:
+        return Bidding(BiddingState.NOT_OPEN_YET, f"Opens at {timezone.localtime(opens):%a %b %-d, %-I:%M %p}")
+    return Bidding(BiddingState.OPEN, f"Open until {timezone.localtime(closes):%a %b %-d, %-I:%M %p}")

@@ -19,6 +19,7 @@ OPERATION_IDS = {
     ("post", "/registrations/{id}/re-sign/"): "reSignRegistration",
     ("post", "/registrations/{id}/re-register/"): "reRegisterRegistration",
     ("get", "/jobs/"): "listJobs",
+    ("get", "/jobs/{id}/"): "getJob",
     ("post", "/jobs/{id}/bid/"): "placeBid",
     ("delete", "/jobs/{id}/bid/"): "withdrawBid",
     ("get", "/me/dispatches/"): "listMyDispatches",

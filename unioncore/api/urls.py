@@ -23,6 +23,7 @@ urlpatterns = [
     ),
     # Dispatch
     path("jobs/", dispatch_api.JobsApi.as_view(), name="jobs"),
+    path("jobs/<int:pk>/", dispatch_api.JobDetailApi.as_view(), name="job"),
     path("jobs/<int:pk>/bid/", dispatch_api.JobBidApi.as_view(), name="job-bid"),
     path("me/dispatches/", dispatch_api.MyDispatchesApi.as_view(), name="my-dispatches"),
     path("me/hours/", fulfillment_api.MyHoursApi.as_view(), name="my-hours"),
