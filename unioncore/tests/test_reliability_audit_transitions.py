@@ -97,7 +97,7 @@ def bids_and_referral(book, register, dispatcher, employer):
 def jobs_and_the_book(book, register, dispatcher, employer):
     """Offers accepted (the request filled), a layoff inside the short-call period (the APN
     held), the member back on the book; a quit (off every book); a short call; a resignation, a
-    removal; a request cancelled, another expired."""
+    removal; a request cancelled, another expired; an employer's order accepted."""
     with time_machine.travel(at(MONDAY, 9), tick=False):
         laid_off, quitting, short, resigning, removed = (register(book) for _ in range(5))
         for registration, end in ((laid_off, EndReason.LAID_OFF), (quitting, EndReason.QUIT)):
@@ -120,6 +120,12 @@ def jobs_and_the_book(book, register, dispatcher, employer):
             job_request_id=request_for(employer, dispatcher).pk, by=dispatcher, reason="Job called off"
         )
         request_for(employer, dispatcher)
+        # An employer's order from the portal, accepted by the dispatcher (decision 0044).
+        order = dispatch_services.job_order_submit(
+            by=employer.users.first().user, book_classification="inside_wireperson", region="seattle",
+            workers_wanted=1, start_date=TUESDAY, report_time=datetime.time(7), worksite="Pier 91",
+        )  # fmt: skip
+        dispatch_services.job_order_accept(job_request_id=order.pk, by=dispatcher)
     with time_machine.travel(at(TUESDAY + datetime.timedelta(days=1), 0), tick=False):
         assert dispatch_services.job_requests_expire(today=TUESDAY + datetime.timedelta(days=1), by=system_user()) >= 1
 
