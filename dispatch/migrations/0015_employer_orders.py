@@ -7,9 +7,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        # Also merges the two leaves main had (stewards, and the offers' run and unfilled time).
-        ("dispatch", "0011_stewards_and_401k_statement"),
-        ("dispatch", "0013_job_request_unfilled_at"),
+        ("dispatch", "0014_merge_stewards_and_referral_runs"),
     ]
 
     operations = [
