@@ -20,6 +20,7 @@ BENCHMARKS = (
     "laborpower_import",
     "reports_excel",
     "reports_registration_list",
+    "reports_pdf",
     "admin_changelists",
     "api_throughput",
 )

@@ -7,6 +7,7 @@ import datetime
 from dataclasses import dataclass
 
 from django import forms
+from django.db.models import Sum
 from django.utils import timezone
 
 from dispatch.enums import (
@@ -32,7 +33,18 @@ from referral.enums import (
 )
 from referral.models import ReferralBook
 from reports import selectors
-from reports.framework import FULFILLMENT, Column, DateRangeForm, PlausibleDateField, Report, register
+from reports.filters import DispatchFilters
+from reports.framework import (
+    FULFILLMENT,
+    Breakdown,
+    Column,
+    DateRangeForm,
+    Figure,
+    PlausibleDateField,
+    Report,
+    percent,
+    register,
+)
 
 # --- Filter fields ---
 
@@ -201,6 +213,10 @@ class RegistrationList(Report):
     )
     filters = RegistrationListForm
     selector = staticmethod(selectors.registration_list_rows)
+    summary = (
+        Figure("Average days out of work (available members)", selectors.average_days_out_of_work, "average"),
+        Breakdown("work_status", "By status"),
+    )
     group_by = "tier"
     group_new_page = True
     columns = (
@@ -239,6 +255,10 @@ class OutOfWorkSummary(Report):
     description = "How many are out of work, exempt, on short calls and dispatched, by book and region."
     filters = RegionForm
     selector = staticmethod(selectors.out_of_work_summary_rows)
+    summary = (
+        Figure("Out of work", Sum("out_of_work")),
+        Figure("Of whom exempt", percent(Sum("exempt_count"), Sum("out_of_work")), "percent"),
+    )
     group_by = "region"
     columns = (
         Column("region", "Region", choices=BookRegion),
@@ -253,12 +273,6 @@ class OutOfWorkSummary(Report):
 
 
 # 3
-class DispatchLogForm(DateRangeForm):
-    max_days = 92
-    employer = employer_field()
-    status = choice_field(DispatchStatus)
-
-
 @register
 class DailyDispatchLog(Report):
     slug = "daily-dispatch-log"
@@ -267,8 +281,10 @@ class DailyDispatchLog(Report):
     laborpower_ids = ("B-06",)
     replaces = "Daily Dispatch Report (the day book)"
     description = "Every dispatch offered on the days chosen, in the order it was made."
-    filters = DispatchLogForm
+    # LaborPower's Basic tab: a date range and the books; we add the employer and the status
+    filterset = DispatchFilters.taking("employer", "book", "status", "date_from", "date_to", "detail", max_days=92)
     selector = staticmethod(selectors.dispatch_log_rows)
+    summary = (Breakdown("employer__name", "By employer"), Breakdown("type", "By type"))
     columns = (
         OFFERED,
         CARD,
@@ -302,6 +318,11 @@ class JobRequestRegister(Report):
     description = "Employers' calls for labor taken on the days chosen: workers wanted and dispatched."
     filters = JobRequestForm
     selector = staticmethod(selectors.job_request_rows)
+    summary = (
+        Figure("Fill rate (dispatched of wanted)", percent(Sum("dispatched"), Sum("workers_wanted")), "percent"),
+        Breakdown("status", "By status"),
+        Breakdown("employer__name", "By employer"),
+    )
     columns = (
         Column("id", "Request", "int"),
         Column("taken_at", "Taken", "datetime"),

@@ -27,6 +27,7 @@ from django import forms
 from django.conf import settings
 from django.db.models import QuerySet, Sum
 from django.forms.utils import pretty_name
+from django.http import QueryDict
 from django.utils import timezone
 
 from reports.laborpower import BY_ID, OURS, PARITY, PENDING, TABS
@@ -34,11 +35,16 @@ from unioncore.dates import UNTIL, implausible
 
 REFERRAL = "reports.referral_reports"
 FULFILLMENT = "reports.fulfillment_reports"
+# Personal data (race, gender, age): filters and columns only officers see (reports/filters.py).
+DEMOGRAPHIC = "reports.demographic_reports"
 
 # "number": an integer that names something (LaborPower's REG. #), printed without a thousands
 # separator; "timestamp": a date and time to the second.
-COLUMN_TYPES = ("text", "int", "number", "apn", "date", "datetime", "timestamp", "money", "hours", "bool")
-NUMERIC = ("int", "number", "apn", "money", "hours")
+# "percent" and "average": a summary figure to one decimal (66.7%, 12.5).
+COLUMN_TYPES = (
+    "text", "int", "number", "apn", "date", "datetime", "timestamp", "money", "hours", "bool", "percent", "average",
+)  # fmt: skip
+NUMERIC = ("int", "number", "apn", "money", "hours", "percent", "average")
 
 # How far a chunked read goes at once (exports stream; memory does not grow with the rows).
 CHUNK = 2000
@@ -110,6 +116,8 @@ class Column:
             return value.replace(tzinfo=None, microsecond=0) if kind == "timestamp" else value.replace(tzinfo=None)
         if kind in ("apn", "money", "hours"):
             return Decimal(value).quantize(Decimal("0.01"))
+        if kind in ("percent", "average"):
+            return Decimal(value).quantize(Decimal("0.1"))
         if kind in ("int", "number"):
             return int(value)
         if kind == "bool":
@@ -132,6 +140,10 @@ class Column:
             return f"-${-value:,.2f}" if value < 0 else f"${value:,.2f}"
         if kind == "int":
             return f"{value:,}"
+        if kind == "percent":
+            return f"{value:.1f}%"
+        if kind == "average":
+            return f"{value:,.1f}"
         if kind == "number":
             return str(value)
         if kind == "date":
@@ -145,6 +157,71 @@ class Column:
 
 class NoFilters(forms.Form):
     pass
+
+
+# --- Summary figures (issue 24, item 4): worked out by the database over every row ---
+
+
+def percent(numerator, denominator):
+    """`numerator` as a percentage of `denominator`, in SQL, to one decimal (None when it is 0)."""
+    from django.db.models import DecimalField, ExpressionWrapper, Value
+    from django.db.models.functions import Cast, NullIf, Round
+
+    number = DecimalField(max_digits=20, decimal_places=6)
+    hundred = Value(Decimal(100), output_field=number)
+    zero = Value(Decimal(0), output_field=number)
+    share = ExpressionWrapper(
+        Cast(numerator, number) * hundred / NullIf(Cast(denominator, number), zero), output_field=number
+    )
+    return Round(share, 1, output_field=number)
+
+
+@dataclass(frozen=True)
+class Figure:
+    """One figure over every row of the report (not the page's): an aggregate expression on the
+    rows' queryset — `Count("id")`, `Avg(…)`, `percent(Sum("dispatched"), Sum("workers_wanted"))`."""
+
+    label: str
+    aggregate: Any  # an aggregate, or a function making one when it is run (one that reads today)
+    type: str = "int"
+
+    def compute(self, rows: QuerySet) -> tuple[str, str]:
+        aggregate = self.aggregate() if callable(self.aggregate) else self.aggregate
+        value = rows.order_by().aggregate(v=aggregate)["v"]
+        if isinstance(value, datetime.timedelta):  # an average of durations, in days
+            value = Decimal(value.total_seconds()) / 86400
+        column = Column("v", self.label, self.type)
+        return self.label, column.text(column.convert(value)) if value is not None else "—"
+
+
+@dataclass(frozen=True)
+class Breakdown:
+    """How many rows have each value of a column (by book, employer, status), each with its
+    percentage of all rows, most first: grouped and counted by the database."""
+
+    accessor: str
+    label: str
+
+    def compute(self, report: type["Report"], rows: QuerySet) -> tuple[str, list[tuple[str, str, str]]]:
+        from django.db.models import Count, Value
+
+        column = report.column(self.accessor)
+        field = column.sort_field if column else self.accessor
+        total = rows.order_by().count()
+        if not total:
+            return self.label, []
+        counts = (
+            rows.order_by().values(field)
+            .annotate(n=Count("*"), share=percent(Count("*"), Value(total)))
+            .order_by("-n", field)
+        )  # fmt: skip
+        shown = column or Column(self.accessor, self.label)
+        out = []
+        for item in counts:
+            value = item[field]
+            text = shown.text(shown.convert(value)) if value not in (None, "") else "(none)"
+            out.append((text, f"{item['n']:,}", f"{item['share']:.1f}%"))
+        return self.label, out
 
 
 class PlausibleDateField(forms.DateField):
@@ -204,12 +281,20 @@ class Report:
     description: str = ""
     permission: str = REFERRAL
     filters: type[forms.Form] = NoFilters
+    # Or LaborPower's filters (reports/filters.py): `DispatchFilters.taking("employer", …)`. The
+    # selector then returns the subject's rows unfiltered (it gets the cleaned values named in
+    # `selector_takes` only) and the filter set filters them.
+    filterset: Any = None
+    selector_takes: tuple[str, ...] = ()
     selector: Callable[..., QuerySet | list] = None  # staticmethod(selectors.x), takes the cleaned filters
     columns: tuple[Column, ...] = ()
     group_by: str | None = None  # the accessor of the column rows are grouped on (shown as a heading)
     group_new_page: bool = False  # the PDF starts each group on a new page (LaborPower's page per book)
     default_sort: tuple[str, ...] = ()  # accessors, "-" for descending; () keeps the selector's order
     page_size: int = 100
+    # Summary figures (Figure, Breakdown), shown above the table on the page, in the PDF and on
+    # the Excel file's "Summary" sheet; LaborPower's Format: Summary shows them without the rows.
+    summary: tuple = ()
 
     # --- The declaration, read ---
 
@@ -232,14 +317,24 @@ class Report:
         return {}
 
     @classmethod
-    def form(cls, data=None) -> forms.Form:
+    def form(cls, data=None, user=None) -> forms.Form:
+        """The filters, bound to `data` (a query string or a dict). Demographic filters only for a
+        `user` who may see them; without one, never."""
         names = set(cls.filters.base_fields)
-        given = {k: v for k, v in (data or {}).items() if k in names}
+        if cls.filterset is not None and not (user is not None and user.has_perm(DEMOGRAPHIC)):
+            from reports.filters import DEMOGRAPHIC_FILTERS
+
+            names -= DEMOGRAPHIC_FILTERS
+        given = _query_dict(data or {}, names)
         if not given:
-            given = {k: v for k, v in cls.initial().items() if v is not None}
+            given = _query_dict({k: v for k, v in cls.initial().items() if v is not None}, names)
         if not given and any(f.required for f in cls.filters.base_fields.values()):
-            return cls.filters()  # a first visit: the filters to fill in, no errors yet
-        return cls.filters(data=given)
+            form = cls.filters()  # a first visit: the filters to fill in, no errors yet
+        else:
+            form = cls.filters(data=given)
+        for name in set(form.fields) - names:
+            del form.fields[name]
+        return form
 
     @classmethod
     def can_run(cls, user) -> bool:
@@ -249,7 +344,11 @@ class Report:
 
     @classmethod
     def rows(cls, filters: dict, sort: str = ""):
-        rows = cls.selector(**filters)
+        if cls.filterset is not None:
+            rows = cls.selector(**{k: filters.get(k) for k in cls.selector_takes})
+            rows = cls.filterset.apply(rows, filters)
+        else:
+            rows = cls.selector(**filters)
         return cls.ordered(rows, sort)
 
     @classmethod
@@ -309,6 +408,25 @@ class Report:
         return Totals(columns).add_all(rows).sums
 
     @classmethod
+    def summary_only(cls, filters: dict) -> bool:
+        """LaborPower's Format: Summary (the `detail` filter): the figures without the rows."""
+        return filters.get("detail") == "summary"
+
+    @classmethod
+    def summarise(cls, rows) -> list[tuple]:
+        """("figure", label, text) and ("breakdown", label, [(value, count, percent)]) of the
+        report's summary, worked out by the database over every row."""
+        if not cls.summary or not isinstance(rows, QuerySet):
+            return []
+        out = []
+        for item in cls.summary:
+            if isinstance(item, Breakdown):
+                out.append(("breakdown", *item.compute(cls, rows)))
+            else:
+                out.append(("figure", *item.compute(rows)))
+        return out
+
+    @classmethod
     def layout(cls, rows, *, on_row: Callable[[int], None] | None = None) -> Iterator[tuple]:
         """What a printed report shows, in order: ("group", heading), ("row", [typed values]),
         ("subtotal", heading, Totals), then ("total", Totals). Streams: one row at a time."""
@@ -331,6 +449,17 @@ class Report:
         if group is not None:
             yield ("subtotal", heading, group)
         yield ("total", grand)
+
+
+def _query_dict(data, names) -> QueryDict:
+    """The filters given, as a query string: a filter of several values (employers, books) keeps
+    them all, from a request or from the JSON of an audit row (a list, or one value)."""
+    out = QueryDict(mutable=True)
+    for key in data:
+        if key in names:
+            values = data.getlist(key) if hasattr(data, "getlist") else data[key]
+            out.setlist(key, [str(v) for v in (values if isinstance(values, list | tuple) else [values])])
+    return out
 
 
 class Totals:
@@ -400,6 +529,8 @@ def register(report: type[Report]) -> type[Report]:
             raise ValueError(f"report {report.slug}: {lp_id} is already answered by {taken}")
     if set(report.variants) - set(report.laborpower_ids):
         raise ValueError(f"report {report.slug} has a variant of an id it does not answer")
+    if report.filterset is not None:
+        report.filters = report.filterset.form_class()
     REPORTS[report.slug] = report
     return report
 
@@ -488,6 +619,8 @@ def filters_json(form: forms.Form) -> dict:
 
 
 def _jsonable(value):
+    if isinstance(value, QuerySet):  # several employers, skills: their ids, as the form takes them
+        return [v.pk for v in value]
     if hasattr(value, "pk"):
         return value.pk
     if isinstance(value, datetime.date | datetime.datetime):
@@ -506,7 +639,12 @@ def describe_filters(form: forms.Form) -> list[tuple[str, str]]:
         value = form.cleaned_data.get(name) if hasattr(form, "cleaned_data") else None
         if value in (None, "", [], ()) or value is False:
             continue
-        if isinstance(field, forms.ChoiceField) and not isinstance(field, forms.ModelChoiceField):
+        if isinstance(field, forms.MultipleChoiceField):
+            labels = dict(field.choices)
+            value = ", ".join(str(labels.get(v, v)) for v in value)
+        elif isinstance(field, forms.ModelMultipleChoiceField):
+            value = ", ".join(str(v) for v in value)
+        elif isinstance(field, forms.ChoiceField) and not isinstance(field, forms.ModelChoiceField):
             value = dict(field.choices).get(value, value)
         elif isinstance(value, datetime.date):
             value = f"{value:%Y-%m-%d}"

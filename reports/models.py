@@ -39,6 +39,7 @@ class ReportRun(models.Model):
         permissions = [
             ("referral_reports", "Can run the referral and dispatch reports"),
             ("fulfillment_reports", "Can run the time-log and funds reports"),
+            ("demographic_reports", "Can filter and read reports by race, gender and age (personal data)"),
         ]
 
     def __str__(self):

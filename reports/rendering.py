@@ -55,19 +55,21 @@ def _every(on_progress: Progress) -> Progress:
 # --- PDF ---
 
 
-# Above this many rows the PDF lays each row out as one monospaced line (a line-printer
-# report, as LaborPower printed them): WeasyPrint lays out a table cell in about half a
-# millisecond, so 2,000 rows of 8 cells take seconds more than 2,000 lines.
+# Above this many rows the PDF is drawn as page-sized tables by ReportLab (reports/pdf_tables.py):
+# WeasyPrint lays out a table cell in about a millisecond here, so it prints the smaller ones
+# (its layout: wrapped text, the summary as tables).
 PDF_CELL_ROWS = 500
-LINE_TEXT_WIDTH = 28  # characters a text column may take in the line layout
-LINES_PER_BLOCK = 40  # rows printed as one block of text (a block may run on to the next page)
 
 
-def pdf_html(report: type[Report], rows, *, filters: list[tuple[str, str]], on_progress: Progress = None) -> str:
+def pdf_html(
+    report: type[Report], rows, *, filters: list[tuple[str, str]], on_progress: Progress = None,
+    summary_only: bool = False,
+) -> str:  # fmt: skip
     shown = report.shown_columns()
+    summary = report.summarise(rows)
     body = []  # (kind, cells or heading)
     row_count = 0
-    for item in report.layout(rows, on_row=_every(on_progress)):
+    for item in () if summary_only else report.layout(rows, on_row=_every(on_progress)):
         kind = item[0]
         if kind == "row":
             row_count += 1
@@ -88,67 +90,39 @@ def pdf_html(report: type[Report], rows, *, filters: list[tuple[str, str]], on_p
         "filters": filters,
         "local": local_name(),
         "printed_at": _printed_at(),
-        "empty": row_count == 0,
+        "empty": row_count == 0 and not summary_only,
+        "summary": summary,
+        "summary_only": summary_only,
     }
-    if row_count > PDF_CELL_ROWS:
-        context.update(as_lines(shown, body))
-    else:
-        context["body"] = body
+    context["body"] = body
     return render_to_string("reports/pdf.html", context)
-
-
-def as_lines(columns, body) -> dict:
-    """The line layout: every row one string, columns padded to their widest value."""
-    widths = [len(c.label) for c in columns]
-    for kind, cells in body:
-        if kind == "row":
-            for i, (text, _) in enumerate(cells):
-                widths[i] = max(widths[i], len(text))
-    widths = [w if c.numeric else min(w, LINE_TEXT_WIDTH) for w, c in zip(widths, columns, strict=True)]
-
-    def line(texts):
-        out = []
-        for text, width, column in zip(texts, widths, columns, strict=True):
-            if len(text) > width:
-                text = text[: width - 1] + "…"
-            out.append(text.rjust(width) if column.numeric else text.ljust(width))
-        return "  ".join(out).rstrip()
-
-    lines = []
-    for kind, item in body:
-        if kind == "row":
-            text = line([text for text, _ in item])
-            if lines and lines[-1][0] == "rows" and lines[-1][1] < LINES_PER_BLOCK:
-                lines[-1][1] += 1
-                lines[-1][2].append(text)
-            else:
-                lines.append(["rows", 1, [text]])
-        elif kind == "group":
-            lines.append(("group", item))
-        else:
-            label, cells = item
-            sums = ", ".join(f"{c.label}: {text}" for c, (text, _) in zip(columns, cells, strict=True) if text)
-            lines.append((kind, f"{label}{' — ' + sums if sums else ''}"))
-    lines = [("rows", "\n".join(item[2])) if item[0] == "rows" else item for item in lines]
-    return {"lines": lines, "header_line": line([c.label for c in columns])}
 
 
 def _cell(column: Column, value) -> tuple[str, bool]:
     return column.text(value), column.numeric
 
 
-def write_pdf(report, rows, target: BinaryIO, *, filters, on_progress: Progress = None) -> None:
+def write_pdf(report, rows, target: BinaryIO, *, filters, on_progress: Progress = None, summary_only=False) -> None:
+    if not summary_only and report.count(rows) > PDF_CELL_ROWS:
+        from reports.pdf_tables import write_table_pdf
+
+        write_table_pdf(
+            report, rows, target, filters=filters, printed_at=_printed_at(), on_progress=_every(on_progress),
+            summary=report.summarise(rows),
+        )  # fmt: skip
+        return
     from weasyprint import HTML
 
-    html = pdf_html(report, rows, filters=filters, on_progress=on_progress)
+    html = pdf_html(report, rows, filters=filters, on_progress=on_progress, summary_only=summary_only)
     HTML(string=html).write_pdf(target)
 
 
 # --- Excel ---
 
 
-def write_xlsx(report, rows, target: BinaryIO, *, filters, on_progress: Progress = None) -> int:
-    """Write the report's rows to `target`; returns the number of data rows."""
+def write_xlsx(report, rows, target: BinaryIO, *, filters, on_progress: Progress = None, summary_only=False) -> int:
+    """Write the report's rows to `target`; returns the number of data rows. A spreadsheet always
+    has the rows (Format: Summary leaves them out of the page and the PDF only)."""
     columns = report.columns  # every column, the grouping one too: a spreadsheet filters on it
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(title=sheet_title(report.title, taken=["Report"]))
@@ -215,14 +189,35 @@ def write_xlsx(report, rows, target: BinaryIO, *, filters, on_progress: Progress
     printed.number_format = NUMBER_FORMATS["datetime"]
     about.append(["Printed at", printed])
     about.append(["Rows", n])
+    summary = report.summarise(rows)
+    if summary:
+        _summary_sheet(workbook, summary)
     workbook.save(target)
     return n
+
+
+def _summary_sheet(workbook, summary) -> None:
+    """The summary figures as the page shows them: label and value, then each breakdown's
+    values, counts and percentages (as text: "66.7%", as printed)."""
+    sheet = workbook.create_sheet(title="Summary")
+    sheet.column_dimensions["A"].width = 36
+    bold = Font(bold=True)
+    for kind, label, value in summary:
+        if kind == "figure":
+            sheet.append(neutralised([label, value]))
+            continue
+        sheet.append([])
+        heading = WriteOnlyCell(sheet, value=neutralise(label))
+        heading.font = bold
+        sheet.append([heading, "Rows", "%"])
+        for text, count, share in value:
+            sheet.append([neutralise(text), int(count.replace(",", "")), share])
 
 
 # --- CSV ---
 
 
-def write_csv(report, rows, target: BinaryIO, *, filters, on_progress: Progress = None) -> int:
+def write_csv(report, rows, target: BinaryIO, *, filters, on_progress: Progress = None, summary_only=False) -> int:
     """The report's rows as CSV (UTF-8 with a byte-order mark, so that Excel reads the names right):
     a header line, then one line per row with every column (the grouping one too); numbers plain
     (no thousands separator), dates ISO. Every cell through `neutralise`. No totals: a CSV is for

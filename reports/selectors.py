@@ -192,6 +192,16 @@ def registration_list_rows(*, book: str, tier: int | None = None) -> QuerySet:
     )
 
 
+def average_days_out_of_work():
+    """The Registration List's summary: the average time since registering of the members
+    available for referral (LaborPower's UNEMPLOYED), by the database; now from Python, never the
+    database's clock."""
+    from django.db.models import Avg, DurationField
+
+    since = ExpressionWrapper(Value(timezone.now()) - F("registered_at"), output_field=DurationField())
+    return Avg(since, filter=Q(work_status=WorkStatus.UNEMPLOYED))
+
+
 # --- 2. Out-of-work summary: counts by book and region ---
 
 

@@ -37,8 +37,8 @@ def report_run_record(
     return run
 
 
-def _clean(report, filters: dict) -> dict:
-    form = report.form(filters)
+def _clean(report, filters: dict, by: User | None) -> dict:
+    form = report.form(filters, user=by)
     if not form.is_valid():
         raise RuleViolation("bad_filters", "The filters are not valid.", fields=dict(form.errors.items()))
     return form
@@ -49,12 +49,15 @@ def report_export(*, report: type[framework.Report], by: User, filters: dict, fo
     """A small export, written now to `target` (a binary file); returns the audit row. Refused
     (RuleViolation `too_large`) above the synchronous limit: queue it with `export_job_queue`."""
     _ensure_can_run(report, by)
-    form = _clean(report, filters)
+    form = _clean(report, filters, by)
     rows = report.rows(form.cleaned_data, sort)
     count = report.count(rows)
     if count > framework.sync_max_rows(format):
         raise RuleViolation("too_large", f"{count:,} rows are too many to export at once: it runs in the background.")
-    rendering.WRITERS[format](report, rows, target, filters=framework.describe_filters(form))
+    rendering.WRITERS[format](
+        report, rows, target, filters=framework.describe_filters(form),
+        summary_only=report.summary_only(form.cleaned_data),
+    )  # fmt: skip
     return report_run_record(report=report, by=by, filters=framework.filters_json(form), format=format, row_count=count)
 
 
@@ -64,7 +67,7 @@ def export_job_queue(
 ) -> ExportJob:
     """A large export: the audit row now, the file built by a Celery task (after commit)."""
     _ensure_can_run(report, by)
-    form = _clean(report, filters)
+    form = _clean(report, filters, by)
     count = report.count(report.rows(form.cleaned_data, sort))
     if count > framework.max_export_rows():
         raise RuleViolation(
@@ -155,12 +158,13 @@ def export_job_build(*, job_id: int, by: User | None = None) -> ExportJob:
     report = framework.get(run.report)
     try:
         filters = {k: v for k, v in run.filters.items() if not k.startswith("_")}
-        form = _clean(report, filters)
+        form = _clean(report, filters, run.user)  # the filters the person who asked may use
         rows = report.rows(form.cleaned_data, run.filters.get("_sort", ""))
         with tempfile.TemporaryFile() as target:
             rendering.WRITERS[run.format](
                 report, rows, target, filters=framework.describe_filters(form),
                 on_progress=lambda n: _set_progress(job_id, n, attempt),
+                summary_only=report.summary_only(form.cleaned_data),
             )  # fmt: skip
             target.seek(0)
             return _finish(

@@ -103,7 +103,7 @@ def _page_body(report, rows_on_page, all_rows):
 
 def report_page(request, slug: str, *, error: str = "", status: int = 200):
     report = _report_or_404(slug, request.user)
-    form = report.form(request.GET)
+    form = report.form(request.GET, user=request.user)
     variant = framework.variant_name(report, request.GET)
     context = {
         "title": variant or report.title,
@@ -116,6 +116,7 @@ def report_page(request, slug: str, *, error: str = "", status: int = 200):
     if form.is_valid() and not error:
         sort = request.GET.get("sort", "")
         rows = report.rows(form.cleaned_data, sort)
+        summary_only = report.summary_only(form.cleaned_data)
         paginator = Paginator(rows, report.page_size)
         page = paginator.get_page(request.GET.get("page"))
         totals = report.totals(rows)
@@ -128,7 +129,9 @@ def report_page(request, slug: str, *, error: str = "", status: int = 200):
         context.update(
             headers=_headers(request, report, sort),
             page=page,
-            body=_page_body(report, page.object_list, rows),
+            body=[] if summary_only else _page_body(report, page.object_list, rows),
+            summary=report.summarise(rows),
+            summary_only=summary_only,
             total_cells=[(c.text(totals[c.accessor]) if c.total else "", c.numeric) for c in shown],
             count=paginator.count,
             filters_text=framework.describe_filters(form),
@@ -149,7 +152,7 @@ def export(request, slug: str, fmt: str):
     report = _report_or_404(slug, request.user)
     if fmt not in FORMATS:
         raise Http404("No such format.")
-    form = report.form(request.GET)
+    form = report.form(request.GET, user=request.user)
     if not form.is_valid():
         return report_page(request, slug, status=400)
     sort = request.GET.get("sort", "")

@@ -92,7 +92,7 @@ GROUP_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "fulfillment.timelogofflinesync": ("view",),
         "fulfillment.ejection": ("view", "change"),  # take up an ejection from a site (decision 0036)
         # Reports: all of them, the audit of who ran which, and others' background exports.
-        "reports.reportrun": ("view", "referral", "fulfillment"),
+        "reports.reportrun": ("view", "referral", "fulfillment", "demographic"),
         "reports.exportjob": ("view",),
     },
 }

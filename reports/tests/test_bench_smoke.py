@@ -4,7 +4,7 @@ database: they run end to end and check what they render. The figures themselves
 
 import pytest
 
-from bench import harness, reports_excel, reports_registration_list
+from bench import harness, reports_excel, reports_pdf, reports_registration_list
 
 pytestmark = [
     pytest.mark.django_db,
@@ -17,7 +17,7 @@ TINY = 12
 
 
 def test_the_registration_list_benchmark_times_the_page_and_the_pdf_and_checks_them(monkeypatch):
-    monkeypatch.setattr("reports.rendering.PDF_CELL_ROWS", 5)  # the line layout, as at 2,000 rows
+    monkeypatch.setattr("reports.rendering.PDF_CELL_ROWS", 5)  # the drawn tables, as at 2,000 rows
     page, last_page, pdf = reports_registration_list.run(size=TINY, repeat=1, warmup=0)
     assert (page.name, last_page.name, pdf.name) == (
         "registration_list_page", "registration_list_last_page", "registration_list_pdf",
@@ -66,3 +66,20 @@ def test_the_excel_benchmark_exports_in_child_processes_and_compares_their_peaks
     assert result.baseline_s > 10_000
     assert "peak RSS" in result.line()
     assert result.as_dict()["peak_rss_kb"] == result.measured_s
+
+
+def test_the_pdf_benchmark_draws_the_dispatch_history_as_tables_and_times_the_page(monkeypatch):
+    monkeypatch.setattr("reports.rendering.PDF_CELL_ROWS", 5)  # the drawn tables, as at 20,000 rows
+    page, pdf = reports_pdf.run(size=40, repeat=1, warmup=0)
+    assert (page.name, pdf.name) == ("dispatch_history_page", "dispatch_history_pdf")
+    assert pdf.rows == 40
+    assert pdf.notes["pages"] == 1
+    assert all(r.measured_s > 0 and r.baseline_s > 0 for r in (page, pdf))
+    assert pdf.as_dict()["target_ms"] == 15_000
+
+
+def test_a_pdf_without_its_total_fails_the_pdf_benchmark(monkeypatch):
+    employer = reports_pdf.make_data(12)
+    monkeypatch.setattr(reports_pdf, "render_pdf", lambda employer: _pdf_of_nothing())
+    with pytest.raises(harness.BenchmarkError, match="is not in the PDF"):
+        reports_pdf.check(employer, 12)

@@ -383,7 +383,9 @@ def test_an_export_is_served_only_to_who_asked_or_an_officer(hall, client, dispa
     assert client.get(url).status_code == 404  # a file gone from the disk is a 404, not a 500
 
 
-def test_a_pdf_of_many_rows_prints_each_row_as_one_line_under_a_repeated_header(hall, dispatcher, monkeypatch):
+def test_a_pdf_of_many_rows_is_a_table_on_every_page_with_its_header(hall, dispatcher, monkeypatch):
+    """Above PDF_CELL_ROWS rows the PDF is drawn (reports/pdf_tables.py): still a table — a cell
+    a value, in proportional type, the header on every page — never one monospaced line a row."""
     from reports import rendering
 
     monkeypatch.setattr(rendering, "PDF_CELL_ROWS", 50)
@@ -391,17 +393,26 @@ def test_a_pdf_of_many_rows_prints_each_row_as_one_line_under_a_repeated_header(
     rows = [
         {"at": None, "registration__book__name": "Book", "apn": Decimal("46000.01") + n,
          "registration__member__card_number": f"{n:07d}", "name": f"Member {n}", "action": "re_sign",
-         "reason": "", "by": "Staff"}
+         "reason": "A reason far too long for its column " * (n == 7) * 8, "by": "Staff"}
         for n in range(150)
     ]  # fmt: skip
     out = io.BytesIO()
-    rendering.write_pdf(report, rows, out, filters=[])
+    rendering.write_pdf(report, rows, out, filters=[("From", "2026-12-01")])
+    reader = PdfReader(io.BytesIO(out.getvalue()))
     pages, text = pdf_text(out.getvalue())
+    assert pages == 4  # 150 rows and the total at 46 rows a page
     assert "46149.01" in text
     assert "Member 149" in text
     assert "Total: 150 rows" in text
-    assert text.count("APN") >= pages  # the header line on every page
+    assert "From: 2026-12-01" in text
+    assert text.count("Registration History Report") == pages  # the title on every page
+    assert text.count("APN") == pages  # the table's header on every page
     assert f"Page {pages} of {pages}" in text
+    assert "A reason far too long for its column A reason far too long for its column A reason far too long" not in text
+    assert "…" in text  # cut to its column
+    fonts = {str(f["/BaseFont"]) for page in reader.pages for f in page["/Resources"]["/Font"].values()}
+    assert "/Helvetica" in fonts
+    assert not any("Mono" in f or "Courier" in f for f in fonts)
 
 
 def test_officers_read_the_audit_of_runs_in_the_console_and_dispatchers_do_not(hall, client, dispatcher, officer):
