@@ -74,7 +74,7 @@ class WorkerKilled(BaseException):
 
 
 def die_after_first_rows(monkeypatch):
-    def writer(report, rows, target, *, filters, on_progress=None):
+    def writer(report, rows, target, *, filters, on_progress=None, **kwargs):
         on_progress(1)
         raise WorkerKilled
 
