@@ -130,9 +130,9 @@ def officer(db):
 
 @pytest.fixture
 def sms_outbox():
-    """The SMS sent (fulfillment.sms's in-memory backend), empty at the start, failures off;
-    emptied again at the end. `pytest.mark.usefixtures("sms_outbox")` for a whole module."""
-    from fulfillment import sms
+    """The SMS sent (the in-memory backend of unioncore.notifications.sms), empty at the start,
+    failures off; emptied again at the end. `pytest.mark.usefixtures("sms_outbox")` for a whole module."""
+    from unioncore.notifications import sms
 
     sms.reset()
     yield sms.outbox

@@ -37,10 +37,11 @@ from dispatch.models import Dispatch
 from dispatch.tests.factories import EmployerFactory
 from fulfillment import services
 from fulfillment.enums import FundsState, TimeLogStatus, VerifiedBy
-from fulfillment.models import Notification, TimeLog
+from fulfillment.models import TimeLog
 from fulfillment.services.timelogs import AUTO_APPROVED
 from fulfillment.tests.factories import ReachableStaffFactory, SiteUserFactory, WorkerFactory, on_the_job
 from unioncore.audit import system_user
+from unioncore.notifications.models import Notification
 
 NAME = "fulfillment_sweep"
 DEFAULT_SIZE = 1_000_000  # case B: rows in all

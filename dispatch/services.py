@@ -41,6 +41,7 @@ from referral.enums import BookType, RegistrationStatus, ReRegistrationCause, Ro
 from referral.models import BookRegistration, ReferralBook
 from unioncore.errors import RuleViolation
 from unioncore.models import User
+from unioncore.notifications import services as outbox
 from unioncore.records import record_save
 
 SAME_DAY_CUTOFF = datetime.time(15, 0)  # requests taken by 3 PM are referred the next morning
@@ -372,12 +373,10 @@ def _tell_member_rolled_off(dispatch: Dispatch, day: datetime.date) -> None:
     """The member's notice of the 3 PM roll-off (the 2024 procedure, rule 7), written with the
     roll-off (once: a dispatch is rolled off once) and sent after commit. A member without a
     login is not reachable through the outbox: the console's no-show list names them."""
-    from fulfillment.services.notifications import announce_to  # fulfillment builds on dispatch
-
     user = dispatch.member.user
     if user is None:
         return
-    announce_to(
+    outbox.notify(
         user=user, kind="rolled_off_no_check_in",
         body=f"IBEW Local 46: you did not check in with {dispatch.employer} by 3 PM on {day:%a %b %-d}, the day "
         f"of your dispatch, so you have been rolled off every book you were on (reason: "

@@ -18,13 +18,14 @@ from fulfillment.models import (
     Dispute,
     DisputeMessage,
     Ejection,
-    Notification,
     TimeLog,
     TimeLogOfflineSync,
     TimeSegment,
 )
+from fulfillment.services.notifications import MESSAGES
 from unioncore.admin_actions import HistoryAdmin, ReadOnlyMixin, apply_each, with_form
 from unioncore.errors import RuleViolation
+from unioncore.notifications.models import Notification
 from unioncore.portal.forms import show_violation
 
 S = TimeLogStatus
@@ -34,18 +35,6 @@ class SegmentInline(ReadOnlyMixin, admin.TabularInline):
     model = TimeSegment
     fields = ("kind", "started_at", "ended_at")
     extra = 0
-
-
-class NotificationInline(ReadOnlyMixin, admin.TabularInline):
-    model = Notification
-    fields = ("created_at", "kind", "cycle", "channel", "recipient", "status", "sent_at", "error")
-    readonly_fields = fields
-    extra = 0
-    ordering = ("created_at", "id")
-    verbose_name_plural = "messages sent (the ladder so far)"
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).select_related("recipient")
 
 
 class AcknowledgementInline(ReadOnlyMixin, admin.TabularInline):
@@ -109,19 +98,43 @@ class TimeLogAdmin(ReadOnlyMixin, HistoryAdmin):
     list_select_related = ("dispatch__member", "dispatch__employer")
     date_hierarchy = "clock_in_at"
     ordering = ("auto_approval_time", "-clock_in_at")
-    inlines = [SegmentInline, AcknowledgementInline, NotificationInline]
+    inlines = [SegmentInline, AcknowledgementInline]
     readonly_fields = (
         "dispatch", "worker", "status", "versions", "supervisor_note", "worker_comment", "note",
         "auto_approval_time", "timer_cycle", "funds_state", "billable_minutes", "amount", "last_editor",
         "verified_at", "verified_how", "verified_by", "is_retroactive", "correction_of", "ended_by", "end_reason",
         "latitude", "longitude",
-        "created_at", "updated_at",
+        "created_at", "updated_at", "messages",
     )  # fmt: skip
     fields = readonly_fields
     actions = ["verify", "dispute", "force_clock_out", "resolve_dispute"]
 
     def has_view_permission(self, request, obj=None):
         return request.user.has_perm("fulfillment.view_timelog")
+
+    @admin.display(description="Messages sent (the ladder so far)")
+    def messages(self, time_log):
+        # The outbox is the kernel's (no foreign key to the time log): its rows about this one.
+        rows = (
+            Notification.objects.filter(about_id=time_log.pk, kind__in=MESSAGES)
+            .select_related("recipient")
+            .order_by("created_at", "id")
+        )
+        if not rows:
+            return "—"
+        return format_html(
+            "<table><tr><th>Written</th><th>Kind</th><th>Cycle</th><th>Channel</th><th>To</th><th>Status</th>"
+            "<th>Sent</th><th>Error</th></tr>{}</table>",
+            format_html_join(
+                "", "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                (
+                    (timezone.localtime(n.created_at).strftime("%a %b %-d %-I:%M %p"), n.kind, n.cycle,
+                     n.get_channel_display(), n.recipient, n.get_status_display(),
+                     timezone.localtime(n.sent_at).strftime("%-I:%M %p") if n.sent_at else "", n.error)
+                    for n in rows
+                ),
+            ),
+        )  # fmt: skip
 
     @admin.display(description="Member")
     def worker_name(self, time_log):
@@ -224,20 +237,6 @@ class DisputeAdmin(ReadOnlyMixin, HistoryAdmin):
     list_select_related = ("time_log__dispatch__member", "time_log__dispatch__employer", "opened_by", "resolved_by")
     readonly_fields = ("time_log", "opened_by", "reason", "opened_at", "resolved_at", "resolved_by", "resolution_note")
     inlines = [DisputeMessageInline]
-
-
-@admin.register(Notification)
-class NotificationAdmin(ReadOnlyMixin, HistoryAdmin):
-    """The outbox."""
-
-    list_display = ("created_at", "kind", "cycle", "channel", "recipient", "status", "sent_at", "time_log_id", "error")
-    list_filter = ("status", "channel", "kind")
-    search_fields = ("recipient__username", "recipient__phone", "kind")
-    list_select_related = ("recipient",)
-    readonly_fields = (
-        "time_log", "recipient", "channel", "kind", "cycle", "body", "link", "status", "attempts", "error",
-        "fallback_of", "created_at", "sent_at",
-    )  # fmt: skip
 
 
 class OpenConflictFilter(admin.SimpleListFilter):

@@ -4,3 +4,8 @@ from django.apps import AppConfig
 class FulfillmentConfig(AppConfig):
     name = "fulfillment"
     verbose_name = "Fulfillment (time logs)"
+
+    def ready(self):
+        from fulfillment.services.notifications import register_messages
+
+        register_messages()  # the time-log messages, in the kernel's catalogue

@@ -62,18 +62,6 @@ class AcknowledgementMethod(models.TextChoices):
     APP_OPENED = "app_opened", "App opened"
 
 
-class Channel(models.TextChoices):
-    SMS = "sms", "SMS"
-    EMAIL = "email", "Email"
-
-
-class NotificationStatus(models.TextChoices):
-    PENDING = "pending", "Pending"
-    SENT = "sent", "Sent"
-    FAILED = "failed", "Failed"
-    CANCELLED = "cancelled", "Cancelled (no longer relevant)"
-
-
 class SyncStatus(models.TextChoices):
     PENDING = "pending", "Pending"
     SYNCED = "synced", "Synced"

@@ -16,9 +16,7 @@ from fulfillment.enums import (
     OPEN_STATUSES,
     TIMED_STATUSES,
     AcknowledgementMethod,
-    Channel,
     FundsState,
-    NotificationStatus,
     SegmentKind,
     SyncStatus,
     TimeLogStatus,
@@ -311,39 +309,6 @@ class ClockInAcknowledgement(models.Model):
 
     def __str__(self):
         return f"Clock-in of time log {self.time_log_id} seen by {self.user} ({self.get_method_display()})"
-
-
-class Notification(models.Model):
-    """The outbox: one row per recipient, channel and ladder step of a timer cycle, so a step
-    can never be sent twice."""
-
-    time_log = models.ForeignKey(TimeLog, null=True, blank=True, on_delete=models.PROTECT, related_name="notifications")
-    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="notifications")
-    channel = models.CharField(max_length=8, choices=Channel)
-    kind = models.CharField(max_length=40, help_text="The message and ladder step, e.g. verify_t60")
-    cycle = models.PositiveIntegerField(default=0, help_text="The time log's timer cycle it belongs to")
-    body = models.TextField()
-    link = models.URLField(max_length=500, blank=True)
-    status = models.CharField(max_length=16, choices=NotificationStatus, default=NotificationStatus.PENDING)
-    attempts = models.PositiveSmallIntegerField(default=0)
-    error = models.CharField(max_length=300, blank=True)
-    fallback_of = models.OneToOneField("self", null=True, blank=True, on_delete=models.PROTECT, related_name="fallback")
-    created_at = models.DateTimeField(auto_now_add=True)
-    sent_at = models.DateTimeField(null=True, blank=True)
-
-    history = HistoricalRecords(get_user=history_user)
-
-    class Meta:
-        ordering = ("-created_at", "-id")
-        indexes = [models.Index(fields=["status", "created_at"])]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["time_log", "recipient", "channel", "kind", "cycle"], name="notification_once_per_step"
-            )
-        ]
-
-    def __str__(self):
-        return f"{self.get_channel_display()} {self.kind} to {self.recipient}"
 
 
 class ProjectPhoto(models.Model):

@@ -40,7 +40,7 @@ GROUP_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "dispatch.employerbar": ("view", "add", "change"),
         # Dispatchers are the lending admins of their dispatches.
         "fulfillment.timelog": ("view", "act"),
-        "fulfillment.notification": ("view",),
+        "notifications.notification": ("view",),
         "fulfillment.dispute": ("view",),
         "fulfillment.clockinacknowledgement": ("view",),
         "fulfillment.timelogofflinesync": ("view",),
@@ -86,7 +86,7 @@ GROUP_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         # Officers also resolve disputes (change_timelog) and enter a member's manual entry longer
         # than the hall's limit (enter_long_manual_entry, decision 0036).
         "fulfillment.timelog": ("view", "act", "change", "enter"),
-        "fulfillment.notification": ("view",),
+        "notifications.notification": ("view",),
         "fulfillment.dispute": ("view",),
         "fulfillment.clockinacknowledgement": ("view",),
         "fulfillment.timelogofflinesync": ("view",),

@@ -14,6 +14,7 @@ from django.utils import formats, timezone
 from unioncore.auth import client_address
 from unioncore.errors import RuleViolation
 from unioncore.models import LoginLink, User
+from unioncore.notifications import services as outbox
 from unioncore.selectors import login_user_lookup
 
 
@@ -255,8 +256,6 @@ def login_link_send(*, identifier: str, ip: str | None = None) -> LoginLink | No
     locked or unreachable account, past the per-account limit, or past the per-address limit of
     the client address `ip` (only links actually sent count towards it: a mistyped number costs
     nothing); the caller must not tell the difference to the visitor."""
-    from fulfillment.services.notifications import announce_critical
-
     user = login_user_lookup(identifier)
     if user is None or not user.is_active or user.is_locked or not (user.phone or user.email):
         return None
@@ -271,7 +270,7 @@ def login_link_send(*, identifier: str, ip: str | None = None) -> LoginLink | No
     link = LoginLink(user=user, token_hash=login_link_digest(token), created_at=now, expires_at=now + lifetime)
     link._history_user = user
     link.save()
-    announce_critical(
+    outbox.notify_critical(
         user=user,
         kind="magic_link",
         body=f"IBEW Local 46: your sign-in link, valid {settings.LOGIN_LINK_MINUTES} minutes and once:",

@@ -156,7 +156,7 @@ def test_another_employers_supervisor_gets_the_not_found_page(client, dispatched
 
 
 def roll_off_notices(worker):
-    from fulfillment.models import Notification
+    from unioncore.notifications.models import Notification
 
     return list(Notification.objects.filter(recipient=worker.user, kind="rolled_off_no_check_in"))
 

@@ -10,12 +10,13 @@ from dispatch import services as dispatch_services
 from dispatch.enums import EmployerRole
 from dispatch.models import Dispatch, Employer, EmployerUser
 from dispatch.tests.factories import EmployerUserFactory
-from fulfillment.models import ClockInAcknowledgement, Dispute, Ejection, Notification, TimeLog, TimeLogOfflineSync
+from fulfillment.models import ClockInAcknowledgement, Dispute, Ejection, TimeLog, TimeLogOfflineSync
 from members.models import Member
 from members.tests.factories import MemberFactory
 from referral import services as referral_services
 from referral.models import ReferralBook
 from unioncore.models import User, UserKind
+from unioncore.notifications.models import Notification
 from unioncore.testing import at
 from unioncore.tests.factories import StaffFactory, UserFactory
 
@@ -116,7 +117,10 @@ class NotificationFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Notification
 
-    time_log = factory.SubFactory(TimeLogFactory)
+    class Params:
+        time_log = factory.SubFactory(TimeLogFactory)  # what the message is about
+
+    about_id = factory.SelfAttribute("time_log.pk")
     recipient = factory.SelfAttribute("time_log.worker")
     channel = "sms"
     kind = factory.Sequence(lambda n: f"verify_t0_{n}")

@@ -10,9 +10,10 @@ from django.urls import reverse
 
 from fulfillment import services
 from fulfillment.enums import TimeLogStatus as S
-from fulfillment.models import Notification, TimeLog
+from fulfillment.models import TimeLog
 from fulfillment.tests.conftest import MONDAY
 from unioncore.errors import RuleViolation
+from unioncore.notifications.models import Notification
 from unioncore.testing import at
 
 pytestmark = [pytest.mark.django_db, pytest.mark.sqlite]  # make run's SQLite takes these paths too

@@ -12,11 +12,13 @@ from django.utils import timezone
 
 from dispatch.tests.factories import EmployerFactory
 from fulfillment import services
-from fulfillment.enums import Channel, SegmentKind, TimeLogStatus, VerifiedBy
-from fulfillment.models import Notification, TimeLog, Times
+from fulfillment.enums import SegmentKind, TimeLogStatus, VerifiedBy
+from fulfillment.models import TimeLog, Times
 from fulfillment.portal.supervisor_forms import KioskStopForm
 from fulfillment.tests.factories import ReachableStaffFactory, SiteUserFactory, WorkerFactory, on_the_job
 from fulfillment.tests.test_browser_supervisor import _sign_in
+from unioncore.notifications.enums import Channel
+from unioncore.notifications.models import Notification
 from unioncore.testing import at
 
 pytestmark = pytest.mark.django_db
@@ -57,7 +59,7 @@ def opened(client, time_log) -> dict:
 
 
 def reviews_requested(time_log) -> list[tuple]:
-    rows = Notification.objects.filter(time_log=time_log, kind="review_t0").select_related("recipient")
+    rows = Notification.objects.filter(about_id=time_log.pk, kind="review_t0").select_related("recipient")
     return [(n.recipient, n.channel) for n in rows]
 
 

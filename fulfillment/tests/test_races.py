@@ -7,8 +7,9 @@ import time_machine
 
 from fulfillment import services
 from fulfillment.enums import TimeLogStatus, VerifiedBy
-from fulfillment.models import AUTO_APPROVAL_DELAY, AUTO_APPROVAL_SETTLE, Notification, TimeLog
+from fulfillment.models import AUTO_APPROVAL_DELAY, AUTO_APPROVAL_SETTLE, TimeLog
 from unioncore.errors import RuleViolation
+from unioncore.notifications.models import Notification
 from unioncore.testing import at, run_concurrently
 
 pytestmark = [

@@ -11,11 +11,12 @@ from django.urls import reverse
 
 from fulfillment import services
 from fulfillment.enums import TimeLogStatus as S
-from fulfillment.models import Ejection, Notification, TimeLog
+from fulfillment.models import Ejection, TimeLog
 from fulfillment.portal.supervisor_selectors import card_path
 from fulfillment.tests.conftest import MONDAY
 from fulfillment.tests.factories import ReachableStaffFactory
 from unioncore.errors import RuleViolation
+from unioncore.notifications.models import Notification
 from unioncore.testing import at
 
 pytestmark = pytest.mark.django_db

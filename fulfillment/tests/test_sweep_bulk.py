@@ -12,12 +12,15 @@ from django.test.utils import CaptureQueriesContext
 from dispatch.enums import EmployerRole
 from dispatch.models import Dispatch
 from dispatch.tests.factories import EmployerFactory
-from fulfillment import services, tasks
-from fulfillment.enums import Channel, FundsState, NotificationStatus, TimeLogStatus, VerifiedBy
-from fulfillment.models import AUTO_APPROVAL_SETTLE, Notification, TimeLog
+from fulfillment import services
+from fulfillment.enums import FundsState, TimeLogStatus, VerifiedBy
+from fulfillment.models import AUTO_APPROVAL_SETTLE, TimeLog
 from fulfillment.services.timelogs import AUTO_APPROVED
 from fulfillment.tests.factories import ReachableStaffFactory, SiteUserFactory, WorkerFactory, on_the_job
 from unioncore.models import User
+from unioncore.notifications import tasks
+from unioncore.notifications.enums import Channel, NotificationStatus
+from unioncore.notifications.models import Notification
 from unioncore.testing import at
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("sms_outbox")]
@@ -128,7 +131,7 @@ def test_a_batch_tells_every_worker_and_site_contact_and_queues_one_task(
     with django_capture_on_commit_callbacks(execute=True):
         assert sweep(system_user) == 3
     written = Notification.objects.filter(kind="auto_approved").order_by("pk")
-    assert sorted((n.time_log_id, n.recipient_id) for n in written) == sorted(
+    assert sorted((n.about_id, n.recipient_id) for n in written) == sorted(
         [(x.pk, x.worker_id) for x in logs] + [(x.pk, team.site_contact.pk) for x in logs]
     )
     assert batch_tasks == [[n.pk for n in written]]
@@ -150,7 +153,7 @@ def test_a_step_already_written_is_neither_written_again_nor_queued(hall_clock, 
     team = crew(1)
     time_log = submitted(team.dispatches[0], hall_clock)
     earlier = Notification.objects.create(
-        time_log=time_log, recipient=time_log.worker, channel=Channel.SMS, kind="auto_approved",
+        about_id=time_log.pk, recipient=time_log.worker, channel=Channel.SMS, kind="auto_approved",
         cycle=time_log.timer_cycle, body="written before",
     )  # fmt: skip
     hall_clock.move_to(time_log.auto_approval_time + AUTO_APPROVAL_SETTLE)

@@ -10,9 +10,10 @@ from dispatch import services as dispatch_services
 from dispatch.tests.factories import EmployerFactory, EmployerUserFactory
 from fulfillment import services
 from fulfillment.enums import SegmentKind, SyncStatus, TimeLogStatus
-from fulfillment.models import Notification, TimeLog, TimeLogOfflineSync, Times, TimeSegment
+from fulfillment.models import TimeLog, TimeLogOfflineSync, Times, TimeSegment
 from members.tests.factories import MemberFactory
 from unioncore.errors import RuleViolation
+from unioncore.notifications.models import Notification
 from unioncore.testing import at, run_concurrently
 from unioncore.tests.factories import UserFactory
 

@@ -12,10 +12,11 @@ from django.urls import reverse
 from dispatch.tests.factories import EmployerUserFactory
 from fulfillment import services
 from fulfillment.enums import SyncStatus, TimeLogStatus
-from fulfillment.models import AUTO_APPROVAL_SETTLE, Notification, TimeLog, TimeLogOfflineSync, Times
+from fulfillment.models import AUTO_APPROVAL_SETTLE, TimeLog, TimeLogOfflineSync, Times
 from fulfillment.portal.supervisor_selectors import card_path
 from unioncore.errors import RuleViolation
 from unioncore.models import User
+from unioncore.notifications.models import Notification
 from unioncore.testing import at
 from unioncore.tests.factories import StaffFactory
 
@@ -62,7 +63,7 @@ def test_an_open_conflict_pauses_the_timer_and_the_reminders(shift, clock, confl
     assert services.auto_approve_due(by=system_user) == 0, "the sweep approved a log with an open conflict"
     time_log = log_of(conflict)
     assert (time_log.status, time_log.final_times) == (S.PENDING_VERIFICATION, None)
-    reminders = Notification.objects.filter(time_log=time_log, kind__in=["verify_t60", "verify_t3h"]).count()
+    reminders = Notification.objects.filter(about_id=time_log.pk, kind__in=["verify_t60", "verify_t3h"]).count()
     assert reminders == 0, f"{reminders} reminders of a deadline that is paused"
 
 

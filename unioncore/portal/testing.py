@@ -8,9 +8,9 @@ LINK = re.compile(r"https?://\S+/portal/login/link/[^/\s]+/")
 
 def deliver_pending() -> None:
     """Send every pending outbox row now, as the Celery workers would after commit."""
-    from fulfillment.enums import NotificationStatus
-    from fulfillment.models import Notification
-    from fulfillment.services.notifications import send_notification
+    from unioncore.notifications.enums import NotificationStatus
+    from unioncore.notifications.models import Notification
+    from unioncore.notifications.services import send_notification
 
     for pk in (
         Notification.objects.filter(status=NotificationStatus.PENDING).order_by("pk").values_list("pk", flat=True)
@@ -26,7 +26,7 @@ def sign_in_path(text: str) -> str:
 
 def texted_sign_in_path(phone: str) -> str:
     """The path of the last sign-in link texted to `phone` (in-memory SMS backend)."""
-    from fulfillment import sms
+    from unioncore.notifications import sms
 
     for message in reversed(sms.outbox):
         if message.to == phone and sign_in_path(message.body):

@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "simple_history",
     "phonenumber_field",
     "unioncore",
+    "unioncore.notifications",  # the outbox (kernel): every app's messages
     "members",
     "referral",
     "dispatch",
@@ -388,17 +389,23 @@ if SENTRY_DSN:
     )
 SIMPLE_HISTORY_REVERT_DISABLED = True  # reverts would skip the services (see unioncore.admin_actions.HistoryAdmin)
 
-# Notifications (fulfillment): the SMS backend (a dotted path: fulfillment.sms.ConsoleSmsBackend,
-# InMemorySmsBackend for tests, TwilioSmsBackend in production) and the site's address for the
-# signed deep links in messages.
+# Notifications (unioncore.notifications): the SMS backend (a dotted path to a class of
+# unioncore.notifications.sms: ConsoleSmsBackend, InMemorySmsBackend for tests, TwilioSmsBackend
+# in production) and the site's address for the signed deep links in messages.
 SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
-SMS_BACKEND = env("SMS_BACKEND", default="fulfillment.sms.ConsoleSmsBackend")
+SMS_BACKEND = env("SMS_BACKEND", default="unioncore.notifications.sms.ConsoleSmsBackend")
 TWILIO_ACCOUNT_SID = env("TWILIO_ACCOUNT_SID", default="")
 TWILIO_AUTH_TOKEN = env("TWILIO_AUTH_TOKEN", default="")
 TWILIO_FROM_NUMBER = env("TWILIO_FROM_NUMBER", default="")
 TWILIO_MESSAGING_SERVICE_SID = env("TWILIO_MESSAGING_SERVICE_SID", default="")
 # Time logs the auto-approval sweep approves per transaction (fulfillment.tasks).
 AUTO_APPROVAL_BATCH = env.int("AUTO_APPROVAL_BATCH", default=500)
+# The outbox's rows whose task was lost (broker down at commit) are queued again.
+CELERY_BEAT_SCHEDULE["notifications-requeue-pending"] = {
+    "task": "notifications.requeue_pending",
+    "schedule": 60.0,
+    "options": {"expires": 50},
+}
 CELERY_BEAT_SCHEDULE["fulfillment-run-escalations"] = {
     "task": "fulfillment.tasks.run_escalations",
     "schedule": 60.0,

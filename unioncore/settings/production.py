@@ -18,6 +18,7 @@ SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
-SMS_BACKEND = env("SMS_BACKEND", default="fulfillment.sms.TwilioSmsBackend")  # never the console in production
+# Never the console backend in production.
+SMS_BACKEND = env("SMS_BACKEND", default="unioncore.notifications.sms.TwilioSmsBackend")
 # Hashed, compressed static files (`manage.py collectstatic` at deploy), served by WhiteNoise.
 STORAGES["staticfiles"] = {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"}  # noqa: F405

@@ -14,7 +14,7 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {}
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # speed only; never in production
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 DEBUG = False
-SMS_BACKEND = "fulfillment.sms.InMemorySmsBackend"
+SMS_BACKEND = "unioncore.notifications.sms.InMemorySmsBackend"
 # WhiteNoise looks files up per request (no collected STATIC_ROOT in tests; the live server
 # serves static files itself).
 WHITENOISE_AUTOREFRESH = True

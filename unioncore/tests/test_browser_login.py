@@ -5,10 +5,10 @@ import datetime
 import pytest
 from django.utils import timezone
 
-from fulfillment import sms
 from members.tests.factories import MemberFactory
 from referral.models import BookRegistration
 from unioncore.models import UserKind
+from unioncore.notifications import sms
 from unioncore.portal.testing import deliver_pending, texted_sign_in_path
 from unioncore.tests.factories import UserFactory
 

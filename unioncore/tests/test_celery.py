@@ -23,7 +23,7 @@ def test_a_task_sent_through_redis_runs_on_a_worker_and_acts_as_system():
 def test_sending_a_task_subscribes_to_nothing():
     """A web process sends a task per clock-in: it must not listen for a result nobody reads
     (the Redis result backend subscribes the sender to the task's result channel otherwise)."""
-    from fulfillment.tasks import send_notification
+    from unioncore.notifications.tasks import send_notification
 
     queue = "unioncore-test-discard"  # no worker reads it; emptied below
     try:

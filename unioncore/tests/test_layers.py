@@ -25,14 +25,6 @@ KNOWN = {
         {"dispatch", "fulfillment", "referral"},
         "the project's /api/v1/ URL conf routes to the apps' API views (could become include() strings)",
     ),
-    "services.py": (
-        {"fulfillment.services.notifications"},
-        "login_link_send texts the link through fulfillment's notification outbox (debt: a hook)",
-    ),
-    "portal/testing.py": (
-        {"fulfillment", "fulfillment.enums", "fulfillment.models", "fulfillment.services.notifications"},
-        "a test helper that delivers the outbox (debt: belongs to fulfillment's test helpers)",
-    ),
 }
 
 

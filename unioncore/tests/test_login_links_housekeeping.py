@@ -13,13 +13,13 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from fulfillment import sms
-from fulfillment.enums import Channel
-from fulfillment.models import Notification
 from members.tests.factories import MemberFactory
 from unioncore import services, tasks
 from unioncore.celery import app
 from unioncore.models import LoginLink, UserKind
+from unioncore.notifications import sms
+from unioncore.notifications.enums import Channel
+from unioncore.notifications.models import Notification
 from unioncore.portal.testing import deliver_pending, texted_sign_in_path
 from unioncore.tests.factories import StaffFactory, UserFactory
 

@@ -11,10 +11,10 @@ from django.test import Client
 from django.urls import reverse
 
 from dispatch.tests.factories import EmployerUserFactory
-from fulfillment import sms
 from members.tests.factories import MemberFactory
 from unioncore import services
 from unioncore.models import LoginLink, UserKind
+from unioncore.notifications import sms
 from unioncore.portal.testing import deliver_pending, sign_in_path, texted_sign_in_path
 from unioncore.tests.factories import PASSWORD, StaffFactory, UserFactory
 

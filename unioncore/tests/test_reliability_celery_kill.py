@@ -27,10 +27,11 @@ from django.db import connection
 
 from bench import fulfillment_sweep
 from fulfillment.enums import TimeLogStatus, VerifiedBy
-from fulfillment.models import Notification, TimeLog
+from fulfillment.models import TimeLog
 from fulfillment.services.timelogs import AUTO_APPROVED
 from fulfillment.tasks import sweep_auto_approvals
 from unioncore.celery import app
+from unioncore.notifications.models import Notification
 
 # The worker (another process) keeps the real clock; a shifted run's due time logs would not be due for it
 pytestmark = [pytest.mark.django_db(transaction=True, serialized_rollback=True), pytest.mark.real_clock]
@@ -102,7 +103,7 @@ def assert_each_approved_exactly_once():
     assert approved() == DUE, f"{approved()} of {DUE} approved"
     assert len(per_row) == DUE, f"{len(per_row)} time logs with an approval in their history"
     assert set(per_row.values()) == {1}, f"approved twice: {[k for k, n in per_row.items() if n > 1][:10]}"
-    messages = Counter(Notification.objects.filter(kind="auto_approved").values_list("time_log_id", flat=True))
+    messages = Counter(Notification.objects.filter(kind="auto_approved").values_list("about_id", flat=True))
     assert set(messages.values()) == {2}, "the worker and the site contact are told once each"
 
 

@@ -14,11 +14,12 @@ import pytest
 import time_machine
 from django.core import mail
 
-from fulfillment import services, sms, tasks
-from fulfillment.enums import Channel, NotificationStatus
-from fulfillment.models import Notification
+from fulfillment import services
 from fulfillment.tests.test_notifications import SUBMITTED, M, make_world, t
 from unioncore.audit import system_user
+from unioncore.notifications import sms, tasks
+from unioncore.notifications.enums import Channel, NotificationStatus
+from unioncore.notifications.models import Notification
 
 pytestmark = pytest.mark.django_db
 
@@ -60,7 +61,7 @@ def test_a_day_with_the_sms_provider_down_sends_one_email_per_message_and_no_ste
 
     texts = Notification.objects.filter(channel=Channel.SMS)
     emails = Notification.objects.filter(channel=Channel.EMAIL)
-    steps = Counter(texts.values_list("time_log_id", "recipient_id", "kind", "cycle"))
+    steps = Counter(texts.values_list("about_id", "recipient_id", "kind", "cycle"))
     kinds = Counter(k for _, _, k, _ in steps)
     figures = f"{texts.count()} SMS failed, {emails.count()} emails, {len(mail.outbox)} sent"
     print(f"\n{figures}; steps {dict(kinds)}", end="")

@@ -59,7 +59,7 @@ def reset() -> None:
 
 
 class InMemorySmsBackend(SmsBackend):
-    """Tests: messages land in `fulfillment.sms.outbox`. Set `failing["all"] = True`, or put a
+    """Tests: messages land in `unioncore.notifications.sms.outbox`. Set `failing["all"] = True`, or put a
     number in `failing["numbers"]`, to make sends raise `SmsDeliveryError`."""
 
     def send(self, to: str, body: str) -> str:
@@ -134,4 +134,4 @@ def _twilio_error(error: urllib.error.HTTPError) -> str:
 
 def get_backend() -> SmsBackend:
     """The backend named by `settings.SMS_BACKEND` (a dotted path)."""
-    return import_string(getattr(settings, "SMS_BACKEND", "fulfillment.sms.ConsoleSmsBackend"))()
+    return import_string(getattr(settings, "SMS_BACKEND", "unioncore.notifications.sms.ConsoleSmsBackend"))()
