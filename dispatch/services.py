@@ -10,7 +10,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from dispatch import rules, selectors
+from dispatch import messages, rules, selectors
 from dispatch.enums import (
     FILLING_DISPATCH_STATUSES,
     BidStatus,
@@ -41,7 +41,6 @@ from referral.enums import BookType, RegistrationStatus, ReRegistrationCause, Ro
 from referral.models import BookRegistration, ReferralBook
 from unioncore.errors import RuleViolation
 from unioncore.models import User
-from unioncore.notifications import services as outbox
 from unioncore.records import record_save
 
 SAME_DAY_CUTOFF = datetime.time(15, 0)  # requests taken by 3 PM are referred the next morning
@@ -254,6 +253,7 @@ def dispatch_offer(
             dispatch.save()
     except IntegrityError:
         raise RuleViolation("already_dispatched", f"{registration.member} already has an open dispatch.") from None
+    messages.tell_offer(dispatch)
     return dispatch
 
 
@@ -361,27 +361,22 @@ def dispatch_roll_off_no_shows(*, day: datetime.date, by: User) -> list[Dispatch
             dispatch.no_show_at = timezone.now()
             _save(dispatch, by)
             reason = f"No check-in with {dispatch.employer} by 3 PM on {day:%m/%d/%Y}"
+            # The member is told by the roll-off itself (Referral's message, with this reason).
             referral_services.member_roll_off_all_books(
                 member_id=dispatch.member_id, by=by, cause=RollOffReason.NO_CHECK_IN, reason=reason
             )
-            _tell_member_rolled_off(dispatch, day)
             done.append(dispatch)
     return done
 
 
-def _tell_member_rolled_off(dispatch: Dispatch, day: datetime.date) -> None:
-    """The member's notice of the 3 PM roll-off (the 2024 procedure, rule 7), written with the
-    roll-off (once: a dispatch is rolled off once) and sent after commit. A member without a
-    login is not reachable through the outbox: the console's no-show list names them."""
-    user = dispatch.member.user
-    if user is None:
-        return
-    outbox.notify(
-        user=user, kind="rolled_off_no_check_in",
-        body=f"IBEW Local 46: you did not check in with {dispatch.employer} by 3 PM on {day:%a %b %-d}, the day "
-        f"of your dispatch, so you have been rolled off every book you were on (reason: "
-        f"{RollOffReason.NO_CHECK_IN.label.lower()}). To be referred again, register at the hall.",
-    )  # fmt: skip
+def dispatch_warn_no_shows(*, day: datetime.date) -> int:
+    """At 1 PM of a dispatch day: each member who has not checked in yet is told to, before the
+    3 PM roll-off (the 2024 procedure, rule 7). Once per dispatch; safe to run twice."""
+    warned = 0
+    for dispatch in selectors.no_shows(day=day).select_related("member__user"):
+        with transaction.atomic():
+            warned += len(messages.tell_no_show_warning(dispatch))
+    return warned
 
 
 UNFILLED_NOTICE_KEY = "dispatch:unfilled-notice:{day}"
@@ -605,6 +600,7 @@ def bids_take(*, job_request_id: int, by: User) -> ReferralRun:
         bid.expire()
         bid._history_user = by
         bid.save()
+        messages.tell_bid_not_taken(bid, "the referral order reached others first")
     return run
 
 
@@ -671,7 +667,7 @@ def job_request_cancel(*, job_request_id: int, by: User, reason: str) -> JobRequ
     for dispatch in request.dispatches.select_for_update().filter(status=DispatchStatus.PENDING):
         dispatch.decline(kind=DeclineKind.EMPLOYER_REJECTION)  # the offer lapses; the place is kept
         _save(dispatch, by)
-    _expire_bids(request, by)
+    _expire_bids(request, by, reason="the employer cancelled the request")
     request.cancel()
     request._history_user = by
     request._change_reason = f"Cancelled: {reason.strip()}"[:100]
@@ -679,11 +675,12 @@ def job_request_cancel(*, job_request_id: int, by: User, reason: str) -> JobRequ
     return request
 
 
-def _expire_bids(request: JobRequest, by: User) -> None:
+def _expire_bids(request: JobRequest, by: User, *, reason: str) -> None:
     for bid in JobBid.objects.select_for_update().filter(job_request=request, status=BidStatus.PENDING):
         bid.expire()
         bid._history_user = by
         bid.save()
+        messages.tell_bid_not_taken(bid, reason)
 
 
 def job_requests_expire(*, today: datetime.date, by: User) -> int:
@@ -699,7 +696,7 @@ def job_requests_expire(*, today: datetime.date, by: User) -> int:
             if request.status not in waiting or request.start_date >= today:
                 continue
             referred = request.status == JobRequestStatus.OPEN
-            _expire_bids(request, by)
+            _expire_bids(request, by, reason="the request expired unfilled")
             request.expire()
             request._history_user = by
             request.save()

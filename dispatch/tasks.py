@@ -20,3 +20,9 @@ def roll_off_no_shows() -> int:
 def notify_unfilled_requests() -> int:
     """10:00 on working days: the officers are told which requests the morning referral left unfilled."""
     return services.notify_unfilled_requests(now=timezone.now())
+
+
+@shared_task(name="dispatch.tasks.warn_no_shows", expires=3600)
+def warn_no_shows() -> int:
+    """1 PM: members dispatched today who have not checked in yet are told to, before 3 PM."""
+    return services.dispatch_warn_no_shows(day=timezone.localdate())

@@ -7,5 +7,7 @@ class ReferralConfig(AppConfig):
 
     def ready(self):
         from .laborpower import register_kinds
+        from .messages import register_messages
 
         register_kinds()  # the app's LaborPower imports, with the framework (unioncore.imports)
+        register_messages()  # the member's messages about their books, in the kernel's catalogue

@@ -22,6 +22,7 @@ from referral.enums import (
     ReRegistrationCause,
     RollOffReason,
 )
+from referral.messages import day, tell_member
 from referral.models import (
     DAY_ZERO,
     BookRegistration,
@@ -50,12 +51,14 @@ def lock_registration(registration_id: int) -> BookRegistration:
         raise RuleViolation("not_found", "No such registration.") from None
 
 
-def _record(registration: BookRegistration, *, action: str, by: User, reason: str = "", **extra) -> None:
+def _record(
+    registration: BookRegistration, *, action: str, by: User, reason: str = "", **extra
+) -> RegistrationActivity:
     """Save the registration (history row naming `by`) and write its activity row."""
     registration._history_user = by
     registration._change_reason = RegistrationAction(action).label
     registration.save()
-    RegistrationActivity.objects.create(
+    return RegistrationActivity.objects.create(
         registration=registration, action=action, actor=by, reason=reason[:200], apn=registration.apn, **extra
     )
 
@@ -244,9 +247,15 @@ def _give_check_mark(registration: BookRegistration, *, by: User, reason: str) -
         return False  # a second pass on the same day adds nothing
     registration.check_marks += 1
     registration.last_check_mark_on = today
-    _record(registration, action=A.CHECK_MARK, by=by, reason=reason)
-    if registration.check_marks > registration.book.check_marks_allowed:
+    mark = _record(registration, action=A.CHECK_MARK, by=by, reason=reason)
+    book = registration.book
+    if registration.check_marks > book.check_marks_allowed:  # the roll-off's message says it all
         _roll_off(registration, by=by, code=RollOffReason.CHECK_MARKS, reason=f"Check mark {registration.check_marks}")
+    else:
+        tell_member(
+            registration.member, "check_mark", about_id=mark.pk, book=book.name, reason=reason,
+            marks=registration.check_marks, allowed=book.check_marks_allowed,
+        )  # fmt: skip
     return True
 
 
@@ -384,9 +393,18 @@ def registration_exempt_off(*, registration_id: int, by: User, reason: str = "")
     return registration
 
 
-def _roll_off(registration: BookRegistration, *, by: User, code: str, reason: str = "") -> None:
+def _roll_off(
+    registration: BookRegistration, *, by: User, code: str, reason: str = "", tell: bool = True
+) -> RegistrationActivity:
+    """Off the book, with the reason; the member is told (unless the caller tells them once for
+    several books)."""
     registration.roll_off(reason=code)
-    _record(registration, action=A.ROLL_OFF, by=by, reason=reason or RollOffReason(code).label)
+    label = RollOffReason(code).label
+    activity = _record(registration, action=A.ROLL_OFF, by=by, reason=reason or label)
+    if tell:
+        shown = label if not reason or reason == label else f"{label}: {reason}"
+        tell_member(registration.member, "rolled_off", about_id=activity.pk, book=registration.book.name, reason=shown)
+    return activity
 
 
 @transaction.atomic
@@ -559,12 +577,62 @@ def member_roll_off_all_books(*, member_id: int, by: User, cause: str, reason: s
     ids = list(
         BookRegistration.objects.active().filter(member_id=member_id).order_by("id").values_list("id", flat=True)
     )
-    done = []
+    done, first = [], None
     for registration_id in ids:  # locked in id order, as every other path does
         registration = lock_registration(registration_id)
-        _roll_off(registration, by=by, code=cause, reason=reason)
+        activity = _roll_off(registration, by=by, code=cause, reason=reason, tell=False)
+        first = first or activity
         done.append(registration)
+    if done:  # one message for every book
+        label = RollOffReason(cause).label
+        tell_member(
+            done[0].member, "rolled_off_all_books", about_id=first.pk,
+            books=", ".join(r.book.name for r in done), reason=f"{label}: {reason}" if reason else label,
+        )  # fmt: skip
     return done
+
+
+# --- Re-sign reminders ---
+
+RE_SIGN_WARNING = datetime.timedelta(days=3)  # "3 days before roll-off" (issue 22, item 5)
+
+
+def re_sign_reminders(*, today: datetime.date) -> int:
+    """Each morning: tell each member out of work whose re-sign window is open that it is, once
+    per re-sign due date, and again 3 days before the roll-off if they still have not re-signed.
+    Safe to run twice (one message per registration, kind and due date). Returns the messages
+    written."""
+    written = 0
+    for book in ReferralBook.objects.filter(is_active=True).order_by("id"):
+        horizon = today + datetime.timedelta(days=book.re_sign_window_days)
+        due = (
+            BookRegistration.objects.filter(book=book, status=S.REGISTERED, re_sign_due__lte=horizon)
+            .exclude(effectively_exempt())
+            .select_related("member__user")
+            .order_by("id")
+        )
+        for registration in due:
+            registration.book = book
+            opens, closes = re_sign_window(registration)
+            if not opens <= today < closes:
+                continue
+            last_day, fields = closes - datetime.timedelta(days=1), {"book": book.name}
+            cycle = registration.re_sign_due.toordinal()
+            with transaction.atomic():
+                written += len(
+                    tell_member(
+                        registration.member, "re_sign_open", about_id=registration.pk, cycle=cycle,
+                        last_day=day(last_day), **fields,
+                    )
+                )  # fmt: skip
+                if today >= closes - RE_SIGN_WARNING:
+                    written += len(
+                        tell_member(
+                            registration.member, "re_sign_roll_off_soon", about_id=registration.pk, cycle=cycle,
+                            last_day=day(last_day), roll_off_day=day(closes), **fields,
+                        )
+                    )  # fmt: skip
+    return written
 
 
 # --- Daily maintenance ---

@@ -41,6 +41,7 @@ GROUP_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         # Dispatchers are the lending admins of their dispatches.
         "fulfillment.timelog": ("view", "act"),
         "notifications.notification": ("view",),
+        "notifications.smsoptout": ("view", "change"),  # a member's STOP / START given to the hall
         "fulfillment.dispute": ("view",),
         "fulfillment.clockinacknowledgement": ("view",),
         "fulfillment.timelogofflinesync": ("view",),
@@ -87,6 +88,7 @@ GROUP_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         # than the hall's limit (enter_long_manual_entry, decision 0036).
         "fulfillment.timelog": ("view", "act", "change", "enter"),
         "notifications.notification": ("view",),
+        "notifications.smsoptout": ("view", "change"),  # a member's STOP / START given to the hall
         "fulfillment.dispute": ("view",),
         "fulfillment.clockinacknowledgement": ("view",),
         "fulfillment.timelogofflinesync": ("view",),

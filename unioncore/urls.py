@@ -3,6 +3,8 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from unioncore.notifications import views as notification_views
+
 admin.site.site_header = "UnionCore — IBEW Local 46"
 admin.site.site_title = "UnionCore"
 admin.site.index_title = "Hall console"
@@ -15,6 +17,8 @@ urlpatterns = [
     path("api/v1/", include("unioncore.api.urls")),
     path("portal/", include("unioncore.portal.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    # The SMS provider's inbound messages (STOP / START), behind a shared secret.
+    path("sms/inbound/", notification_views.sms_inbound, name="sms-inbound"),
     # The split view serves its start-up script as a file, so the page needs no inline script (CSP).
     path("api/schema/ui/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="schema-ui"),
 ]

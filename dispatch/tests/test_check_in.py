@@ -158,7 +158,7 @@ def test_another_employers_supervisor_gets_the_not_found_page(client, dispatched
 def roll_off_notices(worker):
     from unioncore.notifications.models import Notification
 
-    return list(Notification.objects.filter(recipient=worker.user, kind="rolled_off_no_check_in"))
+    return list(Notification.objects.filter(recipient=worker.user, kind="rolled_off_all_books"))
 
 
 def test_the_member_is_told_of_the_roll_off_once_with_the_reason(dispatched, worker, supervisor, sms_outbox):
@@ -168,10 +168,12 @@ def test_the_member_is_told_of_the_roll_off_once_with_the_reason(dispatched, wor
     assert three_pm() == 0, "the task runs twice: nothing more"
     (notice,) = roll_off_notices(worker)
     assert notice.channel == "sms"
-    assert f"you did not check in with {supervisor.employer} by 3 PM on Tue Dec 8" in notice.body
-    assert "rolled off every book you were on (reason: did not check in with the employer by 3 pm)" in notice.body
+    assert "you have been rolled off every book you were on" in notice.body
+    assert f"Did not check in with the employer by 3 PM: No check-in with {supervisor.employer} by 3 PM on 12/08/" in (
+        notice.body
+    )
     deliver_pending()
-    texts = [m.body for m in sms_outbox if m.to == worker.user.phone.as_e164]
+    texts = [m.body for m in sms_outbox if m.to == worker.user.phone.as_e164 and "rolled off" in m.body]
     assert texts == [notice.body]
 
 

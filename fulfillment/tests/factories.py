@@ -85,6 +85,8 @@ def on_the_job(
     )
     dispatch = dispatch_services.dispatch_accept(dispatch_id=dispatch.pk, by=by)
     dispatch.lending_admin, dispatch._history_user = by, by
+    # The offer's text to the member (dispatch's message) is not what time-log tests look at.
+    Notification.objects.filter(about_id=dispatch.pk, kind="offer").delete()
     if site_contact is not None:
         dispatch.primary_site_contact = EmployerUser.objects.get(user=site_contact)
     dispatch.save()

@@ -521,3 +521,25 @@ def test_the_backend_comes_from_settings_and_the_twilio_one_builds_its_request(s
     assert urllib.parse.parse_qs(request.data.decode()) == {
         "To": ["+12065550123"], "Body": ["Verify hours"], "From": ["+12065550100"],
     }  # fmt: skip
+
+
+def test_in_the_quiet_hours_the_ladder_still_goes_at_once_and_an_outcome_waits_until_7(world, hall_clock, sms_outbox):
+    """Seed: the T+0 "Verify hours" is critical and bypasses quiet hours (decision 0045: every
+    step of a ladder on a timer is); "your hours are verified" is not, and waits until 07:00."""
+    late = t(22)
+    time_log = clock_in(world, hall_clock, t(14))
+    services.timelog_stop_work(timelog_id=time_log.pk, by=world.worker, at=t(21, 30))
+    hall_clock.move_to(late)
+    services.timelog_submit(timelog_id=time_log.pk, by=world.worker)
+    deliver()
+    assert Notification.objects.get(kind="verify_t0").status == NotificationStatus.SENT
+    hall_clock.move_to(late + 10 * M)
+    services.timelog_verify(timelog_id=time_log.pk, by=world.site_contact)
+    verified = Notification.objects.get(kind="verified")
+    assert verified.not_before == at(MONDAY + datetime.timedelta(days=1), 7)
+    deliver()
+    assert Notification.objects.get(pk=verified.pk).status == NotificationStatus.PENDING, "held"
+    hall_clock.move_to(at(MONDAY + datetime.timedelta(days=1), 7))
+    assert outbox.requeue_stale() == 1
+    deliver()
+    assert sms_outbox[-1].body.startswith("Your hours for Mon Dec 7")

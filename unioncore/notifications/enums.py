@@ -11,3 +11,9 @@ class NotificationStatus(models.TextChoices):
     SENT = "sent", "Sent"
     FAILED = "failed", "Failed"
     CANCELLED = "cancelled", "Cancelled (no longer relevant)"
+
+
+class OptOutVia(models.TextChoices):
+    SMS = "sms", "Texted STOP / START"
+    PORTAL = "portal", "The portal's setting"
+    CONSOLE = "console", "The staff console"

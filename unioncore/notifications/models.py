@@ -3,7 +3,7 @@ from django.db import models
 from simple_history.models import HistoricalRecords
 
 from unioncore.audit import history_user
-from unioncore.notifications.enums import Channel, NotificationStatus
+from unioncore.notifications.enums import Channel, NotificationStatus, OptOutVia
 
 
 class Notification(models.Model):
@@ -25,6 +25,8 @@ class Notification(models.Model):
     error = models.CharField(max_length=300, blank=True)
     fallback_of = models.OneToOneField("self", null=True, blank=True, on_delete=models.PROTECT, related_name="fallback")
     created_at = models.DateTimeField(auto_now_add=True)
+    # Quiet hours: a message that is not critical, written at night, waits until morning.
+    not_before = models.DateTimeField(null=True, blank=True, help_text="Held until then (quiet hours)")
     sent_at = models.DateTimeField(null=True, blank=True)
 
     history = HistoricalRecords(get_user=history_user)
@@ -40,3 +42,23 @@ class Notification(models.Model):
 
     def __str__(self):
         return f"{self.get_channel_display()} {self.kind} to {self.recipient}"
+
+
+class SmsOptOut(models.Model):
+    """A person's answer to "may we text you?": STOP (texted to the hall's number, or the
+    portal's or the console's switch) opts out, START opts back in. No row: texts go. Critical
+    messages (sign-in links, recalls, the time-log ladders) are texted regardless; the others
+    go by email instead when there is an address (decision 0045)."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="sms_opt_out")
+    opted_out = models.BooleanField(default=True)
+    via = models.CharField(max_length=8, choices=OptOutVia, help_text="Where the last answer came from")
+    changed_at = models.DateTimeField()
+
+    history = HistoricalRecords(get_user=history_user)
+
+    class Meta:
+        verbose_name = "text message opt-out"
+
+    def __str__(self):
+        return f"{self.user}: {'no texts' if self.opted_out else 'texts'} ({self.get_via_display()})"

@@ -11,16 +11,19 @@ import datetime
 import functools
 import logging
 
+from django.conf import settings
 from django.core.cache import cache
 from django.core.mail import send_mail
 from django.db import IntegrityError, connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from unioncore.audit import history_insert_sql
+from unioncore.errors import RuleViolation
 from unioncore.models import User
 from unioncore.notifications import catalogue
-from unioncore.notifications.enums import Channel, NotificationStatus
-from unioncore.notifications.models import Notification
+from unioncore.notifications.enums import Channel, NotificationStatus, OptOutVia
+from unioncore.notifications.models import Notification, SmsOptOut
 from unioncore.notifications.sms import SmsDeliveryError, get_backend
 from unioncore.sql import json_records
 
@@ -41,8 +44,41 @@ WAVE_DELAY_SECONDS = 2
 SEND_PENDING_LIMIT = 500  # rows a wave task takes; a fuller wave is carried on by the next one
 WAVE_CHUNK = 10  # rows per send task: a wave is sent by the workers in parallel, 10 rows a task
 
-# The columns a batch gives each outbox row; every other column takes its model default.
-BATCH_FIELDS = ("about_id", "recipient", "channel", "kind", "cycle", "body", "link")
+# The columns a batch gives each outbox row; every other column takes its model default. The
+# callers give the first seven; `not_before` (quiet hours) is added here, from the kind.
+BATCH_FIELDS = ("about_id", "recipient", "channel", "kind", "cycle", "body", "link", "not_before")
+
+# What a person texts to stop or restart the hall's messages (the carriers' standard words).
+STOP_WORDS = frozenset({"STOP", "STOPALL", "STOP ALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "OPTOUT", "REVOKE"})
+START_WORDS = frozenset({"START", "UNSTOP", "YES", "OPTIN"})
+
+
+# --- Quiet hours ---
+
+
+def _clock(value: str) -> datetime.time:
+    return datetime.time.fromisoformat(value)
+
+
+def held_until(kind: str, now: datetime.datetime | None = None) -> datetime.datetime | None:
+    """When a message of `kind` written `now` may go: None at once (a critical kind, or outside
+    the quiet hours), else the end of the quiet hours (07:00 hall time by default)."""
+    if catalogue.is_critical(kind):
+        return None
+    start, end = _clock(settings.SMS_QUIET_FROM), _clock(settings.SMS_QUIET_UNTIL)
+    if start == end:
+        return None
+    local = timezone.localtime(now or timezone.now())
+    at = local.time()
+    quiet = (start <= at or at < end) if start > end else (start <= at < end)
+    if not quiet:
+        return None
+    day = local.date() + datetime.timedelta(days=1) if end <= at else local.date()
+    return timezone.make_aware(datetime.datetime.combine(day, end))
+
+
+def _due_now(now: datetime.datetime) -> Q:
+    return Q(not_before__isnull=True) | Q(not_before__lte=now)
 
 
 # --- Who is reached, and how ---
@@ -93,6 +129,11 @@ def write(rows: list[Notification]) -> list[Notification]:
     whose step was already written is left out (the unique constraint): never sent twice."""
     if not rows:
         return []
+    now, held = timezone.now(), {}
+    for row in rows:
+        if row.kind not in held:
+            held[row.kind] = held_until(row.kind, now)
+        row.not_before = held[row.kind]
     created = _write_returning(rows) if connection.vendor == "postgresql" else _write_portable_rows(rows)
     if created:
         transaction.on_commit(_send_wave)
@@ -151,6 +192,10 @@ def write_batch(rows: list[tuple]) -> list[int]:
     0.5 ms), and with the ids, which bulk_create does not return when it ignores conflicts."""
     if not rows:
         return []
+    now, held = timezone.now(), {}
+    for kind in {row[3] for row in rows}:
+        held[kind] = held_until(kind, now)
+    rows = [(*row, held[row[3]]) for row in rows]
     if connection.vendor != "postgresql":
         return _write_batch_portable(rows)
     user = _history_model().get_default_history_user(Notification())  # as bulk_history_create
@@ -168,8 +213,11 @@ def _write_batch_portable(rows: list[tuple]) -> list[int]:
     fresh = []
     for values in rows:
         fields = dict(
-            zip(("about_id", "recipient_id", "channel", "kind", "cycle", "body", "link"), values, strict=True)
-        )
+            zip(
+                ("about_id", "recipient_id", "channel", "kind", "cycle", "body", "link", "not_before"), values,
+                strict=True,
+            )
+        )  # fmt: skip
         key = {k: fields[k] for k in ("about_id", "recipient_id", "channel", "kind", "cycle")}
         if not Notification.objects.filter(**key).exists():
             fresh.append(Notification(**fields))
@@ -299,24 +347,25 @@ def _send_wave() -> None:
 def pending_notification_ids(*, after: int = 0, limit: int = SEND_PENDING_LIMIT) -> list[int]:
     """The outbox rows still to send (pending, written in the last day), in the order they were
     written, from id `after` on: what a wave task hands to the send tasks."""
+    now = timezone.now()
     return list(
-        Notification.objects.filter(
-            status=NotificationStatus.PENDING, created_at__gt=timezone.now() - REQUEUE_WITHIN, pk__gt=after
-        )
+        Notification.objects.filter(status=NotificationStatus.PENDING, pk__gt=after)
+        .filter(created_at__gt=now - REQUEUE_WITHIN)
+        .filter(_due_now(now))
         .order_by("pk")
         .values_list("pk", flat=True)[:limit]
     )
 
 
 def requeue_stale(*, now: datetime.datetime | None = None, batch: int = 200) -> int:
-    """Queue again the pending rows whose task never ran (sending is idempotent)."""
+    """Queue again the pending rows whose task never ran (sending is idempotent), and the rows
+    held through the quiet hours once they are due."""
     now = now or timezone.now()
+    lost = Q(not_before__isnull=True, created_at__lte=now - REQUEUE_AFTER, created_at__gt=now - REQUEUE_WITHIN)
+    released = Q(not_before__lte=now, not_before__gt=now - REQUEUE_WITHIN)
     ids = list(
-        Notification.objects.filter(
-            status=NotificationStatus.PENDING,
-            created_at__lte=now - REQUEUE_AFTER,
-            created_at__gt=now - REQUEUE_WITHIN,
-        )
+        Notification.objects.filter(status=NotificationStatus.PENDING)
+        .filter(lost | released)
         .order_by("created_at")
         .values_list("pk", flat=True)[:batch]
     )
@@ -369,6 +418,20 @@ def _email_fallback(notification: Notification) -> Notification | None:
     return fallback
 
 
+OPTED_OUT = "The recipient texted STOP: sent by email instead, if they have an address."
+
+
+def _opted_out(notification: Notification) -> str:
+    """STOP respected: a text that is not critical is not sent to someone who opted out."""
+    if notification.channel != Channel.SMS or catalogue.is_critical(notification.kind):
+        return ""
+    try:
+        opted_out = notification.recipient.sms_opt_out.opted_out
+    except SmsOptOut.DoesNotExist:
+        return ""
+    return OPTED_OUT if opted_out else ""
+
+
 def send_notification(*, notification_id: int) -> str:
     """Send one outbox row, once: taken with SKIP LOCKED, sent only while pending, cancelled if
     the app that owns its kind says it is no longer due. A failed SMS sends the same message
@@ -378,7 +441,7 @@ def send_notification(*, notification_id: int) -> str:
     with transaction.atomic():
         notification = (
             Notification.objects.select_for_update(skip_locked=True, of=("self",))
-            .select_related("recipient")
+            .select_related("recipient", "recipient__sms_opt_out")
             .filter(pk=notification_id)
             .first()
         )
@@ -386,7 +449,9 @@ def send_notification(*, notification_id: int) -> str:
             return "skipped"
         if notification.status != NotificationStatus.PENDING:
             return notification.status
-        reason = catalogue.cancel_reason(notification)
+        if notification.not_before is not None and notification.not_before > timezone.now():
+            return "held"  # quiet hours: requeue_stale queues it when they end
+        reason = catalogue.cancel_reason(notification) or _opted_out(notification)
         if reason:
             notification.status, notification.error = NotificationStatus.CANCELLED, reason[:300]
         else:
@@ -400,8 +465,55 @@ def send_notification(*, notification_id: int) -> str:
             notification.body = notification.body.replace(notification.link, "[link removed once sent]")
             notification.link = ""
         notification.save()
-        if notification.status == NotificationStatus.FAILED and notification.channel == Channel.SMS:
+        if notification.channel == Channel.SMS and (
+            notification.status == NotificationStatus.FAILED or notification.error == OPTED_OUT
+        ):
             fallback = _email_fallback(notification)
     if fallback is not None:
         send_notification(notification_id=fallback.pk)  # at once, not via the queue
     return notification.status
+
+
+# --- STOP / START ---
+
+
+def _set_opt_out(*, user: User, by: User, via: str, opted_out: bool) -> SmsOptOut:
+    if via not in OptOutVia.values:
+        raise RuleViolation("bad_via", "An opt-out comes by text, from the portal or from the console.")
+    User.objects.select_for_update().filter(pk=user.pk).first()  # one answer at a time per person
+    choice = SmsOptOut.objects.filter(user=user).first() or SmsOptOut(user=user)
+    if choice.pk is not None and choice.opted_out == opted_out:
+        return choice  # already so: nothing to record
+    choice.opted_out, choice.via, choice.changed_at = opted_out, via, timezone.now()
+    choice._history_user = by
+    choice.save()
+    return choice
+
+
+@transaction.atomic
+def sms_opt_out(*, user: User, by: User, via: str) -> SmsOptOut:
+    """No more texts but the critical ones (STOP). Safe to repeat."""
+    return _set_opt_out(user=user, by=by, via=via, opted_out=True)
+
+
+@transaction.atomic
+def sms_opt_in(*, user: User, by: User, via: str) -> SmsOptOut:
+    """Texts again (START). Safe to repeat."""
+    return _set_opt_out(user=user, by=by, via=via, opted_out=False)
+
+
+def sms_inbound(*, from_number: str, body: str) -> str:
+    """A text to the hall's number (the provider's webhook): STOP or START from a known phone is
+    recorded as that person's answer; anything else is left alone. Returns "stopped", "started"
+    or "ignored"."""
+    word = " ".join((body or "").upper().split())
+    if word not in STOP_WORDS and word not in START_WORDS:
+        return "ignored"
+    user = User.objects.filter(phone=from_number).first() if from_number else None
+    if user is None:
+        return "ignored"
+    if word in STOP_WORDS:
+        sms_opt_out(user=user, by=user, via=OptOutVia.SMS)
+        return "stopped"
+    sms_opt_in(user=user, by=user, via=OptOutVia.SMS)
+    return "started"

@@ -2,6 +2,7 @@
 
 from django.urls import include, path
 
+from unioncore.notifications import views as notification_views
 from unioncore.portal import views
 
 app_name = "portal"
@@ -14,6 +15,8 @@ urlpatterns = [
     path("login/link/sent/", views.login_link_sent, name="login-link-sent"),
     path("login/link/<str:token>/", views.login_link_redeem, name="login-link-redeem"),
     path("nothing-here/", views.nothing_here, name="nothing-here"),
+    # Anyone signed in: texts on or off (STOP / START).
+    path("texts/", notification_views.text_messages, name="text-messages"),
     # Members: home, books, jobs, dispatches, time logs.
     path("me/", include("members.portal.urls")),
     # Supervisors: verification card (the SMS deep link), waiting list, kiosk.

@@ -265,6 +265,18 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(hour=0, minute=30),
         "options": {"expires": 3 * 3600},
     },
+    # Members told their re-sign window is open, and 3 days before the roll-off (after the quiet hours).
+    "referral-re-sign-reminders": {
+        "task": "referral.tasks.re_sign_reminders",
+        "schedule": crontab(hour=7, minute=30),
+        "options": {"expires": 3 * 3600},
+    },
+    # Members dispatched today and not checked in by 1 PM: check in by 3 PM or be rolled off.
+    "dispatch-warn-no-shows": {
+        "task": "dispatch.tasks.warn_no_shows",
+        "schedule": crontab(hour=13, minute=0),
+        "options": {"expires": 3600},
+    },
     # Deletes export files past REPORTS_EXPORT_KEEP_DAYS, fails exports whose worker went silent.
     "reports-sweep-exports": {
         "task": "reports.tasks.sweep_exports",
@@ -398,6 +410,13 @@ TWILIO_ACCOUNT_SID = env("TWILIO_ACCOUNT_SID", default="")
 TWILIO_AUTH_TOKEN = env("TWILIO_AUTH_TOKEN", default="")
 TWILIO_FROM_NUMBER = env("TWILIO_FROM_NUMBER", default="")
 TWILIO_MESSAGING_SERVICE_SID = env("TWILIO_MESSAGING_SERVICE_SID", default="")
+# Quiet hours, hall time: a message that is not critical, written from SMS_QUIET_FROM on, waits
+# until SMS_QUIET_UNTIL (decision 0045). Equal times: no quiet hours.
+SMS_QUIET_FROM = env("SMS_QUIET_FROM", default="21:00")
+SMS_QUIET_UNTIL = env("SMS_QUIET_UNTIL", default="07:00")
+# The SMS provider's inbound webhook (STOP / START) answers only at /sms/inbound/?key=<this>;
+# empty: the webhook is off.
+SMS_WEBHOOK_SECRET = env("SMS_WEBHOOK_SECRET", default="")
 # Time logs the auto-approval sweep approves per transaction (fulfillment.tasks).
 AUTO_APPROVAL_BATCH = env.int("AUTO_APPROVAL_BATCH", default=500)
 # The outbox's rows whose task was lost (broker down at commit) are queued again.

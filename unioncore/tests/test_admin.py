@@ -44,6 +44,7 @@ from referral.tests.factories import (
 )
 from reports.tests.factories import ExportJobFactory, ReportRunFactory
 from unioncore import services
+from unioncore.notifications import services as outbox
 from unioncore.tests.factories import ImportJobFactory, StaffFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -76,6 +77,10 @@ MAKERS = {
     "dispatch.employerbar": lambda n: EmployerBarFactory.create_batch(n),
     "fulfillment.timelog": lambda n: TimeLogFactory.create_batch(n),
     "notifications.notification": lambda n: NotificationFactory.create_batch(n),
+    # STOP / START answers, through the service (each a new person who texted STOP).
+    "notifications.smsoptout": lambda n: [
+        outbox.sms_opt_out(user=(user := UserFactory()), by=user, via="sms") for _ in range(n)
+    ],
     "fulfillment.dispute": lambda n: DisputeFactory.create_batch(n),
     "fulfillment.clockinacknowledgement": lambda n: AcknowledgementFactory.create_batch(n),
     "fulfillment.timelogofflinesync": lambda n: OfflineSyncFactory.create_batch(n),
@@ -138,6 +143,7 @@ WRITTEN_BY_SERVICES_ONLY = {
     "dispatch.referralsuspension",
     "fulfillment.timelog",
     "notifications.notification",
+    "notifications.smsoptout",
     "fulfillment.dispute",
     "fulfillment.clockinacknowledgement",
     "fulfillment.timelogofflinesync",

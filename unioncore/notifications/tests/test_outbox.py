@@ -3,16 +3,27 @@ hand-written statement each (rows and history), the SQLite branch of `make run` 
 must write the same rows, skip a step already written, copy each new row to the history once,
 and queue the sending after commit. Marked `sqlite`: `make test` runs this file on SQLite too."""
 
+import datetime
+
 import pytest
+import time_machine
 from django.core import mail
 
 from unioncore.notifications import catalogue, sms, tasks
 from unioncore.notifications import services as outbox
 from unioncore.notifications.enums import Channel, NotificationStatus
 from unioncore.notifications.models import Notification
+from unioncore.testing import at
 from unioncore.tests.factories import UserFactory
 
 pytestmark = [pytest.mark.sqlite, pytest.mark.django_db, pytest.mark.usefixtures("sms_outbox")]
+
+
+@pytest.fixture(autouse=True)
+def daytime():
+    """A Monday morning in the hall: outside the quiet hours."""
+    with time_machine.travel(at(datetime.date(2026, 12, 7), 10), tick=False) as traveller:
+        yield traveller
 
 
 @pytest.fixture
@@ -126,3 +137,27 @@ def test_a_critical_alert_goes_both_ways_and_keeps_no_copy_of_its_link(member, s
     assert [(m.subject, link in m.body) for m in mail.outbox] == [("Your UnionCore sign-in link", True)]
     assert not Notification.objects.filter(body__contains="secret-token").exists()
     assert not Notification.history.filter(body__contains="secret-token").exists()
+
+
+def test_a_message_written_in_the_quiet_hours_waits_and_a_critical_one_does_not(member, sms_outbox, daytime):
+    catalogue.register("tests", [catalogue.MessageKind("test_urgent", "UnionCore: urgent", critical=True)])
+    daytime.move_to(at(datetime.date(2026, 12, 7), 21))
+    [notice] = outbox.notify(user=member, kind="test_notice", body="Tomorrow")
+    [urgent] = outbox.notify(user=member, kind="test_urgent", body="Now")
+    assert notice.not_before == at(datetime.date(2026, 12, 8), 7)
+    assert urgent.not_before is None
+    assert outbox.pending_notification_ids() == [urgent.pk], "the wave passes the held one by"
+    assert outbox.send_notification(notification_id=notice.pk) == "held"
+    assert outbox.send_notification(notification_id=urgent.pk) == NotificationStatus.SENT
+    daytime.move_to(at(datetime.date(2026, 12, 8), 7))
+    assert outbox.pending_notification_ids() == [notice.pk]
+    assert outbox.send_notification(notification_id=notice.pk) == NotificationStatus.SENT
+    assert [m.body for m in sms_outbox] == ["Now", "Tomorrow"]
+
+
+def test_a_batch_written_in_the_quiet_hours_waits_too(member, daytime):
+    daytime.move_to(at(datetime.date(2026, 12, 7), 23))
+    ids = outbox.write_batch([(1, member.pk, Channel.SMS, "test_notice", 0, "Tomorrow", "")])
+    assert Notification.objects.get(pk=ids[0]).not_before == at(datetime.date(2026, 12, 8), 7)
+    assert outbox.held_until("test_notice", at(datetime.date(2026, 12, 8), 6)) == at(datetime.date(2026, 12, 8), 7)
+    assert outbox.held_until("test_notice", at(datetime.date(2026, 12, 8), 7)) is None
