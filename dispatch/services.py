@@ -24,6 +24,7 @@ from dispatch.enums import (
     RequestCategory,
     SuspensionKind,
 )
+from dispatch.errors import DispatchError
 from dispatch.models import (
     Dispatch,
     Employer,
@@ -38,8 +39,9 @@ from members.models import Member
 from referral import calendar
 from referral import services as referral_services
 from referral.enums import BookType, RegistrationStatus, ReRegistrationCause, RollOffReason
+from referral.errors import ReferralError
 from referral.models import BookRegistration, ReferralBook
-from unioncore.errors import RuleViolation
+from unioncore.errors import CommonError, RuleViolation
 from unioncore.models import User
 from unioncore.records import record_save
 
@@ -69,7 +71,7 @@ def _request_book(classification: str, region: str) -> ReferralBook:
     )
     first = book.first()
     if first is None:
-        raise RuleViolation("no_book", "There is no open book for that classification in that region.")
+        raise RuleViolation(DispatchError.NO_BOOK, "There is no open book for that classification in that region.")
     return first
 
 
@@ -106,20 +108,28 @@ def job_request_create(
     taken_at = taken_at or timezone.now()
     employer = Employer.objects.get(pk=employer_id)
     if employer.status != "active":
-        raise RuleViolation("employer_not_signatory", f"{employer} is not an active signatory employer.")
+        raise RuleViolation(DispatchError.EMPLOYER_NOT_SIGNATORY, f"{employer} is not an active signatory employer.")
     if workers_wanted is None or workers_wanted < 1:
-        raise RuleViolation("no_workers", "A request asks for at least one worker.", fields={"workers_wanted": "≥ 1"})
+        raise RuleViolation(
+            DispatchError.NO_WORKERS, "A request asks for at least one worker.", fields={"workers_wanted": "≥ 1"}
+        )
     if start_date < timezone.localdate(taken_at):
-        raise RuleViolation("start_in_past", "The start date is in the past.", fields={"start_date": "In the past."})
+        raise RuleViolation(
+            DispatchError.START_IN_PAST, "The start date is in the past.", fields={"start_date": "In the past."}
+        )
     if is_short_call and expected_days and expected_days > SHORT_CALL_MAX_BUSINESS_DAYS:
-        raise RuleViolation("short_call_too_long", f"A short call lasts {SHORT_CALL_MAX_BUSINESS_DAYS} days or less.")
+        raise RuleViolation(
+            DispatchError.SHORT_CALL_TOO_LONG, f"A short call lasts {SHORT_CALL_MAX_BUSINESS_DAYS} days or less."
+        )
     if category == RequestCategory.TERO:
         book_classification = BookType.TERO_APPRENTICE_WIRE
     if category in (RequestCategory.PLA, RequestCategory.CWA) and not priority_zip_codes.strip():
-        raise RuleViolation("priority_area_required", "A PLA/CWA request needs its priority-hire ZIP codes.")
+        raise RuleViolation(
+            DispatchError.PRIORITY_AREA_REQUIRED, "A PLA/CWA request needs its priority-hire ZIP codes."
+        )
     if by_name_member_ids and not by_name_attested:
         raise RuleViolation(
-            "attestation_required", "A by-name request needs the employer's anti-collusion attestation.",
+            DispatchError.ATTESTATION_REQUIRED, "A by-name request needs the employer's anti-collusion attestation.",
             fields={"by_name_attested": "Required for a by-name request."},
         )  # fmt: skip
     book = _request_book(book_classification, region)
@@ -159,7 +169,7 @@ def referral_run(*, job_request_id: int, by: User) -> ReferralRun:
     """Run the referral order for a request and store what it saw (the referral record)."""
     request = lock_request(job_request_id)
     if request.status != JobRequestStatus.OPEN:
-        raise RuleViolation("request_not_open", f"Request {request.pk} is {request.status}.")
+        raise RuleViolation(DispatchError.REQUEST_NOT_OPEN, f"Request {request.pk} is {request.status}.")
     wanted = request.workers_wanted - request.dispatches.filter(status__in=FILLING_DISPATCH_STATUSES).count()
     candidates = selectors.referral_order(job_request=request, wanted=wanted)
     run = ReferralRun(job_request=request, run_by=by, workers_sought=wanted, candidates_seen=len(candidates))
@@ -202,41 +212,47 @@ def dispatch_offer(
     is an officer's `override_reason` (an emergency or out-of-order call), kept on the dispatch."""
     override_reason = (override_reason or "").strip()
     if emergency and not by.has_perm("dispatch.emergency_referral"):
-        raise RuleViolation("officer_only", "An emergency referral is an officer's action.")
+        raise RuleViolation(CommonError.OFFICER_ONLY, "An emergency referral is an officer's action.")
     if override_reason and not by.has_perm("dispatch.emergency_referral"):
-        raise RuleViolation("officer_only", "Offering outside the referral order is an officer's action.")
+        raise RuleViolation(CommonError.OFFICER_ONLY, "Offering outside the referral order is an officer's action.")
     if emergency and run is None and not override_reason:
         raise RuleViolation(
-            "reason_required", "An emergency call made by hand needs the officer's reason.",
+            CommonError.REASON_REQUIRED, "An emergency call made by hand needs the officer's reason.",
             fields={"override_reason": "Required for an emergency call."},
         )  # fmt: skip
     request = lock_request(job_request_id)
     if request.status != JobRequestStatus.OPEN:
-        raise RuleViolation("request_not_open", f"Request {request.pk} is {request.get_status_display().lower()}.")
+        raise RuleViolation(
+            DispatchError.REQUEST_NOT_OPEN, f"Request {request.pk} is {request.get_status_display().lower()}."
+        )
     registration = BookRegistration.objects.select_related("member", "book").get(pk=registration_id)
     Member.objects.select_for_update().get(pk=registration.member_id)  # one offer per member at a time
     registration = referral_services.lock_registration(registration_id)
     filled = request.dispatches.filter(status__in=FILLING_DISPATCH_STATUSES).count()
     if filled >= request.workers_wanted:
-        raise RuleViolation("request_full", f"Request {request.pk} already has its {request.workers_wanted} worker(s).")
+        raise RuleViolation(
+            DispatchError.REQUEST_FULL, f"Request {request.pk} already has its {request.workers_wanted} worker(s)."
+        )
     by_name = request.by_name_attested and request.by_name_members.filter(pk=registration.member_id).exists()
     verdict = next(
         (c for c in selectors.referral_order(job_request=request) if c.member_id == registration.member_id), None
     )
     if verdict is None or verdict.registration_id != registration.pk:
-        raise RuleViolation("not_eligible", f"{registration.member} is not on the list for this request.")
+        raise RuleViolation(DispatchError.NOT_ELIGIBLE, f"{registration.member} is not on the list for this request.")
     if verdict.skip_reason:
-        raise RuleViolation("not_eligible", f"{registration.member} is not eligible: {verdict.skip_reason.label}.")
+        raise RuleViolation(
+            DispatchError.NOT_ELIGIBLE, f"{registration.member} is not eligible: {verdict.skip_reason.label}."
+        )
     if run is None and not override_reason:
         run = referral_run(job_request_id=request.pk, by=by)
     if run is not None and run.job_request_id != request.pk:
-        raise RuleViolation("wrong_run", f"Referral run {run.pk} is not of request {request.pk}.")
+        raise RuleViolation(DispatchError.WRONG_RUN, f"Referral run {run.pk} is not of request {request.pk}.")
     if (
         not override_reason
         and not run.candidates.filter(registration_id=registration.pk, outcome=CandidateOutcome.SELECTED).exists()
     ):
         raise RuleViolation(
-            "out_of_order",
+            DispatchError.OUT_OF_ORDER,
             f"{registration.member} is not next in the referral order (run {run.pk}): offer to the members it "
             "selected, or an officer gives the reason to offer out of order.",
         )
@@ -252,7 +268,9 @@ def dispatch_offer(
         with transaction.atomic():
             dispatch.save()
     except IntegrityError:
-        raise RuleViolation("already_dispatched", f"{registration.member} already has an open dispatch.") from None
+        raise RuleViolation(
+            DispatchError.ALREADY_DISPATCHED, f"{registration.member} already has an open dispatch."
+        ) from None
     messages.tell_offer(dispatch)
     return dispatch
 
@@ -265,7 +283,7 @@ def dispatch_offer_next(*, job_request_id: int, by: User) -> Dispatch:
     first = run.candidates.filter(outcome=CandidateOutcome.SELECTED).order_by("rank").first()
     if first is None:
         raise RuleViolation(
-            "nobody_eligible", f"Nobody on the list can take request {job_request_id}: mark it unfilled."
+            DispatchError.NOBODY_ELIGIBLE, f"Nobody on the list can take request {job_request_id}: mark it unfilled."
         )
     return dispatch_offer(job_request_id=job_request_id, registration_id=first.registration_id, by=by, run=run)
 
@@ -290,7 +308,7 @@ def dispatch_accept(*, dispatch_id: int, by: User) -> Dispatch:
     """The member takes the job: off the book (or held on it for a short call)."""
     dispatch = lock_dispatch(dispatch_id)
     if not rules.in_status("accept", dispatch.status):
-        raise RuleViolation("wrong_status", f"This dispatch is {dispatch.get_status_display().lower()}.")
+        raise RuleViolation(CommonError.WRONG_STATUS, f"This dispatch is {dispatch.get_status_display().lower()}.")
     dispatch.accept()
     _save(dispatch, by)
     passed_over = _lock_the_passed_over(dispatch)
@@ -338,11 +356,15 @@ def dispatch_check_in(*, dispatch_id: int, by: User) -> Dispatch:
     employer's supervisor or a dispatcher. A second check-in keeps the first."""
     dispatch = lock_dispatch(dispatch_id)
     if not rules.actor_of(by).may_check_in(dispatch.employer_id):
-        raise RuleViolation("not_allowed", "Only the employer of this dispatch or a dispatcher records a check-in.")
+        raise RuleViolation(
+            CommonError.NOT_ALLOWED, "Only the employer of this dispatch or a dispatcher records a check-in."
+        )
     if not rules.in_status("check_in", dispatch.status):
-        raise RuleViolation("wrong_status", f"This dispatch is {dispatch.get_status_display().lower()}.")
+        raise RuleViolation(CommonError.WRONG_STATUS, f"This dispatch is {dispatch.get_status_display().lower()}.")
     if dispatch.no_show_at is not None:
-        raise RuleViolation("no_show", "The member was rolled off for not checking in by 3 PM of the dispatch day.")
+        raise RuleViolation(
+            DispatchError.NO_SHOW, "The member was rolled off for not checking in by 3 PM of the dispatch day."
+        )
     if dispatch.checked_in_at is None:
         dispatch.checked_in_at, dispatch.checked_in_by = timezone.now(), by
         _save(dispatch, by)
@@ -423,7 +445,7 @@ def dispatch_decline(
     rejects the member (no check mark, place kept)."""
     dispatch = lock_dispatch(dispatch_id)
     if not rules.in_status("decline", dispatch.status):
-        raise RuleViolation("wrong_status", f"This dispatch is {dispatch.get_status_display().lower()}.")
+        raise RuleViolation(CommonError.WRONG_STATUS, f"This dispatch is {dispatch.get_status_display().lower()}.")
     dispatch.decline(kind=kind)
     _save(dispatch, by)
     if kind == DeclineKind.EMPLOYER_REJECTION:
@@ -470,9 +492,9 @@ def dispatch_end(*, dispatch_id: int, by: User, end_reason: str, end_date: datet
     discharge within 12 months suspends referral."""
     dispatch = lock_dispatch(dispatch_id)
     if dispatch.status != DispatchStatus.ACCEPTED:
-        raise RuleViolation("wrong_status", "Only a dispatch on the job can end.")
+        raise RuleViolation(CommonError.WRONG_STATUS, "Only a dispatch on the job can end.")
     if end_date < dispatch.start_date:
-        raise RuleViolation("end_before_start", "The end date is before the start date.")
+        raise RuleViolation(CommonError.END_BEFORE_START, "The end date is before the start date.")
     if end_reason in (EndReason.QUIT, EndReason.DISCHARGED):
         dispatch.terminate(end_reason=end_reason, end_date=end_date)
     else:
@@ -610,25 +632,27 @@ def bid_place(*, job_request_id: int, member_id: int, by: User) -> JobBid:
     request = lock_request(job_request_id)
     now = timezone.now()
     if request.status != JobRequestStatus.OPEN:
-        raise RuleViolation("request_not_open", f"Request {request.pk} is {request.get_status_display().lower()}.")
+        raise RuleViolation(
+            DispatchError.REQUEST_NOT_OPEN, f"Request {request.pk} is {request.get_status_display().lower()}."
+        )
     if request.bidding_opens_at is None:
-        raise RuleViolation("no_bidding", "This request does not take online bids.")
+        raise RuleViolation(DispatchError.NO_BIDDING, "This request does not take online bids.")
     if not request.bidding_opens_at <= now < request.bidding_closes_at:
         opens = timezone.localtime(request.bidding_opens_at)
         closes = timezone.localtime(request.bidding_closes_at)
         raise RuleViolation(
-            "outside_bid_window", f"Bids are taken from {opens:%b %-d %-I:%M %p} to {closes:%-I:%M %p}."
+            DispatchError.OUTSIDE_BID_WINDOW, f"Bids are taken from {opens:%b %-d %-I:%M %p} to {closes:%-I:%M %p}."
         )
     suspended = ReferralSuspension.objects.filter(
         member_id=member_id, kind=SuspensionKind.BIDDING, lifted_at__isnull=True, ends_at__gt=now
     ).exists()
     if suspended:
-        raise RuleViolation("bidding_suspended", "Online bidding is suspended for this member.")
+        raise RuleViolation(DispatchError.BIDDING_SUSPENDED, "Online bidding is suspended for this member.")
     registration = selectors.request_books_list(request).filter(member_id=member_id).first()
     if registration is None:
-        raise RuleViolation("not_on_book", "Bids are for members out of work on this request's books.")
+        raise RuleViolation(ReferralError.NOT_ON_BOOK, "Bids are for members out of work on this request's books.")
     if JobBid.objects.filter(job_request=request, member_id=member_id, status=BidStatus.PENDING).exists():
-        raise RuleViolation("already_bid", "You have already bid on this request.")
+        raise RuleViolation(DispatchError.ALREADY_BID, "You have already bid on this request.")
     bid = JobBid(job_request=request, member_id=member_id, registration=registration)
     bid._history_user = by
     bid.save()
@@ -644,7 +668,7 @@ def bid_withdraw(*, job_request_id: int, member_id: int, by: User) -> JobBid:
         .first()
     )
     if bid is None:
-        raise RuleViolation("no_bid", "There is no pending bid to withdraw.")
+        raise RuleViolation(DispatchError.NO_BID, "There is no pending bid to withdraw.")
     bid.withdraw()
     bid._history_user = by
     bid.save()
@@ -658,12 +682,14 @@ def bid_withdraw(*, job_request_id: int, member_id: int, by: User) -> JobBid:
 def job_request_cancel(*, job_request_id: int, by: User, reason: str) -> JobRequest:
     """The employer calls the request off: pending offers and bids lapse (no check marks)."""
     if not (reason or "").strip():
-        raise RuleViolation("reason_required", "Give a reason.", fields={"reason": "Required."})
+        raise RuleViolation(CommonError.REASON_REQUIRED, "Give a reason.", fields={"reason": "Required."})
     request = lock_request(job_request_id)
     if request.status not in (JobRequestStatus.SUBMITTED, JobRequestStatus.OPEN, JobRequestStatus.FILLED):
-        raise RuleViolation("request_not_open", f"Request {request.pk} is {request.get_status_display().lower()}.")
+        raise RuleViolation(
+            DispatchError.REQUEST_NOT_OPEN, f"Request {request.pk} is {request.get_status_display().lower()}."
+        )
     if request.dispatches.filter(status=DispatchStatus.ACCEPTED).exists():
-        raise RuleViolation("members_on_the_job", "Members are on this job: end their dispatches first.")
+        raise RuleViolation(DispatchError.MEMBERS_ON_THE_JOB, "Members are on this job: end their dispatches first.")
     for dispatch in request.dispatches.select_for_update().filter(status=DispatchStatus.PENDING):
         dispatch.decline(kind=DeclineKind.EMPLOYER_REJECTION)  # the offer lapses; the place is kept
         _save(dispatch, by)
@@ -713,10 +739,14 @@ def job_request_mark_unfilled(*, job_request_id: int, by: User) -> JobRequest:
     officers are told once, after commit. A second mark changes nothing."""
     request = lock_request(job_request_id)
     if request.status != JobRequestStatus.OPEN:
-        raise RuleViolation("request_not_open", f"Request {request.pk} is {request.get_status_display().lower()}.")
+        raise RuleViolation(
+            DispatchError.REQUEST_NOT_OPEN, f"Request {request.pk} is {request.get_status_display().lower()}."
+        )
     filling = request.dispatches.filter(status__in=FILLING_DISPATCH_STATUSES).count()
     if filling >= request.workers_wanted:
-        raise RuleViolation("request_full", f"Request {request.pk} has its {request.workers_wanted} worker(s).")
+        raise RuleViolation(
+            DispatchError.REQUEST_FULL, f"Request {request.pk} has its {request.workers_wanted} worker(s)."
+        )
     if request.unfilled_at is not None:
         return request
     request.unfilled_at = timezone.now()
@@ -789,13 +819,17 @@ def ordering_employer_user(user: User) -> EmployerUser:
     """The employer login that may send the hall orders (any role of one employer), else a refusal."""
     employer_user = EmployerUser.objects.filter(user=user).select_related("employer").first()
     if employer_user is None or employer_user.role not in ORDER_ROLES:
-        raise RuleViolation("not_allowed", "Only an employer's supervisor or manager sends the hall a job order.")
+        raise RuleViolation(
+            CommonError.NOT_ALLOWED, "Only an employer's supervisor or manager sends the hall a job order."
+        )
     return employer_user
 
 
 def _ensure_dispatcher(user: User) -> None:
     if not (user.is_staff and user.has_perm("dispatch.change_jobrequest")):
-        raise RuleViolation("not_allowed", "Only the hall's dispatchers accept or correct an employer's order.")
+        raise RuleViolation(
+            CommonError.NOT_ALLOWED, "Only the hall's dispatchers accept or correct an employer's order."
+        )
 
 
 @transaction.atomic
@@ -814,7 +848,7 @@ def _lock_order(job_request_id: int) -> JobRequest:
     order = lock_request(job_request_id)
     if order.status != JobRequestStatus.SUBMITTED:
         raise RuleViolation(
-            "not_an_order_to_accept",
+            DispatchError.NOT_AN_ORDER_TO_ACCEPT,
             f"Request {order.pk} is {order.get_status_display().lower()}: no employer's order waits on it.",
         )
     return order
@@ -841,12 +875,12 @@ def job_order_correct(*, job_request_id: int, by: User, reason: str, **fields) -
     _ensure_dispatcher(by)
     if not (reason or "").strip():
         raise RuleViolation(
-            "reason_required", "Say what was corrected, for the employer.", fields={"reason": "Required."}
+            CommonError.REASON_REQUIRED, "Say what was corrected, for the employer.", fields={"reason": "Required."}
         )
     order = _lock_order(job_request_id)
     if fields.pop("employer_id", order.employer_id) != order.employer_id:
         raise RuleViolation(
-            "order_employer", "A correction keeps the employer who sent the order.",
+            DispatchError.ORDER_EMPLOYER, "A correction keeps the employer who sent the order.",
             fields={"employer": "The employer who sent the order."},
         )  # fmt: skip
     fields.pop("taken_at", None)
@@ -870,5 +904,5 @@ def job_order_cancel(*, job_request_id: int, by: User, reason: str) -> JobReques
     offers lapse, no check marks; not once members are on the job)."""
     employer_user = ordering_employer_user(by)
     if not JobRequest.objects.filter(pk=job_request_id, employer_id=employer_user.employer_id).exists():
-        raise RuleViolation("not_found", "No such request of your company.")
+        raise RuleViolation(CommonError.NOT_FOUND, "No such request of your company.")
     return job_request_cancel(job_request_id=job_request_id, by=by, reason=reason)

@@ -22,6 +22,7 @@ from rest_framework.response import Response
 from dispatch.models import Dispatch
 from fulfillment import rules, selectors, services
 from fulfillment.enums import OPEN_STATUSES, AcknowledgementMethod, SyncStatus, TimeLogStatus
+from fulfillment.errors import FulfillmentError
 from fulfillment.models import TimeLog, TimeLogOfflineSync, Times, open_sync_conflict
 from fulfillment.selectors import Conflict
 from fulfillment.services.sync import EVENT_TYPES, SEGMENT_EVENTS
@@ -38,7 +39,7 @@ from unioncore.api.base import (
     validated,
     visible_or_404,
 )
-from unioncore.api.errors import error_body, status_for
+from unioncore.api.errors import ApiError, error_body, status_for
 from unioncore.errors import RuleViolation
 from unioncore.models import User
 
@@ -589,8 +590,8 @@ def _apply_one(request, event: dict, *, created_status: int = 200) -> Response:
         error = result["error"]
         response = Response(error_body(error["code"], error["message"]), status=status_for(error["code"]))
     elif result["status"] == "conflict":
-        body = error_body("conflict", "Your supervisor already ended this shift; they will settle it.")
-        response = Response({**body, "conflict": result["conflict"]}, status=409)
+        body = error_body(ApiError.CONFLICT, "Your supervisor already ended this shift; they will settle it.")
+        response = Response({**body, "conflict": result["conflict"]}, status=ApiError.CONFLICT.status)
     else:
         if time_log is None:  # a replay: read as it stands now
             time_log = visible_timelogs(request.user).get(pk=result["time_log"])
@@ -759,11 +760,11 @@ class SyncApi(ApiView):
         reused = [r for r in results if r.get("reused")]
         if reused:
             body = error_body(
-                "idempotency_key_reused",
+                FulfillmentError.IDEMPOTENCY_KEY_REUSED,
                 "A client_uuid of this batch was already used for a different event.",
                 {"events": ", ".join(r["client_uuid"] for r in reused)},
             )
-            return Response({**body, "results": results}, status=422)
+            return Response({**body, "results": results}, status=FulfillmentError.IDEMPOTENCY_KEY_REUSED.status)
         return Response({"results": results})
 
 

@@ -8,8 +8,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from members.enums import TransactionKind, TransactionSource
+from members.errors import MembersError
 from members.models import CopeCheckoff, Member, MemberTransaction, Traveler, TravelLetter
-from unioncore.errors import RuleViolation
+from unioncore.errors import CommonError, RuleViolation
 from unioncore.models import User
 from unioncore.records import record_save
 
@@ -93,10 +94,10 @@ def ledger_post(
 def ledger_correct(*, transaction_id: int, by: User, reason: str) -> MemberTransaction:
     """Cancel a ledger row with an adjusting row of the opposite amount; the original stays."""
     if not reason.strip():
-        raise RuleViolation("reason_required", "A correction needs a reason.", fields={"reason": "Required."})
+        raise RuleViolation(CommonError.REASON_REQUIRED, "A correction needs a reason.", fields={"reason": "Required."})
     original = MemberTransaction.objects.select_for_update().get(pk=transaction_id)
     if original.corrections.exists():
-        raise RuleViolation("already_corrected", f"Ledger row {original.pk} has already been corrected.")
+        raise RuleViolation(MembersError.ALREADY_CORRECTED, f"Ledger row {original.pk} has already been corrected.")
     row = MemberTransaction(
         member_id=original.member_id,
         kind=TransactionKind.ADJUSTMENT,

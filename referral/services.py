@@ -22,6 +22,7 @@ from referral.enums import (
     ReRegistrationCause,
     RollOffReason,
 )
+from referral.errors import ReferralError
 from referral.messages import day, tell_member
 from referral.models import (
     DAY_ZERO,
@@ -32,7 +33,7 @@ from referral.models import (
     RegistrationRequest,
     effectively_exempt,
 )
-from unioncore.errors import RuleViolation
+from unioncore.errors import CommonError, RuleViolation
 from unioncore.models import User
 
 A = RegistrationAction
@@ -48,7 +49,7 @@ def lock_registration(registration_id: int) -> BookRegistration:
             .get(pk=registration_id)
         )
     except BookRegistration.DoesNotExist:
-        raise RuleViolation("not_found", "No such registration.") from None
+        raise RuleViolation(CommonError.NOT_FOUND, "No such registration.") from None
 
 
 def _record(
@@ -69,7 +70,7 @@ def _today() -> datetime.date:
 
 def _require_reason(reason: str) -> str:
     if not (reason or "").strip():
-        raise RuleViolation("reason_required", "Give a reason.", fields={"reason": "A reason is required."})
+        raise RuleViolation(CommonError.REASON_REQUIRED, "Give a reason.", fields={"reason": "A reason is required."})
     return reason.strip()
 
 
@@ -82,7 +83,7 @@ def parse_apn(value) -> Decimal:
     after (DECIMAL(10,2)); text must be written plainly ("45810.02" or LaborPower's "45,810.02", not
     "4.581002e4")."""
     refusal = RuleViolation(
-        "invalid_apn",
+        ReferralError.INVALID_APN,
         f"APN {value} is not valid: a positive number with at most 8 digits before the point and 2 after.",
         fields={"apn": "At most 8 digits before the point and 2 after."},
     )
@@ -142,17 +143,17 @@ def _may_register(*, member: Member, book: ReferralBook, by: User, override_reas
     """Refuse a sign-up the rules do not allow; the officer's override note when one is used
     (rule 3), else ""."""
     if not book.is_active:
-        raise RuleViolation("book_closed", f"{book.name} is not taking registrations.")
+        raise RuleViolation(ReferralError.BOOK_CLOSED, f"{book.name} is not taking registrations.")
     if member.status != MemberStatus.ACTIVE:
-        raise RuleViolation("member_not_active", f"{member} is {member.get_status_display().lower()}.")
+        raise RuleViolation(ReferralError.MEMBER_NOT_ACTIVE, f"{member} is {member.get_status_display().lower()}.")
     if BookRegistration.objects.active().filter(member=member, book=book).exists():
-        raise RuleViolation("already_registered", f"{member} is already on {book.name}.")
+        raise RuleViolation(ReferralError.ALREADY_REGISTERED, f"{member} is already on {book.name}.")
     conflicts = registration_conflicts(member=member, book=book, held=held)
     if not conflicts:
         return ""
     if not (override_reason.strip() and by.has_perm("referral.override_registration")):
         raise RuleViolation(
-            "one_classification",
+            ReferralError.ONE_CLASSIFICATION,
             f"{member} is {'; '.join(conflicts)}. An officer may register them with a reason.",
             fields={"override_reason": "An officer's reason is needed."},
         )
@@ -192,7 +193,7 @@ def registration_register(
         with transaction.atomic():
             _record(registration, action=A.REGISTER, by=by, reason=reason)
     except IntegrityError:  # a race the checks above could not see
-        raise RuleViolation("already_registered", f"{member} is already on {book.name}.") from None
+        raise RuleViolation(ReferralError.ALREADY_REGISTERED, f"{member} is already on {book.name}.") from None
     return registration
 
 
@@ -210,13 +211,14 @@ def registration_re_sign(*, registration_id: int, by: User) -> BookRegistration:
     registration = lock_registration(registration_id)
     if registration.status != S.REGISTERED:
         raise RuleViolation(
-            "not_on_book", f"Only a member out of work on the book re-signs (this one is {registration.status})."
+            ReferralError.NOT_ON_BOOK,
+            f"Only a member out of work on the book re-signs (this one is {registration.status}).",
         )
     today = _today()
     opens, closes = re_sign_window(registration)
     if not opens <= today < closes:
         raise RuleViolation(
-            "outside_re_sign_window",
+            ReferralError.OUTSIDE_RE_SIGN_WINDOW,
             f"Re-signing is open from {opens:%b %-d} until the end of {closes - datetime.timedelta(days=1):%b %-d}.",
         )
     registration.last_re_signed_at = timezone.now()
@@ -232,9 +234,9 @@ def registration_check_mark(*, registration_id: int, by: User, reason: str) -> B
     reason = _require_reason(reason)
     registration = lock_registration(registration_id)
     if registration.status != S.REGISTERED:
-        raise RuleViolation("not_on_book", "Check marks apply only to a member out of work on the book.")
+        raise RuleViolation(ReferralError.NOT_ON_BOOK, "Check marks apply only to a member out of work on the book.")
     if registration.exempt:
-        raise RuleViolation("exempt", f"{registration.member} is exempt on this book: no check marks.")
+        raise RuleViolation(ReferralError.EXEMPT, f"{registration.member} is exempt on this book: no check marks.")
     _give_check_mark(registration, by=by, reason=reason)
     return registration
 
@@ -292,7 +294,7 @@ def registration_pass_without_check_mark(
     """A passed call that costs no check mark, with the reason that excuses it."""
     registration = lock_registration(registration_id)
     if registration.status != S.REGISTERED:
-        raise RuleViolation("not_on_book", "Only a member out of work on the book passes a call.")
+        raise RuleViolation(ReferralError.NOT_ON_BOOK, "Only a member out of work on the book passes a call.")
     _record(registration, action=A.NO_CHECK_MARK, by=by, reason=reason, no_check_mark_reason=no_check_mark_reason)
     return registration
 
@@ -302,9 +304,9 @@ def registration_check_mark_restore(*, registration_id: int, by: User, reason: s
     reason = _require_reason(reason)
     registration = lock_registration(registration_id)
     if registration.status != S.REGISTERED:
-        raise RuleViolation("not_on_book", "Only a registration on the book has check marks to restore.")
+        raise RuleViolation(ReferralError.NOT_ON_BOOK, "Only a registration on the book has check marks to restore.")
     if registration.check_marks == 0:
-        raise RuleViolation("no_check_marks", "This registration has no check mark to restore.")
+        raise RuleViolation(ReferralError.NO_CHECK_MARKS, "This registration has no check mark to restore.")
     registration.check_marks -= 1
     registration.last_check_mark_on = None
     _record(registration, action=A.CHECK_MARK_RESTORED, by=by, reason=reason)
@@ -318,23 +320,27 @@ LIMITED_EXEMPTIONS = (ExemptReason.TRAVELING, ExemptReason.UNDER_SCALE)
 
 def _check_exemption(registration, *, by: User, until: datetime.date | None, reason_code: str, officer_ok: bool):
     if not reason_code:
-        raise RuleViolation("exempt_reason_required", "An exemption needs a reason.", fields={"exempt_reason": "?"})
+        raise RuleViolation(
+            ReferralError.EXEMPT_REASON_REQUIRED, "An exemption needs a reason.", fields={"exempt_reason": "?"}
+        )
     limited = reason_code in LIMITED_EXEMPTIONS
     if until is None:
         if limited:
             raise RuleViolation(
-                "exempt_until_required",
+                ReferralError.EXEMPT_UNTIL_REQUIRED,
                 f"{ExemptReason(reason_code).label} is exempt for a limited time: give an end date.",
                 fields={"exempt_until": "?"},
             )
         return  # no fixed limit: open-ended until staff end it
     today = _today()
     if until <= today:
-        raise RuleViolation("exempt_until_past", "The end date must be after today.", fields={"exempt_until": "?"})
+        raise RuleViolation(
+            ReferralError.EXEMPT_UNTIL_PAST, "The end date must be after today.", fields={"exempt_until": "?"}
+        )
     limit = today + datetime.timedelta(days=registration.book.max_exempt_days)
     if limited and until > limit and not (officer_ok and by.has_perm("referral.extend_exemption")):
         raise RuleViolation(
-            "exempt_too_long",
+            ReferralError.EXEMPT_TOO_LONG,
             f"An exemption lasts at most {registration.book.max_exempt_days} days (until {limit}); "
             "an officer may extend it.",
             fields={"exempt_until": "Too far."},
@@ -348,7 +354,7 @@ def registration_exempt_on(
     """Exempt on this book: no re-sign, no check marks, until `exempt_until`."""
     registration = lock_registration(registration_id)
     if registration.status not in ACTIVE_STATUSES:
-        raise RuleViolation("not_on_book", "This registration is closed.")
+        raise RuleViolation(ReferralError.NOT_ON_BOOK, "This registration is closed.")
     _check_exemption(registration, by=by, until=exempt_until, reason_code=exempt_reason, officer_ok=False)
     registration.is_exempt, registration.exempt_reason, registration.exempt_until = True, exempt_reason, exempt_until
     registration.exemption_needs_review = False
@@ -363,10 +369,10 @@ def registration_exempt_extend(
     """An officer extends an exemption past the usual limit."""
     reason = _require_reason(reason)
     if not by.has_perm("referral.extend_exemption"):
-        raise RuleViolation("officer_only", "Only an officer may extend an exemption.")
+        raise RuleViolation(CommonError.OFFICER_ONLY, "Only an officer may extend an exemption.")
     registration = lock_registration(registration_id)
     if registration.is_exempt is not True:
-        raise RuleViolation("not_exempt", "This registration has no exemption of its own to extend.")
+        raise RuleViolation(ReferralError.NOT_EXEMPT, "This registration has no exemption of its own to extend.")
     _check_exemption(registration, by=by, until=exempt_until, reason_code=registration.exempt_reason, officer_ok=True)
     registration.exempt_until = exempt_until
     registration.exemption_needs_review = False  # an officer has looked at it
@@ -388,7 +394,7 @@ def _end_exemption(
 def registration_exempt_off(*, registration_id: int, by: User, reason: str = "") -> BookRegistration:
     registration = lock_registration(registration_id)
     if registration.is_exempt is not True:
-        raise RuleViolation("not_exempt", "This registration has no exemption of its own.")
+        raise RuleViolation(ReferralError.NOT_EXEMPT, "This registration has no exemption of its own.")
     _end_exemption(registration, by=by, reason=reason or "Ended by staff")
     return registration
 
@@ -413,7 +419,7 @@ def registration_roll_off(*, registration_id: int, by: User, reason: str) -> Boo
     reason = _require_reason(reason)
     registration = lock_registration(registration_id)
     if registration.status not in ACTIVE_STATUSES:
-        raise RuleViolation("not_on_book", "This registration is already off the book.")
+        raise RuleViolation(ReferralError.NOT_ON_BOOK, "This registration is already off the book.")
     _roll_off(registration, by=by, code=RollOffReason.STAFF, reason=reason)
     return registration
 
@@ -423,7 +429,7 @@ def registration_resign(*, registration_id: int, by: User, reason: str = "") -> 
     """The member leaves the book of their own accord."""
     registration = lock_registration(registration_id)
     if registration.status not in ACTIVE_STATUSES:
-        raise RuleViolation("not_on_book", "This registration is already off the book.")
+        raise RuleViolation(ReferralError.NOT_ON_BOOK, "This registration is already off the book.")
     registration.resign()
     _record(registration, action=A.RESIGN, by=by, reason=reason)
     return registration
@@ -434,7 +440,7 @@ def registration_remove(*, registration_id: int, by: User, reason: str) -> BookR
     reason = _require_reason(reason)
     registration = lock_registration(registration_id)
     if registration.status not in ACTIVE_STATUSES:
-        raise RuleViolation("not_on_book", "This registration is already off the book.")
+        raise RuleViolation(ReferralError.NOT_ON_BOOK, "This registration is already off the book.")
     registration.remove()
     _record(registration, action=A.REMOVE, by=by, reason=reason)
     return registration
@@ -449,7 +455,9 @@ def registration_dispatch(*, registration_id: int, by: User, short_call: bool, r
     book's day limit."""
     registration = lock_registration(registration_id)
     if registration.status != S.REGISTERED:
-        raise RuleViolation("not_available", f"{registration.member} is not out of work on {registration.book}.")
+        raise RuleViolation(
+            ReferralError.NOT_AVAILABLE, f"{registration.member} is not out of work on {registration.book}."
+        )
     if short_call:
         registration.start_short_call()
         _record(registration, action=A.SHORT_CALL, by=by, reason=reason)
@@ -465,10 +473,10 @@ def registration_return_to_book(*, registration_id: int, by: User, reason: str =
     end of the next working day), or staff return them."""
     registration = lock_registration(registration_id)
     if registration.status not in (S.SHORT_CALL, S.DISPATCHED):
-        raise RuleViolation("not_dispatched", "This registration is not out on a job.")
+        raise RuleViolation(ReferralError.NOT_DISPATCHED, "This registration is not out on a job.")
     if registration.re_register_by is not None and _today() > registration.re_register_by:
         raise RuleViolation(
-            "re_registration_late",
+            ReferralError.RE_REGISTRATION_LATE,
             f"Re-registration was due by the end of {registration.re_register_by:%b %-d}; register again.",
         )
     action = A.SHORT_CALL_RETURN if registration.status == S.SHORT_CALL else A.RETURN_TO_BOOK
@@ -489,7 +497,7 @@ def registration_re_register(*, registration_id: int, by: User) -> BookRegistrat
     registration = lock_registration(registration_id)
     if registration.status != S.SHORT_CALL or registration.re_register_by is None:
         raise RuleViolation(
-            "nothing_to_re_register",
+            ReferralError.NOTHING_TO_RE_REGISTER,
             "Re-registration is for a job that has ended (a short call, an under-scale job, a turnaround, the "
             "90 Day Rule); this registration has none waiting.",
         )
@@ -519,7 +527,7 @@ def registration_short_call_ended(
     would be a restoration beyond the limit, then the registration is rolled off."""
     registration = lock_registration(registration_id)
     if registration.status not in (S.SHORT_CALL, S.DISPATCHED):
-        raise RuleViolation("not_dispatched", "This registration is not out on a job.")
+        raise RuleViolation(ReferralError.NOT_DISPATCHED, "This registration is not out on a job.")
     if counts and registration.short_call_restorations >= max_restorations:
         _roll_off(registration, by=by, code=RollOffReason.RESTORATIONS_USED)
         return registration
@@ -547,7 +555,7 @@ def registration_job_ended_held(
         raise ValidationError({"cause": "An under-scale job, a turnaround or the 90 Day Rule."})
     registration = lock_registration(registration_id)
     if registration.status not in (S.SHORT_CALL, S.DISPATCHED):
-        raise RuleViolation("not_dispatched", "This registration is not out on a job.")
+        raise RuleViolation(ReferralError.NOT_DISPATCHED, "This registration is not out on a job.")
     _hold_for_re_registration(registration, by=by, cause=cause, ended_on=ended_on, days_worked=days_worked)
     return registration
 
@@ -734,7 +742,7 @@ def registration_receive(
     member = Member.objects.get(pk=member_id)
     _may_register(member=member, book=book, by=by, override_reason=override_reason, held=True)
     if RegistrationRequest.objects.filter(member=member, book=book, status=RegistrationRequestStatus.HELD).exists():
-        raise RuleViolation("already_held", f"A registration of {member} on {book.name} is already held.")
+        raise RuleViolation(ReferralError.ALREADY_HELD, f"A registration of {member} on {book.name} is already held.")
     held = RegistrationRequest(
         member=member, book=book, received_at=now, received_by=by, apn=parse_apn(apn) if apn is not None else None,
         reason=reason.strip()[:200], override_reason=override_reason.strip()[:150],
@@ -758,7 +766,7 @@ def morning_referral_complete(*, by: User):
     starts = min((book.referral_start_time for book in desks), default=datetime.time(8, 30))
     if local.time() < starts:
         raise RuleViolation(
-            "referral_not_started",
+            ReferralError.REFERRAL_NOT_STARTED,
             f"The Inside Wireperson Book 1 referral starts at {starts:%-I:%M %p}: it is not complete yet.",
         )
     record = MorningReferral.objects.filter(day=local.date()).first()

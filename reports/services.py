@@ -12,6 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from reports import framework, rendering
+from reports.errors import ReportsError
 from reports.models import ExportJob, ExportStatus, ReportFormat, ReportRun
 from unioncore.errors import RuleViolation
 from unioncore.models import User
@@ -40,7 +41,7 @@ def report_run_record(
 def _clean(report, filters: dict, by: User | None) -> dict:
     form = report.form(filters, user=by)
     if not form.is_valid():
-        raise RuleViolation("bad_filters", "The filters are not valid.", fields=dict(form.errors.items()))
+        raise RuleViolation(ReportsError.BAD_FILTERS, "The filters are not valid.", fields=dict(form.errors.items()))
     return form
 
 
@@ -53,7 +54,9 @@ def report_export(*, report: type[framework.Report], by: User, filters: dict, fo
     rows = report.rows(form.cleaned_data, sort)
     count = report.count(rows)
     if count > framework.sync_max_rows(format):
-        raise RuleViolation("too_large", f"{count:,} rows are too many to export at once: it runs in the background.")
+        raise RuleViolation(
+            ReportsError.TOO_LARGE, f"{count:,} rows are too many to export at once: it runs in the background."
+        )
     rendering.WRITERS[format](
         report, rows, target, filters=framework.describe_filters(form),
         summary_only=report.summary_only(form.cleaned_data),
@@ -71,8 +74,8 @@ def export_job_queue(
     count = report.count(report.rows(form.cleaned_data, sort))
     if count > framework.max_export_rows():
         raise RuleViolation(
-            "too_large", f"{count:,} rows is more than an export may hold ({framework.max_export_rows():,}): "
-            "narrow the filters.",
+            ReportsError.TOO_LARGE,
+            f"{count:,} rows is more than an export may hold ({framework.max_export_rows():,}): narrow the filters.",
         )  # fmt: skip
     json_filters = framework.filters_json(form)
     if sort:

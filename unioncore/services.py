@@ -12,7 +12,7 @@ from django.db import transaction
 from django.utils import formats, timezone
 
 from unioncore.auth import client_address
-from unioncore.errors import RuleViolation
+from unioncore.errors import AccountError, RuleViolation
 from unioncore.models import LoginLink, User
 from unioncore.notifications import services as outbox
 from unioncore.selectors import login_user_lookup
@@ -28,11 +28,11 @@ def login_authenticate(*, request, identifier: str, password: str) -> User:
     now = timezone.now()
     window = settings.LOGIN_FAILURE_WINDOW_MINUTES
     if address_count_read(kind="login-failures", ip=ip, now=now, minutes=window) >= settings.LOGIN_FAILURES_PER_ADDRESS:
-        raise RuleViolation("too_many_attempts", too_many_attempts_message())
+        raise RuleViolation(AccountError.TOO_MANY_ATTEMPTS, too_many_attempts_message())
     authenticated = authenticate(request, username=identifier, password=password)
     if authenticated is None:
         address_count_add(kind="login-failures", ip=ip, now=now, minutes=window)
-        raise RuleViolation("invalid_credentials", login_refused_message())
+        raise RuleViolation(AccountError.INVALID_CREDENTIALS, login_refused_message())
     return authenticated
 
 
@@ -295,10 +295,10 @@ def login_link_redeem(*, token: str) -> User:
     )
     now = timezone.now()
     if link is None or link.used_at is not None or link.expires_at <= now or not link.user.is_active:
-        raise RuleViolation("login_link_invalid", LINK_REFUSED)
+        raise RuleViolation(AccountError.LOGIN_LINK_INVALID, LINK_REFUSED)
     user = link.user
     if user.is_locked:
-        raise RuleViolation("account_locked", locked_message(user))
+        raise RuleViolation(AccountError.ACCOUNT_LOCKED, locked_message(user))
     link.used_at = now
     link._history_user = user
     link.save(update_fields=["used_at"])

@@ -24,8 +24,9 @@ from dispatch.models import Dispatch, EmployerUser
 from fulfillment import rules
 from fulfillment.enums import ON_SHIFT, TIMED_STATUSES, AcknowledgementMethod
 from fulfillment.enums import TimeLogStatus as S
+from fulfillment.errors import FulfillmentError
 from fulfillment.models import AUTO_APPROVAL_DELAY, ClockInAcknowledgement, TimeLog, open_sync_conflict
-from unioncore.errors import RuleViolation
+from unioncore.errors import CommonError, RuleViolation
 from unioncore.models import User
 from unioncore.notifications import catalogue
 from unioncore.notifications import services as outbox
@@ -497,12 +498,12 @@ def timelog_acknowledge(*, timelog_id: int, by: User, method: str) -> ClockInAck
     """Record that the employer saw a clock-in (the deep link clicked, the app opened): permanent
     proof for a dispute, and the end of the clock-in ladder. Append-only: each one is a row."""
     if method not in AcknowledgementMethod.values:
-        raise RuleViolation("bad_method", "An acknowledgement is a deep-link click or the app opened.")
+        raise RuleViolation(FulfillmentError.BAD_METHOD, "An acknowledgement is a deep-link click or the app opened.")
     time_log = TimeLog.objects.select_related("dispatch").filter(pk=timelog_id).first()
     if time_log is None:
-        raise RuleViolation("not_found", "No such time log.")
+        raise RuleViolation(CommonError.NOT_FOUND, "No such time log.")
     if not rules.actor_of(by).may_acknowledge(time_log.dispatch.employer_id):
-        raise RuleViolation("not_allowed", "Only the employer's users or union staff acknowledge a clock-in.")
+        raise RuleViolation(CommonError.NOT_ALLOWED, "Only the employer's users or union staff acknowledge a clock-in.")
     acknowledgement = ClockInAcknowledgement(time_log=time_log, user=by, method=method, acknowledged_at=timezone.now())
     acknowledgement._history_user = by
     acknowledgement.save()

@@ -14,8 +14,9 @@ from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import transaction
 
+from fulfillment.errors import FulfillmentError
 from fulfillment.models import ProjectPhoto, TimeLog
-from unioncore.errors import RuleViolation
+from unioncore.errors import CommonError, RuleViolation
 from unioncore.models import User
 
 __all__ = ["PHOTO_TYPES", "photo_reference", "read_photo", "timelog_photo_add"]
@@ -68,12 +69,12 @@ def _image_kind(raw: bytes) -> str:
 
 
 def _invalid(message: str) -> RuleViolation:
-    return RuleViolation("invalid_photo", message, fields={"photo": message})
+    return RuleViolation(FulfillmentError.INVALID_PHOTO, message, fields={"photo": message})
 
 
 def _too_large(limit: int) -> RuleViolation:
     message = f"The photo is larger than {limit // (1024 * 1024)} MB."
-    return RuleViolation("photo_too_large", message, fields={"photo": message})
+    return RuleViolation(FulfillmentError.PHOTO_TOO_LARGE, message, fields={"photo": message})
 
 
 def photo_reference(payload):
@@ -92,9 +93,9 @@ def timelog_photo_add(
     """Keep the worker's project photo beside their time log (the time log itself untouched)."""
     time_log = TimeLog.objects.filter(pk=timelog_id).only("worker_id").first()
     if time_log is None:
-        raise RuleViolation("not_found", "No such time log.")
+        raise RuleViolation(CommonError.NOT_FOUND, "No such time log.")
     if time_log.worker_id != by.pk:
-        raise RuleViolation("not_allowed", "Only the worker of this time log adds its photos.")
+        raise RuleViolation(CommonError.NOT_ALLOWED, "Only the worker of this time log adds its photos.")
     row = ProjectPhoto(
         time_log_id=timelog_id, content_type=photo.content_type, size=photo.size, taken_at=taken_at,
         event=event[:24], uploaded_by=by,

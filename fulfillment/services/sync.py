@@ -16,6 +16,7 @@ from django.utils.dateparse import parse_datetime
 
 from dispatch.models import Dispatch
 from fulfillment.enums import OPEN_STATUSES, TIMED_STATUSES, SegmentKind, SyncStatus, TimeLogStatus
+from fulfillment.errors import FulfillmentError
 from fulfillment.models import TimeLog, TimeLogOfflineSync
 from fulfillment.services.notifications import announce
 from fulfillment.services.photos import photo_reference, read_photo, timelog_photo_add
@@ -31,7 +32,7 @@ from fulfillment.services.timelogs import (
     timelog_submit,
 )
 from unioncore.audit import create_with_history
-from unioncore.errors import RuleViolation
+from unioncore.errors import CommonError, RuleViolation
 from unioncore.models import User
 
 __all__ = [
@@ -102,14 +103,14 @@ def sync_conflict_resolve(*, sync_id: int, by: User, accept_worker: bool) -> Tim
             .get(pk=sync_id)
         )
     except TimeLogOfflineSync.DoesNotExist:
-        raise RuleViolation("not_found", "No such offline event.") from None
+        raise RuleViolation(CommonError.NOT_FOUND, "No such offline event.") from None
     time_log = row.conflict_with
     if time_log is None or not can_verify(by, time_log.dispatch):
         raise RuleViolation(
-            "not_allowed", "Only a supervisor, manager or admin of this dispatch's employer may do that."
+            CommonError.NOT_ALLOWED, "Only a supervisor, manager or admin of this dispatch's employer may do that."
         )
     if row.status != SyncStatus.CONFLICT:
-        raise RuleViolation("not_in_conflict", "This offline clock-out is already settled.")
+        raise RuleViolation(FulfillmentError.NOT_IN_CONFLICT, "This offline clock-out is already settled.")
     # The row leaves `conflict` first, so that the edit below no longer finds the conflict open;
     # its history row is written once, below, with the resolution.
     TimeLogOfflineSync.objects.filter(pk=row.pk).update(status=SyncStatus.SYNCED)
@@ -201,10 +202,10 @@ def _envelope(event: dict) -> tuple[uuid.UUID, datetime.datetime]:
     try:
         client_uuid = uuid.UUID(str(event.get("client_uuid")))
     except ValueError:
-        raise RuleViolation("invalid_event", "Each event needs a client_uuid.") from None
+        raise RuleViolation(FulfillmentError.INVALID_EVENT, "Each event needs a client_uuid.") from None
     device_time = parse_device_time(event.get("device_time"))
     if device_time is None:
-        raise RuleViolation("invalid_event", "Each event needs its device time, with its offset.")
+        raise RuleViolation(FulfillmentError.INVALID_EVENT, "Each event needs its device time, with its offset.")
     return client_uuid, device_time
 
 
@@ -250,7 +251,8 @@ def _stored(worker: User, client_uuid: uuid.UUID) -> TimeLogOfflineSync | None:
 def _replay(stored: TimeLogOfflineSync, body_hash: str) -> dict:
     if stored.body_hash != body_hash:
         error = RuleViolation(
-            "idempotency_key_reused", "This client_uuid was already used for a different event; nothing was done."
+            FulfillmentError.IDEMPOTENCY_KEY_REUSED,
+            "This client_uuid was already used for a different event; nothing was done.",
         )
         return {**_failed(str(stored.client_uuid), error), "reused": True}
     return {
@@ -295,14 +297,14 @@ def _apply(row: TimeLogOfflineSync, worker: User, event: dict, received_at) -> t
         with transaction.atomic() if several else contextlib.nullcontext():
             if row.device_time > received_at + CLOCK_TOLERANCE:
                 raise RuleViolation(
-                    "device_time_in_future",
+                    FulfillmentError.DEVICE_TIME_IN_FUTURE,
                     "This event is dated in the future: check the phone's clock. It was not applied.",
                 )
             return _run(row, worker, event)
     except RuleViolation as error:
         return {**_failed(client_uuid, error), "time_log": row.time_log_id}, None
     except ValidationError as error:
-        violation = RuleViolation("invalid", " ".join(error.messages))
+        violation = RuleViolation(CommonError.INVALID, " ".join(error.messages))
         return {**_failed(client_uuid, violation), "time_log": row.time_log_id}, None
 
 
@@ -312,7 +314,7 @@ def _run(row: TimeLogOfflineSync, worker: User, event: dict) -> tuple[dict, Time
         kind = None
     payload = event.get("payload") or {}
     if not isinstance(payload, dict):
-        raise RuleViolation("invalid_payload", "The payload must be an object.")
+        raise RuleViolation(FulfillmentError.INVALID_PAYLOAD, "The payload must be an object.")
     # A photo is checked before anything is applied, and kept once the event is (decision 0036).
     photo = read_photo(payload["photo"]) if "photo" in payload else None
     at = row.device_time
@@ -334,7 +336,9 @@ def _run(row: TimeLogOfflineSync, worker: User, event: dict) -> tuple[dict, Time
             return _conflict(row, time_log, closed_by), time_log
         time_log = _clock_out(time_log, worker, at, payload)
     else:
-        raise RuleViolation("unknown_event_type", f"Unknown event type; expected one of {', '.join(EVENT_TYPES)}.")
+        raise RuleViolation(
+            FulfillmentError.UNKNOWN_EVENT_TYPE, f"Unknown event type; expected one of {', '.join(EVENT_TYPES)}."
+        )
     row.time_log = time_log
     if photo is not None:
         timelog_photo_add(timelog_id=time_log.pk, by=worker, photo=photo, taken_at=at, event=kind)
@@ -347,12 +351,12 @@ def _clock_in(worker: User, dispatch_id, at, latitude, longitude) -> TimeLog:
     try:
         dispatch_id = int(dispatch_id)
     except (TypeError, ValueError):
-        raise RuleViolation("not_found", "No such dispatch of yours.") from None
+        raise RuleViolation(CommonError.NOT_FOUND, "No such dispatch of yours.") from None
     try:
         return timelog_clock_in(dispatch_id=dispatch_id, by=worker, at=at, latitude=latitude, longitude=longitude)
     except RuleViolation as error:
         if error.code in ("not_found", "not_allowed"):
-            raise RuleViolation("not_found", "No such dispatch of yours.") from None
+            raise RuleViolation(CommonError.NOT_FOUND, "No such dispatch of yours.") from None
         raise
 
 
@@ -396,7 +400,7 @@ def _dispatch(worker: User, dispatch_id) -> Dispatch:
     try:
         return Dispatch.objects.get(pk=int(dispatch_id), member__user=worker)
     except (TypeError, ValueError, Dispatch.DoesNotExist):
-        raise RuleViolation("not_found", "No such dispatch of yours.") from None
+        raise RuleViolation(CommonError.NOT_FOUND, "No such dispatch of yours.") from None
 
 
 def _target(worker: User, event: dict, at) -> TimeLog:
@@ -407,9 +411,11 @@ def _target(worker: User, event: dict, at) -> TimeLog:
         try:
             return TimeLog.objects.get(pk=int(event["timelog"]), worker=worker)
         except (TypeError, ValueError, TimeLog.DoesNotExist):
-            raise RuleViolation("not_found", "No such time log of yours.") from None
+            raise RuleViolation(CommonError.NOT_FOUND, "No such time log of yours.") from None
     if event.get("dispatch") is None:
-        raise RuleViolation("invalid_event", "Name the time log, or the dispatch, this event belongs to.")
+        raise RuleViolation(
+            FulfillmentError.INVALID_EVENT, "Name the time log, or the dispatch, this event belongs to."
+        )
     dispatch = _dispatch(worker, event["dispatch"])
     time_log = (
         TimeLog.objects.filter(dispatch=dispatch, worker=worker)
@@ -418,7 +424,9 @@ def _target(worker: User, event: dict, at) -> TimeLog:
         .first()
     )
     if time_log is None:
-        raise RuleViolation("not_clocked_in", "There is no shift on this dispatch started before this event.")
+        raise RuleViolation(
+            FulfillmentError.NOT_CLOCKED_IN, "There is no shift on this dispatch started before this event."
+        )
     return time_log
 
 
@@ -442,11 +450,11 @@ def _location(payload: dict) -> tuple[Decimal | None, Decimal | None]:
     try:
         lat, lng = Decimal(str(lat)), Decimal(str(lng))
     except InvalidOperation:
-        raise RuleViolation("invalid_location", "The location is not a pair of coordinates.") from None
+        raise RuleViolation(FulfillmentError.INVALID_LOCATION, "The location is not a pair of coordinates.") from None
     if not (lat.is_finite() and lng.is_finite()):  # "NaN" and "Infinity" read as Decimals
-        raise RuleViolation("invalid_location", "The location is not a pair of coordinates.")
+        raise RuleViolation(FulfillmentError.INVALID_LOCATION, "The location is not a pair of coordinates.")
     if not (-90 <= lat <= 90 and -180 <= lng <= 180):
-        raise RuleViolation("invalid_location", "The location is not on Earth.")
+        raise RuleViolation(FulfillmentError.INVALID_LOCATION, "The location is not on Earth.")
     step = Decimal("0.000001")
     return lat.quantize(step), lng.quantize(step)
 
@@ -455,20 +463,22 @@ def _times(sent, *, recorded: dict) -> dict:
     """The worker's version from the phone's draft (start, end, break and lunch minutes); what the
     draft leaves out is taken from the shift as recorded."""
     if not isinstance(sent, dict):
-        raise RuleViolation("invalid_payload", "The draft's times must be an object.")
+        raise RuleViolation(FulfillmentError.INVALID_PAYLOAD, "The draft's times must be an object.")
     parsed = {}
     for name in ("clock_in", "clock_out"):
         value = sent.get(name)
         parsed[name] = recorded[name] if value is None else parse_device_time(value)
         if parsed[name] is None:
             label = name.replace("_", "-")
-            raise RuleViolation("invalid_payload", f"The draft's {label} is not a time with an offset.")
+            raise RuleViolation(FulfillmentError.INVALID_PAYLOAD, f"The draft's {label} is not a time with an offset.")
     for name in ("break_minutes", "lunch_minutes"):
         value = sent.get(name)
         try:
             parsed[name] = recorded[name] if value is None else int(value)
         except (TypeError, ValueError):
-            raise RuleViolation("invalid_payload", f"The draft's {name.replace('_', ' ')} is not a number.") from None
+            raise RuleViolation(
+                FulfillmentError.INVALID_PAYLOAD, f"The draft's {name.replace('_', ' ')} is not a number."
+            ) from None
     return parsed
 
 

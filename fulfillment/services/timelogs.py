@@ -22,6 +22,7 @@ from fulfillment.enums import (
     TimeLogStatus,
     VerifiedBy,
 )
+from fulfillment.errors import FulfillmentError
 from fulfillment.models import (
     AUTO_APPROVAL_SETTLE,
     Dispute,
@@ -35,7 +36,7 @@ from fulfillment.models import (
 )
 from fulfillment.services.notifications import announce, announce_many
 from unioncore.audit import create_with_history, update_with_history
-from unioncore.errors import RuleViolation
+from unioncore.errors import CommonError, RuleViolation
 from unioncore.models import User
 
 __all__ = [
@@ -80,7 +81,7 @@ def lock_timelog(timelog_id: int) -> TimeLog:
             .get(pk=timelog_id)
         )
     except TimeLog.DoesNotExist:
-        raise RuleViolation("not_found", "No such time log.") from None
+        raise RuleViolation(CommonError.NOT_FOUND, "No such time log.") from None
 
 
 def can_verify(user: User, dispatch: Dispatch) -> bool:
@@ -92,13 +93,13 @@ def can_verify(user: User, dispatch: Dispatch) -> bool:
 def _ensure_supervisor(user: User, time_log: TimeLog) -> None:
     if not can_verify(user, time_log.dispatch):
         raise RuleViolation(
-            "not_allowed", "Only a supervisor, manager or admin of this dispatch's employer may do that."
+            CommonError.NOT_ALLOWED, "Only a supervisor, manager or admin of this dispatch's employer may do that."
         )
 
 
 def _ensure_worker(user: User, time_log: TimeLog) -> None:
     if time_log.worker_id != user.pk:
-        raise RuleViolation("not_allowed", "Only the worker of this time log may do that.")
+        raise RuleViolation(CommonError.NOT_ALLOWED, "Only the worker of this time log may do that.")
 
 
 def _ensure_may(time_log: TimeLog, action: str) -> None:
@@ -109,10 +110,12 @@ def _ensure_may(time_log: TimeLog, action: str) -> None:
 
 def _ensure_status(time_log: TimeLog, allowed, action: str) -> None:
     if time_log.status == S.VERIFIED:
-        raise RuleViolation("verified_locked", "This time log is verified and final; a correction is a new time log.")
+        raise RuleViolation(
+            FulfillmentError.VERIFIED_LOCKED, "This time log is verified and final; a correction is a new time log."
+        )
     if time_log.status not in allowed:
         raise RuleViolation(
-            "wrong_status", f"Cannot {action} a time log that is {time_log.get_status_display().lower()}."
+            CommonError.WRONG_STATUS, f"Cannot {action} a time log that is {time_log.get_status_display().lower()}."
         )
 
 
@@ -121,7 +124,7 @@ def _ensure_no_open_conflict(time_log: TimeLog) -> None:
     editing now would settle the times without looking at the worker's version (decision 0035)."""
     if TimeLogOfflineSync.objects.filter(conflict_with=time_log, status=SyncStatus.CONFLICT).exists():
         raise RuleViolation(
-            "sync_conflict_open",
+            FulfillmentError.SYNC_CONFLICT_OPEN,
             "The worker's phone sent an offline clock-out for this shift: choose which clock-out stands first.",
         )
 
@@ -138,14 +141,16 @@ def _save(time_log: TimeLog, by: User, reason: str = "") -> None:
 def _times(*, clock_in, clock_out, break_minutes=0, lunch_minutes=0) -> Times:
     """Validated times: end after start, breaks not negative and shorter than the shift."""
     if clock_in is None or clock_out is None:
-        raise RuleViolation("times_required", "Give both the start and the end.")
+        raise RuleViolation(FulfillmentError.TIMES_REQUIRED, "Give both the start and the end.")
     if clock_out <= clock_in:
-        raise RuleViolation("end_before_start", "The end must be after the start.", fields={"clock_out": "Too early."})
+        raise RuleViolation(
+            CommonError.END_BEFORE_START, "The end must be after the start.", fields={"clock_out": "Too early."}
+        )
     break_minutes, lunch_minutes = int(break_minutes or 0), int(lunch_minutes or 0)
     if break_minutes < 0 or lunch_minutes < 0:
-        raise RuleViolation("negative_break", "Breaks cannot be negative.")
+        raise RuleViolation(FulfillmentError.NEGATIVE_BREAK, "Breaks cannot be negative.")
     if break_minutes + lunch_minutes >= (clock_out - clock_in).total_seconds() / 60:
-        raise RuleViolation("breaks_too_long", "Breaks and lunch are longer than the shift.")
+        raise RuleViolation(FulfillmentError.BREAKS_TOO_LONG, "Breaks and lunch are longer than the shift.")
     return Times(clock_in, clock_out, break_minutes, lunch_minutes)
 
 
@@ -200,7 +205,7 @@ def _lock_dispatch_for_shift(dispatch_id: int) -> Dispatch:
             .get(pk=dispatch_id)
         )
     except Dispatch.DoesNotExist:
-        raise RuleViolation("not_found", "No such dispatch.") from None
+        raise RuleViolation(CommonError.NOT_FOUND, "No such dispatch.") from None
 
 
 @transaction.atomic
@@ -208,9 +213,9 @@ def timelog_clock_in(*, dispatch_id: int, by: User, at=None, latitude=None, long
     """The dispatched member starts a shift on an accepted dispatch (one open shift at a time)."""
     dispatch = _lock_dispatch_for_shift(dispatch_id)
     if dispatch.member.user_id != by.pk:
-        raise RuleViolation("not_allowed", "Only the dispatched member clocks in on this dispatch.")
+        raise RuleViolation(CommonError.NOT_ALLOWED, "Only the dispatched member clocks in on this dispatch.")
     if dispatch.status != DispatchStatus.ACCEPTED:
-        raise RuleViolation("dispatch_not_accepted", "Clock in only on an accepted dispatch.")
+        raise RuleViolation(FulfillmentError.DISPATCH_NOT_ACCEPTED, "Clock in only on an accepted dispatch.")
     time_log = TimeLog(
         dispatch=dispatch, worker=by, clock_in_at=at or _now(), latitude=latitude, longitude=longitude, last_editor=by
     )
@@ -225,7 +230,9 @@ def timelog_clock_in(*, dispatch_id: int, by: User, at=None, latitude=None, long
         diag = getattr(error.__cause__, "diag", None)  # PostgreSQL names the constraint; SQLite (make run) does not
         if diag is not None and diag.constraint_name != OPEN_SHIFT:
             raise
-        raise RuleViolation("already_clocked_in", "There is already an open shift on this dispatch.") from None
+        raise RuleViolation(
+            FulfillmentError.ALREADY_CLOCKED_IN, "There is already an open shift on this dispatch."
+        ) from None
     announce(time_log=time_log, event="clock_in")
     return time_log
 
@@ -258,7 +265,7 @@ def _close_segment(time_log: TimeLog, at) -> None:
     segment = time_log.segments.filter(ended_at__isnull=True).order_by("-started_at").first()
     if segment is not None:
         if at < segment.started_at:
-            raise RuleViolation("end_before_start", "That end is before the start of the break.")
+            raise RuleViolation(CommonError.END_BEFORE_START, "That end is before the start of the break.")
         segment.ended_at = at
         segment.save()
 
@@ -271,7 +278,7 @@ def timelog_stop_work(*, timelog_id: int, by: User, at=None) -> TimeLog:
     _ensure_status(time_log, rules.STOP_WORK.statuses, rules.STOP_WORK.verb)
     at = at or _now()
     if at <= time_log.clock_in_at:
-        raise RuleViolation("end_before_start", "The end must be after the clock-in.")
+        raise RuleViolation(CommonError.END_BEFORE_START, "The end must be after the clock-in.")
     _close_segment(time_log, at)
     time_log.clock_out_at = at
     time_log.stop_work()
@@ -288,7 +295,7 @@ def timelog_draft_edit(*, timelog_id: int, by: User, clock_in, clock_out, break_
     _ensure_worker(by, time_log)
     if time_log.status == S.PENDING_VERIFICATION:
         raise RuleViolation(
-            "worker_edit_locked",
+            FulfillmentError.WORKER_EDIT_LOCKED,
             "Cannot edit timesheet in Pending_Verification. Supervisor must approve, edit, or dispute first.",
         )
     _ensure_may(time_log, "edit_draft")
@@ -311,7 +318,9 @@ def timelog_submit(*, timelog_id: int, by: User) -> TimeLog:
     time_log = lock_timelog(timelog_id)
     _ensure_worker(by, time_log)
     if time_log.status in ON_SHIFT:
-        raise RuleViolation("not_clocked_out", "Stop work before submitting: this shift has no clock-out yet.")
+        raise RuleViolation(
+            FulfillmentError.NOT_CLOCKED_OUT, "Stop work before submitting: this shift has no clock-out yet."
+        )
     _ensure_may(time_log, "submit")
     time_log.submit()
     time_log.start_timer(_now())
@@ -348,7 +357,9 @@ def timelog_kiosk_stop(
         announce(time_log=time_log, event="verified")
         return time_log
     if not note.strip():
-        raise RuleViolation("note_required", "An edit needs a note for the worker.", fields={"note": "Required."})
+        raise RuleViolation(
+            FulfillmentError.NOTE_REQUIRED, "An edit needs a note for the worker.", fields={"note": "Required."}
+        )
     times = _times(clock_in=times.clock_in, clock_out=times.clock_out, break_minutes=times.break_minutes,
                    lunch_minutes=times.lunch_minutes)  # fmt: skip
     time_log.force_clock_out()
@@ -365,13 +376,15 @@ def timelog_force_clock_out(*, timelog_id: int, by: User, at, reason: str) -> Ti
     reason = _reason_given(reason)
     if at <= time_log.clock_in_at:
         raise RuleViolation(
-            "end_before_start",
+            CommonError.END_BEFORE_START,
             "The clock-out must be after the clock-in.",
             fields={"clock_out": "Before the clock-in."},
         )
     if at > _now() + FUTURE_TOLERANCE:
         raise RuleViolation(
-            "in_the_future", "A clock-out cannot be in the future.", fields={"clock_out": "In the future."}
+            FulfillmentError.IN_THE_FUTURE,
+            "A clock-out cannot be in the future.",
+            fields={"clock_out": "In the future."},
         )
     _end_for_the_worker(time_log, by=by, at=at, reason=reason)
     _save(time_log, by, f"Force clock-out: {reason}")
@@ -383,7 +396,7 @@ def _ensure_not_short_unconfirmed(times: Times, confirmed: bool) -> None:
     minutes, shortest = times.billable_minutes, settings.TIMELOG_SHORT_SHIFT_MINUTES
     if minutes < shortest and not confirmed:
         raise RuleViolation(
-            "short_shift_unconfirmed",
+            FulfillmentError.SHORT_SHIFT_UNCONFIRMED,
             f"This shift has only {minutes // 60} h {minutes % 60:02d} (under {shortest} minutes): "
             "confirm to stop it and verify these hours.",
         )
@@ -405,7 +418,7 @@ def timelog_eject(*, timelog_id: int, by: User, reason: str) -> TimeLog:
     now = _now()
     if not rules.eject_window_open(clocked_in=time_log.created_at, now=now):
         raise RuleViolation(
-            "eject_window_closed",
+            FulfillmentError.EJECT_WINDOW_CLOSED,
             "More than 25 minutes since the clock-in: the attendance stands (tacit approval). "
             "Stop the shift or force a clock-out instead.",
         )
@@ -424,10 +437,10 @@ def timelog_eject(*, timelog_id: int, by: User, reason: str) -> TimeLog:
 def ejection_mark_seen(*, ejection_id: int, by: User, note: str = "") -> Ejection:
     """Union staff took up an ejection (the console's flag goes down)."""
     if not by.has_perm("fulfillment.change_ejection"):
-        raise RuleViolation("not_allowed", "Only union staff take up an ejection.")
+        raise RuleViolation(CommonError.NOT_ALLOWED, "Only union staff take up an ejection.")
     ejection = Ejection.objects.select_for_update().filter(pk=ejection_id).first()
     if ejection is None:
-        raise RuleViolation("not_found", "No such ejection.")
+        raise RuleViolation(CommonError.NOT_FOUND, "No such ejection.")
     if ejection.seen_at is not None:
         return ejection  # already taken up: nothing to change
     ejection.seen_by, ejection.seen_at, ejection.seen_note = by, _now(), (note or "").strip()
@@ -438,7 +451,9 @@ def ejection_mark_seen(*, ejection_id: int, by: User, note: str = "") -> Ejectio
 
 def _reason_given(reason: str) -> str:
     if not (reason or "").strip():
-        raise RuleViolation("reason_required", "Say why, for the worker and the hall.", fields={"reason": "Required."})
+        raise RuleViolation(
+            CommonError.REASON_REQUIRED, "Say why, for the worker and the hall.", fields={"reason": "Required."}
+        )
     return reason.strip()
 
 
@@ -493,7 +508,9 @@ def timelog_edit(
     _ensure_may(time_log, "edit")
     _ensure_no_open_conflict(time_log)
     if not (note or "").strip():
-        raise RuleViolation("note_required", "An edit needs a note for the worker.", fields={"note": "Required."})
+        raise RuleViolation(
+            FulfillmentError.NOTE_REQUIRED, "An edit needs a note for the worker.", fields={"note": "Required."}
+        )
     given = {
         "clock_in": clock_in,
         "clock_out": clock_out,
@@ -530,7 +547,9 @@ def timelog_reject_edit(*, timelog_id: int, by: User, comment: str) -> TimeLog:
     _ensure_worker(by, time_log)
     _ensure_may(time_log, "reject")
     if not (comment or "").strip():
-        raise RuleViolation("comment_required", "Say why you reject the edit.", fields={"comment": "Required."})
+        raise RuleViolation(
+            FulfillmentError.COMMENT_REQUIRED, "Say why you reject the edit.", fields={"comment": "Required."}
+        )
     time_log.worker_comment = comment.strip()
     time_log.reject_edit()
     time_log.start_timer(_now())
@@ -547,13 +566,13 @@ def timelog_dispute(*, timelog_id: int, by: User, reason: str, filed_at=None) ->
     deadline (decision 0035). A verified time log is final, an auto-approved one included."""
     filed_at = filed_at or _now()
     if not (reason or "").strip():
-        raise RuleViolation("reason_required", "A dispute needs a reason.", fields={"reason": "Required."})
+        raise RuleViolation(CommonError.REASON_REQUIRED, "A dispute needs a reason.", fields={"reason": "Required."})
     time_log = lock_timelog(timelog_id)
     _ensure_supervisor(by, time_log)
     if time_log.status == S.VERIFIED and time_log.verified_how == VerifiedBy.AUTO_APPROVAL:
         approved = timezone.localtime(time_log.verified_at)
         raise RuleViolation(
-            "verified_locked",
+            FulfillmentError.VERIFIED_LOCKED,
             f"These hours were auto-approved on {approved:%a %b %-d at %-I:%M %p}, after the 4-hour deadline "
             "passed without an answer. An approved timesheet is final and cannot be disputed; "
             "a correction is a new time log.",
@@ -579,9 +598,9 @@ def timelog_retroactive_submit(
     dispatch = _lock_dispatch_for_shift(dispatch_id)
     officer_entry = dispatch.member.user_id != by.pk and by.has_perm(LONG_ENTRY_PERMISSION)
     if dispatch.member.user_id != by.pk and not officer_entry:
-        raise RuleViolation("not_allowed", "Only the dispatched member enters time on this dispatch.")
+        raise RuleViolation(CommonError.NOT_ALLOWED, "Only the dispatched member enters time on this dispatch.")
     if dispatch.status not in (DispatchStatus.ACCEPTED, DispatchStatus.COMPLETED, DispatchStatus.TERMINATED):
-        raise RuleViolation("dispatch_not_accepted", "Time is entered only on an accepted dispatch.")
+        raise RuleViolation(FulfillmentError.DISPATCH_NOT_ACCEPTED, "Time is entered only on an accepted dispatch.")
     times = _times(clock_in=clock_in, clock_out=clock_out, break_minutes=break_minutes, lunch_minutes=lunch_minutes)
     _ensure_manual_entry_bounds(dispatch, times, by=by)
     overlapping = list(_overlapping(dispatch, times).select_for_update(of=("self",)))
@@ -589,13 +608,15 @@ def timelog_retroactive_submit(
     if repeated is not None:
         return repeated
     if any(t.status in FROZEN_STATUSES for t in overlapping):
-        raise RuleViolation("overlaps_final", "These hours overlap a verified or disputed time log.")
+        raise RuleViolation(FulfillmentError.OVERLAPS_FINAL, "These hours overlap a verified or disputed time log.")
     if len(overlapping) > 1:
-        raise RuleViolation("overlaps_several", "These hours overlap more than one time log; enter each separately.")
+        raise RuleViolation(
+            FulfillmentError.OVERLAPS_SEVERAL, "These hours overlap more than one time log; enter each separately."
+        )
     if overlapping and not can_proceed(overlapping[0].take_retroactive_entry):
         # Another manual entry of these hours already waits for the supervisor (a 500 before).
         raise RuleViolation(
-            "overlaps_waiting", "These hours overlap a manual entry already waiting for the supervisor."
+            FulfillmentError.OVERLAPS_WAITING, "These hours overlap a manual entry already waiting for the supervisor."
         )
     now = _now()
     if overlapping:
@@ -628,16 +649,20 @@ def timelog_correction_submit(
     original = lock_timelog(timelog_id)
     _ensure_worker(by, original)
     if original.status != S.VERIFIED:
-        raise RuleViolation("not_verified", "Only a verified time log is corrected this way; edit the others.")
+        raise RuleViolation(
+            FulfillmentError.NOT_VERIFIED, "Only a verified time log is corrected this way; edit the others."
+        )
     if not (note or "").strip():
-        raise RuleViolation("note_required", "Say what the correction is for.", fields={"note": "Required."})
+        raise RuleViolation(
+            FulfillmentError.NOTE_REQUIRED, "Say what the correction is for.", fields={"note": "Required."}
+        )
     times = _times(clock_in=clock_in, clock_out=clock_out, break_minutes=break_minutes, lunch_minutes=lunch_minutes)
     waiting = list(original.corrections.exclude(status__in=FROZEN_STATUSES))
     repeated = _same_manual_entry(waiting, times, note)
     if repeated is not None:
         return repeated
     if waiting:
-        raise RuleViolation("correction_pending", "A correction of this time log is already waiting.")
+        raise RuleViolation(FulfillmentError.CORRECTION_PENDING, "A correction of this time log is already waiting.")
     _ensure_manual_entry_bounds(original.dispatch, times, by=by)
     correction = TimeLog(
         dispatch=original.dispatch, worker=by, is_retroactive=True, correction_of=original,
@@ -668,24 +693,26 @@ def _ensure_manual_entry_bounds(dispatch: Dispatch, times: Times, *, by: User) -
     if times.clock_in < starts:
         day = f"{dispatch.start_date:%a %b} {dispatch.start_date.day}, {dispatch.start_date.year}"
         raise RuleViolation(
-            "before_dispatch_start", f"This dispatch starts on {day}: enter hours from that day on.",
+            FulfillmentError.BEFORE_DISPATCH_START, f"This dispatch starts on {day}: enter hours from that day on.",
             fields={"clock_in": f"Before the dispatch started ({day})."},
         )  # fmt: skip
     if dispatch.end_date is not None and times.clock_out > _day_start(dispatch.end_date + datetime.timedelta(days=1)):
         day = f"{dispatch.end_date:%a %b} {dispatch.end_date.day}, {dispatch.end_date.year}"
         raise RuleViolation(
-            "after_dispatch_end", f"This dispatch ended on {day}: enter hours up to that day.",
+            FulfillmentError.AFTER_DISPATCH_END, f"This dispatch ended on {day}: enter hours up to that day.",
             fields={"clock_out": f"After the dispatch ended ({day})."},
         )  # fmt: skip
     if times.clock_out > _now():
         raise RuleViolation(
-            "in_the_future", "A manual entry cannot end in the future.", fields={"clock_out": "In the future."}
+            FulfillmentError.IN_THE_FUTURE,
+            "A manual entry cannot end in the future.",
+            fields={"clock_out": "In the future."},
         )
     longest = datetime.timedelta(hours=settings.TIMELOG_MANUAL_MAX_HOURS)
     if times.clock_out - times.clock_in > longest and not by.has_perm(LONG_ENTRY_PERMISSION):
         limit = settings.TIMELOG_MANUAL_MAX_HOURS
         raise RuleViolation(
-            "longer_than_allowed",
+            FulfillmentError.LONGER_THAN_ALLOWED,
             f"A manual entry longer than {limit} hours needs an officer of the hall: call the hall to enter it.",
             fields={"clock_out": f"More than {limit} hours after the start."},
         )
@@ -715,9 +742,9 @@ def timelog_resolve_dispute(
 ) -> TimeLog:
     """Union staff settle a dispute with the final times: verified, funds released."""
     if not by.has_perm("fulfillment.change_timelog"):
-        raise RuleViolation("not_allowed", "Only union staff resolve disputes.")
+        raise RuleViolation(CommonError.NOT_ALLOWED, "Only union staff resolve disputes.")
     if not (note or "").strip():
-        raise RuleViolation("note_required", "A resolution needs a note.", fields={"note": "Required."})
+        raise RuleViolation(FulfillmentError.NOTE_REQUIRED, "A resolution needs a note.", fields={"note": "Required."})
     time_log = lock_timelog(timelog_id)
     _ensure_status(time_log, (S.DISPUTED,), "resolve")
     given = {
@@ -746,16 +773,16 @@ def dispute_message_add(*, timelog_id: int, by: User, body: str) -> DisputeMessa
     time_log = TimeLog.objects.select_related("dispatch").get(pk=timelog_id)
     dispute = Dispute.objects.filter(time_log=time_log).first()
     if dispute is None:
-        raise RuleViolation("no_dispute", "This time log has no dispute.")
+        raise RuleViolation(FulfillmentError.NO_DISPUTE, "This time log has no dispute.")
     allowed = (
         by.pk == time_log.worker_id
         or by.is_staff
         or EmployerUser.objects.filter(user=by, employer_id=time_log.dispatch.employer_id).exists()
     )
     if not allowed:
-        raise RuleViolation("not_allowed", "You are not a party to this dispute.")
+        raise RuleViolation(CommonError.NOT_ALLOWED, "You are not a party to this dispute.")
     if not (body or "").strip():
-        raise RuleViolation("body_required", "Write a message.")
+        raise RuleViolation(FulfillmentError.BODY_REQUIRED, "Write a message.")
     return DisputeMessage.objects.create(dispute=dispute, author=by, body=body.strip())
 
 

@@ -2,13 +2,14 @@
 operation can answer declared, each with the one error component whose `code` is an enum of the
 codes the API really sends."""
 
-import ast
 import functools
-from pathlib import Path
 
 from django.conf import settings
+from django.utils.module_loading import autodiscover_modules
 from drf_spectacular.contrib.knox_auth_token import KnoxTokenScheme
 from drf_spectacular.openapi import AutoSchema as BaseAutoSchema
+
+from unioncore.errors import error_enums
 
 # (method, path under /api/v1) → operationId: what a generated client names its functions.
 OPERATION_IDS = {
@@ -76,32 +77,16 @@ class TokenScheme(KnoxTokenScheme):
 
 # --- Error codes ---
 
-_CODE_SOURCES = ("unioncore", "members", "referral", "dispatch", "fulfillment", "reports")
-_CODE_CALLS = {"RuleViolation", "error_body"}
-
 
 @functools.cache
 def error_codes() -> list[str]:
-    """Every `error.code` the API can send: DRF's (through the error handler), and each code
-    written literally as a RuleViolation or an error body in the project's code — read from the
-    code itself, so a new rule cannot be missing from the schema."""
-    from unioncore.api.errors import DRF_CODES
+    """Every `error.code` the API can send: the members of every domain's enum of codes (each
+    app's `errors` module, decision 0047) and the API's own (`ApiError`: DRF's, through the error
+    handler). A raise takes a member, so a new rule cannot be missing from the schema."""
+    from unioncore.api.errors import ApiError  # noqa: F401  (one of the enums, beside the apps')
 
-    codes = {*DRF_CODES.values(), "invalid", "wrong_status", "error"}
-    for app in _CODE_SOURCES:
-        for source in (Path(settings.BASE_DIR) / app).rglob("*.py"):
-            if "tests" in source.parts or "migrations" in source.parts:
-                continue
-            for node in ast.walk(ast.parse(source.read_text(), str(source))):
-                if (
-                    isinstance(node, ast.Call)
-                    and getattr(node.func, "id", getattr(node.func, "attr", None)) in _CODE_CALLS
-                    and node.args
-                    and isinstance(node.args[0], ast.Constant)
-                    and isinstance(node.args[0].value, str)
-                ):
-                    codes.add(node.args[0].value)
-    return sorted(codes)
+    autodiscover_modules("errors")
+    return sorted(member.value for enum_class in error_enums() for member in enum_class)
 
 
 # --- The statuses every operation can answer ---

@@ -13,7 +13,7 @@ from django.db import connection, connections, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from unioncore.errors import RuleViolation
+from unioncore.errors import ImportFileError, RuleViolation
 from unioncore.imports import KINDS, RowError, ensure_may_import, kind_label, may_import, run, write_error_report
 from unioncore.imports.base import WARNING, options_data, shown
 from unioncore.models import ImportJob, ImportJobStatus, User
@@ -52,7 +52,7 @@ def import_job_upload(*, kind: str, upload, by: User, options: dict | None = Non
     file's rows is written). The options are kept as the dry run will use them (defaults filled
     in): the confirmed import runs with exactly these."""
     if kind not in KINDS:
-        raise RuleViolation("unknown_kind", f"Unknown kind {kind!r}.", fields={"kind": "Unknown."})
+        raise RuleViolation(ImportFileError.UNKNOWN_KIND, f"Unknown kind {kind!r}.", fields={"kind": "Unknown."})
     ensure_may_import(kind, by, dry_run=True)
     options = options_data(KINDS[kind], options)
     job = ImportJob(
@@ -158,7 +158,9 @@ def import_job_confirm(*, job_id: int, by: User) -> ImportJob:
     elif job.status != ImportJobStatus.CHECKED:
         return job
     if job.errors:
-        raise RuleViolation("file_has_errors", "This file has rejected rows: fix them and upload it again.")
+        raise RuleViolation(
+            ImportFileError.FILE_HAS_ERRORS, "This file has rejected rows: fix them and upload it again."
+        )
     job.status, job.confirmed_by, job.confirmed_at = ImportJobStatus.QUEUED, by, timezone.now()
     job._history_user = by
     job.save()

@@ -19,7 +19,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from unioncore.audit import history_insert_sql
-from unioncore.errors import RuleViolation
+from unioncore.errors import NotificationError, RuleViolation
 from unioncore.models import User
 from unioncore.notifications import catalogue
 from unioncore.notifications.enums import Channel, NotificationStatus, OptOutVia
@@ -479,7 +479,7 @@ def send_notification(*, notification_id: int) -> str:
 
 def _set_opt_out(*, user: User, by: User, via: str, opted_out: bool) -> SmsOptOut:
     if via not in OptOutVia.values:
-        raise RuleViolation("bad_via", "An opt-out comes by text, from the portal or from the console.")
+        raise RuleViolation(NotificationError.BAD_VIA, "An opt-out comes by text, from the portal or from the console.")
     User.objects.select_for_update().filter(pk=user.pk).first()  # one answer at a time per person
     choice = SmsOptOut.objects.filter(user=user).first() or SmsOptOut(user=user)
     if choice.pk is not None and choice.opted_out == opted_out:

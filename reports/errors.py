@@ -1,0 +1,11 @@
+"""Reports and their exports: the codes their rules refuse with (decision 0047).
+A member is `NAME = "code", HTTP status, "rule"`, the rule's row in docs/rules.md."""
+
+from http import HTTPStatus
+
+from unioncore.errors import ErrorCode
+
+
+class ReportsError(ErrorCode):
+    BAD_FILTERS = "bad_filters", HTTPStatus.BAD_REQUEST, "S5"
+    TOO_LARGE = "too_large", HTTPStatus.BAD_REQUEST, "S3"
