@@ -57,7 +57,7 @@ def test_a_dispute_filed_at_the_deadline_always_wins_over_the_sweep(shift, syste
             outcomes["disputed"] += TimeLog.objects.get(pk=time_log.pk).status == S.DISPUTED
             outcomes["ever verified"] += time_log.history.filter(status=S.VERIFIED).exists()
             outcomes["auto-approved messages"] += Notification.objects.filter(
-                time_log=time_log, kind="auto_approved"
+                about_id=time_log.pk, kind="auto_approved"
             ).count()
     with time_machine.travel(SETTLED, tick=False):
         assert services.auto_approve_due(by=system_user) == 0, "a disputed log was approved after all"

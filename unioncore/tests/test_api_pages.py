@@ -51,7 +51,14 @@ def test_a_page_and_its_count_are_one_query_besides_the_token(five_days):
     client, _ = five_days
     with CaptureQueriesContext(connection) as queries:
         assert page(client, 2).status_code == 200
-    assert len(queries.captured_queries) == 2  # the token with its user; the page with the count
+    sqls = [q["sql"] for q in queries.captured_queries]
+    # The token with its user; the caller's employer roles, once a request, for each row's
+    # `actions` (decision 0042); the page with the count in one query (decision 0046).
+    assert len(sqls) == 3, sqls
+    assert '"knox_authtoken"' in sqls[0]
+    assert '"dispatch_employeruser"' in sqls[1]
+    assert 'FROM "fulfillment_timelog"' in sqls[2]
+    assert "LIMIT 2 OFFSET 2" in sqls[2]
 
 
 @pytest.mark.parametrize("number", ["4", "99", "999999999999999999999", "0", "last", "x"])
