@@ -164,16 +164,21 @@ class NoFilters(forms.Form):
 
 def percent(numerator, denominator):
     """`numerator` as a percentage of `denominator`, in SQL, to one decimal (None when it is 0)."""
-    from django.db.models import DecimalField, ExpressionWrapper, Value
+    from django.db.models import DecimalField, ExpressionWrapper, FloatField, Value
     from django.db.models.functions import Cast, NullIf, Round
 
+    # Divided as floating point: SQLite's CAST(… AS NUMERIC) keeps an integer an integer, and its
+    # division would then drop the fraction (66.0% for two of three). Rounded as a decimal:
+    # PostgreSQL rounds only numeric to a number of places.
+    real = FloatField()
     number = DecimalField(max_digits=20, decimal_places=6)
-    hundred = Value(Decimal(100), output_field=number)
-    zero = Value(Decimal(0), output_field=number)
     share = ExpressionWrapper(
-        Cast(numerator, number) * hundred / NullIf(Cast(denominator, number), zero), output_field=number
+        Cast(numerator, real)
+        * Value(100.0, output_field=real)
+        / NullIf(Cast(denominator, real), Value(0.0, output_field=real)),
+        output_field=real,
     )
-    return Round(share, 1, output_field=number)
+    return Round(Cast(share, number), 1, output_field=number)
 
 
 @dataclass(frozen=True)

@@ -146,11 +146,12 @@ def test_a_member_sees_why_they_were_or_were_not_referred(client, book, register
     with time_machine.travel(at(MONDAY, 8).replace(minute=30), tick=False):
         services.referral_run(job_request_id=request.pk, by=request.taken_by)
     seen = {}
-    for user in users:
-        client.force_login(user)
-        home = client.get(reverse("portal:member-home")).content.decode()
-        assert reverse("portal:member-job", args=[request.pk]) in home
-        seen[user] = client.get(reverse("portal:member-job", args=[request.pk])).content.decode()
+    with time_machine.travel(at(MONDAY, 9), tick=False):  # after the referral, before the job starts
+        for user in users:
+            client.force_login(user)
+            home = client.get(reverse("portal:member-home")).content.decode()
+            assert reverse("portal:member-job", args=[request.pk]) in home
+            seen[user] = client.get(reverse("portal:member-job", args=[request.pk])).content.decode()
     assert "Passed over: Barred from this employer." in seen[users[0]]
     assert "Referred in list order." in seen[users[1]]
     assert "Not reached" in seen[users[2]]

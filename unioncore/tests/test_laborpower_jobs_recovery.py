@@ -198,6 +198,7 @@ def test_an_import_the_sweep_failed_meanwhile_does_not_commit_its_rows(clock, mo
     assert ImportJob.objects.get(pk=job.pk).summary == jobs.STALE_ERROR
 
 
+@pytest.mark.postgresql_only(reason="two sweeps write at once from two connections (SQLite: one writer)")
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_two_sweeps_at_once_fail_a_silent_import_once(clock, monkeypatch, dispatcher):
     job = killed(confirmed(dispatcher), monkeypatch)
