@@ -74,7 +74,7 @@ class HistoricalEmployeeReport(Report):
     slug = "historical-employee-report"
     title = "Historical Employee Report"
     our_name = "Who worked for each employer on the days chosen"
-    laborpower_ids = ("A-02",)
+    laborpower_ids = ("A-02", "C-14")  # C-14 EMPLOYMENT HISTORY BY PERIOD: the Custom tab's copy
     replaces = "Historical Employee Report"
     description = (
         "Everyone who worked for an employer on any day of the range: started by its last day, not ended before "
@@ -240,7 +240,7 @@ class EeocReport(Report):
     slug = "eeoc-report"
     title = "EEOC Report"
     our_name = "Members dispatched by gender and race/ethnicity"
-    laborpower_ids = ("A-09",)
+    laborpower_ids = ("A-09", "C-18")  # C-18 GENDER_ETHNIC: the Custom tab's copy
     replaces = "EEOC Report"
     permission = "members.view_memberdemographics"
     description = (

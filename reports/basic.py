@@ -73,7 +73,8 @@ class ActiveContractors(Report):
     slug = "active-contractors"
     title = "Active Contractors"
     our_name = "Employers with members on the job"
-    laborpower_ids = ("B-14",)
+    # C-05, C-13: the Custom tab's copies (a contractor list, the employee count by employer)
+    laborpower_ids = ("B-14", "C-05", "C-13")
     replaces = "Active Contractors"
     description = "Every employer with members dispatched and on the job now, how many, and since when."
     selector = staticmethod(active_contractor_rows)

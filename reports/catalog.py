@@ -278,7 +278,7 @@ class DailyDispatchLog(Report):
     slug = "daily-dispatch-log"
     title = "Dispatch Report (Day Book)"
     our_name = "Daily dispatch log"
-    laborpower_ids = ("B-06",)
+    laborpower_ids = ("B-06", "C-32")  # C-32 RAW DISPATCH DATA: the Custom tab's copy, every dispatch of the days
     replaces = "Daily Dispatch Report (the day book)"
     description = "Every dispatch offered on the days chosen, in the order it was made."
     # LaborPower's Basic tab: a date range and the books; we add the employer and the status
@@ -430,11 +430,16 @@ class RollOffReport(Report):
     slug = "roll-off-report"
     title = "Dropped Due to Re-Sign, Checkmarks, ShortCall"
     our_name = "Roll-off report"
-    laborpower_ids = ("B-02", "B-03", "B-04")
+    laborpower_ids = ("B-02", "B-03", "B-04", "C-30", "C-35", "C-38")
     variants = {
         "B-02": {"reason": RollOffReason.RE_SIGN_MISSED},
         "B-03": {"reason": RollOffReason.CHECK_MARKS},
         "B-04": {"reason": RollOffReason.RESTORATIONS_USED},
+        # The Custom tab's copies: "too many days" is a call over the book's limit (a long call);
+        # "since the 90-day rule", not re-registered by the next working day after a call ended.
+        "C-30": {"reason": RollOffReason.LONG_CALL},
+        "C-35": {"reason": RollOffReason.LATE_RE_REGISTRATION},
+        "C-38": {"reason": RollOffReason.LONG_CALL},
     }
     replaces = "Roll-Off Report (dropped due to re-sign, check marks, short call)"
     description = "Registrations rolled off on the days chosen, with why."
