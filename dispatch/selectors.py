@@ -24,6 +24,7 @@ from members.enums import MemberStatus
 from members.models import MemberSkill
 from referral.enums import BookType
 from referral.selectors import referral_list
+from unioncore.composition import parts
 
 # The skills that qualify a member for a request's job class (decision 0031).
 CLASS_SKILLS = {
@@ -416,17 +417,15 @@ CHECK_IN_BY = datetime.time(15, 0)  # the 2024 procedure, rule 7
 def no_shows(*, day: datetime.date):
     """Dispatches of `day` whose member has not checked in (nor clocked in there) by 3 PM."""
     from dispatch.enums import DispatchStatus
-    from fulfillment.models import TimeLog
 
     three_pm = timezone.make_aware(datetime.datetime.combine(day, CHECK_IN_BY))
-    return (
-        Dispatch.objects.filter(
-            status=DispatchStatus.ACCEPTED, start_date=day, checked_in_at__isnull=True, no_show_at__isnull=True
-        )
-        .exclude(pk__in=TimeLog.objects.filter(clock_in_at__lt=three_pm).values("dispatch_id"))
-        .select_related("member", "employer")
-        .order_by("id")
+    rows = Dispatch.objects.filter(
+        status=DispatchStatus.ACCEPTED, start_date=day, checked_in_at__isnull=True, no_show_at__isnull=True
     )
+    # Other proof they turned up, from the apps above (fulfillment: a clock-in before 3 PM).
+    for turned_up in parts("dispatch_turned_up", before=three_pm).values():
+        rows = rows.exclude(pk__in=turned_up)
+    return rows.select_related("member", "employer").order_by("id")
 
 
 def awaiting_check_in(*, employer_id: int, day: datetime.date):

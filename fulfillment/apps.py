@@ -9,3 +9,6 @@ class FulfillmentConfig(AppConfig):
         from fulfillment.services.notifications import register_messages
 
         register_messages()  # the time-log messages, in the kernel's catalogue
+        from fulfillment.parts import register_parts
+
+        register_parts()  # its part of the member's home, and the clock-ins dispatch's no-shows read

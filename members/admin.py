@@ -9,10 +9,12 @@ from members import selectors, services
 from members.models import CopeCheckoff, Member, MemberDemographics, MemberTransaction, Skill, Traveler, TravelLetter
 from unioncore.admin_actions import HistoryAdmin, NoDeleteMixin, ReadOnlyMixin
 from unioncore.admin_records import RecordAdmin
+from unioncore.composition import parts
 from unioncore.errors import RuleViolation
 
 # The console prints a member "Last, First (card number)" (Member.__str__): pasted back into a
 # search box, the card number alone finds them; a comma is no part of a name.
+MEMBER_RECORD = "member_record"  # the parts of the record come from referral and dispatch
 _PRINTED_CARD = re.compile(r"\((?P<card>[^()\s]+)\)\s*$")
 
 
@@ -102,20 +104,10 @@ class MemberAdmin(HistoryAdmin):
     def record_display(self, member):
         """The member's books (with their place on each), dispatches and bids, read by the
         selectors the portal and the desk use; changed through their own pages."""
-        from dispatch import selectors as dispatch_selectors
-        from referral import selectors as referral_selectors
-
         if not member.pk:
             return "—"
-        return render_to_string(
-            "admin/members/member_record.html",
-            {
-                "member": member,
-                "registrations": referral_selectors.member_registrations(member_id=member.pk),
-                "dispatches": dispatch_selectors.member_dispatch_history(member_id=member.pk),
-                "bids": dispatch_selectors.member_bid_history(member_id=member.pk),
-            },
-        )
+        context = {"member": member, **parts(MEMBER_RECORD, member=member)}
+        return render_to_string("admin/members/member_record.html", context)
 
     def get_search_results(self, request, queryset, search_term):
         """Also finds a member as the console prints one: "Last, First (card number)", "Last,

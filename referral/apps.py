@@ -11,3 +11,6 @@ class ReferralConfig(AppConfig):
 
         register_kinds()  # the app's LaborPower imports, with the framework (unioncore.imports)
         register_messages()  # the member's messages about their books, in the kernel's catalogue
+        from .parts import register_parts
+
+        register_parts()  # its parts of the member's home and console record (unioncore.composition)

@@ -1,21 +1,11 @@
-"""A member's pages under /portal/me/."""
+"""A member's home under /portal/me/. The other member pages belong to the apps that serve them
+(referral/portal/member_urls.py, dispatch/portal/member_urls.py, fulfillment/portal/member_urls.py);
+the portal's URL list (the wiring, unioncore/portal/urls.py) puts them all under /portal/me/."""
 
-from django.urls import include, path
+from django.urls import path
 
-from dispatch.portal import views as dispatch_views
 from members.portal import views
-from referral.portal import views as referral_views
 
 urlpatterns = [
     path("", views.home, name="member-home"),
-    path("activity/", referral_views.activity, name="member-activity"),
-    path("books/<int:pk>/re-sign/", referral_views.re_sign, name="member-re-sign"),
-    path("books/<int:pk>/re-register/", referral_views.re_register, name="member-re-register"),
-    path("jobs/<int:pk>/", dispatch_views.job_detail, name="member-job"),
-    path("jobs/<int:pk>/bid/", dispatch_views.bid, name="member-bid"),
-    path("jobs/<int:pk>/withdraw/", dispatch_views.withdraw, name="member-withdraw"),
-    path("dispatches/<int:pk>/", dispatch_views.dispatch_detail, name="member-dispatch"),
-    path("dispatches/<int:pk>/accept/", dispatch_views.accept, name="member-accept"),
-    path("dispatches/<int:pk>/decline/", dispatch_views.decline, name="member-decline"),
-    path("timelogs/", include("fulfillment.portal.member_urls")),
 ]

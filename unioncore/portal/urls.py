@@ -1,4 +1,5 @@
-"""Every portal URL lives under /portal/ (card links in SMS point at /portal/timelogs/<token>/)."""
+"""Every portal URL lives under /portal/ (card links in SMS point at /portal/timelogs/<token>/).
+This list is wiring (.importlinter): it may name every app."""
 
 from django.urls import include, path
 
@@ -17,8 +18,11 @@ urlpatterns = [
     path("nothing-here/", views.nothing_here, name="nothing-here"),
     # Anyone signed in: texts on or off (STOP / START).
     path("texts/", notification_views.text_messages, name="text-messages"),
-    # Members: home, books, jobs, dispatches, time logs.
+    # Members: home, books, jobs, dispatches, time logs, each from the app that serves it.
     path("me/", include("members.portal.urls")),
+    path("me/", include("referral.portal.member_urls")),
+    path("me/", include("dispatch.portal.member_urls")),
+    path("me/timelogs/", include("fulfillment.portal.member_urls")),
     # Supervisors: verification card (the SMS deep link), waiting list, kiosk.
     path("", include("fulfillment.portal.supervisor_urls")),
     # Employers: their job orders to the hall.

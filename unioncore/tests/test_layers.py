@@ -1,96 +1,64 @@
-"""The ground floor stays the ground floor (decision 0026): no module of the `unioncore` package
-imports a domain app (members, referral, dispatch, fulfillment, reports); they import it.
+"""The apps import one way (issue 23, item 1; decision 0057): reports > fulfillment > dispatch >
+referral > members > unioncore, checked by import-linter's layers contract (`.importlinter`).
+Only the wiring — the URL lists — may name every app; pages composed from several apps get
+their parts through unioncore.composition."""
 
-Allowed: naming an app by dotted string (INSTALLED_APPS, a URL `include("…")`, a Celery task
-name, `import_module("members.demo")` in seed_demo) — the project assembles its apps that way.
-Not allowed: an `import` or `from … import` of a domain app anywhere in unioncore's own code, at
-module level or inside a function. The tests under unioncore/tests/ are exempt (they exercise the
-assembled project). The few imports that predate this rule are listed below with their reason;
-the list may only shrink (an entry that is no longer true fails, so it is removed when fixed)."""
-
-import ast
+import configparser
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
-from unioncore import imports
-
-ROOT = Path(__file__).resolve().parents[1]  # the unioncore package
-DOMAIN_APPS = frozenset({"members", "referral", "dispatch", "fulfillment", "reports"})
-EXEMPT_DIRS = (ROOT / "tests",)
-
-# path (relative to unioncore/) -> the domain modules it may import, and why. Shrink only.
-KNOWN = {
-    "api/urls.py": (
-        {"dispatch", "fulfillment", "referral"},
-        "the project's /api/v1/ URL conf routes to the apps' API views (could become include() strings)",
-    ),
-}
+ROOT = Path(__file__).resolve().parents[2]
+LAYERS = ["reports", "fulfillment", "dispatch", "referral", "members", "unioncore"]
+LINT_IMPORTS = str(Path(sys.executable).parent / "lint-imports")  # import-linter's command, in the venv
+WIRING = {"unioncore.urls", "unioncore.api.urls", "unioncore.portal.urls"}
 
 
-def domain_imports(path: Path) -> set[str]:
-    """The absolute module names of domain apps that a file imports."""
-    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
-    found = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Import):
-            names = [alias.name for alias in node.names]
-        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
-            names = [node.module]
-        else:
-            continue
-        found.update(name for name in names if name.split(".")[0] in DOMAIN_APPS)
-    return found
+def lint(config: Path) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [LINT_IMPORTS, "--config", str(config), "--no-cache"],
+        cwd=ROOT, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
 
 
-def unioncore_modules() -> list[Path]:
-    return [
-        path
-        for path in sorted(ROOT.rglob("*.py"))
-        if not any(path.is_relative_to(exempt) for exempt in EXEMPT_DIRS) and "__pycache__" not in path.parts
-    ]
+def test_the_apps_import_only_the_layers_below_them():
+    result = lint(ROOT / ".importlinter")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "1 kept, 0 broken" in result.stdout
 
 
-def test_no_unioncore_module_imports_a_domain_app():
-    wrong = {}
-    for path in unioncore_modules():
-        allowed = KNOWN.get(path.relative_to(ROOT).as_posix(), (set(), ""))[0]
-        extra = domain_imports(path) - allowed
-        if extra:
-            wrong[path.relative_to(ROOT).as_posix()] = sorted(extra)
-    assert not wrong, (
-        f"unioncore imports a domain app (decision 0026; name it by dotted string or move the code): {wrong}"
-    )
+def test_only_the_wiring_and_the_tests_are_exempt():
+    """The exemptions are the URL lists and test code, nothing else: an import of an app above
+    cannot be waved through by adding it to the list."""
+    config = configparser.ConfigParser()
+    config.read(ROOT / ".importlinter")
+    contract = config["importlinter:contract:layers"]
+    assert contract["layers"].split() == LAYERS
+    ignored = [line.split("->")[0].strip() for line in contract["ignore_imports"].split("\n") if line.strip()]
+    assert set(ignored) - {"**.tests.**", "**.conftest"} == WIRING
 
 
-@pytest.mark.parametrize("relative", sorted(KNOWN))
-def test_each_known_exception_is_still_true(relative):
-    """Fixed? Remove it from KNOWN: the list only shrinks."""
-    path = ROOT / relative
-    assert path.exists(), f"{relative} is gone: remove it from KNOWN"
-    assert domain_imports(path) == KNOWN[relative][0], f"{relative} changed: shrink its entry in KNOWN"
-
-
-def test_the_import_framework_has_no_exception():
-    assert not [p for p in KNOWN if p.startswith("imports/")]
-    assert all(not domain_imports(p) for p in (ROOT / "imports").rglob("*.py"))
-
-
-def test_the_checker_sees_imports_inside_functions(tmp_path):
-    module = tmp_path / "m.py"
-    module.write_text("import os\n\ndef f():\n    from referral.models import ReferralBook\n    import members\n")
-    assert domain_imports(module) == {"referral.models", "members"}
-
-
-def test_each_app_registers_its_kinds_in_the_import_order():
-    first = ["members", "employers", "registrations", "dispatches", "ledger"]
-    assert [name for name in imports.KINDS if name in first] == first
-    owners = {name: type(kind).__module__.split(".")[0] for name, kind in imports.KINDS.items()}
-    assert set(owners.values()) <= DOMAIN_APPS, "every kind lives in a domain app"
-    assert {name: owners[name] for name in first} == {
-        "members": "members",
-        "ledger": "members",
-        "registrations": "referral",
-        "employers": "dispatch",
-        "dispatches": "dispatch",
-    }
+@pytest.mark.parametrize(
+    ("module", "upward"),
+    [("members/_probe.py", "from dispatch import selectors\n"), ("dispatch/_probe.py", "import fulfillment.models\n")],
+)
+def test_an_import_of_an_app_above_breaks_the_build(tmp_path, module, upward):
+    """The check fails on an upward import: the same contract run over a copy of the apps with
+    one module that imports the layer above."""
+    for app in LAYERS:
+        # Only the Python files matter to the import graph.
+        for source in (ROOT / app).rglob("*.py"):
+            target = tmp_path / source.relative_to(ROOT)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(source.read_bytes())
+    (tmp_path / module).write_text(upward)
+    (tmp_path / ".importlinter").write_bytes((ROOT / ".importlinter").read_bytes())
+    result = subprocess.run(
+        [LINT_IMPORTS, "--config", ".importlinter", "--no-cache"],
+        cwd=tmp_path, capture_output=True, text=True, timeout=120, env={"PYTHONPATH": str(tmp_path)},
+    )  # fmt: skip
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "0 kept, 1 broken" in result.stdout
+    assert module.replace("/", ".").removesuffix(".py") in result.stdout
