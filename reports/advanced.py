@@ -19,7 +19,7 @@ from reports.catalog import (
     employer_field,
     last_days,
 )
-from reports.framework import Column, DateRangeForm, NoFilters, Report, register
+from reports.framework import DEMOGRAPHIC, Column, DateRangeForm, NoFilters, Report, register, sees_demographics
 
 # A dispatch's employee (A-01, A-02, A-05)
 MEMBER_CLASS = Column("member__classification", "Classification", choices=Classification)
@@ -242,7 +242,8 @@ class EeocReport(Report):
     our_name = "Members dispatched by gender and race/ethnicity"
     laborpower_ids = ("A-09", "C-18")  # C-18 GENDER_ETHNIC: the Custom tab's copy
     replaces = "EEOC Report"
-    permission = "members.view_memberdemographics"
+    permission = DEMOGRAPHIC
+
     description = (
         "The members dispatched on the days chosen (each counted once), by gender and race/ethnicity as the "
         "EEO-1 report counts them; a member whose demographics are not recorded counts as not disclosed."
@@ -256,6 +257,10 @@ class EeocReport(Report):
         Column("members", "Members", "int", total=True),
     )
     initial = last_days(365)
+
+    @classmethod
+    def can_run(cls, user) -> bool:
+        return super().can_run(user) and sees_demographics(user)  # and the demographics' own permission
 
 
 # A-10

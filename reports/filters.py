@@ -11,9 +11,10 @@ A report takes the filters it offers:
 
 and its selector returns the unfiltered rows (a queryset of the subject's model); the framework
 applies the filters given (`Report.rows`). A filter whose field the subject's model does not
-have (yet) is not offered. Race, gender and ages are personal data: offered only to users with
-`reports.demographic_reports` (officers), and never written to an export's description for
-anyone else (`Report.form` leaves them out).
+have is not offered. Race, gender and ages are personal data, read from the member's
+`MemberDemographics` (docs/pii.md): offered only to users who may see them (officers:
+`framework.sees_demographics`), and for anyone else neither shown, applied nor written to a run's
+filters (`Report.form` leaves them out; decision 0053).
 """
 
 import copy
@@ -30,12 +31,12 @@ from django.utils import timezone
 from dispatch.enums import DispatchStatus, JobClass, JobRequestStatus
 from dispatch.models import Dispatch, Employer, JobRequest
 from members.enums import Classification, MemberStatus
-from members.models import Member, Skill
+from members.models import Member, MemberDemographics, Skill
 from referral.enums import RegistrationStatus
 from referral.models import BookRegistration
 from reports.framework import PlausibleDateField
 
-# Personal data: offered (and shown in a run's filters) only to users with DEMOGRAPHIC.
+# Personal data: offered (and shown in a run's filters) only to users who may see it.
 DEMOGRAPHIC_FILTERS = frozenset({"race", "gender", "age_from", "age_to"})
 EMPTY = (None, "", [], (), {})
 
@@ -61,14 +62,8 @@ def _worksites():
     return [(s, s) for s in sites[:500]]
 
 
-def _member_choices(field: str):
-    def choices():
-        try:
-            return list(Member._meta.get_field(field).choices or ())
-        except FieldDoesNotExist:
-            return []
-
-    return choices
+def _demographic_choices(field: str):
+    return list(MemberDemographics._meta.get_field(field).choices)
 
 
 def _model_has(model, path: str) -> bool:
@@ -130,8 +125,8 @@ class LaborPowerFilters(django_filters.FilterSet):
     status = django_filters.MultipleChoiceFilter(choices=(), label="Status", method="by_in")
     age_from = django_filters.NumberFilter(label="Age from", min_value=14, max_value=100, method="by_age")
     age_to = django_filters.NumberFilter(label="Age to", min_value=14, max_value=100, method="by_age")
-    race = django_filters.MultipleChoiceFilter(choices=_member_choices("race"), label="Race", method="by_in")
-    gender = django_filters.MultipleChoiceFilter(choices=_member_choices("gender"), label="Gender", method="by_in")
+    race = django_filters.MultipleChoiceFilter(choices=_demographic_choices("race"), label="Race", method="by_in")
+    gender = django_filters.MultipleChoiceFilter(choices=_demographic_choices("gender"), label="Gender", method="by_in")
     job_class = django_filters.MultipleChoiceFilter(choices=JobClass.choices, label="Job class", method="by_in")
     date_from = PlausibleDateFilter(label="From", method="by_date")
     date_to = PlausibleDateFilter(label="To", method="by_date")
@@ -244,6 +239,20 @@ def _years_before(day: datetime.date, years: int) -> datetime.date:
 # --- The subjects: where each filter looks on their rows ---
 
 
+def MEMBER_PATHS(prefix: str) -> dict[str, str]:
+    """Where the member's filters look from a subject reaching the member at `prefix` ("member__"
+    from a dispatch or a registration, "" from a member): the demographics are a table of their
+    own (decision 0049), so race, gender and ages are read through it."""
+    return {
+        "working_as": f"{prefix}classification",
+        "skill": f"{prefix}skills__skill",
+        "age_from": f"{prefix}demographics__birth_date",
+        "age_to": f"{prefix}demographics__birth_date",
+        "race": f"{prefix}demographics__race",
+        "gender": f"{prefix}demographics__gender",
+    }
+
+
 class DispatchFilters(LaborPowerFilters):
     """Rows of dispatches."""
 
@@ -251,14 +260,9 @@ class DispatchFilters(LaborPowerFilters):
         "employer": "employer",
         "book": ("job_request__book_classification", "job_request__region"),
         "tier": "registration__book__book_number",
-        "working_as": "member__classification",
+        **MEMBER_PATHS("member__"),
         "worksite": "job_request__worksite",
-        "skill": "member__skills__skill",
         "status": "status",
-        "age_from": "member__birth_date",
-        "age_to": "member__birth_date",
-        "race": "member__race",
-        "gender": "member__gender",
         "job_class": "job_request__job_class",
         "date": "offered_at__date",
     }
@@ -274,13 +278,8 @@ class RegistrationFilters(LaborPowerFilters):
     paths = {
         "book": ("book__classification", "book__region"),
         "tier": "book__book_number",
-        "working_as": "member__classification",
-        "skill": "member__skills__skill",
+        **MEMBER_PATHS("member__"),
         "status": "status",
-        "age_from": "member__birth_date",
-        "age_to": "member__birth_date",
-        "race": "member__race",
-        "gender": "member__gender",
         "date": "registered_at__date",
     }
     status = django_filters.MultipleChoiceFilter(choices=RegistrationStatus.choices, label="Status", method="by_in")
@@ -311,13 +310,8 @@ class MemberFilters(LaborPowerFilters):
     """Rows of members (the Applicant tab)."""
 
     paths = {
-        "working_as": "classification",
-        "skill": "skills__skill",
+        **MEMBER_PATHS(""),
         "status": "status",
-        "age_from": "birth_date",
-        "age_to": "birth_date",
-        "race": "race",
-        "gender": "gender",
     }
     status = django_filters.MultipleChoiceFilter(choices=MemberStatus.choices, label="Status", method="by_in")
 

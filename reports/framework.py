@@ -35,8 +35,16 @@ from unioncore.dates import UNTIL, implausible
 
 REFERRAL = "reports.referral_reports"
 FULFILLMENT = "reports.fulfillment_reports"
-# Personal data (race, gender, age): filters and columns only officers see (reports/filters.py).
+# Personal data (race, gender, age): filters and reports only officers see (reports/filters.py).
+# Both permissions: the reports' own and the demographics table's (decisions 0049, 0053).
 DEMOGRAPHIC = "reports.demographic_reports"
+DEMOGRAPHIC_DATA = "members.view_memberdemographics"
+
+
+def sees_demographics(user) -> bool:
+    """Whether `user` may filter and read reports by race, gender and age (officers)."""
+    return bool(user is not None and user.is_active and user.has_perms((DEMOGRAPHIC, DEMOGRAPHIC_DATA)))
+
 
 # "number": an integer that names something (LaborPower's REG. #), printed without a thousands
 # separator; "timestamp": a date and time to the second.
@@ -326,7 +334,7 @@ class Report:
         """The filters, bound to `data` (a query string or a dict). Demographic filters only for a
         `user` who may see them; without one, never."""
         names = set(cls.filters.base_fields)
-        if cls.filterset is not None and not (user is not None and user.has_perm(DEMOGRAPHIC)):
+        if cls.filterset is not None and not sees_demographics(user):
             from reports.filters import DEMOGRAPHIC_FILTERS
 
             names -= DEMOGRAPHIC_FILTERS

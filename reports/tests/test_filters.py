@@ -6,11 +6,13 @@ form errors that change nothing.
 The hall's dispatches (all from WIRE SEATTLE : 1, inside wireperson in Seattle):
 Hill to Beta (offered Mon 16 Nov), Adams to Alpha and Irwin to Beta (both Mon 7 Dec)."""
 
-import django_filters
+import datetime
+
 import pytest
 from django.http import QueryDict
 from django.urls import reverse
 
+from dispatch.models import Dispatch
 from members.enums import Classification
 from members.models import Member, MemberSkill, Skill
 from referral.models import BookRegistration
@@ -20,6 +22,7 @@ from reports.models import ReportRun
 
 pytestmark = pytest.mark.django_db
 
+D = datetime.date
 DAY_BOOK = reverse("admin:reports_report", args=["daily-dispatch-log"])
 WEEKS = {"date_from": "2026-11-16", "date_to": "2026-12-07"}  # 22 days: all three dispatches
 
@@ -107,30 +110,117 @@ def test_a_filter_is_offered_only_where_its_field_exists():
         DispatchFilters.taking("employer", "shoe_size")
 
 
-class StandInFilters(MemberFilters):
-    """Gender read from the member's classification: a stand-in for the demographic fields
-    (members get them with issue 24's demographic data) to test who is offered the filter."""
+class Dispatched(framework.Report):
+    """The hall's dispatches with every member filter: what an Advanced-tab report offers."""
 
-    paths = {**MemberFilters.paths, "gender": "classification"}
-    gender = django_filters.MultipleChoiceFilter(choices=Classification.choices, label="Gender", method="by_in")
+    slug = "dispatched-by-demographics"
+    title = "Dispatched"
+    filterset = DispatchFilters.taking("working_as", "age_from", "age_to", "race", "gender", "date_from", "date_to")
+    selector = staticmethod(lambda: Dispatch.objects.values("id", "member__last_name"))
+    columns = (framework.Column("member__last_name", "Name"),)
 
 
-def test_demographic_filters_are_offered_to_officers_only(hall, dispatcher, officer):
-    class Demo(framework.Report):
-        slug = "demographic-stand-in"
-        filterset = StandInFilters.taking("working_as", "gender")
-        selector = staticmethod(lambda: Member.objects.values("last_name"))
-        columns = (framework.Column("last_name", "Name"),)
+@pytest.fixture
+def dispatched(hall, monkeypatch):
+    """The report registered for the test's length; the three members dispatched given their
+    demographics by an officer: Adams female, Hispanic, born 1 Mar 1990 (36 on Monday 7 Dec 2026);
+    Hill male, Asian, born 7 Dec 1970 (56 that very day); Irwin male, White, born 8 Dec 2000 (25:
+    26 only the day after)."""
+    from members import services as member_services
+    from unioncore.tests.factories import StaffFactory
 
-    Demo.filters = Demo.filterset.form_class()  # as `register` does
-    assert "gender" in DEMOGRAPHIC_FILTERS
-    wanted = {"gender": Classification.APPRENTICE_WIREPERSON}
-    officers = Demo.form(wanted, user=officer)
-    assert "gender" in officers.fields
-    assert officers.is_valid()
-    assert Demo.count(Demo.rows(officers.cleaned_data)) == 0  # no apprentice in the hall
-    dispatchers = Demo.form(wanted, user=dispatcher)
-    assert "gender" not in dispatchers.fields  # not shown, and the value given is ignored
-    assert "gender" not in Demo.form(wanted).fields  # nor without a user
-    assert dispatcher.has_perm(framework.DEMOGRAPHIC) is False
-    assert officer.has_perm(framework.DEMOGRAPHIC) is True
+    Dispatched.filters = Dispatched.filterset.form_class()  # as `register` does
+    monkeypatch.setitem(framework.REPORTS, Dispatched.slug, Dispatched)
+    officer = StaffFactory(groups=["officer"])
+    for name, gender, race, born in (("Adams", "female", "hispanic", D(1990, 3, 1)),
+                                     ("Hill", "male", "asian", D(1970, 12, 7)),
+                                     ("Irwin", "male", "white", D(2000, 12, 8))):  # fmt: skip
+        member_services.member_demographics_set(
+            member_id=hall.member(name).pk, by=officer, gender=gender, race=race, birth_date=born
+        )
+    return reverse("admin:reports_report", args=[Dispatched.slug])
+
+
+def last_names(response) -> list[str]:
+    return sorted(row[0][0] for kind, row in response.context["body"] if kind == "row")
+
+
+def test_an_officer_filters_by_race_gender_and_ages(dispatched, client, officer):
+    client.force_login(officer)
+    everyone = client.get(dispatched, WEEKS)
+    assert {"race", "gender", "age_from", "age_to"} <= set(everyone.context["form"].fields)
+    assert last_names(everyone) == ["Adams", "Hill", "Irwin"]
+    for wanted, expected in (
+        ({"gender": "female"}, ["Adams"]),
+        ({"gender": "male"}, ["Hill", "Irwin"]),
+        ({"race": "white"}, ["Irwin"]),
+        ({"race": ["asian", "hispanic"]}, ["Adams", "Hill"]),  # several values: either
+        ({"gender": "male", "race": "asian"}, ["Hill"]),  # two filters: both
+        # 26 or older: born on or before 7 Dec 2000 — Irwin (8 Dec 2000) is 25 until tomorrow
+        ({"age_from": "26"}, ["Adams", "Hill"]),
+        # 25 or younger: born after 7 Dec 2000 (26 years before today)
+        ({"age_to": "25"}, ["Irwin"]),
+        # exactly 56: born 8 Dec 1969 – 7 Dec 1970; Hill's birthday is today
+        ({"age_from": "56", "age_to": "56"}, ["Hill"]),
+        ({"age_from": "37", "age_to": "55"}, []),  # Adams is 36, Hill 56
+    ):
+        response = client.get(dispatched, {**WEEKS, **wanted})
+        assert response.status_code == 200, wanted
+        assert last_names(response) == expected, wanted
+    described = dict(framework.describe_filters(client.get(dispatched, {**WEEKS, "race": "white"}).context["form"]))
+    assert described["Race"] == "White"
+    assert ReportRun.objects.filter(report=Dispatched.slug).order_by("-id").first().filters["race"] == ["white"]
+
+
+def test_a_dispatcher_neither_sees_nor_passes_the_demographic_filters(dispatched, client, dispatcher):
+    """The values are ignored: all three rows, no demographic label on the page, in the run's
+    record or in the file, and the demographics table is never read."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.force_login(dispatcher)
+    sneaky = {**WEEKS, "gender": "female", "race": "white", "age_from": "40"}
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(dispatched, sneaky)
+        export = client.get(reverse("admin:reports_export", args=[Dispatched.slug, "csv"]), sneaky)
+        content = b"".join(export.streaming_content).decode("utf-8-sig")
+    assert response.status_code == 200
+    assert not DEMOGRAPHIC_FILTERS & set(response.context["form"].fields)
+    assert last_names(response) == ["Adams", "Hill", "Irwin"]
+    page = response.content.decode()
+    for label in ("Race", "Gender", "Age from", "Hispanic"):
+        assert label not in page, label
+        assert label not in content, label
+    assert sorted(content.splitlines()[-3:]) == ["Adams", "Hill", "Irwin"]
+    assert all(not DEMOGRAPHIC_FILTERS & set(run.filters) for run in ReportRun.objects.filter(report=Dispatched.slug))
+    assert not any("memberdemographics" in q["sql"] for q in queries.captured_queries)
+    assert "gender" not in Dispatched.form({"gender": "female"}).fields  # nor without a user
+
+
+def test_registrations_and_members_are_filtered_through_their_demographics(dispatched):
+    """Only the three dispatched members have demographics; the rest of the hall has none and no
+    demographic filter matches them."""
+    registrations = RegistrationFilters.taking("race", "gender", "age_from")
+    assert RegistrationFilters.offers("race")
+    assert MemberFilters.offers("age_from")
+    rows = BookRegistration.objects.all()
+    assert [r.member.last_name for r in registrations.apply(rows, {"gender": ["female"]})] == ["Adams"]
+    assert sorted(r.member.last_name for r in registrations.apply(rows, {"age_from": 30})) == ["Adams", "Hill"]
+    members = MemberFilters.taking("race")
+    assert [m.last_name for m in members.apply(Member.objects.all(), {"race": ["white"]})] == ["Irwin"]
+
+
+def test_the_eeoc_report_needs_both_demographic_permissions(hall, officer, dispatcher):
+    """An officer holds both (unioncore/roles.py); a user granted only one of them by hand may not run it."""
+    from django.contrib.auth.models import Permission
+
+    from unioncore.tests.factories import StaffFactory
+
+    eeoc = framework.get("eeoc-report")
+    assert eeoc.permission == framework.DEMOGRAPHIC
+    assert eeoc.can_run(officer)
+    assert not eeoc.can_run(dispatcher)
+    for codename in ("demographic_reports", "view_memberdemographics"):
+        user = StaffFactory(groups=["dispatcher"])
+        user.user_permissions.add(Permission.objects.get(codename=codename))
+        assert not eeoc.can_run(type(user).objects.get(pk=user.pk)), codename
