@@ -316,6 +316,18 @@ class Report:
         return next((c for c in cls.columns if c.accessor == accessor), None)
 
     @classmethod
+    def with_columns(cls, accessors) -> type["Report"]:
+        """The report showing only these of its columns, in its own order (a saved report's
+        choice, `?columns=` on its page), the grouping column always; unknown ones are ignored,
+        none means every column. Sorting and summaries still find every declared column."""
+        wanted = set(accessors or ())
+        kept = tuple(c for c in cls.columns if c.accessor in wanted or c.accessor == cls.group_by)
+        if not wanted or len(kept) == len(cls.columns) or not [c for c in kept if c.accessor != cls.group_by]:
+            return cls
+        declared = cls.column
+        return type(cls.__name__, (cls,), {"columns": kept, "column": classmethod(lambda _, a: declared(a))})
+
+    @classmethod
     def shown_columns(cls) -> tuple[Column, ...]:
         """The columns of the table (the grouping column is the group's heading instead)."""
         return tuple(c for c in cls.columns if c.accessor != cls.group_by)

@@ -111,3 +111,47 @@ class ExportJob(models.Model):
         if not self.rows_total:
             return 0
         return min(99, self.rows_done * 100 // self.rows_total)
+
+
+# --- Saved custom reports (LaborPower's Custom tab; issue 24, item 3; decision 0055) ---
+
+
+class SavedReport(models.Model):
+    """A report as an officer set it up — its filters, the columns shown, the sort — under a name
+    they chose; shared with staff groups, whose members see it and run it. The filters are kept as
+    the report's filter set validated them, and validated again at every run."""
+
+    name = models.CharField(max_length=120)
+    report = models.CharField(max_length=60, help_text="The report's slug")
+    variant = models.CharField(max_length=12, blank=True, help_text="The LaborPower id it was opened under")
+    filters = models.JSONField(default=dict, blank=True)
+    columns = models.JSONField(default=list, blank=True, help_text="The columns shown; none: every column")
+    sort = models.CharField(max_length=80, blank=True)
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="saved_reports")
+    shared_with = models.ManyToManyField(
+        "auth.Group", blank=True, related_name="saved_reports", help_text="Staff groups that see and run it"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    history = HistoricalRecords(get_user=history_user, m2m_fields=[shared_with])
+
+    class Meta:
+        ordering = ("name", "id")
+        constraints = [models.UniqueConstraint(fields=["owner", "name"], name="saved_report_name_once_per_owner")]
+        permissions = [("save_report", "Can save, share and schedule reports")]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def query(self) -> dict:
+        """The report page's query string for it: the filters, the sort, the columns."""
+        out = {**self.filters}
+        if self.variant:
+            out["variant"] = self.variant
+        if self.sort:
+            out["sort"] = self.sort
+        if self.columns:
+            out["columns"] = list(self.columns)
+        return out

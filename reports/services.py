@@ -281,3 +281,124 @@ def letter_print(*, kind: str, member, by: User, to_local: str = "") -> bytes:
         filters={"card_number": member.card_number, **({"to_local": to_local} if to_local else {})},
     )  # fmt: skip
     return letter_pdf(kind, member, to_local=to_local)
+
+
+# --- Saved custom reports (issue 24, item 3; decision 0055) ---
+
+SAVE = "reports.save_report"
+
+
+def _query_of(filters) -> tuple[dict, str, str]:
+    """The filters of a report page's query string, apart from its sort and the variant."""
+    from django.http import QueryDict
+
+    if isinstance(filters, str):
+        filters = QueryDict(filters)
+    if hasattr(filters, "getlist"):
+        data = {k: filters.getlist(k) for k in filters}
+        data = {k: v[0] if len(v) == 1 else v for k, v in data.items()}
+    else:
+        data = dict(filters)
+    sort, variant = str(data.pop("sort", "") or ""), str(data.pop("variant", "") or "")
+    for key in ("page", "columns", "saved"):
+        data.pop(key, None)
+    return data, sort, variant
+
+
+def _saved_columns(report, columns) -> list[str]:
+    columns = [str(c) for c in columns or ()]
+    unknown = [c for c in columns if report.column(c) is None]
+    if unknown:
+        raise RuleViolation(ReportsError.BAD_COLUMNS, f"{report.title} has no column {', '.join(unknown)}.")
+    if not [c for c in columns if c != report.group_by]:
+        return []  # nothing chosen: every column
+    return [c.accessor for c in report.columns if c.accessor in columns]  # the report's order
+
+
+def _saved_sort(report, sort: str) -> str:
+    column = report.column(sort.lstrip("-")) if sort else None
+    return sort if column is not None and column.sortable else ""
+
+
+def _staff_groups(group_ids):
+    from django.contrib.auth.models import Group
+
+    from unioncore.roles import STAFF_GROUPS
+
+    ids = {int(g.pk if hasattr(g, "pk") else g) for g in group_ids or ()}
+    groups = list(Group.objects.filter(pk__in=ids, name__in=STAFF_GROUPS))
+    if len(groups) != len(ids):
+        raise RuleViolation(ReportsError.NOT_SHAREABLE, "A report is shared with the hall's staff groups only.")
+    return groups
+
+
+@transaction.atomic
+def saved_report_save(*, report: type[framework.Report], by: User, name: str, filters, columns=(), shared_with=()):
+    """Save the report `by` is looking at — its filters (the page's query string, validated by
+    the report's filter set now), the columns shown and the sort — under `name`, and share it
+    with staff groups. The name is the owner's: one of theirs may not be used twice."""
+    from reports.models import SavedReport
+
+    if not by.has_perm(SAVE):
+        raise PermissionDenied("You may not save reports.")
+    _ensure_can_run(report, by)
+    name = (name or "").strip()
+    if not name:
+        raise RuleViolation(ReportsError.BAD_FILTERS, "Give the report a name.", fields={"name": "Give it a name."})
+    data, sort, variant = _query_of(filters)
+    form = _clean(report, data, by)
+    if SavedReport.objects.filter(owner=by, name__iexact=name).exists():
+        raise RuleViolation(
+            ReportsError.SAVED_NAME_TAKEN, f"You already have a saved report named “{name}”.",
+            fields={"name": "You already have a saved report of that name."},
+        )  # fmt: skip
+    saved = SavedReport(
+        name=name, report=report.slug, variant=variant if variant in report.laborpower_ids else "",
+        filters=framework.filters_json(form), columns=_saved_columns(report, columns),
+        sort=_saved_sort(report, sort), owner=by,
+    )  # fmt: skip
+    saved._history_user = by
+    saved.save()
+    groups = _staff_groups(shared_with)
+    if groups:
+        saved.shared_with.set(groups)
+    return saved
+
+
+@transaction.atomic
+def saved_report_change(*, saved_report_id: int, by: User, name: str | None = None, shared_with=None):
+    """Rename a saved report or change whom it is shared with: its owner only (or a superuser)."""
+    from reports.models import SavedReport
+
+    saved = SavedReport.objects.select_for_update().get(pk=saved_report_id)
+    if saved.owner_id != by.pk and not by.is_superuser:
+        raise PermissionDenied("Only its owner changes a saved report.")
+    if name is not None and name.strip() != saved.name:
+        name = name.strip()
+        if not name:
+            raise RuleViolation(ReportsError.BAD_FILTERS, "Give the report a name.", fields={"name": "Give it a name."})
+        if SavedReport.objects.filter(owner=saved.owner, name__iexact=name).exclude(pk=saved.pk).exists():
+            raise RuleViolation(
+                ReportsError.SAVED_NAME_TAKEN, f"There is already a saved report named “{name}”.",
+                fields={"name": "There is already a saved report of that name."},
+            )  # fmt: skip
+        saved.name, saved.updated_at = name, timezone.now()
+        saved._history_user = by
+        saved.save()
+    if shared_with is not None:
+        groups = _staff_groups(shared_with)
+        saved._history_user = by
+        saved.shared_with.set(groups)
+    return saved
+
+
+@transaction.atomic
+def saved_report_delete(*, saved_report_id: int, by: User) -> None:
+    """Its owner (or a superuser) deletes a saved report; its history stays."""
+    from reports.models import SavedReport
+
+    saved = SavedReport.objects.select_for_update().get(pk=saved_report_id)
+    if saved.owner_id != by.pk and not by.is_superuser:
+        raise PermissionDenied("Only its owner deletes a saved report.")
+    saved._history_user = by
+    saved.delete()

@@ -14,7 +14,7 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.http import urlencode
 
-from reports import framework, rendering, services
+from reports import framework, rendering, saved_selectors, services
 from reports.catalog import MemberByCardField
 from reports.models import ExportJob, ExportStatus
 from unioncore.errors import RuleViolation
@@ -26,13 +26,13 @@ def _context(request, **extra):
     return {**admin.site.each_context(request), **extra}
 
 
-def _report_or_404(slug: str, user):
+def _report_or_404(slug: str, user, columns=()):
     report = framework.get(slug)
     if report is None:
         raise Http404("No such report.")
     if not report.can_run(user):
         raise PermissionDenied(f"You may not run {report.title}.")
-    return report
+    return report.with_columns(columns)  # a saved report's choice of columns (?columns=…)
 
 
 def index(request):
@@ -45,9 +45,11 @@ def index(request):
     # LaborPower's tabs, as its Report Preparation window shows them
     groups = framework.index_by_tab([*reports, *letters])
     recent = ExportJob.objects.filter(run__user=request.user).select_related("run")[:10]
+    saved = [(s, framework.get(s.report)) for s in saved_selectors.saved_reports_for(request.user)]
     return TemplateResponse(
-        request, "reports/index.html", _context(request, title="Reports", groups=groups, recent_exports=recent)
-    )
+        request, "reports/index.html",
+        _context(request, title="Reports", groups=groups, recent_exports=recent, saved=saved),
+    )  # fmt: skip
 
 
 def _query(request, **changes) -> str:
@@ -101,18 +103,23 @@ def _page_body(report, rows_on_page, all_rows):
     return body
 
 
-def report_page(request, slug: str, *, error: str = "", status: int = 200):
-    report = _report_or_404(slug, request.user)
+def report_page(request, slug: str, *, error: str = "", status: int = 200, save_form=None):
+    report = _report_or_404(slug, request.user, request.GET.getlist("columns"))
     form = report.form(request.GET, user=request.user)
     variant = framework.variant_name(report, request.GET)
+    saved = _saved_shown(request)
     context = {
-        "title": variant or report.title,
+        "title": saved.name if saved else variant or report.title,
         "variant": variant,
+        "saved": saved,
         "report": report,
         "form": form,
         "error": error,
         "export_links": [],
+        "columns": request.GET.getlist("columns"),
     }
+    if request.user.has_perm(services.SAVE) and form.is_valid():
+        context["save_form"] = save_form or SaveReportForm(report=report, initial={"query": request.GET.urlencode()})
     if form.is_valid() and not error:
         sort = request.GET.get("sort", "")
         rows = report.rows(form.cleaned_data, sort)
@@ -125,7 +132,7 @@ def report_page(request, slug: str, *, error: str = "", status: int = 200):
             report=report, by=request.user, filters=framework.filters_json(form), format="html",
             row_count=paginator.count,
         )  # fmt: skip
-        filters_query = urlencode({k: v for k, v in request.GET.items() if k not in ("page",)})
+        filters_query = _query(request, page=None)  # every value of a filter (or of ?columns=) kept
         context.update(
             headers=_headers(request, report, sort),
             page=page,
@@ -149,7 +156,7 @@ def report_page(request, slug: str, *, error: str = "", status: int = 200):
 
 
 def export(request, slug: str, fmt: str):
-    report = _report_or_404(slug, request.user)
+    report = _report_or_404(slug, request.user, request.GET.getlist("columns"))
     if fmt not in FORMATS:
         raise Http404("No such format.")
     form = report.form(request.GET, user=request.user)
@@ -273,3 +280,90 @@ def letter(request, kind: str):
         ),
         status=status,
     )  # fmt: skip
+
+
+# --- Saved custom reports (decision 0055) ---
+
+
+class SaveReportForm(forms.Form):
+    """“Save this report”: a name, the columns to show, the staff groups to share it with; the
+    filters and sort are the page's (its query string)."""
+
+    name = forms.CharField(max_length=120, label="Name")
+    columns = forms.MultipleChoiceField(
+        required=False, widget=forms.CheckboxSelectMultiple, label="Columns shown",
+        help_text="None ticked: every column.",
+    )  # fmt: skip
+    shared_with = forms.ModelMultipleChoiceField(
+        queryset=None, required=False, widget=forms.CheckboxSelectMultiple, label="Share with"
+    )
+    query = forms.CharField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, report, **kwargs):
+        from django.contrib.auth.models import Group
+
+        from unioncore.roles import STAFF_GROUPS
+
+        super().__init__(*args, **kwargs)
+        declared = framework.get(report.slug) or report  # every column, not only those shown
+        shown = [c for c in declared.columns if c.accessor != report.group_by]
+        self.fields["columns"].choices = [(c.accessor, c.label) for c in shown]
+        if not self.is_bound:
+            self.initial.setdefault("columns", [c.accessor for c in report.shown_columns()])
+        self.fields["shared_with"].queryset = Group.objects.filter(name__in=STAFF_GROUPS).order_by("name")
+
+
+def _saved_shown(request):
+    """The saved report a page was opened from (`?saved=`), if the user sees it."""
+    pk = request.GET.get("saved", "")
+    if not pk.isdigit():
+        return None
+    try:
+        return saved_selectors.saved_report_for(request.user, int(pk))
+    except Http404:
+        return None
+
+
+def saved_save(request, slug: str):
+    """The report page's “Save this report” form, posted."""
+    report = _report_or_404(slug, request.user)
+    if not request.user.has_perm(services.SAVE):
+        raise PermissionDenied("You may not save reports.")
+    if request.method != "POST":
+        return redirect("admin:reports_report", slug)
+    form = SaveReportForm(request.POST, report=report)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            saved = services.saved_report_save(
+                report=report, by=request.user, name=data["name"], filters=data["query"] or "",
+                columns=data["columns"], shared_with=data["shared_with"],
+            )  # fmt: skip
+        except RuleViolation as refused:
+            for field, message in refused.fields.items():
+                form.add_error(field if field in form.fields else None, message)
+            if not refused.fields or not set(refused.fields) & set(form.fields):
+                form.add_error(None, refused.message)
+        else:
+            return redirect(reverse("admin:reports_saved_run", args=[saved.pk]))
+    return TemplateResponse(
+        request, "reports/saved_save.html",
+        _context(request, title=f"Save {report.title}", report=report, save_form=form),
+        status=400,
+    )  # fmt: skip
+
+
+def saved_run(request, pk: int):
+    """Run a saved report: its filters validated again by the report's filter set (the books,
+    employers or rules may have changed since it was saved), then its page."""
+    saved = saved_selectors.saved_report_for(request.user, pk)
+    report = framework.get(saved.report)
+    form = report.form(saved.filters, user=request.user)
+    if not form.is_valid():
+        return TemplateResponse(
+            request, "reports/saved_invalid.html",
+            _context(request, title=saved.name, saved=saved, report=report, form=form),
+            status=400,
+        )  # fmt: skip
+    query = urlencode({**saved.query, "saved": saved.pk}, doseq=True)
+    return redirect(reverse("admin:reports_report", args=[report.slug]) + f"?{query}")

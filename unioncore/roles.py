@@ -96,6 +96,8 @@ GROUP_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         # Reports: all of them, the audit of who ran which, and others' background exports.
         "reports.reportrun": ("view", "referral", "fulfillment", "demographic"),
         "reports.exportjob": ("view",),
+        # Saved custom reports: save, share with staff groups, schedule by email (decision 0055).
+        "reports.savedreport": ("view", "save"),
     },
 }
 
