@@ -34,6 +34,7 @@ from dispatch.models import (
     EmployerContact,
     EmployerContract,
     EmployerUser,
+    HallSettings,
     JobBid,
     JobRequest,
     ReferralCandidate,
@@ -971,3 +972,23 @@ class StewardAdmin(NoDeleteMixin, RecordAdmin):
 
     def record_save(self, request, obj, fields):
         return services.steward_record(by=request.user, steward_id=obj.pk if obj else None, **fields)
+
+
+@admin.register(HallSettings)
+class HallSettingsAdmin(NoDeleteMixin, RecordAdmin):
+    """The hall's referral and dispatch rule numbers (decision 0047): one page, officers change
+    it, its history kept. The one row is made by the migration."""
+
+    short_calls = ("short_call_max_days", "short_call_uncounted_days", "short_call_max_restorations")
+    fieldsets = (
+        ("Requests", {"fields": ("request_cutoff",)}),
+        ("Online bidding", {"fields": (("bidding_opens", "bidding_closes"), "bid_rejection_suspension_days")}),
+        ("Short calls", {"fields": short_calls}),
+        ("By name", {"fields": ("by_name_bar_days",)}),
+    )
+
+    def has_add_permission(self, request):
+        return False  # one row, made by the migration
+
+    def record_save(self, request, obj, fields):
+        return services.hall_settings_save(by=request.user, **fields)

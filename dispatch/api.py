@@ -7,10 +7,9 @@ from rest_framework import serializers
 from rest_framework.response import Response
 
 from dispatch import rules, selectors, services
-from dispatch.enums import BiddingState, BidStatus, DeclineKind, DispatchStatus, RequestCategory
+from dispatch.enums import BiddingState, BidStatus, DeclineKind, DispatchStatus
 from dispatch.models import Dispatch, JobBid, JobRequest
 from dispatch.portal import selectors as portal_selectors
-from referral.enums import BookType
 from referral.models import ReferralBook
 from unioncore.api.base import (
     ApiView,
@@ -171,11 +170,7 @@ class JobFilter(django_filters.FilterSet):
         fields = ("book",)
 
     def on_book(self, queryset, name, book: ReferralBook):
-        if book.classification == BookType.TERO_APPRENTICE_WIRE:
-            return queryset.filter(category=RequestCategory.TERO, region=book.region)
-        return queryset.filter(book_classification=book.classification, region=book.region).exclude(
-            category=RequestCategory.TERO
-        )
+        return queryset.filter(rules.requests_drawing_from(classification=book.classification, region=book.region))
 
 
 class DispatchFilter(django_filters.FilterSet):

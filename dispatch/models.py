@@ -1,3 +1,5 @@
+import datetime
+
 from django.conf import settings
 from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
@@ -30,6 +32,63 @@ from referral.models import BookRegistration
 from unioncore.audit import history_user
 
 DS = DispatchStatus
+
+
+class HallSettings(models.Model):
+    """The referral and dispatch rule numbers a hall may change (decision 0047; 0005 says rule
+    numbers are data): one row, edited by officers in the console, its history kept. Without a
+    row the defaults (the 2024 procedure) apply."""
+
+    request_cutoff = models.TimeField(
+        "request cut-off", default=datetime.time(15, 0),
+        help_text="A request taken by this time is referred the next working morning; later, the one after.",
+    )  # fmt: skip
+    bidding_opens = models.TimeField(
+        default=datetime.time(17, 30),
+        help_text="Online bids open at this time of the last working day before the referral.",
+    )
+    bidding_closes = models.TimeField(
+        default=datetime.time(7, 0), help_text="Online bids close at this time of the referral morning."
+    )
+    short_call_max_days = models.PositiveSmallIntegerField(
+        "short call: longest (business days)", default=10, validators=[MinValueValidator(1)],
+        help_text="A call this long or shorter is a short call: the member's place is restored after it.",
+    )  # fmt: skip
+    short_call_uncounted_days = models.PositiveSmallIntegerField(
+        "short call: not counted up to (days)", default=3,
+        help_text="A short call this long or shorter does not count towards the restorations.",
+    )  # fmt: skip
+    short_call_max_restorations = models.PositiveSmallIntegerField(
+        "short call: restorations allowed", default=2, help_text="How many times a member's place is restored."
+    )
+    by_name_bar_days = models.PositiveSmallIntegerField(
+        "by-name bar after a quit or discharge (days)", default=14,
+        help_text="A member who quit or was discharged is not requested by name (of any employer) for this long.",
+    )  # fmt: skip
+    bid_rejection_suspension_days = models.PositiveSmallIntegerField(
+        "bidding suspended after a second rejected bid job (days)", default=365, validators=[MinValueValidator(1)],
+        help_text="A second bid job rejected within this many days suspends online bidding for as long.",
+    )  # fmt: skip
+
+    history = HistoricalRecords(get_user=history_user)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "hall settings"
+        constraints = [
+            models.CheckConstraint(condition=Q(id=1), name="hall_settings_one_row"),
+            models.CheckConstraint(
+                condition=Q(short_call_uncounted_days__lte=F("short_call_max_days")),
+                name="hall_settings_uncounted_within_short_call",
+            ),
+        ]
+
+    def __str__(self):
+        return "Hall settings"
+
+    @classmethod
+    def current(cls) -> "HallSettings":
+        """The hall's settings: its row, or the defaults where no officer has saved one."""
+        return cls.objects.filter(pk=1).first() or cls(pk=1)
 
 
 class Employer(models.Model):

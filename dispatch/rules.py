@@ -1,12 +1,39 @@
-"""What may be done to a dispatch now, and by whom: the rules the services enforce, as plain data
-and pure functions, so that the phone API lists a dispatch's `actions` from the very rule that
-would refuse them (issue 21, decision 0042)."""
+"""Dispatch's fixed rules, each written once (issue 23, item 3; decision 0047): constants, and
+pure rule functions. What may be done to a dispatch now, and by whom, as plain data, so that the
+phone API lists a dispatch's `actions` from the very rule that would refuse them (issue 21,
+decision 0042). What a hall may change is data: `dispatch.models.HallSettings` (the request
+cut-off, the bid window, the short-call numbers, the by-name bar) and the books' own fields
+(`referral.models.ReferralBook`)."""
 
+import datetime
 from dataclasses import dataclass, field
 
-from dispatch.enums import DispatchStatus
+from django.db.models import Q
+
+from dispatch.enums import DispatchStatus, RequestCategory
+from referral.enums import BookType
 
 DS = DispatchStatus
+
+# The 2024 procedure, rule 7: the member checks in with the employer by 3 PM of the dispatch
+# day, or comes off the books (the beat's roll-off runs then: a test holds CELERY_BEAT_SCHEDULE to it).
+CHECK_IN_BY = datetime.time(15, 0)
+# Rule 9: a job reporting before 6 AM costs no check mark.
+EARLY_START = datetime.time(6, 0)
+
+
+def book_classification_of(*, category: str, classification: str) -> str:
+    """The books a request draws from: its trade's, but a TERO request always the TERO book."""
+    return BookType.TERO_APPRENTICE_WIRE if category == RequestCategory.TERO else classification
+
+
+def requests_drawing_from(*, classification: str, region: str) -> Q:
+    """The requests drawing from a book of `classification` in `region` (the reverse of
+    `book_classification_of`): the TERO book's are the TERO requests, of any trade."""
+    if classification == BookType.TERO_APPRENTICE_WIRE:
+        return Q(category=RequestCategory.TERO, region=region)
+    return Q(book_classification=classification, region=region) & ~Q(category=RequestCategory.TERO)
+
 
 MEMBER = "member"  # the dispatched member
 EMPLOYER = "employer"  # a user of the dispatch's employer, or a dispatcher

@@ -19,10 +19,10 @@ from dispatch.enums import (
     SkipReason,
     SuspensionKind,
 )
-from dispatch.models import Dispatch, EmployerBar, JobBid, JobRequest, ReferralSuspension
+from dispatch.models import Dispatch, EmployerBar, HallSettings, JobBid, JobRequest, ReferralSuspension
+from dispatch.rules import CHECK_IN_BY, EARLY_START, book_classification_of, requests_drawing_from
 from members.enums import MemberStatus
 from members.models import MemberSkill
-from referral.enums import BookType
 from referral.selectors import referral_list
 from unioncore.composition import parts
 
@@ -31,7 +31,6 @@ CLASS_SKILLS = {
     JobClass.FOREMAN: ("foreman", "general-foreman"),
     JobClass.GENERAL_FOREMAN: ("general-foreman",),
 }
-BY_NAME_BAR_DAYS = 14  # a quit or discharge bars by-name requests (of any employer) for 2 weeks
 
 
 @dataclass
@@ -49,9 +48,9 @@ class Candidate:
 def request_books_list(job_request: JobRequest):
     """The out-of-work list a request draws from: its trade and region, tier 1 → 2 → 3 → 4 (a
     TERO request always draws from the TERO book)."""
-    classification = job_request.book_classification
-    if job_request.category == RequestCategory.TERO:
-        classification = BookType.TERO_APPRENTICE_WIRE
+    classification = book_classification_of(
+        category=job_request.category, classification=job_request.book_classification
+    )
     return referral_list(classification=classification, region=job_request.region)
 
 
@@ -105,7 +104,7 @@ class _HallFacts:
             )
             for member_id, code in qualified.values_list("member_id", "skill__code"):
                 self.class_members.setdefault(code, set()).add(member_id)
-        since = today - datetime.timedelta(days=BY_NAME_BAR_DAYS)
+        since = today - datetime.timedelta(days=HallSettings.current().by_name_bar_days)
         # The 2024 procedure (rule 10): after a quit or a discharge, no by-name request of any
         # employer for two weeks — not only the one the member left.
         self.recently_left = set(
@@ -302,7 +301,7 @@ def next_names(*, job_requests: list[JobRequest], n: int, now=None, lookahead: i
         bidders.setdefault(request_id, set()).add(member_id)
     books: dict[tuple[str, str], list[JobRequest]] = {}
     for r in job_requests:
-        classification = BookType.TERO_APPRENTICE_WIRE if r.category == RequestCategory.TERO else r.book_classification
+        classification = book_classification_of(category=r.category, classification=r.book_classification)
         books.setdefault((classification, r.region), []).append(r)
     result = {}
     for (classification, region), requests in books.items():
@@ -327,9 +326,6 @@ def next_names(*, job_requests: list[JobRequest], n: int, now=None, lookahead: i
             found = sum(1 for c in candidates if c.outcome == CandidateOutcome.SELECTED)
             result[r.pk] = NextNames(candidates, exhausted=found < n)
     return result
-
-
-EARLY_START = datetime.time(6, 0)  # a job reporting before 6 AM costs no check mark (2024 procedure)
 
 
 def no_check_mark_reason_of(job_request: JobRequest) -> str:
@@ -409,9 +405,6 @@ def decline_cost(dispatch: Dispatch) -> tuple[bool, str]:
     the member confirms (issue 25)."""
     verdict = decline_verdict(dispatch)
     return verdict.costs_check_mark, verdict.words
-
-
-CHECK_IN_BY = datetime.time(15, 0)  # the 2024 procedure, rule 7
 
 
 def no_shows(*, day: datetime.date):
@@ -512,10 +505,7 @@ def member_jobs(*, member_id: int, now: datetime.datetime | None = None):
     )
     on_my_books = Q(pk__in=[])
     for classification, region in books:
-        if classification == BookType.TERO_APPRENTICE_WIRE:
-            on_my_books |= Q(category=RequestCategory.TERO, region=region)
-        else:
-            on_my_books |= Q(book_classification=classification, region=region) & ~Q(category=RequestCategory.TERO)
+        on_my_books |= requests_drawing_from(classification=classification, region=region)
     my_bid = JobBid.objects.filter(job_request=OuterRef("pk"), member_id=member_id, status=BidStatus.PENDING)
     local = timezone.localtime(now or timezone.now())
     not_started = Q(start_date__gt=local.date()) | Q(start_date=local.date(), report_time__gt=local.time())

@@ -29,6 +29,7 @@ from dispatch.models import (
     Dispatch,
     Employer,
     EmployerUser,
+    HallSettings,
     JobBid,
     JobRequest,
     ReferralCandidate,
@@ -38,19 +39,30 @@ from dispatch.models import (
 from members.models import Member
 from referral import calendar
 from referral import services as referral_services
-from referral.enums import BookType, RegistrationStatus, ReRegistrationCause, RollOffReason
+from referral.enums import RegistrationStatus, ReRegistrationCause, RollOffReason
 from referral.errors import ReferralError
 from referral.models import BookRegistration, ReferralBook
 from unioncore.errors import CommonError, RuleViolation
 from unioncore.models import User
 from unioncore.records import record_save
 
-SAME_DAY_CUTOFF = datetime.time(15, 0)  # requests taken by 3 PM are referred the next morning
-SHORT_CALL_MAX_BUSINESS_DAYS = 10
-UNCOUNTED_SHORT_CALL_DAYS = 3  # calls this short do not count towards the two restorations
-MAX_RESTORATIONS = 2
-BIDDING_OPENS = datetime.time(17, 30)
-BIDDING_CLOSES = datetime.time(7, 0)
+HALL_SETTINGS_FIELDS = (
+    "request_cutoff",
+    "bidding_opens",
+    "bidding_closes",
+    "bid_rejection_suspension_days",
+    "short_call_max_days",
+    "short_call_uncounted_days",
+    "short_call_max_restorations",
+    "by_name_bar_days",
+)
+
+
+@transaction.atomic
+def hall_settings_save(*, by: User, **fields) -> HallSettings:
+    """An officer changes the hall's referral and dispatch rule numbers (the console's page, one
+    row, made by its migration); the history records who and what it was before."""
+    return record_save(HallSettings, pk=1, by=by, fields=fields, allowed=HALL_SETTINGS_FIELDS)
 
 
 def _local(day: datetime.date, at: datetime.time) -> datetime.datetime:
@@ -58,10 +70,11 @@ def _local(day: datetime.date, at: datetime.time) -> datetime.datetime:
 
 
 def referral_time(*, taken_at: datetime.datetime, start_time: datetime.time) -> datetime.datetime:
-    """Taken by 3 PM: the next business morning at the book's start time; later: the one after."""
+    """Taken by the hall's cut-off (3 PM): the next business morning at the book's start time;
+    later: the one after."""
     local = timezone.localtime(taken_at)
     cal = calendar.calendar_around(local.date())
-    day = cal.add_business_days(local.date(), 1 if local.time() <= SAME_DAY_CUTOFF else 2)
+    day = cal.add_business_days(local.date(), 1 if local.time() <= HallSettings.current().request_cutoff else 2)
     return _local(day, start_time)
 
 
@@ -117,12 +130,12 @@ def job_request_create(
         raise RuleViolation(
             DispatchError.START_IN_PAST, "The start date is in the past.", fields={"start_date": "In the past."}
         )
-    if is_short_call and expected_days and expected_days > SHORT_CALL_MAX_BUSINESS_DAYS:
+    hall = HallSettings.current()
+    if is_short_call and expected_days and expected_days > hall.short_call_max_days:
         raise RuleViolation(
-            DispatchError.SHORT_CALL_TOO_LONG, f"A short call lasts {SHORT_CALL_MAX_BUSINESS_DAYS} days or less."
+            DispatchError.SHORT_CALL_TOO_LONG, f"A short call lasts {hall.short_call_max_days} days or less."
         )
-    if category == RequestCategory.TERO:
-        book_classification = BookType.TERO_APPRENTICE_WIRE
+    book_classification = rules.book_classification_of(category=category, classification=book_classification)
     if category in (RequestCategory.PLA, RequestCategory.CWA) and not priority_zip_codes.strip():
         raise RuleViolation(
             DispatchError.PRIORITY_AREA_REQUIRED, "A PLA/CWA request needs its priority-hire ZIP codes."
@@ -136,11 +149,11 @@ def job_request_create(
     refer_at = referral_time(taken_at=taken_at, start_time=book.referral_start_time)
     opens = closes = None
     if book.internet_bidding_enabled and not by_name_member_ids:
-        # The book's window (the 2024 procedure, rule 6): from 5:30 PM of the last working day
-        # before the referral morning to 7:00 AM, so open all day on weekends and holidays.
+        # The book's window (the 2024 procedure, rule 6; the hall's times): from 5:30 PM of the
+        # last working day before the referral morning to 7:00 AM, so open all day on weekends.
         evening = _working_day_before(timezone.localdate(refer_at))
-        opens = max(_local(evening, BIDDING_OPENS), taken_at)
-        closes = _local(timezone.localdate(refer_at), BIDDING_CLOSES)
+        opens = max(_local(evening, hall.bidding_opens), taken_at)
+        closes = _local(timezone.localdate(refer_at), hall.bidding_closes)
     request = JobRequest(
         employer=employer, book_classification=book_classification, region=region, job_class=job_class,
         workers_wanted=workers_wanted, start_date=start_date, report_time=report_time, worksite=worksite,
@@ -526,8 +539,8 @@ def _hold_or_roll_off_after_layoff(dispatch: Dispatch, registration, by: User, e
     procedure, rules 4 and 8; decision 0034), the cause read from the request and the days:
     - an under-scale work-recovery job or a turnaround: the APN held, whatever its length, its
       days not counted;
-    - within the short-call period (10 business days): the short-call rules (restored at most
-      twice, calls of 3 days or less not counted);
+    - within the short-call period (the hall's settings: 10 business days): the short-call rules
+      (restored at most twice, calls of 3 days or less not counted);
     - longer, while the calendar days on calls since registering stay within the book's max days
       on book (the 90 Day Rule): the APN held;
     - beyond: rolled off (the member registers again at the bottom).
@@ -542,10 +555,11 @@ def _hold_or_roll_off_after_layoff(dispatch: Dispatch, registration, by: User, e
         return
     days = (end_date - dispatch.start_date).days + 1  # calendar days, the first and the last counted
     worked = _business_days_between(dispatch.start_date, end_date)
-    if worked <= SHORT_CALL_MAX_BUSINESS_DAYS:
+    hall = HallSettings.current()
+    if worked <= hall.short_call_max_days:
         referral_services.registration_short_call_ended(
-            registration_id=registration.pk, by=by, counts=worked > UNCOUNTED_SHORT_CALL_DAYS, ended_on=end_date,
-            max_restorations=MAX_RESTORATIONS, days_worked=days,
+            registration_id=registration.pk, by=by, counts=worked > hall.short_call_uncounted_days,
+            ended_on=end_date, max_restorations=hall.short_call_max_restorations, days_worked=days,
         )  # fmt: skip
     elif registration.days_on_calls + days <= registration.book.max_days_on_book:
         referral_services.registration_job_ended_held(
@@ -572,8 +586,6 @@ def _suspend_after_second_discharge(dispatch: Dispatch, by: User) -> None:
 
 # --- Online bidding ---
 
-BID_REJECTION_SUSPENSION = datetime.timedelta(days=365)
-
 
 def _bidder_rejected(dispatch: Dispatch, by: User) -> None:
     """An accepted bidder who rejects the job is treated as a quit; a second rejection within
@@ -586,14 +598,15 @@ def _bidder_rejected(dispatch: Dispatch, by: User) -> None:
         member_id=dispatch.member_id, by=by, cause=RollOffReason.QUIT,
         reason=f"Rejected the job bid on (request {dispatch.job_request_id})",
     )  # fmt: skip
-    year_ago = timezone.now() - BID_REJECTION_SUSPENSION
+    suspension_length = datetime.timedelta(days=HallSettings.current().bid_rejection_suspension_days)
+    year_ago = timezone.now() - suspension_length
     rejections = Dispatch.objects.filter(
         member_id=dispatch.member_id, bid__isnull=False, status=DispatchStatus.DECLINED, answered_at__gt=year_ago
     ).exclude(decline_kind=DeclineKind.EMPLOYER_REJECTION)
     if rejections.count() >= 2:
         suspension = ReferralSuspension(
             member_id=dispatch.member_id, kind=SuspensionKind.BIDDING,
-            ends_at=timezone.now() + BID_REJECTION_SUSPENSION, reason="Second rejection of a bid job within 12 months",
+            ends_at=timezone.now() + suspension_length, reason="Second rejection of a bid job within 12 months",
         )  # fmt: skip
         suspension._history_user = by
         suspension.save()

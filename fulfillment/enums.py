@@ -30,6 +30,8 @@ TIMED_STATUSES = (
     S.PENDING_SUPERVISOR_VERIFICATION,
 )
 DISPUTABLE = TIMED_STATUSES
+# Waiting on the supervisor: theirs to approve (the verification card, the reminders).
+SUPERVISOR_WAITS = (S.PENDING_VERIFICATION, S.PENDING_SUPERVISOR_REEVALUATION, S.PENDING_SUPERVISOR_VERIFICATION)
 
 
 class SegmentKind(models.TextChoices):

@@ -5,7 +5,7 @@ that would refuse them (issue 21, decision 0042)."""
 import datetime
 from dataclasses import dataclass, field
 
-from fulfillment.enums import DISPUTABLE, ON_SHIFT, TimeLogStatus
+from fulfillment.enums import DISPUTABLE, ON_SHIFT, SUPERVISOR_WAITS, TimeLogStatus
 
 S = TimeLogStatus
 
@@ -44,12 +44,7 @@ TIMELOG_RULES: dict[str, Rule] = {
     "submit": SUBMIT,
     "accept": Rule(WORKER, (S.PENDING_WORKER_REVIEW,), "accept an edit on"),
     "reject": Rule(WORKER, (S.PENDING_WORKER_REVIEW,), "reject an edit on"),
-    "verify": Rule(
-        SUPERVISOR,
-        (S.PENDING_VERIFICATION, S.PENDING_SUPERVISOR_REEVALUATION, S.PENDING_SUPERVISOR_VERIFICATION),
-        "approve",
-        settled_first=True,
-    ),
+    "verify": Rule(SUPERVISOR, SUPERVISOR_WAITS, "approve", settled_first=True),
     "edit": Rule(SUPERVISOR, (S.PENDING_VERIFICATION, S.PENDING_SUPERVISOR_REEVALUATION), "edit", settled_first=True),
     "dispute": Rule(SUPERVISOR, DISPUTABLE, "dispute"),
     "eject": Rule(SUPERVISOR, ON_SHIFT, "eject the worker of"),

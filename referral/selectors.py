@@ -21,6 +21,7 @@ from referral.models import (
     available_for_referral,
     effectively_exempt,
 )
+from referral.rules import MORNING_REFERRAL_ENDS_BY
 
 S = RegistrationStatus
 
@@ -331,10 +332,6 @@ def next_maintenance_day(*, today: datetime.date) -> datetime.date:
 
 # --- Held registrations (the 2024 procedure, rule 3; decision 0033) ---
 
-# The morning referral is over by 10:00 (the unfilled requests go to the Business Manager then,
-# decision 0031): registrations are held no later, whether or not a dispatcher marked it.
-HELD_AT_THE_LATEST_UNTIL = datetime.time(10, 0)
-
 
 def _working_day_without_a_completed_referral(now: datetime.datetime) -> bool:
     day = timezone.localdate(now)
@@ -346,7 +343,7 @@ def _working_day_without_a_completed_referral(now: datetime.datetime) -> bool:
 def registrations_held(*, now: datetime.datetime) -> bool:
     """Whether a registration received at `now` is held: a working day whose Inside Wireperson
     Book 1 referral is not marked complete, before 10:00. Weekends and holidays: never."""
-    if timezone.localtime(now).time() >= HELD_AT_THE_LATEST_UNTIL:
+    if timezone.localtime(now).time() >= MORNING_REFERRAL_ENDS_BY:
         return False
     return _working_day_without_a_completed_referral(now)
 
@@ -354,7 +351,7 @@ def registrations_held(*, now: datetime.datetime) -> bool:
 def morning_referral_overdue(*, now: datetime.datetime) -> bool:
     """Past 10:00 of a working day and nobody marked the referral complete: it counts as
     complete, and what was held is processed."""
-    if timezone.localtime(now).time() < HELD_AT_THE_LATEST_UNTIL:
+    if timezone.localtime(now).time() < MORNING_REFERRAL_ENDS_BY:
         return False
     return _working_day_without_a_completed_referral(now)
 

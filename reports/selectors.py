@@ -362,10 +362,10 @@ def check_mark_rows(*, date_from=None, date_to=None, book=None) -> QuerySet:
 def short_call_rows(*, book=None, overdue_only: bool = False, today: datetime.date | None = None) -> QuerySet:
     """Members on a short call. Overdue: the day to re-register has passed, or the call has
     run past the short-call limit of working days and is still not ended."""
-    from dispatch.services import SHORT_CALL_MAX_BUSINESS_DAYS
+    from dispatch.models import HallSettings
 
     today = today or timezone.localdate()
-    cutoff = calendar_around(today).nth_business_day_back(today, SHORT_CALL_MAX_BUSINESS_DAYS)
+    cutoff = calendar_around(today).nth_business_day_back(today, HallSettings.current().short_call_max_days)
     cutoff_at = datetime.datetime.combine(cutoff, datetime.time.min, tzinfo=_tz())
     overdue = Q(re_register_by__lt=today) | Q(re_register_by__isnull=True, dispatched_at__lt=cutoff_at)
     qs = BookRegistration.objects.filter(status=S.SHORT_CALL)

@@ -38,6 +38,7 @@ GROUP_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "dispatch.jobbid": ("view",),
         "dispatch.referralsuspension": ("view",),
         "dispatch.employerbar": ("view", "add", "change"),
+        "dispatch.hallsettings": ("view",),
         # Dispatchers are the lending admins of their dispatches.
         "fulfillment.timelog": ("view", "act"),
         "notifications.notification": ("view",),
@@ -84,6 +85,8 @@ GROUP_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "dispatch.jobbid": ("view",),
         "dispatch.referralsuspension": ("view",),
         "dispatch.employerbar": ("view", "add", "change"),
+        # Officers keep the hall's referral and dispatch rule numbers (decision 0047).
+        "dispatch.hallsettings": ("view", "change"),
         # Officers also resolve disputes (change_timelog) and enter a member's manual entry longer
         # than the hall's limit (enter_long_manual_entry, decision 0036).
         "fulfillment.timelog": ("view", "act", "change", "enter"),

@@ -13,9 +13,8 @@ from django.views.decorators.http import require_http_methods
 
 from dispatch import selectors, services
 from dispatch.enums import FILLING_DISPATCH_STATUSES, DispatchStatus, JobRequestStatus
-from dispatch.models import JobRequest
+from dispatch.models import HallSettings, JobRequest
 from dispatch.portal.employer_forms import CancelOrderForm, JobOrderForm, next_referral_day
-from dispatch.services import SAME_DAY_CUTOFF
 from unioncore.portal.access import employer_user_required
 from unioncore.portal.actions import run_form_action
 
@@ -23,8 +22,8 @@ CANCELLABLE = (JobRequestStatus.SUBMITTED, JobRequestStatus.OPEN, JobRequestStat
 
 
 def _cut_off(now) -> dict:
-    local = timezone.localtime(now)
-    return {"cut_off": SAME_DAY_CUTOFF, "past_cut_off": local.time() > SAME_DAY_CUTOFF,
+    cut_off = HallSettings.current().request_cutoff  # the hall's, as job_request_create reads it
+    return {"cut_off": cut_off, "past_cut_off": timezone.localtime(now).time() > cut_off,
             "referral_day": next_referral_day(now)}  # fmt: skip
 
 

@@ -95,6 +95,17 @@ def test_before_3_pm_the_page_says_the_next_morning(client, supervisor, morning)
     assert "Tuesday, Dec 8" in page
 
 
+def test_the_page_and_the_order_follow_the_halls_cut_off(client, supervisor, morning, book, officer):
+    # An officer moves the cut-off to 9 AM (the console's Hall settings): at 10 an order is late.
+    services.hall_settings_save(by=officer, request_cutoff=datetime.time(9, 0))
+    client.force_login(supervisor)
+    page = client.get(NEW).content.decode()
+    assert "It is past 9:00 AM" in page
+    assert "Wednesday, Dec 9" in page
+    client.post(NEW, order_form(start_date=(MONDAY + datetime.timedelta(days=3)).isoformat()))
+    assert timezone.localdate(JobRequest.objects.get().refer_at) == WEDNESDAY
+
+
 @pytest.mark.parametrize(
     ("overrides", "message"),
     [

@@ -22,7 +22,14 @@ from dispatch import services as dispatch_services
 from dispatch.models import Dispatch
 from fulfillment import selectors as fulfillment_selectors
 from fulfillment import services
-from fulfillment.enums import ON_SHIFT, OPEN_STATUSES, TIMED_STATUSES, AcknowledgementMethod, TimeLogStatus
+from fulfillment.enums import (
+    ON_SHIFT,
+    OPEN_STATUSES,
+    SUPERVISOR_WAITS,
+    TIMED_STATUSES,
+    AcknowledgementMethod,
+    TimeLogStatus,
+)
 from fulfillment.models import ProjectPhoto, Times
 from fulfillment.portal import conflicts as conflict_views
 from fulfillment.portal import supervisor_selectors as selectors
@@ -41,7 +48,7 @@ from unioncore.portal.access import employer_user_required, portal_login_require
 from unioncore.portal.actions import run_form_action
 
 S = TimeLogStatus
-CAN_APPROVE = (S.PENDING_VERIFICATION, S.PENDING_SUPERVISOR_REEVALUATION, S.PENDING_SUPERVISOR_VERIFICATION)
+CAN_APPROVE = SUPERVISOR_WAITS
 CAN_EDIT = (S.PENDING_VERIFICATION, S.PENDING_SUPERVISOR_REEVALUATION)
 CAN_DISPUTE = (*CAN_APPROVE, S.PENDING_WORKER_REVIEW)
 

@@ -10,10 +10,10 @@ from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
-from fulfillment.enums import OPEN_STATUSES, TIMED_STATUSES, TimeLogStatus
+from fulfillment.enums import OPEN_STATUSES, SUPERVISOR_WAITS, TIMED_STATUSES, TimeLogStatus
 from fulfillment.models import ClockInAcknowledgement, TimeLog, Times
 from fulfillment.selectors import standing_times  # noqa: F401  (the card and the list read it from here)
-from fulfillment.services.notifications import LINK_SALT, SUPERVISOR_WAITS
+from fulfillment.services.notifications import LINK_SALT
 
 S = TimeLogStatus
 

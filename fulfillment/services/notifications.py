@@ -22,7 +22,7 @@ from django.utils import timezone
 from dispatch.enums import EmployerRole
 from dispatch.models import Dispatch, EmployerUser
 from fulfillment import rules
-from fulfillment.enums import ON_SHIFT, TIMED_STATUSES, AcknowledgementMethod
+from fulfillment.enums import ON_SHIFT, SUPERVISOR_WAITS, TIMED_STATUSES, AcknowledgementMethod
 from fulfillment.enums import TimeLogStatus as S
 from fulfillment.errors import FulfillmentError
 from fulfillment.models import AUTO_APPROVAL_DELAY, ClockInAcknowledgement, TimeLog, open_sync_conflict
@@ -53,7 +53,6 @@ LINK_SALT = "fulfillment.timelog-card"
 LINK_MAX_AGE = datetime.timedelta(days=14)
 
 # Who must act while each timed status waits (the silent party loses at the deadline).
-SUPERVISOR_WAITS = (S.PENDING_VERIFICATION, S.PENDING_SUPERVISOR_REEVALUATION, S.PENDING_SUPERVISOR_VERIFICATION)
 WORKER_WAITS = (S.PENDING_WORKER_REVIEW,)
 
 

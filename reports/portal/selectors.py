@@ -9,9 +9,8 @@ from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from dispatch.models import Dispatch
-from fulfillment.enums import TIMED_STATUSES
+from fulfillment.enums import SUPERVISOR_WAITS, TIMED_STATUSES
 from fulfillment.models import TimeLog
-from fulfillment.services.notifications import SUPERVISOR_WAITS
 from referral.enums import RegistrationStatus
 from referral.models import ReferralBook
 

@@ -9,7 +9,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from knox.models import AuthToken
 
-from dispatch.models import Steward
+from dispatch.models import HallSettings, Steward
 from dispatch.tests.factories import (
     DispatchFactory,
     EmployerBarFactory,
@@ -75,6 +75,7 @@ MAKERS = {
     "dispatch.jobbid": lambda n: JobBidFactory.create_batch(n),
     "dispatch.referralsuspension": lambda n: ReferralSuspensionFactory.create_batch(n),
     "dispatch.employerbar": lambda n: EmployerBarFactory.create_batch(n),
+    "dispatch.hallsettings": lambda n: [HallSettings.objects.get_or_create(pk=1)[0]],  # one row, ever
     "fulfillment.timelog": lambda n: TimeLogFactory.create_batch(n),
     "notifications.notification": lambda n: NotificationFactory.create_batch(n),
     # STOP / START answers, through the service (each a new person who texted STOP).
@@ -133,6 +134,7 @@ def make_employer():
 
 # Records only the services write: the console shows them and has no add page for them.
 WRITTEN_BY_SERVICES_ONLY = {
+    "dispatch.hallsettings",  # one row, made by its migration: changed, never added
     "referral.registrationactivity",
     "referral.maintenancerun",
     "referral.registrationrequest",
