@@ -26,6 +26,7 @@ from dispatch.enums import (
     SkipReason,
     SuspensionKind,
 )
+from dispatch.rules import DISPATCH_RULES
 from members.models import Member, Skill
 from referral.enums import BookRegion, BookType
 from referral.models import BookRegistration
@@ -440,11 +441,12 @@ class Dispatch(FSMModelMixin, models.Model):
     def __str__(self):
         return f"{self.member} → {self.employer} ({self.get_status_display()})"
 
-    @transition(field=status, source=DS.PENDING, target=DS.ACCEPTED)
+    # The member's answers: their sources are the rules the services and the API's `actions` read.
+    @transition(field=status, source=list(DISPATCH_RULES["accept"].statuses), target=DS.ACCEPTED)
     def accept(self):
         self.answered_at = timezone.now()
 
-    @transition(field=status, source=DS.PENDING, target=DS.DECLINED)
+    @transition(field=status, source=list(DISPATCH_RULES["decline"].statuses), target=DS.DECLINED)
     def decline(self, kind: str):
         self.answered_at = timezone.now()
         self.decline_kind = kind

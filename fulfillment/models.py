@@ -10,8 +10,8 @@ from django_fsm import FSMField, FSMModelMixin, transition
 from simple_history.models import HistoricalRecords
 
 from dispatch.models import Dispatch
+from fulfillment import rules
 from fulfillment.enums import (
-    DISPUTABLE,
     ON_SHIFT,
     OPEN_STATUSES,
     TIMED_STATUSES,
@@ -211,41 +211,39 @@ class TimeLog(FSMModelMixin, models.Model):
 
     # --- Transitions: memory only; services lock, call one, save ---
 
-    @transition(field=status, source=S.WORKING, target=S.BREAK)
+    @transition(field=status, source=rules.source("start_break"), target=S.BREAK)
     def start_break(self):
         pass
 
-    @transition(field=status, source=S.WORKING, target=S.LUNCH)
+    @transition(field=status, source=rules.source("start_lunch"), target=S.LUNCH)
     def start_lunch(self):
         pass
 
-    @transition(field=status, source=S.WORKING, target=S.TRAVEL_TIME)
+    @transition(field=status, source=rules.source("start_travel"), target=S.TRAVEL_TIME)
     def start_travel(self):
         pass
 
-    @transition(field=status, source=[S.BREAK, S.LUNCH, S.TRAVEL_TIME], target=S.WORKING)
+    @transition(field=status, source=rules.source("back_to_work"), target=S.WORKING)
     def back_to_work(self):
         pass
 
-    @transition(field=status, source=list(ON_SHIFT), target=S.DRAFT)
+    @transition(field=status, source=rules.source("stop_work"), target=S.DRAFT)
     def stop_work(self):
         pass
 
-    @transition(field=status, source=S.DRAFT, target=S.PENDING_VERIFICATION)
+    @transition(field=status, source=rules.source("submit"), target=S.PENDING_VERIFICATION)
     def submit(self):
         pass
 
-    @transition(field=status, source=[*ON_SHIFT, S.DRAFT], target=S.PENDING_VERIFICATION)
+    @transition(field=status, source=rules.source("force_clock_out"), target=S.PENDING_VERIFICATION)
     def force_clock_out(self):
         pass
 
-    @transition(
-        field=status, source=[S.PENDING_VERIFICATION, S.PENDING_SUPERVISOR_REEVALUATION], target=S.PENDING_WORKER_REVIEW
-    )
+    @transition(field=status, source=rules.source("request_worker_review"), target=S.PENDING_WORKER_REVIEW)
     def request_worker_review(self):
         pass
 
-    @transition(field=status, source=S.PENDING_WORKER_REVIEW, target=S.PENDING_SUPERVISOR_REEVALUATION)
+    @transition(field=status, source=rules.source("reject_edit"), target=S.PENDING_SUPERVISOR_REEVALUATION)
     def reject_edit(self):
         pass
 
@@ -262,12 +260,12 @@ class TimeLog(FSMModelMixin, models.Model):
         # Verified is final (decision 0035): no transition leaves it.
         self.funds_state = FundsState.RELEASED
 
-    @transition(field=status, source=list(DISPUTABLE), target=S.DISPUTED)
+    @transition(field=status, source=rules.source("dispute"), target=S.DISPUTED)
     def dispute(self):
         self.stop_timer()
         self.funds_state = FundsState.FROZEN
 
-    @transition(field=status, source=S.DISPUTED, target=S.VERIFIED)
+    @transition(field=status, source=rules.source("resolve"), target=S.VERIFIED)
     def resolve(self):
         self.funds_state = FundsState.RELEASED
 

@@ -5,17 +5,22 @@ that would refuse them (issue 21, decision 0042)."""
 import datetime
 from dataclasses import dataclass, field
 
-from fulfillment.enums import DISPUTABLE, ON_SHIFT, SUPERVISOR_WAITS, TimeLogStatus
+from fulfillment.enums import DISPUTABLE, ON_SHIFT, OPEN_STATUSES, SUPERVISOR_WAITS, TimeLogStatus
 
 S = TimeLogStatus
 
 WORKER = "worker"  # the time log's own worker
 SUPERVISOR = "supervisor"  # a supervisor, manager or admin of the employer, or the lending admin
 EMPLOYER = "employer"  # any user of the employer, or union staff
+STAFF = "staff"  # union staff with the console's change permission
 
-# The site may send a worker off (eject) while the clock-in ladder runs: after its last step
-# (T+25m, the lending admin) the attendance stands by tacit approval (seed).
-EJECT_WINDOW = datetime.timedelta(minutes=25)
+# The clock-in ladder (seed), from the clock-in: the borrowing admin is told at T+15m, the
+# lending admin at T+25m.
+CLOCK_IN_TO_BORROWING_ADMIN = datetime.timedelta(minutes=15)
+CLOCK_IN_TO_LENDING_ADMIN = datetime.timedelta(minutes=25)
+# The site may send a worker off (eject) while the ladder runs: after its last step the
+# attendance stands by tacit approval.
+EJECT_WINDOW = CLOCK_IN_TO_LENDING_ADMIN
 
 
 @dataclass(frozen=True)
@@ -28,6 +33,10 @@ class Rule:
 
 STOP_WORK = Rule(WORKER, ON_SHIFT, "stop work on")
 SUBMIT = Rule(WORKER, (S.DRAFT,), "submit")
+FORCE_CLOCK_OUT = Rule(SUPERVISOR, OPEN_STATUSES, "clock out")
+# The kiosk's "Stop Shift": a running shift or a draft, as a forced clock-out.
+STOP_SHIFT = Rule(SUPERVISOR, FORCE_CLOCK_OUT.statuses, "stop the shift of")
+RESOLVE = Rule(STAFF, (S.DISPUTED,), "resolve")
 
 # Action → its rule. The names are the API's (`actions` of a time log): an event type the worker
 # records (`events/`), or the endpoint that does it.
@@ -48,10 +57,33 @@ TIMELOG_RULES: dict[str, Rule] = {
     "edit": Rule(SUPERVISOR, (S.PENDING_VERIFICATION, S.PENDING_SUPERVISOR_REEVALUATION), "edit", settled_first=True),
     "dispute": Rule(SUPERVISOR, DISPUTABLE, "dispute"),
     "eject": Rule(SUPERVISOR, ON_SHIFT, "eject the worker of"),
-    "force_clock_out": Rule(SUPERVISOR, (*ON_SHIFT, S.DRAFT), "clock out"),
+    "force_clock_out": FORCE_CLOCK_OUT,
     "acknowledge": Rule(EMPLOYER, None, "acknowledge"),
 }
 TIMELOG_ACTIONS = tuple(TIMELOG_RULES)
+
+# A time log's FSM transitions (fulfillment.models.TimeLog) → the rules the services check before
+# calling them: the transition's `source=` is read here, so the service's check and the guard are
+# one list. `verify` is not here: it ends every path (the supervisor, the worker's acceptance, the
+# kiosk, the sweep), its source is theirs together; a test holds each of them within it.
+TRANSITION_RULES: dict[str, tuple[Rule, ...]] = {
+    "start_break": (TIMELOG_RULES["break_start"],),
+    "start_lunch": (TIMELOG_RULES["lunch_start"],),
+    "start_travel": (TIMELOG_RULES["travel_start"],),
+    "back_to_work": (TIMELOG_RULES["break_end"], TIMELOG_RULES["lunch_end"], TIMELOG_RULES["travel_end"]),
+    "stop_work": (STOP_WORK,),
+    "submit": (SUBMIT,),
+    "force_clock_out": (FORCE_CLOCK_OUT, STOP_SHIFT),
+    "request_worker_review": (TIMELOG_RULES["edit"],),
+    "reject_edit": (TIMELOG_RULES["reject"],),
+    "dispute": (TIMELOG_RULES["dispute"],),
+    "resolve": (RESOLVE,),
+}
+
+
+def source(transition: str) -> list[str]:
+    """The `source=` of a time log's transition: the statuses its rules allow, each once."""
+    return list(dict.fromkeys(status for rule in TRANSITION_RULES[transition] for status in rule.statuses))
 
 
 @dataclass(frozen=True)

@@ -20,12 +20,11 @@ from django.views.decorators.http import require_http_methods, require_POST
 from dispatch import selectors as dispatch_selectors
 from dispatch import services as dispatch_services
 from dispatch.models import Dispatch
+from fulfillment import rules, services
 from fulfillment import selectors as fulfillment_selectors
-from fulfillment import services
 from fulfillment.enums import (
     ON_SHIFT,
     OPEN_STATUSES,
-    SUPERVISOR_WAITS,
     TIMED_STATUSES,
     AcknowledgementMethod,
     TimeLogStatus,
@@ -48,9 +47,10 @@ from unioncore.portal.access import employer_user_required, portal_login_require
 from unioncore.portal.actions import run_form_action
 
 S = TimeLogStatus
-CAN_APPROVE = SUPERVISOR_WAITS
-CAN_EDIT = (S.PENDING_VERIFICATION, S.PENDING_SUPERVISOR_REEVALUATION)
-CAN_DISPUTE = (*CAN_APPROVE, S.PENDING_WORKER_REVIEW)
+# The card's buttons follow the rules the services check.
+CAN_APPROVE = rules.TIMELOG_RULES["verify"].statuses
+CAN_EDIT = rules.TIMELOG_RULES["edit"].statuses
+CAN_DISPUTE = rules.TIMELOG_RULES["dispute"].statuses
 
 
 def _not_found(request):
@@ -384,7 +384,7 @@ def _end_shift(request, pk: int, form_class, *, allowed, title: str, act, succes
     back = _next(request)
     context = {"time_log": time_log, "member": time_log.dispatch.member, "back": back,
                "title": title.format(name=_name(time_log)), "eject": form_class is EjectForm,
-               "eject_until": time_log.created_at + services.EJECT_WINDOW}  # fmt: skip
+               "eject_until": time_log.created_at + rules.EJECT_WINDOW}  # fmt: skip
     if request.method != "POST":
         if time_log.status not in allowed:
             messages.error(request, f"The shift of {_name(time_log)} is {time_log.get_status_display().lower()}.")
@@ -410,7 +410,9 @@ def _with_shift_actions(time_logs):
     """Each open shift with `can_eject`: on the clock, less than 25 minutes after its clock-in."""
     now = timezone.now()
     for time_log in time_logs:
-        time_log.can_eject = time_log.status in ON_SHIFT and now <= time_log.created_at + services.EJECT_WINDOW
+        time_log.can_eject = rules.in_status("eject", time_log.status) and rules.eject_window_open(
+            clocked_in=time_log.created_at, now=now
+        )
     return time_logs
 
 

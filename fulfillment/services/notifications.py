@@ -43,10 +43,9 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
-# The ladders (seed). Clock-in: from the clock-in notification; end of shift: from the start of
-# the 4-hour timer (auto_approval_time − 4 h), restarted with each new timer cycle.
-CLOCK_IN_TO_BORROWING_ADMIN = datetime.timedelta(minutes=15)
-CLOCK_IN_TO_LENDING_ADMIN = datetime.timedelta(minutes=25)
+# The ladders (seed). Clock-in: from the clock-in notification (its steps in fulfillment.rules,
+# which the eject window follows); end of shift: from the start of the 4-hour timer
+# (auto_approval_time − 4 h), restarted with each new timer cycle.
 REMINDER_AFTER = datetime.timedelta(minutes=60)
 URGENT_AFTER = datetime.timedelta(hours=3)
 LINK_SALT = "fulfillment.timelog-card"
@@ -428,10 +427,10 @@ def _clock_in_steps(now: datetime.datetime, batch: int) -> int:
     and no one has acknowledged the clock-in. Measured from the clock-in notification (the time
     log's creation: an offline clock-in synced late gets its 15 minutes too)."""
     due = (
-        TimeLog.objects.filter(status__in=ON_SHIFT, created_at__lte=now - CLOCK_IN_TO_BORROWING_ADMIN)
+        TimeLog.objects.filter(status__in=ON_SHIFT, created_at__lte=now - rules.CLOCK_IN_TO_BORROWING_ADMIN)
         .exclude(Exists(ClockInAcknowledgement.objects.filter(time_log=OuterRef("pk"))))
         .annotate(t15=_step_written(["clock_in_t15"]), t25=_step_written(["clock_in_t25"]))
-        .filter(Q(t15=False) | Q(t25=False, created_at__lte=now - CLOCK_IN_TO_LENDING_ADMIN))
+        .filter(Q(t15=False) | Q(t25=False, created_at__lte=now - rules.CLOCK_IN_TO_LENDING_ADMIN))
     )
 
     def write(time_logs):
@@ -441,7 +440,7 @@ def _clock_in_steps(now: datetime.datetime, batch: int) -> int:
             context = _Context(time_log)
             if not time_log.t15:
                 rows += _rows(time_log, admins.get(time_log.dispatch.employer_id, []), "clock_in_t15", context)
-            if not time_log.t25 and time_log.created_at <= now - CLOCK_IN_TO_LENDING_ADMIN:
+            if not time_log.t25 and time_log.created_at <= now - rules.CLOCK_IN_TO_LENDING_ADMIN:
                 rows += _rows(time_log, _lending_admin(time_log), "clock_in_t25", context)
         return len(outbox.write(rows))
 

@@ -40,7 +40,6 @@ from unioncore.errors import CommonError, RuleViolation
 from unioncore.models import User
 
 __all__ = [
-    "EJECT_WINDOW",
     "LONG_ENTRY_PERMISSION",
     "auto_approve_due",
     "can_verify",
@@ -342,7 +341,7 @@ def timelog_kiosk_stop(
     a tap on the wrong row must not verify a 0 h 00 shift."""
     time_log = lock_timelog(timelog_id)
     _ensure_supervisor(by, time_log)
-    _ensure_status(time_log, (*ON_SHIFT, S.DRAFT), "stop the shift of")
+    _ensure_status(time_log, rules.STOP_SHIFT.statuses, rules.STOP_SHIFT.verb)
     now = _now()
     if time_log.status in ON_SHIFT:
         at = at or now
@@ -402,7 +401,6 @@ def _ensure_not_short_unconfirmed(times: Times, confirmed: bool) -> None:
         )
 
 
-EJECT_WINDOW = rules.EJECT_WINDOW
 FUTURE_TOLERANCE = datetime.timedelta(minutes=1)  # a phone's clock a little ahead of the server's
 
 
@@ -419,8 +417,8 @@ def timelog_eject(*, timelog_id: int, by: User, reason: str) -> TimeLog:
     if not rules.eject_window_open(clocked_in=time_log.created_at, now=now):
         raise RuleViolation(
             FulfillmentError.EJECT_WINDOW_CLOSED,
-            "More than 25 minutes since the clock-in: the attendance stands (tacit approval). "
-            "Stop the shift or force a clock-out instead.",
+            f"More than {rules.EJECT_WINDOW.seconds // 60} minutes since the clock-in: the attendance stands "
+            "(tacit approval). Stop the shift or force a clock-out instead.",
         )
     # A clock-in dated by the phone may be a moment ahead of the server: the shift still ends after it.
     at = max(now, time_log.clock_in_at + datetime.timedelta(seconds=1))
@@ -746,7 +744,7 @@ def timelog_resolve_dispute(
     if not (note or "").strip():
         raise RuleViolation(FulfillmentError.NOTE_REQUIRED, "A resolution needs a note.", fields={"note": "Required."})
     time_log = lock_timelog(timelog_id)
-    _ensure_status(time_log, (S.DISPUTED,), "resolve")
+    _ensure_status(time_log, rules.RESOLVE.statuses, rules.RESOLVE.verb)
     given = {
         "clock_in": clock_in,
         "clock_out": clock_out,

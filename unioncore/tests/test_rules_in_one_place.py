@@ -20,6 +20,8 @@ KNOWN = {
     r"time\(7, 0\)": 1,  # the bid window closes (HallSettings)
     r"time\(6, 0\)": 1,  # no check mark for a start before 6 AM (dispatch/rules.py)
     r"time\(10, 0\)": 1,  # the morning referral is over (referral/rules.py)
+    r"minutes=25\)": 1,  # the clock-in ladder's last step, the eject window's end (fulfillment/rules.py)
+    r"\bEJECT_WINDOW = ": 1,  # read from fulfillment.rules, never re-exported
     # The constants the settings replaced.
     r"\b(SAME_DAY_CUTOFF|SHORT_CALL_MAX_BUSINESS_DAYS|UNCOUNTED_SHORT_CALL_DAYS|MAX_RESTORATIONS)\b": 0,
     r"\b(BIDDING_OPENS|BIDDING_CLOSES|BY_NAME_BAR_DAYS|BID_REJECTION_SUSPENSION|HELD_AT_THE_LATEST_UNTIL)\b": 0,
@@ -53,3 +55,34 @@ def test_the_beat_runs_at_the_rules_times():
     ):
         entry = schedule[name]["schedule"]
         assert (entry.hour, entry.minute) == ({time.hour}, {time.minute}), name
+
+
+def _fsm_sources(model) -> dict[str, set[str]]:
+    """Each transition of `model`'s status → the statuses it leaves from (django-fsm's guard)."""
+    sources: dict[str, set[str]] = {}
+    for transition in model._meta.get_field("status").get_all_transitions(model):
+        sources.setdefault(transition.name, set()).add(transition.source)
+    return sources
+
+
+def test_a_time_logs_transitions_leave_from_exactly_the_statuses_its_rules_allow():
+    """The service checks the rule, the FSM guards with its `source=`: one list (a status
+    added to one and not the other would pass the check and fail the save, or the reverse)."""
+    from fulfillment import rules
+    from fulfillment.models import TimeLog
+
+    sources = _fsm_sources(TimeLog)
+    for transition, its_rules in rules.TRANSITION_RULES.items():
+        allowed = {status for rule in its_rules for status in rule.statuses}
+        assert sources[transition] == allowed, transition
+    # `verify` ends every path: each rule leading to it is within its source.
+    for rule in (rules.TIMELOG_RULES["verify"], rules.TIMELOG_RULES["accept"], rules.STOP_SHIFT):
+        assert set(rule.statuses) <= sources["verify"], rule.verb
+
+
+def test_a_dispatchs_answers_leave_from_exactly_the_statuses_its_rules_allow():
+    from dispatch.models import Dispatch
+
+    sources = _fsm_sources(Dispatch)
+    for action in ("accept", "decline"):
+        assert sources[action] == set(dispatch_rules.DISPATCH_RULES[action].statuses), action
