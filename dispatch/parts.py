@@ -4,19 +4,23 @@ from unioncore.composition import add_part
 
 
 def _member_jobs(*, member, **_):
-    from dispatch import selectors
     from dispatch.portal import selectors as portal
 
-    jobs = list(selectors.member_jobs(member_id=member.pk))
-    for job in jobs:
-        job.bidding_open_now = portal.bidding_open(job)
-    return jobs
+    return portal.member_home_jobs(member_id=member.pk)  # my bids, jobs to bid on now, how many more
+
+
+def _member_offers(*, member, **_):
+    from dispatch.enums import DispatchStatus
+    from dispatch.portal import selectors as portal
+
+    return list(portal.member_dispatches(member_id=member.pk).filter(status=DispatchStatus.PENDING))
 
 
 def _member_dispatches(*, member, **_):
+    from dispatch.enums import DispatchStatus
     from dispatch.portal import selectors as portal
 
-    return portal.member_dispatches(member_id=member.pk)[:5]
+    return portal.member_dispatches(member_id=member.pk).exclude(status=DispatchStatus.PENDING)[:5]
 
 
 def _member_results(*, member, **_):
@@ -38,6 +42,7 @@ def _record_bids(*, member, **_):
 
 
 def register_parts() -> None:
+    add_part("member_home", "offers", _member_offers)
     add_part("member_home", "jobs", _member_jobs)
     add_part("member_home", "dispatches", _member_dispatches)
     add_part("member_home", "results", _member_results)

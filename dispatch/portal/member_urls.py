@@ -5,6 +5,7 @@ from django.urls import path
 from dispatch.portal import views
 
 urlpatterns = [
+    path("jobs/", views.jobs, name="member-jobs"),
     path("jobs/<int:pk>/", views.job_detail, name="member-job"),
     path("jobs/<int:pk>/bid/", views.bid, name="member-bid"),
     path("jobs/<int:pk>/withdraw/", views.withdraw, name="member-withdraw"),

@@ -1,10 +1,12 @@
 """What a member's portal shows of job requests and dispatches: only their own."""
 
+from dataclasses import dataclass
+
 from django.db.models import Q
 from django.utils import timezone
 
 from dispatch import selectors
-from dispatch.enums import DispatchStatus
+from dispatch.enums import BidStatus, DispatchStatus
 from dispatch.models import Dispatch, JobBid, JobRequest, ReferralCandidate
 
 
@@ -60,3 +62,31 @@ def member_referral_results(*, member_id: int, limit: int = 10):
         if len(results) == limit:
             break
     return results
+
+
+@dataclass
+class HomeJobs:
+    """The jobs on a member's books as their home shows them (issue 25, item 4): what they act on
+    first — their own bids, then the jobs they may bid on now — and how many more (bidding closed
+    or not open yet) the jobs page lists, one tap away."""
+
+    my_bids: list
+    biddable: list
+    later: int
+
+
+def member_home_jobs(*, member_id: int, now=None) -> HomeJobs:
+    jobs = member_jobs_with_bidding(member_id=member_id, now=now)
+    my_bids = [job for job in jobs if job.my_bid_status == BidStatus.PENDING]
+    biddable = [job for job in jobs if job.bidding_open_now and job.my_bid_status != BidStatus.PENDING]
+    return HomeJobs(my_bids=my_bids, biddable=biddable, later=len(jobs) - len(my_bids) - len(biddable))
+
+
+def member_jobs_with_bidding(*, member_id: int, now=None) -> list:
+    """Every job on my books that has not started (selectors.member_jobs), each with
+    `bidding_open_now`."""
+    now = now or timezone.now()
+    jobs = list(selectors.member_jobs(member_id=member_id, now=now))
+    for job in jobs:
+        job.bidding_open_now = bidding_open(job, now)
+    return jobs

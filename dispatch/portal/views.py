@@ -34,25 +34,39 @@ def job_detail(request, pk: int):
     return render(request, "portal/member/job.html", _job_context(request, job_request))
 
 
+@never_cache
+@member_required
+def jobs(request):
+    """Every job on my books that has not started: the ones my home leaves out (bidding closed or
+    not open yet) too, one tap from it (issue 25, item 4)."""
+    jobs = portal_selectors.member_jobs_with_bidding(member_id=request.member.pk)
+    return render(request, "portal/member/jobs.html", {"jobs": jobs})
+
+
 def _bid_action(request, pk: int, action, success: str):
     member_id = request.member.pk
     if not portal_selectors.member_requests(member_id=member_id).filter(pk=pk).exists():
         raise Http404("No such request on your books.")
+    # The card is on the job's page, the jobs page or the home: it is shown and goes back there.
+    came_from = request.POST.get("from") if request.POST.get("from") in ("job", "jobs") else None
 
     def card():
         job = selectors.member_jobs(member_id=member_id).filter(pk=pk).first()
         if job is None:
             job = portal_selectors.member_requests(member_id=member_id).get(pk=pk)
             job.my_bid_status = None
-        return "portal/member/includes/job.html", {"job": job, "bidding_open": portal_selectors.bidding_open(job)}
+        context = {"job": job, "bidding_open": portal_selectors.bidding_open(job)}
+        if came_from:  # under the page's h1 there, not under a section's h2
+            context |= {"from": came_from, "heading": "h2"}
+        return "portal/member/includes/job.html", context
 
     return run_action(
         request,
         lambda: action(job_request_id=pk, member_id=member_id, by=request.user),
         success=success,
         back=reverse("portal:member-job", args=[pk])
-        if request.POST.get("from") == "job"
-        else reverse("portal:member-home") + f"#job-{pk}",
+        if came_from == "job"
+        else reverse("portal:member-jobs" if came_from else "portal:member-home") + f"#job-{pk}",
         partial=card,
     )
 

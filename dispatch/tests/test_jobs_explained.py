@@ -52,10 +52,12 @@ def test_the_jobs_list_says_when_bidding_opens_is_open_or_closed(
     client.force_login(member_user)
     with time_machine.travel(moment, tick=False):
         [job] = _jobs(api)
-        page = client.get(reverse("portal:member-home")).content.decode()
+        home = client.get(reverse("portal:member-home")).content.decode()
+        page = client.get(reverse("portal:member-jobs")).content.decode()  # every job, one tap from the home
     assert (job["bidding_state"], job["bidding_label"]) == (state, label)
     assert label in page
     assert ("Bid on this job" in page) == (state == "open")
+    assert ("Bid on this job" in home) == (state == "open"), "the home shows the jobs taking bids now"
 
 
 def test_a_job_that_has_started_leaves_the_open_jobs_list(member_user, on_book, bid_request, api_as, client):

@@ -149,8 +149,11 @@ def test_a_member_sees_why_they_were_or_were_not_referred(client, book, register
     with time_machine.travel(at(MONDAY, 9), tick=False):  # after the referral, before the job starts
         for user in users:
             client.force_login(user)
+            # The job (bidding closed) is one tap from the home: on the jobs page.
             home = client.get(reverse("portal:member-home")).content.decode()
-            assert reverse("portal:member-job", args=[request.pk]) in home
+            assert reverse("portal:member-jobs") in home
+            jobs = client.get(reverse("portal:member-jobs")).content.decode()
+            assert reverse("portal:member-job", args=[request.pk]) in jobs
             seen[user] = client.get(reverse("portal:member-job", args=[request.pk])).content.decode()
     assert "Passed over: Barred from this employer." in seen[users[0]]
     assert "Referred in list order." in seen[users[1]]

@@ -1,4 +1,5 @@
-"""A member's home page: books, open jobs, offers, hours and referral results at a glance. The
+"""A member's home page: what they act on first (offers, the running shift, re-sign due, their bids,
+jobs they may bid on now), then their books, dispatches and referral results (issue 25, item 4). The
 parts come from the apps above members (referral, dispatch, fulfillment), each registered with
 `unioncore.composition` in its AppConfig.ready()."""
 

@@ -18,6 +18,14 @@ class BookLine:
     can_re_sign: bool = False
 
     @property
+    def due_now(self) -> bool:
+        """The member must act on it: re-sign now, or re-register after a short call."""
+        registration = self.registration
+        return self.can_re_sign or bool(
+            registration.status == RegistrationStatus.SHORT_CALL and registration.re_register_by
+        )
+
+    @property
     def last_re_sign_day(self):
         import datetime
 
@@ -35,6 +43,19 @@ def book_line(registration: BookRegistration) -> BookLine:
 def member_books(*, member_id: int) -> list[BookLine]:
     """My registrations still on a book, with my place and my re-sign window."""
     return [book_line(r) for r in selectors.member_registrations(member_id=member_id)]
+
+
+@dataclass
+class HomeBooks:
+    """My books as my home shows them: those I must act on now (re-sign, re-register) first."""
+
+    due: list[BookLine]
+    rest: list[BookLine]
+
+
+def member_home_books(*, member_id: int) -> HomeBooks:
+    lines = member_books(member_id=member_id)
+    return HomeBooks(due=[line for line in lines if line.due_now], rest=[line for line in lines if not line.due_now])
 
 
 def member_book(*, member_id: int, registration_id: int) -> BookLine | None:

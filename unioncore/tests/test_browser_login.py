@@ -41,7 +41,8 @@ def test_a_member_signs_in_by_magic_link_and_re_signs(page, book, register, task
     assert str(registration.apn) in card.inner_text()
 
     card.get_by_role("button", name=f"Re-sign on {book.name}").click()
-    page.get_by_text("Re-signed. Your place on the book is kept.").wait_for()
+    card.get_by_text("Re-signed. Your place on the book is kept.").wait_for()
+    assert page.locator("#live").inner_text() == "Re-signed. Your place on the book is kept.", "and read out"
     assert BookRegistration.objects.get(pk=registration.pk).re_sign_due > due
 
     page.goto(path)  # the link worked once
