@@ -59,8 +59,8 @@ CHUNK = 2000
 
 
 def sync_max_rows(fmt: str = "xlsx") -> int:
-    """Above this many rows an export is built in the background (a PDF sooner: WeasyPrint
-    takes about 4 s per 1,000 rows here)."""
+    """Above this many rows an export is built in the background (a PDF sooner: WeasyPrint is
+    slow per row, docs/performance.md)."""
     if fmt == "pdf":
         return min(settings.REPORTS_SYNC_MAX_PDF_ROWS, sync_max_rows())
     return settings.REPORTS_SYNC_MAX_ROWS

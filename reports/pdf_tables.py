@@ -1,8 +1,8 @@
 """The PDF of a large report (above `rendering.PDF_CELL_ROWS` rows) as a real table, drawn with
 ReportLab (issue 24, item 6; decision 0048).
 
-WeasyPrint lays a table cell out in about a millisecond of CPU here (1,000 rows of 11 columns:
-10 s, one table or a table a page alike), so 20,000 rows would take minutes; before this, large
+WeasyPrint lays out each table cell with its layout engine (its cost: docs/performance.md), so
+20,000 rows would take minutes; before this, large
 reports were printed as monospaced lines. Here each page is laid out by arithmetic, not by a
 layout engine: the column widths are worked out once from the widest value of each column, rows
 are a fixed height, a page holds a fixed number of them, and every cell is one `drawString`. The

@@ -56,7 +56,7 @@ def _every(on_progress: Progress) -> Progress:
 
 
 # Above this many rows the PDF is drawn as page-sized tables by ReportLab (reports/pdf_tables.py):
-# WeasyPrint lays out a table cell in about a millisecond here, so it prints the smaller ones
+# WeasyPrint's layout is slow per table cell (docs/performance.md), so it prints the smaller ones
 # (its layout: wrapped text, the summary as tables).
 PDF_CELL_ROWS = 500
 

@@ -69,7 +69,7 @@ def history_insert_sql(model, source: str) -> str:
     `model`'s simple-history table, as bulk_history_create writes them. Its parameters: the
     history date, the change reason, the type ("+" created, "~" changed) and the user's id.
     Made once per model and source: reading `model.history` builds a manager class each time
-    (a millisecond of the clock-in's ~18 on the benchmark machine)."""
+    (a noticeable share of the clock-in: docs/performance.md)."""
     history, quote = model.history.model, connection.ops.quote_name
     tracked = [(history._meta.get_field(f.name).column, f.column) for f in history.tracked_fields]
     return (
@@ -112,8 +112,8 @@ def update_with_history(objs: list, fields: list[str], *, by, reason: str | None
     `by`, `reason`, dated `at`, default now): the rows bulk_update_with_history would write. On
     PostgreSQL in one statement, UPDATE … FROM the instances' values (`json_records`) joined on
     the primary key, the updated rows copied into the history table: Django's bulk_update builds
-    a CASE WHEN per row and field and bulk_history_create a model instance per row (the sweep
-    made 230 approvals a second with them). Only `fields` may differ from the stored row."""
+    a CASE WHEN per row and field and bulk_history_create a model instance per row (far too slow
+    for the sweep: docs/performance.md). Only `fields` may differ from the stored row."""
     if not objs:
         return
     model, at = type(objs[0]), at or timezone.now()

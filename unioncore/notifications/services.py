@@ -37,7 +37,7 @@ REQUEUE_WITHIN = datetime.timedelta(hours=24)
 # task WAVE_DELAY_SECONDS later; a writer that finds the mark schedules nothing: its rows were
 # committed before it looked, so before that task runs (the extra second is margin for the
 # clocks of web and worker machines), and the task sends every pending row. One Celery message
-# a second at most, instead of one per row (a millisecond of each clock-in).
+# a second at most, instead of one per row (its cost per clock-in: docs/performance.md).
 WAVE_KEY = "notifications:outbox-wave"
 WAVE_SECONDS = 1
 WAVE_DELAY_SECONDS = 2
@@ -187,9 +187,9 @@ def write_batch(rows: list[tuple]) -> list[int]:
     returns the ids written, sent by one task after commit. INSERT … ON CONFLICT DO NOTHING: a
     step already written (the unique constraint) is skipped, so it is neither sent nor copied to
     the history twice. This is what bulk_create(ignore_conflicts=True) and bulk_history_create
-    would write, without their cost (a model instance per row and per history row: 0.7 ms per
-    approval's two messages on the benchmark machine, more than the sweep's whole budget of
-    0.5 ms), and with the ids, which bulk_create does not return when it ignores conflicts."""
+    would write, without their cost (a model instance per row and per history row: more than the
+    sweep's whole budget per approval, docs/performance.md), and with the ids, which bulk_create
+    does not return when it ignores conflicts."""
     if not rows:
         return []
     now, held = timezone.now(), {}
