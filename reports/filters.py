@@ -29,9 +29,9 @@ from django.db.models import Q
 from django.utils import timezone
 
 from dispatch.enums import DispatchStatus, JobClass, JobRequestStatus
-from dispatch.models import Dispatch, Employer, JobRequest
+from dispatch.models import Dispatch, Employer, JobRequest, ReferralCandidate
 from members.enums import Classification, MemberStatus
-from members.models import Member, MemberDemographics, Skill
+from members.models import CopeCheckoff, Member, MemberDemographics, Skill
 from referral.enums import RegistrationStatus
 from referral.models import BookRegistration
 from reports.framework import PlausibleDateField
@@ -185,9 +185,13 @@ class LaborPowerFilters(django_filters.FilterSet):
 
     # --- The family ---
 
+    # Filters a report's own subclass declares beside LaborPower's ("period", "as_of"): offered
+    # whatever the paths say (the selector takes them, `Report.selector_takes`).
+    own: frozenset[str] = frozenset()
+
     @classmethod
     def offers(cls, name: str) -> bool:
-        if name == "detail":
+        if name == "detail" or name in cls.own:
             return True
         key = {"date_from": "date", "date_to": "date"}.get(name, name)
         path = cls.paths.get(key)
@@ -317,3 +321,56 @@ class MemberFilters(LaborPowerFilters):
 
     class Meta(LaborPowerFilters.Meta):
         model = Member
+
+
+class RolledOffFilters(RegistrationFilters):
+    """Registrations rolled off, by the day they were (LaborPower's Dropped & Re-Registered)."""
+
+    paths = {**RegistrationFilters.paths, "date": "rolled_off_at__date"}
+
+
+class RegistrationHistoryFilters(LaborPowerFilters):
+    """Rows of the registrations' history (each a registration as it stood after one change):
+    the book as it stood on a day."""
+
+    paths = {
+        "book": ("book__classification", "book__region"),
+        "tier": "book__book_number",
+        **MEMBER_PATHS("member__"),
+        "status": "status",
+    }
+    status = django_filters.MultipleChoiceFilter(choices=RegistrationStatus.choices, label="Status", method="by_in")
+
+    class Meta(LaborPowerFilters.Meta):
+        model = BookRegistration.history.model
+
+
+class CandidateFilters(LaborPowerFilters):
+    """Rows of referral runs' candidates: each member a run considered for a request."""
+
+    paths = {
+        "employer": "run__job_request__employer",
+        "book": ("run__job_request__book_classification", "run__job_request__region"),
+        "tier": "tier",
+        **MEMBER_PATHS("member__"),
+        "worksite": "run__job_request__worksite",
+        "job_class": "run__job_request__job_class",
+        "date": "run__run_at__date",
+    }
+
+    class Meta(LaborPowerFilters.Meta):
+        model = ReferralCandidate
+
+
+class CopeCheckoffFilters(LaborPowerFilters):
+    """Rows of COPE checkoffs: a range of days takes those running on any day of it."""
+
+    paths = {**MEMBER_PATHS("member__"), "date": "started_on"}
+
+    def by_date(self, queryset, name, value):
+        if name == "date_from":  # still running on the first day
+            return queryset.filter(Q(ended_on__isnull=True) | Q(ended_on__gte=value))
+        return queryset.filter(started_on__lte=value)  # started by the last day
+
+    class Meta(LaborPowerFilters.Meta):
+        model = CopeCheckoff
