@@ -1,6 +1,6 @@
 import datetime
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
 from django.db import models
@@ -49,6 +49,43 @@ class Times:
 
     def differs_from(self, other: "Times") -> bool:
         return abs(self.billable_minutes - other.billable_minutes) > EDIT_THRESHOLD_MINUTES
+
+
+def amount_for(minutes: int, rate: Decimal | None) -> Decimal:
+    """What `minutes` of billable time earn at an hourly `rate`, half up to the cent. Multiplied
+    before dividing, so a half cent is exactly half (110 min at $52.47 is $96.195: $96.20; divided
+    first, the repeating 1.8333… made it $96.19)."""
+    return (Decimal(minutes) * (rate or Decimal("0")) / 60).quantize(Decimal("0.01"), ROUND_HALF_UP)
+
+
+# The same two rules in SQL, for the sweep's set-based approval (PostgreSQL; decision 0052). They
+# must give what the Python above gives: `round()` of a float8 is round-half-even there as in
+# Python, the seconds are exact numeric before the one float division, and numeric arithmetic is
+# exact (test_sweep_bulk checks the ties: half minutes, half cents).
+class BillableMinutesSQL(models.Func):
+    """`Times(clock_in, clock_out, break, lunch).billable_minutes` of four columns."""
+
+    output_field = models.IntegerField()
+    arity = 4
+
+    def as_sql(self, compiler, connection, **extra):
+        (start, p1), (end, p2), (pause, p3), (lunch, p4) = (compiler.compile(e) for e in self.source_expressions)
+        sql = (
+            f"GREATEST(0, round(EXTRACT(EPOCH FROM ({end}) - ({start}))::float8 / 60)::integer"
+            f" - COALESCE({pause}, 0) - COALESCE({lunch}, 0))"
+        )
+        return sql, [*p2, *p1, *p3, *p4]
+
+
+class AmountSQL(models.Func):
+    """`amount_for(minutes, rate)`: numeric arithmetic is exact, round() is half away from zero."""
+
+    output_field = models.DecimalField(max_digits=10, decimal_places=2)
+    arity = 2
+
+    def as_sql(self, compiler, connection, **extra):
+        (minutes, p1), (rate, p2) = (compiler.compile(e) for e in self.source_expressions)
+        return f"round(({minutes})::numeric * COALESCE({rate}, 0) / 60, 2)", [*p1, *p2]
 
 
 def _times_fields(prefix: str, label: str):

@@ -11,6 +11,8 @@ from contextvars import ContextVar
 from decimal import Decimal
 
 from django.db import DatabaseError, connection, migrations, models, transaction
+from django.db.models.expressions import RawSQL
+from django.db.models.sql.subqueries import UpdateQuery
 from django.utils import timezone
 from simple_history.utils import bulk_update_with_history
 
@@ -124,6 +126,54 @@ def update_with_history(objs: list, fields: list[str], *, by, reason: str | None
     _records, data = json_records(columns, ([getattr(obj, f.attname) for f in columns] for obj in objs))
     with connection.cursor() as cursor:
         cursor.execute(sql, [data, at, reason, "~", by and by.pk])
+
+
+def update_locked_with_history(
+    locking, *, changes: dict, apply, by, reason: str | None, at, returning: tuple[str, ...]
+) -> list[tuple]:
+    """Set-based: lock the rows of `locking` (a queryset with select_for_update, ordered and
+    sliced), set `changes` on them (field name → a value or Django expression computed from the
+    row itself), write one "~" history row each (user `by`, `reason`, dated `at`), and return
+    the `returning` attributes (attnames) of every row changed, as tuples. On PostgreSQL in one
+    statement and without a model instance: `WITH locked AS MATERIALIZED (<locking>), updated
+    AS (UPDATE … WHERE pk IN locked RETURNING *), history AS (INSERT INTO <history> SELECT …
+    FROM updated) SELECT <returning> FROM updated` — the locking read's filter is re-checked
+    on each row it locks, as it would be alone. On any other database (the embedded SQLite of
+    `make run`): the rows as instances, `apply(instance)` on each (it sets what `changes` says,
+    through the model's own methods), bulk_update_with_history. `changes` and `apply` are the
+    same rule twice, so the callers' tests run on both databases."""
+    model = locking.model
+    if connection.vendor != "postgresql":
+        objs = list(locking)
+        for obj in objs:
+            apply(obj)
+        if objs:
+            bulk_update_with_history(
+                objs, model, list(changes), default_user=by, default_change_reason=reason, default_date=at
+            )
+        return [tuple(getattr(obj, name) for name in returning) for obj in objs]
+    meta, quote = model._meta, connection.ops.quote_name
+    lock_sql, lock_params = locking.values("pk").query.sql_with_params()  # SELECT … AS "pk" …
+    # Qualified: an unknown column must be an error, not the outer row's own (which matches all).
+    update = model._base_manager.filter(pk__in=RawSQL("SELECT locked.pk FROM locked", [])).query.chain(UpdateQuery)
+    update.add_update_values(changes)
+    update_sql, update_params = update.get_compiler(connection.alias).as_sql()
+    columns = ", ".join(f"updated.{quote(meta.get_field(name).column)}" for name in _field_names(model, returning))
+    sql = (
+        f"WITH locked AS MATERIALIZED ({lock_sql}), "
+        f"updated AS ({update_sql} RETURNING *), "
+        f"history AS ({history_insert_sql(model, 'updated')}) "
+        f"SELECT {columns} FROM updated"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*lock_params, *update_params, at, reason, "~", by and by.pk])
+        return cursor.fetchall()
+
+
+def _field_names(model, attnames) -> list[str]:
+    """The field names of `attnames` ("worker_id" → "worker", "pk" → the primary key's)."""
+    by_attname = {f.attname: f.name for f in model._meta.concrete_fields}
+    return [model._meta.pk.name if name == "pk" else by_attname.get(name, name) for name in attnames]
 
 
 @functools.cache

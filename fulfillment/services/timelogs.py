@@ -2,11 +2,12 @@
 retroactive entries, disputes, and the 4-hour auto-approval sweep."""
 
 import datetime
-from decimal import ROUND_HALF_UP, Decimal
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import F, Prefetch
+from django.db.models import Case, F, OuterRef, Subquery, Value, When
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django_fsm import can_proceed
 
@@ -17,6 +18,7 @@ from fulfillment.enums import (
     FROZEN_STATUSES,
     ON_SHIFT,
     TIMED_STATUSES,
+    FundsState,
     SegmentKind,
     SyncStatus,
     TimeLogStatus,
@@ -25,6 +27,8 @@ from fulfillment.enums import (
 from fulfillment.errors import FulfillmentError
 from fulfillment.models import (
     AUTO_APPROVAL_SETTLE,
+    AmountSQL,
+    BillableMinutesSQL,
     Dispute,
     DisputeMessage,
     Ejection,
@@ -32,10 +36,11 @@ from fulfillment.models import (
     TimeLogOfflineSync,
     Times,
     TimeSegment,
+    amount_for,
     open_sync_conflict,
 )
 from fulfillment.services.notifications import announce, announce_many
-from unioncore.audit import create_with_history, update_with_history
+from unioncore.audit import create_with_history, update_locked_with_history
 from unioncore.errors import CommonError, RuleViolation
 from unioncore.models import User
 
@@ -165,8 +170,7 @@ def _fix_final(time_log: TimeLog, times: Times) -> None:
     """The final version and its amount: billable hours × the dispatch's wage rate, to the cent."""
     time_log._set("final", times)
     time_log.billable_minutes = times.billable_minutes
-    rate = time_log.dispatch.wage_rate or Decimal("0")
-    time_log.amount = (Decimal(times.billable_minutes) / 60 * rate).quantize(Decimal("0.01"), ROUND_HALF_UP)
+    time_log.amount = amount_for(times.billable_minutes, time_log.dispatch.wage_rate)
 
 
 def _finalise(time_log: TimeLog, times: Times, *, how: str, by: User | None, now) -> None:
@@ -788,92 +792,121 @@ def dispute_message_add(*, timelog_id: int, by: User, body: str) -> DisputeMessa
 
 
 AUTO_APPROVED = "Auto-approved after 4 hours"
-# What `_finalise` changes on an auto-approved row: the columns of the batch's one UPDATE.
-# The deadline is not among them: it stays on the row, the moment the timer ran out.
-AUTO_APPROVAL_FIELDS = [
-    "final_clock_in", "final_clock_out", "final_break_minutes", "final_lunch_minutes", "billable_minutes", "amount",
-    "status", "funds_state", "verified_at", "verified_how", "verified_by", "updated_at",
-]  # fmt: skip
 
 
-# What the sweep reads with each due row: only what the approval and its message use
-# (`_finalise`, `announce_many`); what it writes (AUTO_APPROVAL_FIELDS) is set, never read.
-# Loading whole rows cost a third of the sweep (every timestamp and phone number parsed). A
-# field read but not listed costs a query per row (test_sweep_bulk counts them).
-SWEEP_READS = [
-    "dispatch", "worker", "status", "clock_in_at", "timer_cycle", "last_editor",
-    *(f"{party}_{part}" for party in ("worker", "supervisor")
-      for part in ("clock_in", "clock_out", "break_minutes", "lunch_minutes")),
-]  # fmt: skip
-SWEEP_PEOPLE = ("username", "first_name", "last_name", "phone", "email")  # a message's recipient and name
-SWEEP_DISPATCH_READS = (
-    "wage_rate", "employer", "primary_site_contact__user",
-    *(f"primary_site_contact__user__{name}" for name in SWEEP_PEOPLE),
-)  # fmt: skip
+# What the sweep's messages read of each approved row (`announce_many`), as the approval's one
+# statement returns it: no model instance, one timestamp.
+SWEEP_RETURNS = ("pk", "worker_id", "dispatch_id", "timer_cycle", "last_editor_id", "clock_in_at", "billable_minutes")
+
+
+@dataclass(frozen=True)
+class Approved:
+    """An approved time log as its messages need it."""
+
+    pk: int
+    worker_id: int
+    dispatch_id: int
+    timer_cycle: int
+    last_editor_id: int | None
+    clock_in_at: datetime.datetime
+    billable_minutes: int
+
+
+def _standing(part: str):
+    """The standing version's column `part` (clock_in, …): the party who did not answer loses
+    (SPEC §6), so the supervisor's edit stands while the worker was to review it."""
+    return Case(When(status=S.PENDING_WORKER_REVIEW, then=F(f"supervisor_{part}")), default=F(f"worker_{part}"))
+
+
+def _approval_changes(*, by: User, now, updated_at) -> dict:
+    """`_finalise` of an auto-approval as SQL of the row itself (the set-based sweep, PostgreSQL):
+    the standing version becomes final, its billable minutes and amount (the same rules as
+    `Times.billable_minutes` and `amount_for`), verified, funds released. The deadline stays."""
+    minutes = BillableMinutesSQL(
+        *(_standing(part) for part in ("clock_in", "clock_out", "break_minutes", "lunch_minutes"))
+    )
+    rate = Subquery(Dispatch.objects.filter(pk=OuterRef("dispatch_id")).order_by().values("wage_rate")[:1])
+    return {
+        "final_clock_in": _standing("clock_in"),
+        "final_clock_out": _standing("clock_out"),
+        "final_break_minutes": Coalesce(_standing("break_minutes"), 0),
+        "final_lunch_minutes": Coalesce(_standing("lunch_minutes"), 0),
+        "billable_minutes": minutes,
+        "amount": AmountSQL(minutes, rate),
+        "status": Value(S.VERIFIED),
+        "funds_state": Value(FundsState.RELEASED),
+        "verified_at": Value(now),
+        "verified_how": Value(VerifiedBy.AUTO_APPROVAL),
+        "verified_by": by,
+        "updated_at": Value(updated_at),
+    }
 
 
 def auto_approve_due(*, now=None, by: User, batch: int = 500) -> int:
     """Approve every time log whose timer ran out (silence = consent). Rows are taken with
     SKIP LOCKED and re-checked inside the transaction, so two sweeps at once, or a sweep and a
     supervisor, never approve one twice; a dispute holding the row wins. Each batch costs the
-    same few queries whatever its size: the locking read, one UPDATE, one INSERT of history,
-    and the messages (`announce_many`)."""
+    same few queries whatever its size: one statement locks, approves and writes the history
+    (`update_locked_with_history`), then the messages (`announce_many`)."""
     now = now or _now()
     approved = 0
     while True:
         with transaction.atomic():
-            due = _lock_due(now, batch)
-            if due:
-                _auto_approve(due, by=by, now=now)
-            approved += len(due)
-        if len(due) < batch:
+            done = _auto_approve(_due(now)[:batch], by=by, now=now)
+            approved += len(done)
+        if len(done) < batch:
             return approved
 
 
-def _lock_due(now, batch: int) -> list[TimeLog]:
-    """The next `batch` running timers that ran out at least AUTO_APPROVAL_SETTLE ago, locked,
-    oldest deadline first. The settle interval orders a dispute "at the deadline" before the
-    sweep (decision 0035): filed by the deadline, it has had that long to take the row's lock,
-    and a row held by it (or a supervisor, or another sweep) is skipped. The filter on the timed
+def _due(now):
+    """The running timers that ran out at least AUTO_APPROVAL_SETTLE ago, to be locked, oldest
+    deadline first. The settle interval orders a dispute "at the deadline" before the sweep
+    (decision 0035): filed by the deadline, it has had that long to take the row's lock, and a
+    row held by it (or a supervisor, or another sweep) is skipped. The filter on the timed
     statuses is the partial index's condition (`time_log_running_timers`), so the scan reads
-    running timers in deadline order and stops at `batch`, however long the history. A row that
-    changed since this statement's snapshot is re-checked against the whole filter once locked
-    (PostgreSQL re-evaluates it), so a row verified or disputed meanwhile drops out. A time log
-    with an open offline conflict waits for the supervisor's choice (its timer is paused).
-    The messages' recipients come with them: the workers, and the site contacts with the
-    dispatches, each read once however many of its rows are due (a join would build and parse
-    them again for every row)."""
-    return list(
+    running timers in deadline order and stops at the batch, however long the history. A row
+    that changed since the statement's snapshot is re-checked against the whole filter once
+    locked (PostgreSQL re-evaluates it), so a row verified or disputed meanwhile drops out. A
+    time log with an open offline conflict waits for the supervisor's choice (its timer is
+    paused). What `_finalise` reads comes along (for the row-by-row approval of other databases)."""
+    return (
         TimeLog.objects.select_for_update(skip_locked=True, of=("self",))
+        .select_related("dispatch")
         .only(*SWEEP_READS)
-        .prefetch_related(
-            Prefetch("worker", User.objects.only(*SWEEP_PEOPLE)),
-            Prefetch(
-                "dispatch",
-                Dispatch.objects.select_related("primary_site_contact__user").only(*SWEEP_DISPATCH_READS),
-            ),
-        )
         .filter(status__in=TIMED_STATUSES, auto_approval_time__lte=now - AUTO_APPROVAL_SETTLE)
         # Seed: a row changed after its deadline had its timer reset; never approve it here.
         .filter(updated_at__lte=F("auto_approval_time"))
         .filter(~open_sync_conflict())
-        .order_by("auto_approval_time")[:batch]
+        .order_by("auto_approval_time")
     )
 
 
-def _auto_approve(due: list[TimeLog], *, by: User, now) -> None:
-    """Verify a locked batch: each row in memory as a single approval would be (`_finalise`, with
-    django-fsm's `verify` transition checking its source status), then all of them in one UPDATE
-    with one history row each, and their messages."""
+# What `_finalise` reads of a due row when it is approved as an instance (not on PostgreSQL).
+SWEEP_READS = [
+    "dispatch__wage_rate", "worker", "status", "clock_in_at", "timer_cycle", "last_editor", "billable_minutes",
+    *(f"{party}_{part}" for party in ("worker", "supervisor")
+      for part in ("clock_in", "clock_out", "break_minutes", "lunch_minutes")),
+]  # fmt: skip
+
+
+def _auto_approve(locking, *, by: User, now) -> list[Approved]:
+    """Verify a batch: on PostgreSQL one statement locks the rows, sets what `_finalise` would set
+    (`_approval_changes`: the status from a timed one, the locking read's filter, to verified —
+    `verify`'s source rule, which test_sweep_bulk checks against the FSM) and writes their
+    history; elsewhere each row is approved in memory by `_finalise` (django-fsm's `verify`
+    checking its source) and all saved with their history. Then the messages."""
     updated_at = _now()
-    for time_log in due:
-        # The version of the party who did not answer loses (SPEC §6).
+
+    def approve(time_log: TimeLog) -> None:
         waited_on_worker = time_log.status == S.PENDING_WORKER_REVIEW
         standing = time_log.supervisor_times if waited_on_worker else time_log.worker_times
         _finalise(time_log, standing, how=VerifiedBy.AUTO_APPROVAL, by=by, now=now)
         time_log.updated_at = updated_at  # auto_now: only save() sets it
-    # The protected status goes to the database by one UPDATE instead of one save() per row.
-    # That is safe here: each row is locked (FOR UPDATE) since it was read with the timed-status
-    # filter, which is the transition's source rule, and `verify()` above re-checked it in memory.
-    update_with_history(due, AUTO_APPROVAL_FIELDS, by=by, reason=AUTO_APPROVED, at=updated_at)
-    announce_many(time_logs=due, event="auto_approved")
+
+    rows = update_locked_with_history(
+        locking, changes=_approval_changes(by=by, now=now, updated_at=updated_at), apply=approve,
+        by=by, reason=AUTO_APPROVED, at=updated_at, returning=SWEEP_RETURNS,
+    )  # fmt: skip
+    approved = [Approved(*row) for row in rows]
+    announce_many(time_logs=approved, event="auto_approved")
+    return approved

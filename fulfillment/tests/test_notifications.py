@@ -19,6 +19,7 @@ from dispatch.tests.factories import EmployerFactory
 from fulfillment import services, tasks
 from fulfillment.enums import AcknowledgementMethod, TimeLogStatus
 from fulfillment.models import AUTO_APPROVAL_SETTLE, ClockInAcknowledgement, TimeLog
+from fulfillment.services import notifications
 from fulfillment.tests.factories import (
     ReachableStaffFactory,
     SiteUserFactory,
@@ -497,6 +498,15 @@ def test_the_deep_link_is_signed_and_names_the_time_log(world, hall_clock):
     hall_clock.move_to(t(7) + datetime.timedelta(days=15))
     with pytest.raises(signing.SignatureExpired):
         services.card_link_timelog_id(token)
+
+
+def test_the_links_of_a_batch_are_the_tokens_djangos_signer_makes(hall_clock):
+    hall_clock.move_to(t(7))
+    links = notifications.card_links([7, 12345])
+    for pk in (7, 12345):
+        token = signing.TimestampSigner(salt=notifications.LINK_SALT).sign(str(pk))
+        assert links[pk] == f"http://127.0.0.1:8000/portal/timelogs/{token}/"
+        assert services.card_link_timelog_id(token) == pk
 
 
 def test_the_escalation_task_runs_the_ladders(world, hall_clock):

@@ -8,13 +8,14 @@ from decimal import Decimal
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django_fsm import can_proceed
 
 from dispatch.enums import EmployerRole
 from dispatch.models import Dispatch
 from dispatch.tests.factories import EmployerFactory
 from fulfillment import services
-from fulfillment.enums import FundsState, TimeLogStatus, VerifiedBy
-from fulfillment.models import AUTO_APPROVAL_SETTLE, TimeLog
+from fulfillment.enums import TIMED_STATUSES, FundsState, TimeLogStatus, VerifiedBy
+from fulfillment.models import AUTO_APPROVAL_SETTLE, TimeLog, Times, amount_for
 from fulfillment.services.timelogs import AUTO_APPROVED
 from fulfillment.tests.factories import ReachableStaffFactory, SiteUserFactory, WorkerFactory, on_the_job
 from unioncore.models import User
@@ -188,3 +189,38 @@ def test_a_batch_costs_the_same_queries_for_one_time_log_as_for_three(hall_clock
     with CaptureQueriesContext(connection) as three:
         assert sweep(system_user) == 3
     assert len(three) == len(one), f"{len(one)} queries for one time log, {len(three)} for three"
+
+
+# The sweep approves by SQL on PostgreSQL and row by row in Python elsewhere (decision 0052):
+# these run on both databases, so the two give the same minutes and amounts at the ties.
+
+
+@pytest.mark.parametrize(
+    ("seconds", "minutes"), [(30, 510), (90, 512), (29, 510), (31, 511)], ids=["510.5", "511.5", "below", "above"]
+)
+def test_a_half_minute_is_rounded_as_the_python_rule_rounds_it_half_to_even(hall_clock, system_user, seconds, minutes):
+    team = crew(1)
+    out = STOPPED + datetime.timedelta(seconds=seconds)  # 8 h 30 min and `seconds` after 7:00
+    time_log = submitted(team.dispatches[0], hall_clock, clock_out=out)
+    assert Times(t(7), out).billable_minutes == minutes
+    hall_clock.move_to(time_log.auto_approval_time + AUTO_APPROVAL_SETTLE)
+    assert sweep(system_user) == 1
+    approved = TimeLog.objects.get(pk=time_log.pk)
+    assert (approved.billable_minutes, approved.final_clock_out) == (minutes, out)
+    assert approved.amount == amount_for(minutes, Decimal("60.00"))
+
+
+def test_a_half_cent_rounds_up_exactly(hall_clock, system_user):
+    team = crew(1)
+    Dispatch.objects.filter(pk=team.dispatches[0].pk).update(wage_rate=Decimal("52.47"))
+    time_log = submitted(team.dispatches[0], hall_clock, clock_out=t(8, 50))  # 110 minutes: $96.195
+    hall_clock.move_to(time_log.auto_approval_time + AUTO_APPROVAL_SETTLE)
+    sweep(system_user)
+    assert TimeLog.objects.get(pk=time_log.pk).amount == Decimal("96.20") == amount_for(110, Decimal("52.47"))
+
+
+def test_every_status_the_sweep_approves_from_is_a_source_of_the_verify_transition():
+    # The set-based UPDATE writes `verified` over the locking read's timed statuses without
+    # calling django-fsm: the transition must allow each of them.
+    for status in TIMED_STATUSES:
+        assert can_proceed(TimeLog(status=status).verify), status

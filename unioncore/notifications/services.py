@@ -86,11 +86,16 @@ def _due_now(now: datetime.datetime) -> Q:
 
 def channel_of(user: User) -> str | None:
     """Phone first; email when there is no phone; nothing when there is neither."""
-    # Not `if user.phone`: a PhoneNumber's truth value validates and formats it (slow for a
-    # sweep's batch). The column holds NULL or an E.164 number (a check constraint).
-    if user.phone is not None and user.phone != "":
+    return channel_for(user.phone, user.email)
+
+
+def channel_for(phone, email: str) -> str | None:
+    """`channel_of` from a user's phone (a PhoneNumber, or the column's text) and email."""
+    # Not `if phone`: a PhoneNumber's truth value validates and formats it (slow for a sweep's
+    # batch). The column holds NULL or an E.164 number (a check constraint).
+    if phone is not None and phone != "":
         return Channel.SMS
-    if user.email:
+    if email:
         return Channel.EMAIL
     return None
 
