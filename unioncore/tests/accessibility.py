@@ -1,6 +1,6 @@
-"""The accessibility gate of the browser tests (issue 25, decision 0040): every portal page state a
-browser test reaches is scanned by axe-core, and a member's or supervisor's page by our own 44 px
-tap-target check; a serious or critical finding fails the test.
+"""The accessibility gate of the browser tests (issue 25, decisions 0040 and 0056): every portal and
+console (staff) page state a browser test reaches is scanned by axe-core, and a member's or
+supervisor's page by our own 44 px tap-target check; a serious or critical finding fails the test.
 
 A state is scanned when it has loaded, and once more at the end of the test (the last htmx swap).
 A page the test leaves while axe runs on it is not counted (Playwright reports the context gone)."""
@@ -14,6 +14,9 @@ TAP_TARGET_PX = 44
 # Member and supervisor pages: the phone-first part of the portal, held to the 44 px rule. Staff
 # dashboards are used at a desk (axe's 24 px AA rule covers them).
 PHONE_FIRST = ("/portal/me/", "/portal/crew/", "/portal/timelogs/", "/portal/login/", "/portal/orders/")
+# The pages scanned: the portal, and the staff console (the Django admin and the pages UnionCore adds
+# to it: the desk, reports, imports), decision 0056.
+SCANNED = ("/portal/", "/admin/")
 
 
 @cache
@@ -36,15 +39,15 @@ class Gate:
     def __init__(self, tab, base_url: str):
         self.tab, self.base_url, self.findings, self.scanned = tab, base_url, [], 0
 
-    def portal_path(self) -> str | None:
+    def scanned_path(self) -> str | None:
         url = self.tab.url
         if not url.startswith(self.base_url):
             return None
         path = urlsplit(url).path
-        return path if path.startswith("/portal/") else None
+        return path if path.startswith(SCANNED) else None
 
     def scan(self) -> None:
-        path = self.portal_path()
+        path = self.scanned_path()
         if path is None:
             return
         try:

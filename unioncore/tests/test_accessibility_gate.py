@@ -23,7 +23,7 @@ def scanned(browser, path: str, html: str) -> Gate:
         context.close()
 
 
-@pytest.mark.parametrize("path", ["/portal/me/", "/portal/staff/"])
+@pytest.mark.parametrize("path", ["/portal/me/", "/portal/staff/", "/admin/reports/"])
 def test_a_serious_axe_finding_fails_the_gate(browser, path):
     page = CLEAN.replace("<h1>Fine</h1>", '<h1>Fine</h1><ul role="status"><li>Your bid is in.</li></ul>')
     gate = scanned(browser, path, page)
@@ -39,3 +39,9 @@ def test_a_small_tap_target_fails_on_a_members_page_only(browser):
 def test_a_clean_page_passes(browser):
     gate = scanned(browser, "/portal/me/", CLEAN)
     assert (gate.findings, gate.scanned) == ([], 1)
+
+
+def test_pages_outside_the_portal_and_the_console_are_not_scanned(browser):
+    page = CLEAN.replace("<h1>Fine</h1>", '<h1>Fine</h1><ul role="status"><li>Your bid is in.</li></ul>')
+    gate = scanned(browser, "/api/schema/ui/", page)
+    assert (gate.findings, gate.scanned) == ([], 0), "the Swagger UI is a third party's, for developers"
