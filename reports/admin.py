@@ -4,6 +4,7 @@ read-only."""
 
 from django import forms
 from django.contrib import admin
+from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.urls import path
 from django.utils.html import format_html, format_html_join
@@ -11,7 +12,7 @@ from django.utils.safestring import mark_safe
 
 from members.models import LetterTemplate
 from reports import services, views
-from reports.models import ExportJob, ReportRun, SavedReport
+from reports.models import ExportJob, ReportRun, ReportSchedule, SavedReport, ScheduledRun
 from unioncore.admin_actions import HistoryAdmin, ReadOnlyMixin
 from unioncore.admin_records import RecordAdmin
 
@@ -158,6 +159,126 @@ class SavedReportAdmin(HistoryAdmin):
 
 
 admin.site.register(SavedReport, SavedReportAdmin)
+
+
+class ReportScheduleForm(forms.ModelForm):
+    """A schedule's page: saved through `services.report_schedule_save` from the form's clean, so
+    a refusal (an address, an officers-only report to someone else) shows on the form."""
+
+    password = forms.CharField(
+        required=False, strip=False, widget=forms.PasswordInput(render_value=False), label="Zip password",
+        help_text="Optional: the file is then sent in an AES-encrypted zip. Give the password to the "
+        "recipients yourself (by phone, not by email): it is never in the email. Leave blank to keep the "
+        "one set.",
+    )  # fmt: skip
+    remove_password = forms.BooleanField(required=False, label="Send the file without a zip")
+
+    class Meta:
+        model = ReportSchedule
+        fields = ("saved_report", "frequency", "weekday", "at_time", "recipients", "format", "active")
+        widgets = {"recipients": forms.Textarea(attrs={"rows": 3})}
+
+
+class ReportScheduleAdmin(HistoryAdmin):
+    """Schedules of one's own saved reports: daily or weekly, by email (decision 0055)."""
+
+    form = ReportScheduleForm
+    list_display = ("saved_report", "when", "format", "zipped", "recipients", "active", "next_run_at", "last_run_for")
+    list_select_related = ("saved_report",)
+    list_filter = ("active", "frequency", "format")
+    readonly_fields = ("next_run_at", "last_run_for", "created_by", "created_at")
+    actions = None
+
+    def get_queryset(self, request):
+        rows = super().get_queryset(request)
+        return rows if request.user.is_superuser else rows.filter(saved_report__owner=request.user)
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "saved_report":
+            rows = SavedReport.objects.all()
+            kwargs["queryset"] = rows if request.user.is_superuser else rows.filter(owner=request.user)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def get_fields(self, request, obj=None):
+        fields = ["saved_report", "frequency", "weekday", "at_time", "recipients", "format", "password"]
+        if obj is not None and obj.zipped:
+            fields.append("remove_password")
+        return [*fields, "active", *self.readonly_fields]
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.has_perm(services.SAVE) or super().has_view_permission(request, obj)
+
+    def has_add_permission(self, request):
+        return request.user.has_perm(services.SAVE)
+
+    def has_change_permission(self, request, obj=None):
+        owns = obj is None or obj.saved_report.owner_id == request.user.pk or request.user.is_superuser
+        return request.user.has_perm(services.SAVE) and owns
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # stopped (not active), never deleted: its runs keep pointing at it
+
+    @admin.display(description="When")
+    def when(self, obj):
+        return obj.when
+
+    @admin.display(boolean=True, description="Zip")
+    def zipped(self, obj):
+        return obj.zipped
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+
+        class ServiceForm(form):
+            def _post_clean(self):
+                from unioncore.errors import RuleViolation
+
+                if self.errors:
+                    return
+                data = self.cleaned_data
+                password = "" if data.get("remove_password") else (data.get("password") or None)
+                try:
+                    self.saved = services.report_schedule_save(
+                        by=request.user, saved_report_id=data["saved_report"].pk,
+                        schedule_id=obj.pk if obj else None, frequency=data["frequency"],
+                        weekday=data.get("weekday"), at_time=data["at_time"], recipients=data["recipients"],
+                        format=data["format"], zip_password=password, active=data.get("active", False),
+                    )  # fmt: skip
+                except RuleViolation as refused:
+                    for field, message in (refused.fields or {None: refused.message}).items():
+                        field = "password" if field == "zip_password" else field
+                        self.add_error(field if field in self.fields else None, message)
+                except PermissionDenied as refused:
+                    self.add_error(None, str(refused))
+
+        return ServiceForm
+
+    def save_model(self, request, obj, form, change):
+        obj.__dict__.update(form.saved.__dict__)  # the service saved it (the admin log names it)
+
+    def save_related(self, request, form, formsets, change):
+        pass
+
+
+class ScheduledRunAdmin(ReadOnlyMixin, admin.ModelAdmin):
+    """Every run of a schedule: when, for which time, to whom, rows, sent or failed and why."""
+
+    list_display = ("slot", "name", "status", "row_count", "format", "zipped", "recipients", "error")
+    list_filter = ("status", "format")
+    list_select_related = ("schedule",)
+    readonly_fields = ("schedule", "slot", "report", "name", "user", "format", "zipped", "recipients", "row_count",
+                       "status", "error", "report_run", "started_at", "finished_at")  # fmt: skip
+
+    def get_queryset(self, request):
+        rows = super().get_queryset(request)
+        return rows if request.user.is_superuser else rows.filter(schedule__saved_report__owner=request.user)
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.has_perm(services.SAVE) or super().has_view_permission(request, obj)
+
+
+admin.site.register(ReportSchedule, ReportScheduleAdmin)
+admin.site.register(ScheduledRun, ScheduledRunAdmin)
 
 
 def _report_urls():

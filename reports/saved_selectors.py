@@ -16,7 +16,7 @@ def _usable(saved: SavedReport, user) -> bool:
         return False
     # Saved with race, gender or ages: not for someone whose form lacks them (their run would
     # quietly drop them and show other rows than the name promises).
-    return not (set(saved.filters) & DEMOGRAPHIC_FILTERS) or user.has_perm(framework.DEMOGRAPHIC)
+    return not (set(saved.filters) & DEMOGRAPHIC_FILTERS) or framework.sees_demographics(user)
 
 
 def saved_reports_for(user) -> list[SavedReport]:

@@ -6,7 +6,7 @@ import logging
 import tempfile
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files import File
 from django.db import transaction
 from django.utils import timezone
@@ -14,6 +14,7 @@ from django.utils import timezone
 from reports import framework, rendering
 from reports.errors import ReportsError
 from reports.models import ExportJob, ExportStatus, ReportFormat, ReportRun
+from unioncore.audit import create_with_history
 from unioncore.errors import RuleViolation
 from unioncore.models import User
 
@@ -80,6 +81,8 @@ def export_job_queue(
     json_filters = framework.filters_json(form)
     if sort:
         json_filters["_sort"] = sort
+    if report.columns != getattr(framework.get(report.slug), "columns", report.columns):
+        json_filters["_columns"] = [c.accessor for c in report.columns]  # a saved report's choice
     run = report_run_record(report=report, by=by, filters=json_filters, format=format, row_count=count, background=True)
     job = ExportJob(run=run, rows_total=count)
     job._history_user = by
@@ -158,7 +161,7 @@ def export_job_build(*, job_id: int, by: User | None = None) -> ExportJob:
     if not build:
         return job
     attempt, run = job.attempts, job.run
-    report = framework.get(run.report)
+    report = framework.get(run.report).with_columns(run.filters.get("_columns", ()))
     try:
         filters = {k: v for k, v in run.filters.items() if not k.startswith("_")}
         form = _clean(report, filters, run.user)  # the filters the person who asked may use
@@ -402,3 +405,253 @@ def saved_report_delete(*, saved_report_id: int, by: User) -> None:
         raise PermissionDenied("Only its owner deletes a saved report.")
     saved._history_user = by
     saved.delete()
+
+
+# --- Scheduled reports: emailed daily or weekly (decision 0055) ---
+
+MAX_RECIPIENTS = 50
+
+
+def schedule_next_slot(*, frequency: str, weekday: int | None, at_time: datetime.time, after) -> datetime.datetime:
+    """The first time of the schedule strictly after `after`: `at_time` of the hall's day (its
+    time zone, summer time included), every day or on `weekday` (0 Monday)."""
+    from reports.models import ScheduleFrequency
+
+    zone = timezone.get_default_timezone()
+    day = after.astimezone(zone).date()
+    for ahead in range(9):
+        date = day + datetime.timedelta(days=ahead)
+        if frequency == ScheduleFrequency.WEEKLY and date.weekday() != weekday:
+            continue
+        slot = datetime.datetime.combine(date, at_time, tzinfo=zone)
+        if slot > after:
+            return slot
+    raise ValueError("no time found for the schedule")  # never: a week holds every weekday
+
+
+def _recipients(text) -> list[str]:
+    """The addresses, one a line or separated by commas or semicolons, each checked, once each."""
+    import re
+
+    from django.core.validators import validate_email
+
+    given = text if isinstance(text, list | tuple) else re.split(r"[\s,;]+", text or "")
+    out, seen, wrong = [], set(), []
+    for address in (a.strip() for a in given):
+        if not address or address.lower() in seen:
+            continue
+        try:
+            validate_email(address)
+        except ValidationError:
+            wrong.append(address)
+            continue
+        seen.add(address.lower())
+        out.append(address)
+    if wrong:
+        message = f"Not an email address: {', '.join(wrong)}."
+        raise RuleViolation(ReportsError.BAD_SCHEDULE, message, fields={"recipients": message})
+    if not out:
+        raise RuleViolation(
+            ReportsError.BAD_SCHEDULE, "Give at least one address.", fields={"recipients": "Give at least one address."}
+        )
+    if len(out) > MAX_RECIPIENTS:
+        message = f"At most {MAX_RECIPIENTS} addresses (a mailing list's address counts as one)."
+        raise RuleViolation(ReportsError.BAD_SCHEDULE, message, fields={"recipients": message})
+    return out
+
+
+def _personal(report, saved) -> bool:
+    """Whether the saved report carries race, gender or ages: a demographic report, or filters."""
+    from reports.filters import DEMOGRAPHIC_FILTERS
+
+    return report.permission == framework.DEMOGRAPHIC or bool(set(saved.filters) & DEMOGRAPHIC_FILTERS)
+
+
+def _check_personal_recipients(report, saved, recipients: list[str]) -> None:
+    """A report of personal data (docs/pii.md) goes only to the addresses of active staff who may
+    run it and see demographics (officers): the same people who could read it in the console."""
+    from django.db.models.functions import Lower
+
+    if not _personal(report, saved):
+        return
+    wanted = {a.lower() for a in recipients}
+    allowed = {
+        user.email.lower()
+        for user in User.objects.annotate(address=Lower("email")).filter(
+            address__in=wanted, is_active=True, is_staff=True
+        )
+        if report.can_run(user) and framework.sees_demographics(user)
+    }
+    others = [a for a in recipients if a.lower() not in allowed]
+    if others:
+        message = (
+            f"{report.title} holds race, gender or ages (personal data): it is emailed only to officers' own "
+            f"addresses, not to {', '.join(others)}."
+        )
+        raise RuleViolation(ReportsError.PERSONAL_DATA_RECIPIENT, message, fields={"recipients": message})
+
+
+@transaction.atomic
+def report_schedule_save(
+    *, by: User, saved_report_id: int, schedule_id: int | None = None, frequency: str, weekday: int | None = None,
+    at_time: datetime.time, recipients, format: str, zip_password: str | None = None, active: bool = True,
+):  # fmt: skip
+    """Schedule a saved report (or change a schedule): its owner only. `zip_password`: None keeps
+    the one set (none on a new schedule), "" removes it, text sets it (encrypted; at least
+    MIN_LENGTH characters). The recipients are checked (a report of personal data: officers only)."""
+    from reports import zip_passwords
+    from reports.models import ReportSchedule, SavedReport, ScheduleFormat, ScheduleFrequency
+
+    saved = SavedReport.objects.select_for_update().get(pk=saved_report_id)
+    if not by.has_perm(SAVE) or (saved.owner_id != by.pk and not by.is_superuser):
+        raise PermissionDenied("Only its owner schedules a saved report.")
+    report = framework.get(saved.report)
+    if report is None or not report.can_run(saved.owner):
+        raise PermissionDenied("Its owner may not run this report.")
+    if frequency not in ScheduleFrequency.values or format not in ScheduleFormat.values:
+        raise RuleViolation(ReportsError.BAD_SCHEDULE, "Choose daily or weekly, and PDF, Excel or CSV.")
+    if frequency == ScheduleFrequency.WEEKLY and weekday not in range(7):
+        raise RuleViolation(
+            ReportsError.BAD_SCHEDULE, "A weekly report needs its day.", fields={"weekday": "Choose the day."}
+        )
+    if frequency == ScheduleFrequency.DAILY:
+        weekday = None
+    addresses = _recipients(recipients)
+    _check_personal_recipients(report, saved, addresses)
+    if zip_password and len(zip_password) < zip_passwords.MIN_LENGTH:
+        message = f"A zip's password has at least {zip_passwords.MIN_LENGTH} characters."
+        raise RuleViolation(ReportsError.BAD_SCHEDULE, message, fields={"zip_password": message})
+    if schedule_id is None:
+        schedule = ReportSchedule(saved_report=saved, created_by=by)
+    else:
+        schedule = ReportSchedule.objects.select_for_update().get(pk=schedule_id, saved_report=saved)
+    schedule.frequency, schedule.weekday, schedule.at_time = frequency, weekday, at_time
+    schedule.recipients, schedule.format, schedule.active = ",".join(addresses), format, active
+    if zip_password is not None:
+        schedule.zip_password = zip_passwords.seal(zip_password) if zip_password else ""
+    # The next time is after now: a schedule made at 9:00 for 7:00 first runs tomorrow at 7:00.
+    schedule.next_run_at = schedule_next_slot(
+        frequency=frequency, weekday=weekday, at_time=at_time, after=timezone.now()
+    )
+    schedule._history_user = by
+    schedule.save()
+    return schedule
+
+
+class ScheduleFailed(Exception):
+    """A run that cannot be made; its message is recorded on the run."""
+
+
+def _schedule_file(schedule, report, form, rows, count) -> tuple[str, bytes, str]:
+    """The file to attach: the report in the schedule's format, zipped if it has a password."""
+    from reports import zip_passwords
+
+    with tempfile.SpooledTemporaryFile(max_size=4 * 1024 * 1024) as target:
+        rendering.WRITERS[schedule.format](
+            report, rows, target, filters=framework.describe_filters(form),
+            summary_only=report.summary_only(form.cleaned_data),
+        )  # fmt: skip
+        target.seek(0)
+        content = target.read()
+    name, mimetype = rendering.filename(report, schedule.format), rendering.CONTENT_TYPES[schedule.format]
+    if schedule.zip_password:
+        password = zip_passwords.unseal(schedule.zip_password)
+        content, name, mimetype = zip_passwords.zipped(name, content, password), f"{name}.zip", "application/zip"
+    if len(content) > settings.REPORTS_SCHEDULE_MAX_BYTES:
+        raise ScheduleFailed(
+            f"The file ({len(content) / 1048576:.1f} MB, {count:,} rows) is larger than an email may carry "
+            f"({settings.REPORTS_SCHEDULE_MAX_BYTES / 1048576:.0f} MB): narrow the saved report's filters."
+        )
+    return name, content, mimetype
+
+
+def _schedule_run(schedule, *, slot, by: User | None):
+    """Make one run of a due schedule, as its saved report's owner (their rights, their filters);
+    email the file; record the run, sent or failed. A failure is recorded, never raised."""
+    from django.core.mail import EmailMessage
+
+    from reports.models import ScheduledRun, ScheduledRunStatus
+
+    saved, started = schedule.saved_report, timezone.now()
+    owner, count, report_run = saved.owner, None, None
+    try:
+        with transaction.atomic():  # a savepoint: a failure leaves no audit row of a file not sent
+            report = framework.get(saved.report)
+            if report is None:
+                raise ScheduleFailed(f"The report {saved.report!r} no longer exists.")
+            if not report.can_run(owner):
+                raise ScheduleFailed(f"{owner} (who saved it) may no longer run {report.title}.")
+            report = report.with_columns(saved.columns)
+            _check_personal_recipients(report, saved, schedule.recipient_list)
+            form = report.form(saved.filters, user=owner)
+            if not form.is_valid():
+                errors = "; ".join(f"{form.fields[f].label if f in form.fields else f}: {' '.join(e)}"
+                                   for f, e in form.errors.items())  # fmt: skip
+                raise ScheduleFailed(f"Its filters no longer hold ({errors}): run it and save it again.")
+            rows = report.rows(form.cleaned_data, saved.sort)
+            count = report.count(rows)
+            if count > framework.max_export_rows():
+                raise ScheduleFailed(f"{count:,} rows is more than an export may hold: narrow the filters.")
+            name, content, mimetype = _schedule_file(schedule, report, form, rows, count)
+            filters = {**framework.filters_json(form), **({"_sort": saved.sort} if saved.sort else {})}
+            if saved.columns:
+                filters["_columns"] = list(saved.columns)
+            report_run = report_run_record(
+                report=report, by=owner, filters=filters, format=schedule.format, row_count=count, background=True
+            )
+            printed = timezone.localtime(slot)
+            body = (
+                f"{saved.name} — {report.title}, {count:,} row{'s' if count != 1 else ''}, as of "
+                f"{timezone.localtime():%Y-%m-%d %H:%M}.\n\nSent {schedule.when} for {owner.get_full_name() or owner}."
+            )
+            if schedule.zip_password:
+                body += "\n\nThe file is in a zip with a password; the password is not in this email: ask the sender."
+            message = EmailMessage(
+                subject=f"{saved.name} ({report.title}) — {printed:%Y-%m-%d}", body=body, to=schedule.recipient_list
+            )
+            message.attach(name, content, mimetype)
+            message.send()
+        status, error = ScheduledRunStatus.SENT, ""
+    except Exception as failure:  # recorded on the run; the next schedule still runs
+        log.warning("schedule %s for %s failed: %s", schedule.pk, slot, failure, exc_info=not isinstance(
+            failure, ScheduleFailed | RuleViolation))  # fmt: skip
+        status, error, report_run = ScheduledRunStatus.FAILED, str(getattr(failure, "message", failure))[:300], None
+    run = ScheduledRun(
+        schedule=schedule, slot=slot, report=saved.report, name=saved.name, user=owner, format=schedule.format,
+        zipped=schedule.zipped, recipients=schedule.recipients, row_count=count, status=status, error=error,
+        report_run=report_run, started_at=started, finished_at=timezone.now(),
+    )  # fmt: skip
+    create_with_history(run, by=by)
+    return run
+
+
+def report_schedules_run_due(*, now: datetime.datetime, by: User | None = None) -> dict[str, int]:
+    """Run every schedule due at `now` (reports.tasks.run_report_schedules, every 5 minutes), one
+    at a time, each in its own transaction under its row's lock: safe to run twice or at once
+    (a schedule another run holds is skipped — SKIP LOCKED — and is no longer due once it
+    commits; one run per schedule and time, by a constraint). A schedule late by more than one
+    of its times (the worker was down) runs once, for the latest. Returns how many were sent and
+    how many failed."""
+    from reports.models import ReportSchedule
+
+    done, seen = {"sent": 0, "failed": 0}, set()
+    while True:
+        with transaction.atomic():
+            due = ReportSchedule.objects.select_for_update(of=("self",), skip_locked=True).filter(
+                active=True, next_run_at__lte=now
+            ).exclude(pk__in=seen).select_related("saved_report__owner").order_by("next_run_at", "pk")  # fmt: skip
+            schedule = due.first()
+            if schedule is None:
+                break
+            seen.add(schedule.pk)
+            # The latest of its times not after now (several if beat was down): that one is run.
+            slot, latest = schedule.next_run_at, schedule.next_run_at
+            while latest <= now:
+                slot, latest = latest, schedule_next_slot(
+                    frequency=schedule.frequency, weekday=schedule.weekday, at_time=schedule.at_time, after=latest
+                )  # fmt: skip
+            run = _schedule_run(schedule, slot=slot, by=by)
+            # No history row a run: the run is its own record.
+            ReportSchedule.objects.filter(pk=schedule.pk).update(last_run_for=slot, next_run_at=latest)
+        done[run.status] += 1
+    return done

@@ -19,3 +19,10 @@ def sweep_exports() -> dict[str, int]:
     silent for REPORTS_EXPORT_STALE_MINUTES, send lost queued ones again. Idempotent (SKIP LOCKED,
     batches that commit on their own)."""
     return services.exports_sweep(now=timezone.now(), by=system_user())
+
+
+@shared_task(name="reports.tasks.run_report_schedules", acks_late=True, reject_on_worker_lost=True, expires=290)
+def run_report_schedules() -> dict[str, int]:
+    """Every 5 minutes: email the saved reports whose schedule is due, each once for its time
+    (decision 0055). Idempotent: SKIP LOCKED, one run per schedule and time."""
+    return services.report_schedules_run_due(now=timezone.now(), by=system_user())

@@ -163,6 +163,11 @@ REPORTS_MAX_EXPORT_ROWS = env.int("REPORTS_MAX_EXPORT_ROWS", default=1_000_000)
 REPORTS_LOCAL_NAME = env("REPORTS_LOCAL_NAME", default="IBEW Local 46")
 REPORTS_EXPORT_KEEP_DAYS = env.int("REPORTS_EXPORT_KEEP_DAYS", default=7)
 REPORTS_EXPORT_STALE_MINUTES = env.int("REPORTS_EXPORT_STALE_MINUTES", default=30)
+# Scheduled reports (decision 0055): the largest file emailed (a bigger one is a failed run that
+# says so), and the key the zips' passwords are encrypted under (blank: derived from SECRET_KEY;
+# changing it makes officers set the passwords again).
+REPORTS_SCHEDULE_MAX_BYTES = env.int("REPORTS_SCHEDULE_MAX_BYTES", default=15 * 1024 * 1024)
+REPORTS_ZIP_PASSWORD_KEY = env("REPORTS_ZIP_PASSWORD_KEY", default="")
 # The admin page's LaborPower uploads (stored under MEDIA_ROOT/laborpower/ for the import task).
 LABORPOWER_UPLOAD_MAX_BYTES = env.int("LABORPOWER_UPLOAD_MAX_BYTES", default=20 * 1024 * 1024)
 # What one LaborPower file may hold (decision 0039): a file beyond is refused, the limit named.
@@ -280,6 +285,12 @@ CELERY_BEAT_SCHEDULE = {
     # Deletes export files past REPORTS_EXPORT_KEEP_DAYS, fails exports whose worker went silent.
     "reports-sweep-exports": {
         "task": "reports.tasks.sweep_exports",
+        "schedule": 300.0,
+        "options": {"expires": 290},
+    },
+    # Emails the saved reports whose schedule is due (daily or weekly, at a time of the hall's day).
+    "reports-run-schedules": {
+        "task": "reports.tasks.run_report_schedules",
         "schedule": 300.0,
         "options": {"expires": 290},
     },
