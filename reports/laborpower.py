@@ -123,41 +123,6 @@ PENDING_ADVANCED: frozenset[str] = frozenset(())  # every Advanced report is ans
 
 PENDING_APPLICANT: frozenset[str] = frozenset(())  # every Applicant report: reports/applicant.py, the letters
 
-PENDING_CUSTOM: frozenset[str] = frozenset((
-    "C-01",
-    "C-02",
-    "C-03",
-    "C-04",
-    "C-06",
-    "C-07",
-    "C-08",
-    "C-09",
-    "C-10",
-    "C-11",
-    "C-15",
-    "C-16",
-    "C-17",
-    "C-19",
-    "C-20",
-    "C-21",
-    "C-22",
-    "C-23",
-    "C-24",
-    "C-25",
-    "C-26",
-    "C-27",
-    "C-28",
-    "C-29",
-    "C-31",
-    "C-36",
-    "C-37",
-    "C-39",
-    "C-41",
-    "C-42",
-    "C-43",
-    "C-44",
-    "C-45",
-    "C-46",
-))  # fmt: skip
+PENDING_CUSTOM: frozenset[str] = frozenset(())  # every Custom report: reports/custom.py and the copies it merges
 
 PENDING = PENDING_BASIC | PENDING_ADVANCED | PENDING_APPLICANT | PENDING_CUSTOM

@@ -69,7 +69,9 @@ def test_the_index_lists_laborpowers_tabs_in_its_order_a_report_under_each_of_it
     ]  # fmt: skip
     text = response.content.decode()
     assert "Dropped Due to Checkmarks" in text
-    assert "Not yet in UnionCore" in text  # e.g. the Offer Report (B-07)
+    # Every one of LaborPower's 91 reports is answered (PENDING is empty): none is "not yet" there
+    assert "Not yet in UnionCore" not in text
+    assert sum(len(groups[tab]) for tab in TABS) == 91  # the officer sees every tab's every report
 
 
 def test_a_report_opens_under_a_laborpower_name_with_its_filters(hall, client, dispatcher):
