@@ -6,6 +6,7 @@ imported at the end of this one."""
 import datetime
 from dataclasses import dataclass
 
+import django_filters
 from django import forms
 from django.db.models import Sum
 from django.utils import timezone
@@ -33,7 +34,7 @@ from referral.enums import (
 )
 from referral.models import ReferralBook
 from reports import selectors
-from reports.filters import DispatchFilters
+from reports.filters import DispatchFilters, JobRequestFilters, RolledOffFilters
 from reports.framework import (
     FULFILLMENT,
     Breakdown,
@@ -302,11 +303,6 @@ class DailyDispatchLog(Report):
 
 
 # 4
-class JobRequestForm(DateRangeForm):
-    employer = employer_field()
-    status = choice_field(JobRequestStatus)
-
-
 @register
 class JobRequestRegister(Report):
     slug = "job-request-register"
@@ -316,7 +312,10 @@ class JobRequestRegister(Report):
     variants = {"B-05": {"status": JobRequestStatus.OPEN}}  # Open Requests: every open request, whenever taken
     replaces = "Job Request Register / Open Requests"
     description = "Employers' calls for labor taken on the days chosen: workers wanted and dispatched."
-    filters = JobRequestForm
+    # The Advanced tab's filters a request has (a first visit: the last 30 days; B-05 any day)
+    filterset = JobRequestFilters.taking(
+        "employer", "book", "worksite", "status", "job_class", "date_from", "date_to", "detail", max_days=366
+    )
     selector = staticmethod(selectors.job_request_rows)
     summary = (
         Figure("Fill rate (dispatched of wanted)", percent(Sum("dispatched"), Sum("workers_wanted")), "percent"),
@@ -373,11 +372,6 @@ class MemberDispatchHistory(Report):
     columns = HISTORY_COLUMNS
 
 
-class EmployerHistoryForm(DateRangeForm):
-    max_days = None
-    employer = employer_field(required=True)
-
-
 @register
 class EmployerDispatchHistory(Report):
     slug = "employer-dispatch-history"
@@ -385,8 +379,12 @@ class EmployerDispatchHistory(Report):
     our_name = "Employer dispatch history"
     laborpower_ids = ("A-11",)
     replaces = "Employer Dispatch History"
-    description = "Every dispatch to one employer, newest first."
-    filters = EmployerHistoryForm
+    description = "Every dispatch to the employers chosen, newest first."
+    # The Advanced tab's filters a dispatch has; an employer is required (the report is theirs)
+    filterset = DispatchFilters.taking(
+        "employer", "book", "tier", "working_as", "worksite", "skill", "status", "age_from", "age_to", "race",
+        "gender", "job_class", "date_from", "date_to", required=("employer",),
+    )  # fmt: skip
     selector = staticmethod(selectors.employer_dispatch_rows)
     columns = HISTORY_COLUMNS
 
@@ -420,9 +418,15 @@ class ReSignDue(Report):
 
 
 # 8
-class RollOffForm(DateRangeForm):
-    book = book_field()
-    reason = choice_field(RollOffReason)
+class RollOffFilters(RolledOffFilters):
+    """The Basic tab's filters (book, dates) and why the registrations were rolled off (each of
+    LaborPower's Dropped Due to … reports is one reason)."""
+
+    own = frozenset({"reason"})
+    reason = django_filters.ChoiceFilter(choices=RollOffReason.choices, label="Reason", method="by_reason")
+
+    def by_reason(self, queryset, name, value):
+        return queryset.filter(roll_off_reason=value)
 
 
 @register
@@ -443,7 +447,7 @@ class RollOffReport(Report):
     }
     replaces = "Roll-Off Report (dropped due to re-sign, check marks, short call)"
     description = "Registrations rolled off on the days chosen, with why."
-    filters = RollOffForm
+    filterset = RollOffFilters.taking("book", "date_from", "date_to", "reason", max_days=366)
     selector = staticmethod(selectors.roll_off_rows)
     group_by = "book__name"
     columns = (

@@ -280,8 +280,10 @@ def member_dispatch_rows(*, member) -> QuerySet:
     )
 
 
-def employer_dispatch_rows(*, employer, date_from=None, date_to=None) -> QuerySet:
-    qs = _day_range(Dispatch.objects.filter(employer=employer), "offered_at", date_from, date_to)
+def employer_dispatch_rows(*, employer=None, date_from=None, date_to=None) -> QuerySet:
+    """Dispatches, newest first (the report's filter set picks the employers: `employer` None)."""
+    qs = Dispatch.objects.all() if employer is None else Dispatch.objects.filter(employer=employer)
+    qs = _day_range(qs, "offered_at", date_from, date_to)
     return qs.annotate(name=_name()).values(*DISPATCH_HISTORY).order_by("-offered_at", "-id")
 
 

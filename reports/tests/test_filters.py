@@ -224,3 +224,30 @@ def test_the_eeoc_report_needs_both_demographic_permissions(hall, officer, dispa
         user = StaffFactory(groups=["dispatcher"])
         user.user_permissions.add(Permission.objects.get(codename=codename))
         assert not eeoc.can_run(type(user).objects.get(pk=user.pk)), codename
+
+
+def test_the_launch_reports_take_laborpowers_filters(hall, client, dispatcher):
+    """Roll-offs today: Evans (WIRE SEATTLE, by staff). Dispatches: Hill to Beta (16 Nov), Adams to
+    Alpha and Irwin to Beta (Monday; Irwin's made last): all three, newest first, for both
+    employers. Requests taken Friday: Adams', Irwin's (filled) and the open one."""
+    client.force_login(dispatcher)
+    roll_offs = reverse("admin:reports_report", args=["roll-off-report"])
+    monday = {"date_from": "2026-12-07", "date_to": "2026-12-07"}
+    assert names(client.get(roll_offs, {**monday, "book": "WIRE SEATTLE"})) == ["Evans"]
+    assert names(client.get(roll_offs, {**monday, "book": "WIRE SEATTLE", "reason": "re_sign_missed"})) == []
+    assert client.get(roll_offs, {**monday, "reason": "bored"}).status_code == 400
+
+    history = reverse("admin:reports_report", args=["employer-dispatch-history"])
+    both = QueryDict(mutable=True)
+    both.setlist("employer", [str(hall.employers["alpha"].pk), str(hall.employers["beta"].pk)])
+    response = client.get(f"{history}?{both.urlencode()}")
+    column = [h["column"].accessor for h in response.context["headers"]].index("name")
+    assert [row[column][0] for kind, row in response.context["body"]] == ["Irwin, Pat", "Adams, Pat", "Hill, Pat"]
+    assert client.get(history, {"date_from": "2026-12-07"}).status_code == 400  # an employer is required
+    assert "page" not in client.get(history).context  # a first visit: the form, no rows
+
+    register = reverse("admin:reports_report", args=["job-request-register"])
+    friday = {"date_from": "2026-12-04", "date_to": "2026-12-04"}
+    assert client.get(register, {**friday, "book": "WIRE SEATTLE"}).context["count"] == 3
+    assert client.get(register, {**friday, "status": "open", "job_class": "journeyman"}).context["count"] == 1
+    assert client.get(register, {**friday, "job_class": "foreman"}).context["count"] == 0
