@@ -7,6 +7,7 @@ from django.contrib.auth.models import Group
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 from knox.models import AuthToken
 
 from dispatch.models import HallSettings, Steward
@@ -42,6 +43,7 @@ from referral.tests.factories import (
     RegistrationActivityFactory,
     RegistrationRequestFactory,
 )
+from reports.models import ReportSchedule, SavedReport, ScheduledRun
 from reports.tests.factories import ExportJobFactory, ReportRunFactory
 from unioncore import services
 from unioncore.notifications import services as outbox
@@ -97,6 +99,10 @@ MAKERS = {
     # Who ran which report, and the large exports built in the background.
     "reports.reportrun": lambda n: ReportRunFactory.create_batch(n),
     "reports.exportjob": lambda n: ExportJobFactory.create_batch(n),
+    # Saved reports (saved from the report's page), their schedules and the runs of those.
+    "reports.savedreport": lambda n: [make_saved_report() for _ in range(n)],
+    "reports.reportschedule": lambda n: [make_schedule() for _ in range(n)],
+    "reports.scheduledrun": lambda n: [make_scheduled_run() for _ in range(n)],
     # The records LaborPower's reports read (decision 0049).
     "members.memberdemographics": lambda n: [
         MemberDemographics.objects.create(member=MemberFactory(), gender="female") for _ in range(n)
@@ -121,6 +127,28 @@ MAKERS = {
     ],
 }
 DAY = datetime.date(2026, 11, 2)
+
+
+def make_saved_report():
+    saved = SavedReport.objects.create(name="Book 1 this week", report="registration-list", owner=UserFactory())
+    saved.shared_with.add(Group.objects.create(name=f"shared {SavedReport.objects.count()}"))
+    return saved
+
+
+def make_schedule():
+    return ReportSchedule.objects.create(
+        saved_report=make_saved_report(), frequency="weekly", weekday=1, at_time=datetime.time(7, 0),
+        recipients="officer@example.org", created_by=UserFactory(),
+    )  # fmt: skip
+
+
+def make_scheduled_run():
+    at = timezone.make_aware(datetime.datetime(2026, 11, 2, 7, 0))
+    schedule = make_schedule()
+    return ScheduledRun.objects.create(
+        schedule=schedule, slot=at, report="registration-list", name=schedule.saved_report.name, format="xlsx",
+        status="sent", started_at=at, finished_at=at, user=schedule.created_by, row_count=3,
+    )  # fmt: skip
 
 
 def make_employer():
@@ -152,6 +180,8 @@ WRITTEN_BY_SERVICES_ONLY = {
     "fulfillment.ejection",
     "reports.reportrun",
     "reports.exportjob",
+    "reports.savedreport",  # saved from the report's page
+    "reports.scheduledrun",
     "unioncore.loginlink",
     "members.travelletter",  # written when a travel letter is printed
 }
