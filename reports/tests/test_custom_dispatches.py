@@ -23,6 +23,7 @@ from members import services as member_services
 from reports.tests.conftest import MONDAY
 from reports.tests.test_basic import export, figures, groups, page, table
 from reports.tests.test_custom_copies import opened
+from reports.tests.test_pages import pdf_text
 
 pytestmark = pytest.mark.django_db
 D = datetime.date
@@ -149,6 +150,12 @@ def test_demographic_breakdowns_by_date_for_officers_only(hall, client, dispatch
     assert [r[1] for r in table(classes)] == ["Female", "Male", "Not recorded"]
     sheet = openpyxl.load_workbook(io.BytesIO(export(client, "breakdown-by-date", "xlsx", by="age"))).worksheets[0]
     assert [c.value for c in sheet[3]] == ["55–64", None, 1]
+    _, text = pdf_text(export(client, "breakdown-by-date", "pdf", by="gender"))
+    assert "AGE BREAKDOWN BY DATE" in text
+    assert "Female" in text
+    assert "Not recorded" in text
+    client.force_login(dispatcher)
+    assert client.get(reverse("admin:reports_export", args=["breakdown-by-date", "pdf"])).status_code == 403
 
 
 def test_web_bid_history_by_member_and_book(hall, client, dispatcher):
