@@ -1,9 +1,10 @@
 """Phone API (SPEC §9): time logs — the shift, the negotiation loop, offline sync.
 
-Idempotency: clock-in and the shift events carry a `client_uuid`. They are applied through
-`sync_events` as a batch of one event, which stores each event by (worker, client_uuid) with
-its answer: the same key and body again answers the first result and writes nothing; the same
-key with another body is a 422. So a phone that lost a response can simply send it again.
+Idempotency: clock-in and the shift events carry a `client_uuid`. Each calls its service through
+`idempotency.idempotent` (as each event of an offline batch does), which stores the event by
+(worker, client_uuid) with its answer: the same key and body again answers the first result and
+writes nothing; the same key with another body is a 422. So a phone that lost a response can
+simply send it again.
 The `clock_out` event stops work and submits (as offline); a draft (after a supervisor's force
 clock-out or a kiosk stop in draft) is edited with PATCH and submitted with `submit/`.
 """
@@ -25,6 +26,7 @@ from fulfillment.enums import OPEN_STATUSES, AcknowledgementMethod, SyncStatus, 
 from fulfillment.errors import FulfillmentError
 from fulfillment.models import TimeLog, TimeLogOfflineSync, Times, open_sync_conflict
 from fulfillment.selectors import Conflict
+from fulfillment.services import idempotency, sync, timelogs
 from fulfillment.services.sync import EVENT_TYPES, SEGMENT_EVENTS
 from unioncore.api.base import (
     ApiView,
@@ -564,7 +566,7 @@ REPLAYED = OpenApiParameter(
 )
 
 
-# --- The shift (idempotent, through sync_events) ---
+# --- The shift (idempotent: each through idempotency.idempotent) ---
 
 
 class EventResult(serializers.Serializer):
@@ -580,9 +582,8 @@ class DeviceTimeField(InstantField):
     far_off_message = "The device's clock is more than ten years off."
 
 
-def _apply_one(request, event: dict, *, created_status: int = 200) -> Response:
-    """One event through `sync_events`: the first answer, or that answer again on a replay."""
-    result, time_log = services.sync_event(worker=request.user, event=event)
+def _answer_event(request, result: dict, time_log: TimeLog | None, *, created_status: int = 200) -> Response:
+    """An idempotent write's answer: the first answer, or that answer again on a replay."""
     replayed = result["status"] == "duplicate"
     if replayed:
         result = result["first_result"]
@@ -614,8 +615,8 @@ class ClockInApi(ApiView):
         dispatch = serializers.IntegerField(help_text="The accepted dispatch to clock in on")
         client_uuid = serializers.UUIDField(help_text="Made by the phone, new for each action; kept to retry it")
         device_time = DeviceTimeField(help_text="The phone's clock at the clock-in, with its offset")
-        lat = serializers.FloatField(required=False, min_value=-90, max_value=90, help_text="Latitude")
-        lng = serializers.FloatField(required=False, min_value=-180, max_value=180, help_text="Longitude")
+        lat = serializers.FloatField(required=False, help_text="Latitude, -90 to 90")
+        lng = serializers.FloatField(required=False, help_text="Longitude, -180 to 180")
         photo = serializers.CharField(
             required=False, trim_whitespace=False,
             help_text="A project photo: base64 (or a data: URL) of a JPEG, PNG or WebP of at most 5 MB",
@@ -625,6 +626,14 @@ class ClockInApi(ApiView):
             _photo_checked(value)
             return value
 
+        def validate_lat(self, value):
+            _coordinate_checked(value, "latitude")
+            return value
+
+        def validate_lng(self, value):
+            _coordinate_checked(value, "longitude")
+            return value
+
     @extend_schema(
         request=Input,
         responses={201: EventResult, 400: Error, 404: Error, 409: Error, 422: Error},
@@ -632,10 +641,20 @@ class ClockInApi(ApiView):
     )
     def post(self, request):
         data = validated(self.Input, request.data)
+        key = idempotency.EventKey(worker=request.user, client_uuid=data["client_uuid"])
         payload = {k: data[k] for k in ("lat", "lng", "photo") if k in data}
-        event = {"type": "clock_in", "client_uuid": str(data["client_uuid"]), "device_time": data["device_time"],
-                 "dispatch": data["dispatch"], "payload": payload}  # fmt: skip
-        return _apply_one(request, event, created_status=201)
+        body = idempotency.EventBody(
+            type="clock_in", device_time=data["device_time"], dispatch=data["dispatch"], payload=payload
+        )
+        result, time_log = idempotency.idempotent(
+            key, body,
+            lambda row: sync.clock_in(
+                worker=request.user, dispatch_id=data["dispatch"], at=row.device_time, latitude=data.get("lat"),
+                longitude=data.get("lng"), photo=data.get("photo"),
+            ),
+            several_writes="photo" in data,
+        )  # fmt: skip
+        return _answer_event(request, result, time_log, created_status=201)
 
 
 class TimeLogEventApi(ApiView):
@@ -660,16 +679,37 @@ class TimeLogEventApi(ApiView):
         time_log = visible_or_404(visible_timelogs(request.user), pk)
         if time_log.worker_id != request.user.pk:  # the employer's or staff's view of it: seen, not theirs
             raise PermissionDenied("Only the worker of this time log records its shift events.")
-        payload = {"times": dict(data["times"])} if data.get("times") and data["type"] == "clock_out" else {}
-        event = {"type": data["type"], "client_uuid": str(data["client_uuid"]), "device_time": data["device_time"],
-                 "timelog": pk, "payload": payload}  # fmt: skip
-        return _apply_one(request, event)
+        times = dict(data["times"]) if data.get("times") and data["type"] == "clock_out" else None
+        key = idempotency.EventKey(worker=request.user, client_uuid=data["client_uuid"])
+        body = idempotency.EventBody(
+            type=data["type"], device_time=data["device_time"], timelog=pk, payload={"times": times} if times else {}
+        )
+        result, time_log = idempotency.idempotent(
+            key, body, lambda row: _shift_event(row, request.user, pk, data["type"], times),
+            several_writes=data["type"] == "clock_out",
+        )  # fmt: skip
+        return _answer_event(request, result, time_log)
 
 
-_LOCATION = {
-    "lat": serializers.FloatField(min_value=-90, max_value=90),
-    "lng": serializers.FloatField(min_value=-180, max_value=180),
-}
+def _shift_event(row: TimeLogOfflineSync, worker, timelog_id: int, kind: str, times: dict | None):
+    """A shift event's service, at the phone's time, on the worker's own time log."""
+    row.time_log_id = timelog_id  # a refusal's answer names it, as a batch event's does
+    if kind == "clock_out":
+        return sync.clock_out(timelog_id, worker=worker, at=row.device_time, times=times)
+    segment, service = SEGMENT_EVENTS[kind]
+    return service(timelog_id=timelog_id, by=worker, kind=segment, at=row.device_time)
+
+
+_LOCATION = {"lat": "latitude", "lng": "longitude"}
+
+
+def _coordinate_checked(value, name: str) -> None:
+    """A coordinate the clock-in service would refuse, refused as the input's own 400 (its field
+    named, nothing stored): the service's check (timelogs.coordinate), not a second one."""
+    try:
+        timelogs.coordinate(value, name=name)
+    except RuleViolation as refused:
+        raise serializers.ValidationError(refused.message, code=refused.code) from None
 
 
 def _event_faults(event: dict) -> dict:
@@ -689,10 +729,10 @@ def _event_faults(event: dict) -> dict:
     payload = event.get("payload")
     if isinstance(payload, dict):
         where = {}
-        for name, field in _LOCATION.items():
+        for name, coordinate in _LOCATION.items():
             if payload.get(name) is not None:
                 try:
-                    field.run_validation(payload[name])
+                    _coordinate_checked(payload[name], coordinate)
                 except serializers.ValidationError as error:
                     where[name] = " ".join(map(str, error.detail))
         if where:

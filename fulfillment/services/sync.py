@@ -1,16 +1,11 @@
-"""Offline events: a batch recorded on a phone with no signal, applied through the shift services
-in the order the phone saw them, each once, each with its own answer (SPEC §9 `POST sync/`)."""
+"""Offline events: a batch recorded on a phone with no signal, applied in the order the phone saw
+them, each once through `idempotency.idempotent`, each with its own answer (SPEC §9 `POST sync/`);
+and the phone's actions the batch and the API's single calls share (`clock_in`, `clock_out`)."""
 
-import contextlib
 import datetime
-import hashlib
-import json
 import uuid
-from decimal import Decimal, InvalidOperation
 
-from django.core.exceptions import ValidationError
-from django.core.serializers.json import DjangoJSONEncoder
-from django.db import IntegrityError, OperationalError, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
@@ -18,8 +13,9 @@ from dispatch.models import Dispatch
 from fulfillment.enums import OPEN_STATUSES, TIMED_STATUSES, SegmentKind, SyncStatus, TimeLogStatus
 from fulfillment.errors import FulfillmentError
 from fulfillment.models import TimeLog, TimeLogOfflineSync
+from fulfillment.services import idempotency
 from fulfillment.services.notifications import announce
-from fulfillment.services.photos import photo_reference, read_photo, timelog_photo_add
+from fulfillment.services.photos import read_photo, timelog_photo_add
 from fulfillment.services.timelogs import (
     can_verify,
     lock_timelog,
@@ -31,20 +27,19 @@ from fulfillment.services.timelogs import (
     timelog_stop_work,
     timelog_submit,
 )
-from unioncore.audit import create_with_history
 from unioncore.errors import CommonError, RuleViolation
 from unioncore.models import User
 
 __all__ = [
     "EVENT_TYPES",
+    "clock_in",
+    "clock_out",
     "conflict_worker_version",
     "parse_device_time",
     "sync_conflict_resolve",
-    "sync_event",
     "sync_events",
 ]
 
-CLOCK_TOLERANCE = datetime.timedelta(minutes=5)  # a device clock further off is flagged
 LONGEST_SHIFT = datetime.timedelta(hours=24)  # an event names a shift that started less than this before it
 OFFLINE_CLOCK_OUT_NOTE = "offline clock-out from the worker's device"
 
@@ -81,12 +76,6 @@ def sync_events(
     for index in order:
         results[index], _ = _sync_one(worker, events[index], received_at=received_at, sent_at=sent_at)
     return results
-
-
-def sync_event(*, worker: User, event: dict) -> tuple[dict, TimeLog | None]:
-    """One event, as `sync_events` applies it, with the time log it left when it synced (with
-    its dispatch, employer and worker), so the caller can answer without reading it again."""
-    return _sync_one(worker, event, received_at=timezone.now(), sent_at=None)
 
 
 @transaction.atomic
@@ -154,48 +143,27 @@ def _restart_paused_timer(timelog_id: int, *, by: User) -> TimeLog:
 # --- One event ---
 
 
-def _sync_one(worker: User, event: dict, *, received_at, sent_at, retried: bool = False) -> tuple[dict, TimeLog | None]:
+def _sync_one(worker: User, event: dict, *, received_at, sent_at) -> tuple[dict, TimeLog | None]:
     """The event's answer, and the time log it left (None for a replay or a failure)."""
     try:
         client_uuid, device_time = _envelope(event)
     except RuleViolation as error:
         # Without a usable key or time the event cannot be stored, nor replayed.
-        return _failed(str(event.get("client_uuid", "")), error), None
-    body_hash = _body_hash(event, client_uuid, device_time)
-    try:
-        with transaction.atomic():
-            row = _received(worker, event, client_uuid, device_time, body_hash, received_at, sent_at)
-            result, time_log = _apply(row, worker, event, received_at)
-            row.result = result
-            row.status = {"synced": SyncStatus.SYNCED, "conflict": SyncStatus.CONFLICT}.get(
-                result["status"], SyncStatus.FAILED
-            )
-            # The key is claimed by writing it, last, with the answer (one row and its history
-            # row, one statement): the unique constraint on worker + client_uuid decides. A
-            # second delivery running at the same time waits on the first's row, then fails
-            # here; one sent after it fails here at once. Either way everything it applied is
-            # rolled back with this transaction and it answers with the stored first result.
-            # Nothing is looked up first: a new event, the usual case, costs no extra statement.
-            create_with_history(row, by=worker)
-    except IntegrityError:
-        stored = _stored(worker, client_uuid)
-        if stored is None:
-            raise
-        return _replay(stored, body_hash), None
-    except OperationalError as error:
-        # Deliveries of one batch racing each other can deadlock on the open-shift index; the
-        # database rolled this one back (its savepoint only). Once more: by then the other
-        # delivery has committed, and this one answers as its duplicate.
-        if retried or not _is_deadlock(error):
-            raise
-        return _sync_one(worker, event, received_at=received_at, sent_at=sent_at, retried=True)
-    return result, (time_log if result["status"] == "synced" else None)
-
-
-def _is_deadlock(error: OperationalError) -> bool:
-    from psycopg.errors import DeadlockDetected
-
-    return isinstance(error.__cause__, DeadlockDetected)
+        return idempotency.failed(str(event.get("client_uuid", "")), error), None
+    body = idempotency.EventBody(
+        type=event.get("type"), device_time=device_time, dispatch=event.get("dispatch"),
+        timelog=event.get("timelog"), payload=event.get("payload") or {},
+    )  # fmt: skip
+    # Several writes (stop, edit, submit; or a service and its photo) undo together.
+    several = body.type == "clock_out" or (isinstance(body.payload, dict) and "photo" in body.payload)
+    return idempotency.idempotent(
+        idempotency.EventKey(worker=worker, client_uuid=client_uuid),
+        body,
+        lambda row: _run(row, worker, body),
+        several_writes=several,
+        received_at=received_at,
+        sent_at=sent_at,
+    )
 
 
 def _envelope(event: dict) -> tuple[uuid.UUID, datetime.datetime]:
@@ -230,167 +198,74 @@ def _sort_time(event: dict) -> datetime.datetime:
     return parse_device_time(event.get("device_time")) or datetime.datetime.min.replace(tzinfo=datetime.UTC)
 
 
-def _body_hash(event: dict, client_uuid: uuid.UUID, device_time: datetime.datetime) -> str:
-    """The event as the phone meant it: the same instant in another offset is the same body."""
-    body = {
-        "client_uuid": str(client_uuid),
-        "type": event.get("type"),
-        "device_time": device_time.astimezone(datetime.UTC).isoformat(),
-        "dispatch": event.get("dispatch"),
-        "timelog": event.get("timelog"),
-        "payload": event.get("payload") or {},
-    }
-    text = json.dumps(body, cls=DjangoJSONEncoder, sort_keys=True, separators=(",", ":"))
-    return hashlib.sha256(text.encode()).hexdigest()
-
-
-def _stored(worker: User, client_uuid: uuid.UUID) -> TimeLogOfflineSync | None:
-    return TimeLogOfflineSync.objects.filter(worker=worker, client_uuid=client_uuid).first()
-
-
-def _replay(stored: TimeLogOfflineSync, body_hash: str) -> dict:
-    if stored.body_hash != body_hash:
-        error = RuleViolation(
-            FulfillmentError.IDEMPOTENCY_KEY_REUSED,
-            "This client_uuid was already used for a different event; nothing was done.",
-        )
-        return {**_failed(str(stored.client_uuid), error), "reused": True}
-    return {
-        "client_uuid": str(stored.client_uuid),
-        "status": "duplicate",
-        "time_log": stored.result.get("time_log"),
-        "first_result": stored.result,
-    }
-
-
-def _received(worker, event, client_uuid, device_time, body_hash, received_at, sent_at) -> TimeLogOfflineSync:
-    """The raw event as received (not yet saved: it is written once, with its answer)."""
-    payload = event.get("payload") or {}
-    offset = received_at - device_time
-    skew = received_at - sent_at if sent_at is not None else offset
-    row = TimeLogOfflineSync(
-        worker=worker,
-        client_uuid=client_uuid,
-        event_type=str(event.get("type"))[:24],
-        body_hash=body_hash,
-        payload=json.loads(json.dumps(photo_reference(payload), cls=DjangoJSONEncoder)),
-        device_time=device_time,
-        received_at=received_at,
-        clock_offset_seconds=round(offset.total_seconds()),
-        clock_suspect=abs(skew) > CLOCK_TOLERANCE,
-    )
-    if isinstance(payload, dict):
-        with contextlib.suppress(RuleViolation):  # kept raw in the payload; the event fails on it
-            row.latitude, row.longitude = _location(payload)
-    return row
-
-
-def _apply(row: TimeLogOfflineSync, worker: User, event: dict, received_at) -> tuple[dict, TimeLog | None]:
-    """Run the event through the services; a refusal is the event's answer. Each service undoes
-    its own writes when it refuses (its own atomic block); the clock-out runs up to three of them
-    (stop, edit, submit), so it gets a savepoint of its own around them all."""
-    client_uuid = str(row.client_uuid)
-    payload = event.get("payload")
-    # Several writes (stop, edit, submit; or a service and its photo) undo together.
-    several = event.get("type") == "clock_out" or (isinstance(payload, dict) and "photo" in payload)
-    try:
-        with transaction.atomic() if several else contextlib.nullcontext():
-            if row.device_time > received_at + CLOCK_TOLERANCE:
-                raise RuleViolation(
-                    FulfillmentError.DEVICE_TIME_IN_FUTURE,
-                    "This event is dated in the future: check the phone's clock. It was not applied.",
-                )
-            return _run(row, worker, event)
-    except RuleViolation as error:
-        return {**_failed(client_uuid, error), "time_log": row.time_log_id}, None
-    except ValidationError as error:
-        violation = RuleViolation(CommonError.INVALID, " ".join(error.messages))
-        return {**_failed(client_uuid, violation), "time_log": row.time_log_id}, None
-
-
-def _run(row: TimeLogOfflineSync, worker: User, event: dict) -> tuple[dict, TimeLog]:
-    kind = event.get("type")
-    if not isinstance(kind, str):  # `{}` or a list is no type (and cannot be looked up)
-        kind = None
-    payload = event.get("payload") or {}
+def _run(row: TimeLogOfflineSync, worker: User, body: idempotency.EventBody) -> TimeLog | idempotency.Conflict:
+    """An offline event through the same phone actions as the API's single calls."""
+    kind = body.type if isinstance(body.type, str) else None  # `{}` or a list is no type
+    payload = body.payload
     if not isinstance(payload, dict):
         raise RuleViolation(FulfillmentError.INVALID_PAYLOAD, "The payload must be an object.")
-    # A photo is checked before anything is applied, and kept once the event is (decision 0036).
-    photo = read_photo(payload["photo"]) if "photo" in payload else None
     at = row.device_time
     if kind == "clock_in":
-        latitude, longitude = _location(payload)
-        time_log = _clock_in(worker, event.get("dispatch"), at, latitude, longitude)
-    elif kind in SEGMENT_EVENTS:
+        return clock_in(
+            worker=worker, dispatch_id=body.dispatch, at=at, latitude=payload.get("lat"),
+            longitude=payload.get("lng"), photo=payload.get("photo"),
+        )  # fmt: skip
+    photo = read_photo(payload["photo"]) if "photo" in payload else None
+    if kind in SEGMENT_EVENTS:
         segment, service = SEGMENT_EVENTS[kind]
-        row.time_log = _target(worker, event, at)
-        time_log = service(timelog_id=row.time_log.pk, by=worker, kind=segment, at=at)
+        row.time_log = _target(worker, body, at)
+        outcome = service(timelog_id=row.time_log.pk, by=worker, kind=segment, at=at)
     elif kind == "clock_out":
-        row.time_log = _target(worker, event, at)
-        time_log = lock_timelog(row.time_log.pk)
-        closed_by = _closed_by_someone_else(time_log, worker)
-        if closed_by is not None:
-            row.conflict_with = time_log
-            # The supervisor is asked to choose; until then the time log's timer is paused.
-            announce(time_log=time_log, event="sync_conflict")
-            return _conflict(row, time_log, closed_by), time_log
-        time_log = _clock_out(time_log, worker, at, payload)
+        row.time_log = _target(worker, body, at)
+        outcome = clock_out(row.time_log.pk, worker=worker, at=at, times=payload.get("times"))
     else:
         raise RuleViolation(
             FulfillmentError.UNKNOWN_EVENT_TYPE, f"Unknown event type; expected one of {', '.join(EVENT_TYPES)}."
         )
-    row.time_log = time_log
-    if photo is not None:
-        timelog_photo_add(timelog_id=time_log.pk, by=worker, photo=photo, taken_at=at, event=kind)
-    return {"client_uuid": str(row.client_uuid), "status": "synced", "time_log": time_log.pk}, time_log
+    if photo is not None and isinstance(outcome, TimeLog):
+        timelog_photo_add(timelog_id=outcome.pk, by=worker, photo=photo, taken_at=at, event=kind)
+    return outcome
 
 
-def _clock_in(worker: User, dispatch_id, at, latitude, longitude) -> TimeLog:
-    """The clock-in service reads and locks the dispatch itself; a dispatch that is not the
-    worker's own is, to them, no dispatch at all."""
+# --- The phone's actions (the API's single calls and the offline events alike) ---
+
+
+def clock_in(*, worker: User, dispatch_id, at, latitude=None, longitude=None, photo=None) -> TimeLog:
+    """The phone's clock-in: the clock-in service, with the project photo taken then. The photo
+    is checked before anything is applied, and kept once the clock-in is (decision 0036). The
+    service reads and locks the dispatch itself; a dispatch that is not the worker's own is, to
+    them, no dispatch at all."""
+    picture = read_photo(photo) if photo is not None else None
     try:
         dispatch_id = int(dispatch_id)
     except (TypeError, ValueError):
         raise RuleViolation(CommonError.NOT_FOUND, "No such dispatch of yours.") from None
     try:
-        return timelog_clock_in(dispatch_id=dispatch_id, by=worker, at=at, latitude=latitude, longitude=longitude)
+        time_log = timelog_clock_in(dispatch_id=dispatch_id, by=worker, at=at, latitude=latitude, longitude=longitude)
     except RuleViolation as error:
         if error.code in ("not_found", "not_allowed"):
             raise RuleViolation(CommonError.NOT_FOUND, "No such dispatch of yours.") from None
         raise
+    if picture is not None:
+        timelog_photo_add(timelog_id=time_log.pk, by=worker, photo=picture, taken_at=at, event="clock_in")
+    return time_log
 
 
-def _clock_out(time_log: TimeLog, worker: User, at, payload: dict) -> TimeLog:
-    """Stop work at the device's time, take the draft the worker edited offline, submit."""
+def clock_out(timelog_id: int, *, worker: User, at, times=None) -> TimeLog | idempotency.Conflict:
+    """The phone's clock-out: stop work at the device's time, take the draft the worker edited
+    (`times`), submit; unless someone else already ended the shift (a force clock-out, a kiosk
+    stop): then a conflict, which the supervisor is asked to settle (its timer paused till then)."""
+    time_log = lock_timelog(timelog_id)
+    closed_by = _closed_by_someone_else(time_log, worker)
+    if closed_by is not None:
+        announce(time_log=time_log, event="sync_conflict")
+        return idempotency.Conflict(time_log=time_log, closed_by=closed_by)
     if time_log.status != TimeLogStatus.DRAFT:
         time_log = timelog_stop_work(timelog_id=time_log.pk, by=worker, at=at)
-    if payload.get("times"):
-        times = _times(payload["times"], recorded=_recorded(time_log, time_log.clock_out_at))
+    if times:
+        times = _times(times, recorded=_recorded(time_log, time_log.clock_out_at))
         timelog_draft_edit(timelog_id=time_log.pk, by=worker, **times)
     return timelog_submit(timelog_id=time_log.pk, by=worker)
-
-
-def _conflict(row: TimeLogOfflineSync, time_log: TimeLog, closed_by: int) -> dict:
-    return {
-        "client_uuid": str(row.client_uuid),
-        "status": "conflict",
-        "time_log": time_log.pk,
-        "conflict": {
-            "time_log": time_log.pk,
-            "status": time_log.status,
-            "clock_out_at": time_log.clock_out_at.isoformat() if time_log.clock_out_at else None,
-            "by": closed_by,
-        },
-    }
-
-
-def _failed(client_uuid: str, error: RuleViolation) -> dict:
-    return {
-        "client_uuid": client_uuid,
-        "status": "failed",
-        "time_log": None,
-        "error": {"code": error.code, "message": error.message},
-    }
 
 
 # --- What an event points at ---
@@ -403,20 +278,20 @@ def _dispatch(worker: User, dispatch_id) -> Dispatch:
         raise RuleViolation(CommonError.NOT_FOUND, "No such dispatch of yours.") from None
 
 
-def _target(worker: User, event: dict, at) -> TimeLog:
+def _target(worker: User, body: idempotency.EventBody, at) -> TimeLog:
     """The time log an event belongs to: named by id, or — when the phone clocked in offline and
     never learnt the id — the worker's latest shift on that dispatch started before the event
     (and less than a day before it, so a stray event never lands on an old shift)."""
-    if event.get("timelog") is not None:
+    if body.timelog is not None:
         try:
-            return TimeLog.objects.get(pk=int(event["timelog"]), worker=worker)
+            return TimeLog.objects.get(pk=int(body.timelog), worker=worker)
         except (TypeError, ValueError, TimeLog.DoesNotExist):
             raise RuleViolation(CommonError.NOT_FOUND, "No such time log of yours.") from None
-    if event.get("dispatch") is None:
+    if body.dispatch is None:
         raise RuleViolation(
             FulfillmentError.INVALID_EVENT, "Name the time log, or the dispatch, this event belongs to."
         )
-    dispatch = _dispatch(worker, event["dispatch"])
+    dispatch = _dispatch(worker, body.dispatch)
     time_log = (
         TimeLog.objects.filter(dispatch=dispatch, worker=worker)
         .filter(clock_in_at__lte=at, clock_in_at__gt=at - LONGEST_SHIFT)
@@ -441,22 +316,6 @@ def _closed_by_someone_else(time_log: TimeLog, worker: User) -> int | None:
 
 
 # --- Payload ---
-
-
-def _location(payload: dict) -> tuple[Decimal | None, Decimal | None]:
-    lat, lng = payload.get("lat"), payload.get("lng")
-    if lat is None or lng is None:
-        return None, None
-    try:
-        lat, lng = Decimal(str(lat)), Decimal(str(lng))
-    except InvalidOperation:
-        raise RuleViolation(FulfillmentError.INVALID_LOCATION, "The location is not a pair of coordinates.") from None
-    if not (lat.is_finite() and lng.is_finite()):  # "NaN" and "Infinity" read as Decimals
-        raise RuleViolation(FulfillmentError.INVALID_LOCATION, "The location is not a pair of coordinates.")
-    if not (-90 <= lat <= 90 and -180 <= lng <= 180):
-        raise RuleViolation(FulfillmentError.INVALID_LOCATION, "The location is not on Earth.")
-    step = Decimal("0.000001")
-    return lat.quantize(step), lng.quantize(step)
 
 
 def _times(sent, *, recorded: dict) -> dict:

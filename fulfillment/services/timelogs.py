@@ -3,6 +3,7 @@ retroactive entries, disputes, and the 4-hour auto-approval sweep."""
 
 import datetime
 from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -48,6 +49,8 @@ __all__ = [
     "LONG_ENTRY_PERMISSION",
     "auto_approve_due",
     "can_verify",
+    "coordinate",
+    "coordinates",
     "dispute_message_add",
     "ejection_mark_seen",
     "lock_timelog",
@@ -211,9 +214,39 @@ def _lock_dispatch_for_shift(dispatch_id: int) -> Dispatch:
         raise RuleViolation(CommonError.NOT_FOUND, "No such dispatch.") from None
 
 
+def coordinate(value, *, name: str) -> Decimal:
+    """One coordinate of a clock-in's location (`name`: latitude, ±90; longitude, ±180), to the
+    micro-degree; refused (invalid_location, naming it) when not a finite number on Earth."""
+    try:
+        number = Decimal(str(value))
+    except InvalidOperation:
+        number = Decimal("NaN")
+    if not number.is_finite():  # "NaN" and "Infinity" read as Decimals
+        raise RuleViolation(
+            FulfillmentError.INVALID_LOCATION,
+            "The location is not a pair of coordinates.",
+            fields={name: "Not a number."},
+        )
+    bound = 90 if name == "latitude" else 180
+    if not -bound <= number <= bound:
+        raise RuleViolation(
+            FulfillmentError.INVALID_LOCATION, "The location is not on Earth.", fields={name: f"-{bound} to {bound}."}
+        )
+    return number.quantize(Decimal("0.000001"))
+
+
+def coordinates(latitude, longitude) -> tuple[Decimal | None, Decimal | None]:
+    """A clock-in's location, checked here only (decision 0051): none unless both are given."""
+    if latitude is None or longitude is None:
+        return None, None
+    return coordinate(latitude, name="latitude"), coordinate(longitude, name="longitude")
+
+
 @transaction.atomic
 def timelog_clock_in(*, dispatch_id: int, by: User, at=None, latitude=None, longitude=None) -> TimeLog:
-    """The dispatched member starts a shift on an accepted dispatch (one open shift at a time)."""
+    """The dispatched member starts a shift on an accepted dispatch (one open shift at a time),
+    where the phone says it is (a location off the Earth is refused)."""
+    latitude, longitude = coordinates(latitude, longitude)
     dispatch = _lock_dispatch_for_shift(dispatch_id)
     if dispatch.member.user_id != by.pk:
         raise RuleViolation(CommonError.NOT_ALLOWED, "Only the dispatched member clocks in on this dispatch.")
