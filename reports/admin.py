@@ -199,6 +199,9 @@ class ReportScheduleAdmin(HistoryAdmin):
             kwargs["queryset"] = rows if request.user.is_superuser else rows.filter(owner=request.user)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
+    def get_readonly_fields(self, request, obj=None):
+        return ("saved_report", *self.readonly_fields) if obj else self.readonly_fields
+
     def get_fields(self, request, obj=None):
         fields = ["saved_report", "frequency", "weekday", "at_time", "recipients", "format", "password"]
         if obj is not None and obj.zipped:
@@ -239,7 +242,7 @@ class ReportScheduleAdmin(HistoryAdmin):
                 password = "" if data.get("remove_password") else (data.get("password") or None)
                 try:
                     self.saved = services.report_schedule_save(
-                        by=request.user, saved_report_id=data["saved_report"].pk,
+                        by=request.user, saved_report_id=obj.saved_report_id if obj else data["saved_report"].pk,
                         schedule_id=obj.pk if obj else None, frequency=data["frequency"],
                         weekday=data.get("weekday"), at_time=data["at_time"], recipients=data["recipients"],
                         format=data["format"], zip_password=password, active=data.get("active", False),

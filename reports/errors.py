@@ -13,5 +13,6 @@ class ReportsError(ErrorCode):
     SAVED_NAME_TAKEN = "saved_name_taken", HTTPStatus.CONFLICT, "S5d"
     BAD_COLUMNS = "bad_columns", HTTPStatus.BAD_REQUEST, "S5d"
     NOT_SHAREABLE = "not_shareable", HTTPStatus.BAD_REQUEST, "S5d"
+    SAVED_IN_USE = "saved_in_use", HTTPStatus.CONFLICT, "S5e"
     BAD_SCHEDULE = "bad_schedule", HTTPStatus.BAD_REQUEST, "S5e"
     PERSONAL_DATA_RECIPIENT = "personal_data_recipient", HTTPStatus.BAD_REQUEST, "S5e"

@@ -403,6 +403,10 @@ def saved_report_delete(*, saved_report_id: int, by: User) -> None:
     saved = SavedReport.objects.select_for_update().get(pk=saved_report_id)
     if saved.owner_id != by.pk and not by.is_superuser:
         raise PermissionDenied("Only its owner deletes a saved report.")
+    if saved.schedules.exists():  # its runs are the record of what was sent: stop its schedules
+        raise RuleViolation(
+            ReportsError.SAVED_IN_USE, f"“{saved.name}” has schedules: stop them (untick Active) instead."
+        )
     saved._history_user = by
     saved.delete()
 

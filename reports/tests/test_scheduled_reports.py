@@ -220,7 +220,43 @@ def test_an_officer_schedules_it_in_the_console_and_reads_its_runs(saved, client
     runs = client.get(reverse("admin:reports_scheduledrun_changelist"))
     assert runs.status_code == 200
     assert "Seattle wiremen" in runs.content.decode()
+    changed = {**form, "saved_report": "", "at_time": "06:30", "password": "", "remove_password": "on"}
+    change = client.post(reverse("admin:reports_reportschedule_change", args=[schedule.pk]), changed)
+    assert change.status_code == 302
+    client.get(change["Location"])  # (reads the "changed" message)
+    schedule.refresh_from_db()
+    assert (schedule.at_time, schedule.zipped, schedule.saved_report) == (datetime.time(6, 30), False, saved)
+    with pytest.raises(RuleViolation) as refused:  # scheduled: stopped, not deleted
+        services.saved_report_delete(saved_report_id=saved.pk, by=officer)
+    assert refused.value.code == "saved_in_use"
     other = StaffFactory(groups=["officer"])
     client.force_login(other)
     assert "Seattle wiremen" not in client.get(reverse("admin:reports_scheduledrun_changelist")).content.decode()
     assert client.get(reverse("admin:reports_reportschedule_change", args=[schedule.pk])).status_code == 302
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.postgresql_only(
+    reason="threads racing on their own connections; SQLite's in-memory test database is one connection, one writer"
+)
+def test_two_tasks_at_once_send_each_due_schedule_once():
+    import time_machine
+
+    from unioncore.testing import run_concurrently
+
+    officer = StaffFactory(groups=["officer"])
+    with time_machine.travel(at(MONDAY, 9), tick=False):
+        schedules = []
+        for n in range(4):  # Active Contractors: no filters, no rows needed
+            saved = services.saved_report_save(
+                report=framework.get("active-contractors"), by=officer, name=f"Contractors {n}", filters={}
+            )
+            schedules.append(_schedule(saved, frequency="daily", format="csv", recipients=f"list{n}@ibew46.example"))
+    with time_machine.travel(_minute(TUESDAY, 7, 1), tick=False):
+        first, second = run_concurrently(tasks.run_report_schedules, tasks.run_report_schedules)
+        assert not isinstance(first, BaseException), first
+        assert not isinstance(second, BaseException), second
+        assert first["sent"] + second["sent"] == 4
+        assert tasks.run_report_schedules() == {"sent": 0, "failed": 0}  # and again: nothing left
+    assert sorted(m.to[0] for m in mail.outbox) == [f"list{n}@ibew46.example" for n in range(4)]
+    assert sorted(ScheduledRun.objects.values_list("schedule_id", flat=True)) == sorted(s.pk for s in schedules)
