@@ -115,7 +115,7 @@ def _small_list(rng: random.Random) -> None:
 def _request(employer: Employer, region: str, skill: Skill, by) -> JobRequest:
     return services.job_request_create(
         by=by, employer_id=employer.pk, book_classification=BookType.INSIDE_WIREPERSON, region=region,
-        workers_wanted=5, start_date=timezone.localdate() + datetime.timedelta(days=1),
+        workers_wanted=5, start_date=timezone.localdate() + datetime.timedelta(days=7),
         report_time=datetime.time(7, 0), worksite="Bench site", wage_rate="58.50", special_skill_ids=[skill.pk],
     )  # fmt: skip
 

@@ -246,6 +246,11 @@ class JobRequestAddForm(forms.ModelForm):
         label="What was corrected", max_length=200, required=False,
         help_text="The employer reads this beside its order.",
     )  # fmt: skip
+    override_reason = forms.CharField(
+        label="Officer's override", max_length=200, required=False,
+        help_text="Officers only: why the request is taken though its start is past, before its referral time or "
+        "before its bidding could open. Kept on the request.",
+    )  # fmt: skip
 
     class Meta:
         model = JobRequest
@@ -297,6 +302,7 @@ class JobRequestAddForm(forms.ModelForm):
                 is_turnaround=data.get("is_turnaround", False),
                 wage_rate=data.get("wage_rate"),
                 notes=data.get("notes", ""),
+                override_reason=data.get("override_reason", ""),
             )
         except (RuleViolation, ValidationError) as refused:
             add_refusal(self, refused)
@@ -342,6 +348,12 @@ class RequestDispatchInline(ReadOnlyInline):
 TERMS_FIELDSET = (
     "Terms (no check mark for passing; an under-scale job or a turnaround holds the APN)",
     {"fields": (("mou_jobsite", "various_locations"), ("under_scale_recovery", "is_turnaround"))},
+)
+
+
+OVERRIDE_FIELDSET = (
+    "Officer's override (a start the request checks refuse, rule L2c)",
+    {"fields": ("override_reason",)},
 )
 
 
@@ -414,7 +426,17 @@ class JobRequestAdmin(ServiceAddMixin, ActionsOnlyMixin, HistoryAdmin):
         ("Eligibility", {"fields": ("category", "priority_zip_codes", "special_skills")}),
         TERMS_FIELDSET,
         ("By name", {"fields": ("by_name_members", "by_name_attested")}),
-        ("Referral", {"fields": (("taken_at", "taken_by"), "refer_at", ("bidding_opens_at", "bidding_closes_at"))}),
+        (
+            "Referral",
+            {
+                "fields": (
+                    ("taken_at", "taken_by"),
+                    "refer_at",
+                    ("bidding_opens_at", "bidding_closes_at"),
+                    "override_reason",
+                )
+            },
+        ),
         ("Pay and notes", {"fields": ("wage_rate", "notes", "created_at", "updated_at")}),
     )
 
@@ -428,12 +450,23 @@ class JobRequestAdmin(ServiceAddMixin, ActionsOnlyMixin, HistoryAdmin):
 
     def get_fieldsets(self, request, obj=None):
         if obj is None:
+            fieldsets = self.add_fieldsets
+            if request.user.has_perm("dispatch.emergency_referral"):  # an officer may take a start the checks refuse
+                fieldsets = (*fieldsets, OVERRIDE_FIELDSET)
             if self._order_to_correct(request):
-                return (("The employer's order, corrected", {"fields": ("correction_reason",)}), *self.add_fieldsets)
-            return self.add_fieldsets
+                return (("The employer's order, corrected", {"fields": ("correction_reason",)}), *fieldsets)
+            return fieldsets
         if obj.status == JobRequestStatus.SUBMITTED or obj.corrected_as_id:
             return (("Employer's order", {"fields": ("employer_order",)}), *self.fieldsets)
         return self.fieldsets
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        if add:  # the referral time and bidding window the request will get, as the service computes them
+            from dispatch import admin_desk
+
+            form = context["adminform"].form
+            context["schedule"] = admin_desk.schedule_preview(form.data if form.is_bound else form.initial)
+        return super().render_change_form(request, context, add=add, change=change, form_url=form_url, obj=obj)
 
     def get_urls(self):
         from dispatch import admin_desk

@@ -253,6 +253,43 @@ def desk_decline(request, admin_site, pk: int):
     return _after(request, admin_site, dispatch.job_request_id, message, level)
 
 
+def schedule_preview(data) -> dict:
+    """What a call taken now gets, for the job request form (`data`: its fields, posted or
+    initial): the book, its referral time and bidding window, and what the request checks would
+    refuse in its start — the service's own functions (rule L2c)."""
+    classification, region = data.get("book_classification"), data.get("region")
+    if not (classification and region):
+        return {"missing": "Choose the classification and the region to see its referral time."}
+    now = timezone.now()
+    try:
+        book = services._request_book(classification, region)
+    except RuleViolation as refused:
+        return {"missing": refused.message}
+    by_name = bool(data.getlist("by_name_members") if hasattr(data, "getlist") else data.get("by_name_members"))
+    schedule = services.referral_schedule(book=book, taken_at=now, by_name=by_name)
+    refusals = []
+    try:
+        start = timezone.make_aware(
+            datetime.datetime.combine(
+                datetime.date.fromisoformat(str(data.get("start_date", ""))),
+                datetime.time.fromisoformat(str(data.get("report_time", ""))),
+            )
+        )
+    except ValueError:
+        start = None  # not chosen yet (or not a date): nothing to check
+    if start is not None:
+        refusals = [r.message for r in services.request_refusals(schedule=schedule, start=start, taken_at=now)]
+    return {"book": book, "schedule": schedule, "refusals": refusals, "taken_at": now}
+
+
+def schedule(request, admin_site):
+    """The job request form's referral panel again, for its fields as they now stand (HTMX)."""
+    if not request.user.has_perm("dispatch.add_jobrequest"):
+        raise PermissionDenied
+    context = {"schedule": schedule_preview(request.GET)}
+    return TemplateResponse(request, "admin/dispatch/jobrequest/schedule.html", context)
+
+
 def urls(admin_site):
     from django.urls import path
 
@@ -261,6 +298,7 @@ def urls(admin_site):
 
     return [
         path("desk/", view(desk), name="dispatch_desk"),
+        path("schedule/", view(schedule), name="dispatch_jobrequest_schedule"),
         path("desk/<int:pk>/<slug:what>/", view(desk_act), name="dispatch_desk_act"),
         path("desk/offers/<int:pk>/decline/", view(desk_decline), name="dispatch_desk_decline"),
     ]

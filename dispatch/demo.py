@@ -196,6 +196,13 @@ class _World:
         at = timezone.make_aware(datetime.datetime.combine(day, datetime.time(8 + int(hour_draw * 6), 15)))
         return min(at, self.now - datetime.timedelta(minutes=5))
 
+    @staticmethod
+    def _earliest(plan, taken_at, report_time=datetime.time(7)) -> datetime.date:
+        """No start the request checks would refuse (rule L2c): not before the referral."""
+        return services.earliest_start(
+            book_classification=plan["trade"], region=plan["region"], taken_at=taken_at, report_time=report_time
+        )
+
     def _request(self, employer, plan, *, days_ago, start_in, **fields) -> JobRequest:
         d = plan["draws"]
         taken_at = self._taken(days_ago, d[0])
@@ -206,6 +213,7 @@ class _World:
             **fields,
         }  # fmt: skip
         start = timezone.localdate(taken_at) + datetime.timedelta(days=start_in)
+        start = max(start, self._earliest(plan, taken_at, fields["report_time"]))
         return services.job_request_create(
             by=self.by, employer_id=employer.pk, start_date=start, taken_at=taken_at, **fields
         )
@@ -253,9 +261,10 @@ class _World:
         """A call taken in the last two days for a start later this week or next: not referred yet."""
         d = plan["draws"][::-1] if second else plan["draws"]
         taken_at = self.now - datetime.timedelta(hours=1 + int(d[9] * 40))
+        start = max(self.today + datetime.timedelta(days=2 + int(d[7] * 8)), self._earliest(plan, taken_at))
         return services.job_request_create(
             by=self.by, employer_id=employer.pk, book_classification=plan["trade"], region=plan["region"],
-            workers_wanted=1 + int(d[8] * 3), start_date=self.today + datetime.timedelta(days=2 + int(d[7] * 8)),
+            workers_wanted=1 + int(d[8] * 3), start_date=start,
             report_time=datetime.time(7, 0), worksite=WORKSITES[int(d[10] * len(WORKSITES))], taken_at=taken_at,
             wage_rate=f"{54 + int(d[3] * 10)}.50", expected_days=30 + int(d[5] * 60),
         )  # fmt: skip

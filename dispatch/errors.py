@@ -9,7 +9,9 @@ from unioncore.errors import ErrorCode
 class DispatchError(ErrorCode):
     EMPLOYER_NOT_SIGNATORY = "employer_not_signatory", HTTPStatus.BAD_REQUEST, "S1"
     NO_WORKERS = "no_workers", HTTPStatus.BAD_REQUEST, "L2"
-    START_IN_PAST = "start_in_past", HTTPStatus.BAD_REQUEST, "L2"
+    START_IN_PAST = "start_in_past", HTTPStatus.BAD_REQUEST, "L2c"
+    START_BEFORE_REFERRAL = "start_before_referral", HTTPStatus.BAD_REQUEST, "L2c"
+    BIDDING_AFTER_START = "bidding_after_start", HTTPStatus.BAD_REQUEST, "L2c"
     NO_BOOK = "no_book", HTTPStatus.BAD_REQUEST, "L2"
     SHORT_CALL_TOO_LONG = "short_call_too_long", HTTPStatus.BAD_REQUEST, "L8"
     PRIORITY_AREA_REQUIRED = "priority_area_required", HTTPStatus.BAD_REQUEST, "R10"

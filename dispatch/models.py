@@ -259,6 +259,13 @@ class JobRequest(models.Model):
     refer_at = models.DateTimeField(help_text="When the request is referred (next morning's start time)")
     taken_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     notes = models.TextField(blank=True)
+    # A start the request checks refuse (past, before the referral time, before bidding could
+    # open: rule L2c), taken anyway on an officer's word (decision 0050), kept with its history.
+    override_reason = models.CharField(
+        "officer's override", max_length=200, blank=True,
+        help_text="An officer's reason to take the request though its start is past, before its referral time "
+        "or before its bidding could open",
+    )  # fmt: skip
     # The dispatcher found nobody on the list (the desk's "mark unfilled"): the request is in the
     # Business Manager's queue from then, even before its referral time (rule 2).
     unfilled_at = models.DateTimeField("sent to the Business Manager", null=True, blank=True, editable=False)

@@ -5,6 +5,7 @@ dispatchers (or a dispatcher and a bid) wait for each other instead of deadlocki
 database constraints (one open dispatch per member) are the last line."""
 
 import datetime
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -78,6 +79,87 @@ def referral_time(*, taken_at: datetime.datetime, start_time: datetime.time) -> 
     return _local(day, start_time)
 
 
+@dataclass(frozen=True)
+class ReferralSchedule:
+    """When a request is referred and when its book's members may bid on it."""
+
+    refer_at: datetime.datetime
+    bidding_opens_at: datetime.datetime | None = None
+    bidding_closes_at: datetime.datetime | None = None
+
+
+def referral_schedule(*, book: ReferralBook, taken_at: datetime.datetime, by_name: bool) -> ReferralSchedule:
+    """The referral time and the bidding window a call taken at `taken_at` gets on `book` (the
+    service takes it with these; the console shows them before it is taken)."""
+    refer_at = referral_time(taken_at=taken_at, start_time=book.referral_start_time)
+    if not book.internet_bidding_enabled or by_name:
+        return ReferralSchedule(refer_at)
+    # The book's window (the 2024 procedure, rule 6; the hall's times): from 5:30 PM of the
+    # last working day before the referral morning to 7:00 AM, so open all day on weekends.
+    hall = HallSettings.current()
+    evening = _working_day_before(timezone.localdate(refer_at))
+    opens = max(_local(evening, hall.bidding_opens), taken_at)
+    return ReferralSchedule(refer_at, opens, _local(timezone.localdate(refer_at), hall.bidding_closes))
+
+
+def earliest_start(
+    *, book_classification: str, region: str, taken_at: datetime.datetime, report_time: datetime.time
+) -> datetime.date:
+    """The first day a call taken at `taken_at` may start at `report_time` without an officer's
+    override (rule L2c): its referral morning if the start is not before the referral, else the
+    day after (from then bidding has opened too)."""
+    book = _request_book(book_classification, region)
+    refer_at = referral_time(taken_at=taken_at, start_time=book.referral_start_time)
+    day = timezone.localdate(refer_at)
+    return day if _local(day, report_time) >= refer_at else day + datetime.timedelta(days=1)
+
+
+def request_refusals(
+    *, schedule: ReferralSchedule, start: datetime.datetime, taken_at: datetime.datetime
+) -> list[RuleViolation]:
+    """What the request checks (rule L2c) refuse in a start, first the gravest: in the past
+    (when the call is taken), so early that bidding could not open before it (a narrower case
+    of the next: told apart, it says what is lost), before the book's referral time."""
+    when = timezone.localtime(start).strftime("%a %-d %b %H:%M")
+    refusals = []
+    if start < taken_at:
+        refusals.append(RuleViolation(
+            DispatchError.START_IN_PAST, f"The start ({when}) is in the past.", fields={"start_date": "In the past."}
+        ))  # fmt: skip
+    opens = schedule.bidding_opens_at
+    if opens is not None and opens >= start:
+        refusals.append(RuleViolation(
+            DispatchError.BIDDING_AFTER_START,
+            f"The start ({when}) is before the book's bidding could open "
+            f"({timezone.localtime(opens).strftime('%a %-d %b %H:%M')}).",
+            fields={"start_date": "Before bidding could open."},
+        ))  # fmt: skip
+    if start < schedule.refer_at:
+        refusals.append(RuleViolation(
+            DispatchError.START_BEFORE_REFERRAL,
+            f"The start ({when}) is before the request's referral time "
+            f"({timezone.localtime(schedule.refer_at).strftime('%a %-d %b %H:%M')}).",
+            fields={"start_date": "Before the referral time."},
+        ))  # fmt: skip
+    return refusals
+
+
+def _override_checks(refusals: list[RuleViolation], *, override_reason: str, by: User) -> str:
+    """The first refusal, unless an officer gives the reason to take the request anyway; the
+    reason to keep on the request ("" when nothing needed overriding)."""
+    if not refusals:
+        return ""
+    override_reason = (override_reason or "").strip()
+    if not override_reason:
+        raise refusals[0]
+    if not by.has_perm("dispatch.emergency_referral"):
+        raise RuleViolation(
+            CommonError.OFFICER_ONLY, f"{refusals[0].message} Taking it anyway is an officer's action.",
+            fields={"override_reason": "An officer's reason only."},
+        )  # fmt: skip
+    return override_reason
+
+
 def _request_book(classification: str, region: str) -> ReferralBook:
     book = ReferralBook.objects.filter(classification=classification, region=region, is_active=True).order_by(
         "book_number"
@@ -86,6 +168,49 @@ def _request_book(classification: str, region: str) -> ReferralBook:
     if first is None:
         raise RuleViolation(DispatchError.NO_BOOK, "There is no open book for that classification in that region.")
     return first
+
+
+def _check_terms(request: JobRequest, *, by_name: bool) -> None:
+    """A request's terms, on a call and on each edit: workers, a short call's length, the TERO
+    book, a PLA/CWA's priority area, a by-name request's attestation."""
+    if request.workers_wanted is None or request.workers_wanted < 1:
+        raise RuleViolation(
+            DispatchError.NO_WORKERS, "A request asks for at least one worker.", fields={"workers_wanted": "≥ 1"}
+        )
+    longest = HallSettings.current().short_call_max_days
+    if request.is_short_call and request.expected_days and request.expected_days > longest:
+        raise RuleViolation(DispatchError.SHORT_CALL_TOO_LONG, f"A short call lasts {longest} days or less.")
+    request.book_classification = rules.book_classification_of(
+        category=request.category, classification=request.book_classification
+    )
+    if request.category in (RequestCategory.PLA, RequestCategory.CWA) and not request.priority_zip_codes.strip():
+        raise RuleViolation(
+            DispatchError.PRIORITY_AREA_REQUIRED, "A PLA/CWA request needs its priority-hire ZIP codes."
+        )
+    if by_name and not request.by_name_attested:
+        raise RuleViolation(
+            DispatchError.ATTESTATION_REQUIRED, "A by-name request needs the employer's anti-collusion attestation.",
+            fields={"by_name_attested": "Required for a by-name request."},
+        )  # fmt: skip
+
+
+def _schedule(request: JobRequest, *, by: User, by_name: bool, override_reason: str, kept: str = "") -> None:
+    """Set the request's referral time and bidding window (its book's, counted from when the
+    call was taken) after the start checks (rule L2c); `kept`, an officer's reason already on
+    the request that still covers an unchanged start."""
+    schedule = referral_schedule(
+        book=_request_book(request.book_classification, request.region), taken_at=request.taken_at, by_name=by_name
+    )
+    start = _local(request.start_date, request.report_time)
+    refusals = request_refusals(schedule=schedule, start=start, taken_at=request.taken_at)
+    if refusals and kept and not (override_reason or "").strip():
+        request.override_reason = kept
+    else:
+        request.override_reason = _override_checks(refusals, override_reason=override_reason, by=by)
+    opens, closes = schedule.bidding_opens_at, schedule.bidding_closes_at
+    if opens is not None and opens >= start:
+        opens = closes = None  # an officer took it anyway: no bidding that would open after the start
+    request.refer_at, request.bidding_opens_at, request.bidding_closes_at = schedule.refer_at, opens, closes
 
 
 @transaction.atomic
@@ -115,56 +240,27 @@ def job_request_create(
     taken_at: datetime.datetime | None = None,
     notes: str = "",
     submitted_by_employer: bool = False,
+    override_reason: str = "",
 ) -> JobRequest:
     """Take an employer's call for labor (or, `submitted_by_employer`, an employer's order from
-    the portal, which waits for a dispatcher to accept it: decision 0044)."""
+    the portal, which waits for a dispatcher to accept it: decision 0044). A start in the past,
+    before the book's referral time or before its bidding could open is refused unless an
+    officer gives `override_reason`, kept on the request (decision 0050)."""
     taken_at = taken_at or timezone.now()
     employer = Employer.objects.get(pk=employer_id)
     if employer.status != "active":
         raise RuleViolation(DispatchError.EMPLOYER_NOT_SIGNATORY, f"{employer} is not an active signatory employer.")
-    if workers_wanted is None or workers_wanted < 1:
-        raise RuleViolation(
-            DispatchError.NO_WORKERS, "A request asks for at least one worker.", fields={"workers_wanted": "≥ 1"}
-        )
-    if start_date < timezone.localdate(taken_at):
-        raise RuleViolation(
-            DispatchError.START_IN_PAST, "The start date is in the past.", fields={"start_date": "In the past."}
-        )
-    hall = HallSettings.current()
-    if is_short_call and expected_days and expected_days > hall.short_call_max_days:
-        raise RuleViolation(
-            DispatchError.SHORT_CALL_TOO_LONG, f"A short call lasts {hall.short_call_max_days} days or less."
-        )
-    book_classification = rules.book_classification_of(category=category, classification=book_classification)
-    if category in (RequestCategory.PLA, RequestCategory.CWA) and not priority_zip_codes.strip():
-        raise RuleViolation(
-            DispatchError.PRIORITY_AREA_REQUIRED, "A PLA/CWA request needs its priority-hire ZIP codes."
-        )
-    if by_name_member_ids and not by_name_attested:
-        raise RuleViolation(
-            DispatchError.ATTESTATION_REQUIRED, "A by-name request needs the employer's anti-collusion attestation.",
-            fields={"by_name_attested": "Required for a by-name request."},
-        )  # fmt: skip
-    book = _request_book(book_classification, region)
-    refer_at = referral_time(taken_at=taken_at, start_time=book.referral_start_time)
-    opens = closes = None
-    if book.internet_bidding_enabled and not by_name_member_ids:
-        # The book's window (the 2024 procedure, rule 6; the hall's times): from 5:30 PM of the
-        # last working day before the referral morning to 7:00 AM, so open all day on weekends.
-        evening = _working_day_before(timezone.localdate(refer_at))
-        opens = max(_local(evening, hall.bidding_opens), taken_at)
-        closes = _local(timezone.localdate(refer_at), hall.bidding_closes)
     request = JobRequest(
         employer=employer, book_classification=book_classification, region=region, job_class=job_class,
         workers_wanted=workers_wanted, start_date=start_date, report_time=report_time, worksite=worksite,
         expected_days=expected_days, is_short_call=is_short_call, category=category,
         priority_zip_codes=priority_zip_codes, by_name_attested=by_name_attested, wage_rate=wage_rate,
         mou_jobsite=mou_jobsite, under_scale_recovery=under_scale_recovery, various_locations=various_locations,
-        is_turnaround=is_turnaround,
-        taken_at=taken_at, refer_at=refer_at, taken_by=by, notes=notes,
-        bidding_opens_at=opens, bidding_closes_at=closes,
+        is_turnaround=is_turnaround, taken_at=taken_at, taken_by=by, notes=notes,
         status=JobRequestStatus.SUBMITTED if submitted_by_employer else JobRequestStatus.OPEN,
     )  # fmt: skip
+    _check_terms(request, by_name=bool(by_name_member_ids))
+    _schedule(request, by=by, by_name=bool(by_name_member_ids), override_reason=override_reason)
     request.full_clean(exclude=["status"])  # a protected FSM field cannot be re-assigned by clean
     request._history_user = by
     request.save()

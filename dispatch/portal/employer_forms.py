@@ -6,6 +6,7 @@ import datetime
 from django import forms
 
 from dispatch.enums import JobClass, RequestCategory
+from dispatch.errors import DispatchError
 from members.models import Member, Skill
 from referral.enums import BookRegion, BookType
 from unioncore.portal.forms import PortalForm
@@ -51,7 +52,10 @@ class JobOrderForm(PortalForm):
     by_name_attested = forms.BooleanField(label=ATTESTATION, required=False)
 
     # A rule of the service that names no field of its own, placed beside the field it is about.
-    violation_fields = {"start_in_past": "start_date", "short_call_too_long": "expected_days"}
+    violation_fields = {
+        DispatchError.START_IN_PAST: "start_date", DispatchError.START_BEFORE_REFERRAL: "start_date",
+        DispatchError.BIDDING_AFTER_START: "start_date", DispatchError.SHORT_CALL_TOO_LONG: "expected_days",
+    }  # fmt: skip
 
     def clean_by_name_cards(self) -> list[int]:
         cards = [c.strip() for c in self.cleaned_data["by_name_cards"].replace(";", ",").split(",") if c.strip()]

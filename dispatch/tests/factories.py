@@ -81,9 +81,19 @@ class ReferralSuspensionFactory(factory.django.DjangoModelFactory):
     reason = "Second discharge for cause within 12 months"
 
 
+def day_after_referral(taken_at: datetime.datetime | None = None) -> datetime.date:
+    """The first day a Seattle inside wire request taken at `taken_at` (now) may start at 7:00:
+    the day after its referral morning (rule L2c)."""
+    return services.earliest_start(
+        book_classification=BookType.INSIDE_WIREPERSON, region=BookRegion.SEATTLE,
+        taken_at=taken_at or timezone.now(), report_time=datetime.time(7),
+    )  # fmt: skip
+
+
 class JobRequestFactory(factory.django.DjangoModelFactory):
-    """An open request for one inside wireperson in Seattle, taken now through the service,
-    starting tomorrow."""
+    """An open request for one inside wireperson in Seattle, taken now (or at `taken_at`) through
+    the service, starting at 7:00 on the first day the request checks allow (rule L2c: the day
+    after its 8:30 referral morning; tomorrow at 7:00 would be before it)."""
 
     class Meta:
         model = JobRequest
@@ -92,15 +102,20 @@ class JobRequestFactory(factory.django.DjangoModelFactory):
     book_classification = BookType.INSIDE_WIREPERSON
     region = BookRegion.SEATTLE
     workers_wanted = 1
-    start_date = factory.LazyFunction(lambda: timezone.localdate() + datetime.timedelta(days=1))
+    start_date = None  # the day after the referral morning (see `_create`)
     report_time = datetime.time(7, 0)
     worksite = "Pier 91"
     wage_rate = Decimal("58.50")
     by = factory.LazyFunction(system_user)
 
     @classmethod
-    def _create(cls, model_class, *, employer, by, **fields):
-        return services.job_request_create(by=by, employer_id=employer.pk, **fields)
+    def _create(cls, model_class, *, employer, by, start_date, **fields):
+        if start_date is None:
+            start_date = services.earliest_start(
+                book_classification=fields["book_classification"], region=fields["region"],
+                taken_at=fields.get("taken_at") or timezone.now(), report_time=fields["report_time"],
+            )  # fmt: skip
+        return services.job_request_create(by=by, employer_id=employer.pk, start_date=start_date, **fields)
 
 
 class ReferralRunFactory(factory.django.DjangoModelFactory):

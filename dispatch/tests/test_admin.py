@@ -36,6 +36,7 @@ from unioncore.tests.factories import StaffFactory
 pytestmark = pytest.mark.django_db
 
 TUESDAY = MONDAY + datetime.timedelta(days=1)
+WEDNESDAY = MONDAY + datetime.timedelta(days=2)  # a start after Tuesday's 8:30 referral (rule L2c)
 REQUESTS = reverse("admin:dispatch_jobrequest_changelist")
 DISPATCHES = reverse("admin:dispatch_dispatch_changelist")
 
@@ -79,7 +80,7 @@ def reg(registration):
 def add_form(employer, **overrides):
     return {
         "employer": employer.pk, "book_classification": "inside_wireperson", "region": "seattle",
-        "job_class": "journeyman", "workers_wanted": 2, "start_date": TUESDAY.isoformat(), "report_time": "07:00",
+        "job_class": "journeyman", "workers_wanted": 2, "start_date": WEDNESDAY.isoformat(), "report_time": "07:00",
         "worksite": "Pier 91", "expected_days": "", "category": "normal", "priority_zip_codes": "",
         "wage_rate": "58.50", "notes": "", **overrides,
     }  # fmt: skip
@@ -89,7 +90,7 @@ def test_a_dispatcher_takes_a_request_from_the_add_page(as_dispatcher, dispatche
     response = as_dispatcher.post(reverse("admin:dispatch_jobrequest_add"), add_form(employer))
     assert response.status_code == 302, text(response)[:3000]
     request = JobRequest.objects.get()
-    assert (request.employer, request.workers_wanted, request.start_date) == (employer, 2, TUESDAY)
+    assert (request.employer, request.workers_wanted, request.start_date) == (employer, 2, WEDNESDAY)
     assert request.taken_by == dispatcher
     assert timezone.localtime(request.refer_at) == at(TUESDAY, 8).replace(minute=30)  # taken Monday 9 AM
     assert request.history.get().history_user == dispatcher
@@ -101,7 +102,7 @@ def test_a_start_date_in_the_past_is_refused_on_its_field_and_nothing_is_written
         reverse("admin:dispatch_jobrequest_add"), add_form(employer, start_date=yesterday.isoformat())
     )
     assert response.status_code == 200
-    assert response.context["adminform"].form.errors == {"start_date": ["The start date is in the past."]}
+    assert response.context["adminform"].form.errors == {"start_date": ["The start (Sun 6 Dec 07:00) is in the past."]}
     assert not JobRequest.objects.exists()
 
 
@@ -512,7 +513,7 @@ def test_the_ranked_list_runs_a_constant_number_of_queries_however_long(as_dispa
         register(book)
         request = services.job_request_create(
             by=dispatcher, employer_id=EmployerFactory().pk, book_classification="inside_wireperson",
-            region="seattle", workers_wanted=1, start_date=TUESDAY, report_time=datetime.time(7),
+            region="seattle", workers_wanted=1, start_date=WEDNESDAY, report_time=datetime.time(7),
             worksite="Pier 91", wage_rate="58.50",
         )  # fmt: skip
         run = services.referral_run(job_request_id=request.pk, by=dispatcher)

@@ -37,7 +37,7 @@ def test_a_request_opens_its_window_the_last_working_evening_before_referral_so_
 def test_on_a_weekday_the_window_opens_that_evening(make_request):
     tuesday = datetime.date(2026, 12, 8)
     with time_machine.travel(at(tuesday, 10), tick=False):
-        request = make_request(taken_at=timezone.now(), start_date=tuesday + datetime.timedelta(days=1))
+        request = make_request(taken_at=timezone.now(), start_date=tuesday + datetime.timedelta(days=2))
     assert timezone.localtime(request.bidding_opens_at) == at(tuesday, 17).replace(minute=30)
     assert timezone.localtime(request.bidding_closes_at) == at(tuesday + datetime.timedelta(days=1), 7)
 

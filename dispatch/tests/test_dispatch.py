@@ -7,6 +7,7 @@ from django.utils import timezone
 from dispatch import services
 from dispatch.enums import DeclineKind, DispatchStatus, JobRequestStatus
 from dispatch.models import Dispatch, EmployerBar, JobRequest, ReferralCandidate, ReferralSuspension
+from dispatch.tests.factories import day_after_referral
 from members.tests.factories import MemberFactory
 from referral import calendar
 from referral import services as referral_services
@@ -146,7 +147,7 @@ def test_two_restorations_at_most_and_calls_of_three_days_or_less_do_not_count(
 
     def short_call(days_worked):
         cal = calendar.calendar_around(timezone.localdate())
-        start = cal.add_business_days(timezone.localdate(), 1)
+        start = day_after_referral()
         request = make_request(is_short_call=True, expected_days=days_worked, taken_at=timezone.now(), start_date=start)
         dispatch = send(request, reg(registration), dispatcher)
         last_day = cal.add_business_days(start, days_worked - 1)
@@ -154,7 +155,7 @@ def test_two_restorations_at_most_and_calls_of_three_days_or_less_do_not_count(
         if reg(registration).status == RegistrationStatus.SHORT_CALL:
             referral_services.registration_return_to_book(registration_id=registration.pk, by=dispatcher)
 
-    short_call(2)  # Tue–Wed: two days, not counted
+    short_call(2)  # Wed–Thu: two days, not counted
     assert reg(registration).short_call_restorations == 0
     short_call(5)
     short_call(4)
@@ -203,7 +204,7 @@ def discharged_twice(member, book, make_request, dispatcher, clock):
     """Two discharges for cause within 12 months; returns the member's next registration."""
     for day in (D(2026, 12, 9), D(2027, 3, 10)):
         registration = referral_services.registration_register(member_id=member.pk, book_id=book.pk, by=dispatcher)
-        request = make_request(taken_at=timezone.now(), start_date=timezone.localdate() + datetime.timedelta(days=1))
+        request = make_request(taken_at=timezone.now(), start_date=day_after_referral())
         end(send(request, registration, dispatcher), dispatcher, "discharged", day, clock)
     return referral_services.registration_register(member_id=member.pk, book_id=book.pk, by=dispatcher)
 
@@ -216,7 +217,7 @@ def test_a_second_discharge_suspends_referral_where_the_hall_turned_the_setting_
     back = discharged_twice(member, book, make_request, dispatcher, clock)
     suspension = ReferralSuspension.objects.get(member=member)
     assert (suspension.kind, suspension.ends_at) == ("referral", None)
-    request = make_request(taken_at=timezone.now(), start_date=timezone.localdate() + datetime.timedelta(days=1))
+    request = make_request(taken_at=timezone.now(), start_date=day_after_referral())
     with pytest.raises(RuleViolation, match="Referral suspended"):
         services.dispatch_offer(job_request_id=request.pk, registration_id=back.pk, by=dispatcher)
 
@@ -231,7 +232,7 @@ def test_by_default_a_second_discharge_is_treated_as_a_quit_and_suspends_nothing
     assert not ReferralSuspension.objects.filter(member=member).exists()
     earlier = BookRegistration.objects.filter(member=member).exclude(pk=back.pk)
     assert set(earlier.values_list("roll_off_reason", flat=True)) == {RollOffReason.DISCHARGE}
-    request = make_request(taken_at=timezone.now(), start_date=timezone.localdate() + datetime.timedelta(days=1))
+    request = make_request(taken_at=timezone.now(), start_date=day_after_referral())
     offer = services.dispatch_offer(job_request_id=request.pk, registration_id=back.pk, by=dispatcher)
     assert offer.status == DispatchStatus.PENDING
 

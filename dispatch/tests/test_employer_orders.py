@@ -109,7 +109,9 @@ def test_the_page_and_the_order_follow_the_halls_cut_off(client, supervisor, mor
 @pytest.mark.parametrize(
     ("overrides", "message"),
     [
-        ({"start_date": (MONDAY - datetime.timedelta(days=1)).isoformat()}, "The start date is in the past."),
+        ({"start_date": (MONDAY - datetime.timedelta(days=1)).isoformat()}, "is in the past."),
+        # Sent Monday morning: referred Tuesday at 8:30, so a start Tuesday at 7:00 is too early (rule L2c).
+        ({"start_date": (MONDAY + datetime.timedelta(days=1)).isoformat()}, "referral time (Tue 8 Dec 08:30)"),
         ({"workers_wanted": "0"}, "greater than or equal to 1"),
         ({"by_name_cards": "0004521"}, "needs the anti-collusion attestation"),
         ({"by_name_cards": "9999999", "by_name_attested": "on"}, "No member has the card number 9999999."),

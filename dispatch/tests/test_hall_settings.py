@@ -61,7 +61,8 @@ def test_settings_that_contradict_each_other_are_refused_and_nothing_changes(cli
 def test_the_request_cut_off_and_the_bid_window_follow_the_hall_settings(make_request, officer):
     services.hall_settings_save(by=officer, request_cutoff=datetime.time(9, 0), bidding_opens=datetime.time(16, 0))
     with time_machine.travel(at(FRIDAY, 10), tick=False):
-        request = make_request(taken_at=timezone.now(), start_date=TUESDAY)
+        # a Wednesday start: Tuesday at 7:00 would be before the referral (rule L2c)
+        request = make_request(taken_at=timezone.now(), start_date=TUESDAY + datetime.timedelta(days=1))
     # Taken after the hall's 9 AM cut-off: not Monday's referral but Tuesday's.
     assert timezone.localtime(request.refer_at) == at(TUESDAY, 8).replace(minute=30)
     assert timezone.localtime(request.bidding_opens_at) == at(MONDAY, 16)

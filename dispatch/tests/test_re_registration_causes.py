@@ -16,6 +16,7 @@ from dispatch.tests.test_dispatch import end, reg, send
 from referral import services as referral_services
 from referral.enums import RegistrationStatus, RollOffReason
 from referral.models import BookRegistration, ReferralBook
+from unioncore.testing import at
 
 pytestmark = [pytest.mark.django_db, pytest.mark.sqlite]  # make run's SQLite takes these paths too
 
@@ -120,7 +121,7 @@ def test_the_90_days_add_up_over_calls_and_past_them_a_layoff_rolls_the_registra
     moved(clock, D(2027, 2, 1))
     referral_services.registration_re_register(registration_id=mine.pk, by=dispatcher)
     assert reg(mine).days_on_calls == 53
-    request = make_request(expected_days=60, taken_at=timezone.now(), start_date=D(2027, 2, 2))
+    request = make_request(expected_days=60, taken_at=at(D(2027, 1, 29), 10), start_date=D(2027, 2, 2))  # Friday's call
     second = send(request, reg(mine), dispatcher)
     end(second, dispatcher, "laid_off", D(2027, 3, 12), clock)  # Feb 2 – Mar 12: 39 days, 92 in all
     assert (reg(mine).status, reg(mine).roll_off_reason) == (RegistrationStatus.ROLLED_OFF, RollOffReason.LONG_CALL)

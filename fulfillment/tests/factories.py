@@ -68,7 +68,8 @@ def on_the_job(
     site_contact: User | None = None,
 ) -> Dispatch:
     """An accepted dispatch of `worker` to `employer` starting `day`, through the referral and
-    dispatch services (the request taken three days before, at 10:00). `by` — a dispatcher —
+    dispatch services (the request taken a week before, at 10:00: referred before `day` even
+    across a weekend and a holiday, as the request checks want). `by` — a dispatcher —
     becomes the lending admin; the employer's first user, the primary site contact, unless
     `site_contact` (an employer user's login) is named. Call it with the clock after the
     request's referral time (e.g. `day` at 6:00)."""
@@ -77,7 +78,7 @@ def on_the_job(
     request = dispatch_services.job_request_create(
         by=by, employer_id=employer.pk, book_classification="inside_wireperson", region="seattle",
         workers_wanted=1, start_date=day, report_time=datetime.time(7), worksite=worksite, wage_rate="60.00",
-        taken_at=at(day - datetime.timedelta(days=3), 10),
+        taken_at=at(day - datetime.timedelta(days=7), 10),
     )  # fmt: skip
     # The worker named, whoever else is on the book: an officer's offer out of order (decision 0043).
     dispatch = dispatch_services.dispatch_offer(

@@ -199,7 +199,7 @@ def _offered(shift, dispatcher):
     registration = referral_services.registration_register(member_id=member.pk, book_id=book.pk, by=dispatcher)
     request = dispatch_services.job_request_create(
         by=dispatcher, employer_id=shift.dispatch.employer_id, book_classification="inside_wireperson",
-        region="seattle", workers_wanted=1, start_date=MONDAY + datetime.timedelta(days=1),
+        region="seattle", workers_wanted=1, start_date=MONDAY + datetime.timedelta(days=2),
         report_time=datetime.time(7), worksite="Pier 91", wage_rate="60.00", taken_at=t(6),
     )  # fmt: skip
     dispatch = dispatch_services.dispatch_offer(

@@ -56,11 +56,15 @@ class Hall:
 
 
 def _request(by, employer, *, taken: D, start: D, short_call=False, wanted=1):
+    """A call as the hall's history has it. Friday's calls for Monday 7:00 start before their
+    Monday 8:30 referral: taken on an officer's word (rule L2c), so the days the reports count stay."""
+    from unioncore.tests.factories import StaffFactory
+
     return dispatch_services.job_request_create(
-        by=by, employer_id=employer.pk, book_classification="inside_wireperson", region="seattle",
-        workers_wanted=wanted, start_date=start, report_time=datetime.time(7), worksite="Pier 91",
+        by=StaffFactory(groups=["officer"]), employer_id=employer.pk, book_classification="inside_wireperson",
+        region="seattle", workers_wanted=wanted, start_date=start, report_time=datetime.time(7), worksite="Pier 91",
         wage_rate="58.50", is_short_call=short_call, expected_days=2 if short_call else None,
-        taken_at=at(taken, 10),
+        taken_at=at(taken, 10), override_reason="The reports' hall: called in for the next working morning",
     )  # fmt: skip
 
 

@@ -77,7 +77,7 @@ def _people(django_db_setup, django_db_blocker):
             dispatch_services.dispatch_accept(dispatch_id=kent.pk, by=dispatcher)
         with time_machine.travel(at(D(2026, 10, 30), 10), tick=False):
             lee_request = _request(
-                dispatcher, alpha, taken=at(D(2026, 10, 30), 10), start=D(2026, 11, 2), worksite="Shipyard",
+                dispatcher, alpha, taken=at(D(2026, 10, 29), 10), start=D(2026, 11, 2), worksite="Shipyard",
                 by_name_member_ids=[people["Lee"].member_id], by_name_attested=True,
             )  # fmt: skip
             lee = dispatch_services.dispatch_offer(

@@ -123,7 +123,8 @@ def jobs_and_the_book(book, register, dispatcher, employer):
         # An employer's order from the portal, accepted by the dispatcher (decision 0044).
         order = dispatch_services.job_order_submit(
             by=employer.users.first().user, book_classification="inside_wireperson", region="seattle",
-            workers_wanted=1, start_date=TUESDAY, report_time=datetime.time(7), worksite="Pier 91",
+            workers_wanted=1, start_date=TUESDAY + datetime.timedelta(days=1), report_time=datetime.time(7),
+            worksite="Pier 91",  # sent Monday: referred Tuesday 8:30, so a start Wednesday (rule L2c)
         )  # fmt: skip
         dispatch_services.job_order_accept(job_request_id=order.pk, by=dispatcher)
     with time_machine.travel(at(TUESDAY + datetime.timedelta(days=1), 0), tick=False):
