@@ -97,7 +97,21 @@ def _times(row: dict, prefix: str, local=None) -> dict | None:
         row[f"{prefix}_break_minutes"] or 0,
         row[f"{prefix}_lunch_minutes"] or 0,
     )
-    return {**vars(times), "billable_minutes": times.billable_minutes}
+    # The instants as the JSON renderer would write them, written here: the renderer calls back
+    # into Python for each datetime it meets.
+    return {
+        "clock_in": _iso(times.clock_in),
+        "clock_out": _iso(times.clock_out),
+        "break_minutes": times.break_minutes,
+        "lunch_minutes": times.lunch_minutes,
+        "billable_minutes": times.billable_minutes,
+    }
+
+
+def _iso(moment: datetime.datetime) -> str:
+    """DRF's JSON of an aware datetime: ISO 8601, UTC as Z."""
+    text = moment.isoformat()
+    return text[:-6] + "Z" if text.endswith("+00:00") else text
 
 
 # What TimeLogOutput reads: the time log's columns it shows, the employer's name and the worker's
@@ -235,13 +249,12 @@ class TimeLogOutput(serializers.Serializer):
         # The declared fields themselves (to_representation reads nothing of a field's binding),
         # not `self.fields`: that deep-copies all 22 for each serializer.
         fields = self._declared_fields
-        local = timezone.get_current_timezone()
+        local = self.context.get("local")
+        if local is None:  # once a request, not once a row
+            local = self.context["local"] = timezone.get_current_timezone()
 
         def instant(value):  # DRF's DateTimeField: the current time zone, ISO 8601, UTC as Z
-            if value is None:
-                return None
-            text = value.astimezone(local).isoformat()
-            return text[:-6] + "Z" if text.endswith("+00:00") else text
+            return None if value is None else _iso(value.astimezone(local))
 
         def number(value):
             return None if value is None else int(value)
@@ -280,11 +293,24 @@ class TimeLogOutput(serializers.Serializer):
 
 
 def _actions(row: dict, context: dict) -> list[str]:
-    """The caller's actions on the time log of `row` (fulfillment.rules, as the services check)."""
-    return rules.timelog_actions(
-        actor=context["actor"], status=row["status"], worker_id=row["worker_id"], employer_id=row["employer_id"],
-        conflict_open=bool(row["conflict_open"]), created_at=row["created_at"], now=timezone.now(),
-    )  # fmt: skip
+    """The caller's actions on the time log of `row` (fulfillment.rules, as the services check).
+    Worked out once a request for each distinct status, worker, employer, open conflict and eject
+    window (the only use of the clock-in time and now), since a page's rows mostly share them:
+    the rules ran for every row of a page of 50, the list's largest cost of its own."""
+    now = context.get("now")
+    if now is None:
+        now = context["now"] = timezone.now()
+    status, worker_id, employer_id = row["status"], row["worker_id"], row["employer_id"]
+    conflict_open = bool(row["conflict_open"])
+    ejectable = rules.eject_window_open(clocked_in=row["created_at"], now=now)
+    key = (status, worker_id, employer_id, conflict_open, ejectable)
+    known = context.setdefault("known_actions", {})
+    if key not in known:
+        known[key] = rules.timelog_actions(
+            actor=context["actor"], status=status, worker_id=worker_id, employer_id=employer_id,
+            conflict_open=conflict_open, created_at=row["created_at"], now=now,
+        )  # fmt: skip
+    return list(known[key])
 
 
 def _standing_minutes(row: dict, versions: dict | None = None) -> int | None:

@@ -147,11 +147,16 @@ def timelog_actions(
 
 
 def actor_of(user) -> Actor:
-    """The acting user's facts the rules read, in one query (the one read of this module)."""
+    """The acting user's facts the rules read, in one query (the one read of this module), or none
+    when the user came with their employer link (a user has at most one)."""
     from dispatch.enums import EmployerRole
     from dispatch.models import EmployerUser
 
-    roles = list(EmployerUser.objects.filter(user_id=user.pk).values_list("employer_id", "role"))
+    if type(user).employer_user.is_cached(user):  # read with the user (the API's token): no query
+        link = getattr(user, "employer_user", None)  # None: cached as absent
+        roles = [(link.employer_id, link.role)] if link is not None else []
+    else:
+        roles = list(EmployerUser.objects.filter(user_id=user.pk).values_list("employer_id", "role"))
     verifying = (EmployerRole.SUPERVISOR, EmployerRole.MANAGER, EmployerRole.ADMIN)
     return Actor(
         user_id=user.pk,

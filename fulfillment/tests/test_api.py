@@ -105,12 +105,13 @@ def test_a_clock_in_runs_a_fixed_number_of_queries(shift, api_as):
     """The token; the dispatch lock, the time log (an open shift already there is the database's
     refusal, not a query first) with its history row in one statement, the outbox, the sync row
     with its history row (its key claimed by the unique constraint, not looked up first); the
-    transaction and the service's savepoint; the caller's employer roles for the answer's
-    `actions` (decision 0042): 9 (21 before decision 0022, 10 before 0023).
+    transaction and the service's savepoint (the caller's employer role for the answer's
+    `actions`, decision 0042, comes with the token): 8 (21 before decision 0022, 10 before 0023,
+    9 before the role came with the token).
     A new query here is a new round trip on the phone API's busiest write
     (bench/api_throughput.py)."""
     worker = api_as(shift.worker)
-    assert count_queries(lambda: worker.post("/api/v1/timelogs/clock-in/", clock_in_body(shift), format="json")) == 9
+    assert count_queries(lambda: worker.post("/api/v1/timelogs/clock-in/", clock_in_body(shift), format="json")) == 8
 
 
 def test_a_reused_client_uuid_with_another_body_is_a_422(shift, api_as):

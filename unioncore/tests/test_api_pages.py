@@ -47,18 +47,19 @@ def test_paging_through_shows_every_shift_once_newest_first_with_the_count(five_
     assert "page=2" in body["previous"]
 
 
-def test_a_page_and_its_count_are_one_query_besides_the_token(five_days):
+def test_a_page_and_its_count_are_one_query_besides_the_token_and_its_user(five_days):
     client, _ = five_days
     with CaptureQueriesContext(connection) as queries:
         assert page(client, 2).status_code == 200
     sqls = [q["sql"] for q in queries.captured_queries]
-    # The token with its user; the caller's employer roles, once a request, for each row's
-    # `actions` (decision 0042); the page with the count in one query (decision 0046).
-    assert len(sqls) == 3, sqls
+    # The token with its user and their employer link, which is also the caller's employer role
+    # for each row's `actions` (decision 0042); the page with the count in one query (decision
+    # 0046).
+    assert len(sqls) == 2, sqls
     assert '"knox_authtoken"' in sqls[0]
-    assert '"dispatch_employeruser"' in sqls[1]
-    assert 'FROM "fulfillment_timelog"' in sqls[2]
-    assert "LIMIT 2 OFFSET 2" in sqls[2]
+    assert '"dispatch_employeruser"' in sqls[0]
+    assert 'FROM "fulfillment_timelog"' in sqls[1]
+    assert "LIMIT 2 OFFSET 2" in sqls[1]
 
 
 @pytest.mark.parametrize("number", ["4", "99", "999999999999999999999", "0", "last", "x"])
