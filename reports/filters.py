@@ -329,19 +329,11 @@ class RolledOffFilters(RegistrationFilters):
     paths = {**RegistrationFilters.paths, "date": "rolled_off_at__date"}
 
 
-class RegistrationHistoryFilters(LaborPowerFilters):
+class RegistrationHistoryFilters(RegistrationFilters):
     """Rows of the registrations' history (each a registration as it stood after one change):
-    the book as it stood on a day."""
+    the book as it stood on a day. The same fields, so the same paths."""
 
-    paths = {
-        "book": ("book__classification", "book__region"),
-        "tier": "book__book_number",
-        **MEMBER_PATHS("member__"),
-        "status": "status",
-    }
-    status = django_filters.MultipleChoiceFilter(choices=RegistrationStatus.choices, label="Status", method="by_in")
-
-    class Meta(LaborPowerFilters.Meta):
+    class Meta(RegistrationFilters.Meta):
         model = BookRegistration.history.model
 
 
