@@ -299,6 +299,8 @@ class SaveReportForm(forms.Form):
     )
     query = forms.CharField(widget=forms.HiddenInput, required=False)
 
+    prefix = "save"  # its fields' ids apart from the filters' (a report may filter by name)
+
     def __init__(self, *args, report, **kwargs):
         from django.contrib.auth.models import Group
 

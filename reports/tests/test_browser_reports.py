@@ -83,3 +83,45 @@ def test_one_report_of_each_tab_filtered_and_downloaded(page, live_server):
     rows = download_excel(page)
     assert rows[0][:2] == ("Region", "Book")
     assert {r[0] for r in rows[1:] if r[0] and not str(r[0]).startswith("Total")} == {"Seattle"}
+
+
+def test_an_officer_saves_a_filtered_report_and_runs_it_from_the_index(page, live_server):
+    """Issue 24, item 3: "Save this report" on its page (its filters, sort and the columns ticked),
+    then the index's Saved section runs it again; every page scanned by axe (the page fixture)."""
+    from reports.models import SavedReport
+
+    employer = EmployerFactory(name="Playwright Electric")
+    DispatchFactory(job_request=JobRequestFactory(employer=employer))
+    DispatchFactory(job_request=JobRequestFactory(employer=EmployerFactory(name="Other Electric")))
+    today = f"{timezone.localdate():%Y-%m-%d}"
+    signed_in(page, live_server)
+    page.set_viewport_size({"width": 1280, "height": 900})
+
+    open_from_tab(page, "Basic", "Dispatch Report (Day Book)")
+    page.locator("#id_employer").select_option(label="Playwright Electric")
+    page.locator("#id_date_from").fill(today)
+    page.locator("#id_date_to").fill(today)
+    page.get_by_role("button", name="Show").click()
+    page.wait_for_load_state()
+    page.get_by_text("Save this report").click()
+    page.locator("#id_save-name").fill("Playwright's day")
+    for label in ("Offered", "Request", "Classification", "Type", "Start", "Wage rate"):
+        page.locator(".report-save").get_by_label(label, exact=True).uncheck()  # card, name, employer, status kept
+    page.locator(".report-save").get_by_label("dispatcher", exact=True).check()
+    page.get_by_role("button", name="Save").click()
+    page.wait_for_load_state()
+    saved = SavedReport.objects.get()
+    assert saved.name == "Playwright's day"
+    assert [g.name for g in saved.shared_with.all()] == ["dispatcher"]
+    assert "Saved report “Playwright's day”" in page.content()
+    assert "1 row." in page.content()
+
+    page.goto("/admin/reports/")
+    page.locator("#tab-saved").get_by_role("link", name="Playwright's day").click()
+    page.wait_for_load_state()
+    assert "1 row." in page.content()
+    rows = download_excel(page)
+    assert saved.columns == ["member__card_number", "name", "employer__name", "status"]
+    assert rows[0] == ("Card", "Name", "Employer", "Status")
+    assert "Playwright Electric" in rows[1]
+    assert not any("Other Electric" in str(r) for r in rows)

@@ -26,7 +26,9 @@ QUERY = "book=WIRE+SEATTLE&sort=-apn"
 
 def _save(client, name="Seattle wiremen by APN", columns=("name", "apn"), share=("dispatcher",), query=QUERY):
     groups = [Group.objects.get(name=g).pk for g in share]
-    return client.post(SAVE, {"name": name, "columns": list(columns), "shared_with": groups, "query": query})
+    return client.post(
+        SAVE, {"save-name": name, "save-columns": list(columns), "save-shared_with": groups, "save-query": query}
+    )
 
 
 def test_an_officer_saves_the_report_and_runs_it_with_its_filters_sort_and_columns(hall, client, officer):
