@@ -257,7 +257,19 @@ class ForemanList(Report):
 
 
 class DatesForm(DateRangeForm):
+    """A date range that, when no day is given (a first visit, or a variant's link with other
+    filters), is the last `default_days` days: a saved variant opens on recent days, not on every
+    day on record."""
+
     max_days = None
+    default_days = 30
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("date_from") and not data.get("date_to") and not self.errors:
+            today = timezone.localdate()
+            data["date_from"], data["date_to"] = today - datetime.timedelta(days=self.default_days), today
+        return data
 
 
 CATEGORY = C("category", "Category", choices=RequestCategory)
@@ -315,10 +327,11 @@ GROUP_COLUMNS = (
 
 
 class ClassBreakdownForm(DatesForm):
-    pass
+    default_days = 365
 
 
 class BreakdownForm(DatesForm):
+    default_days = 365
     by = forms.ChoiceField(
         choices=[("age", "Age"), ("gender", "Gender"), ("ethnicity", "Race / ethnicity"),
                  ("class_gender", "Classification and gender"), ("gender_ethnicity", "Gender and race / ethnicity")],
@@ -404,8 +417,7 @@ class Organized(Report):
     )  # fmt: skip
 
 
-class WebBidForm(DateRangeForm):
-    max_days = None
+class WebBidForm(DatesForm):
     member = MemberByCardField(required=False)
     classification = choice_field(BookType, label="Book (trade)")
     region = choice_field(BookRegion, label="Region")

@@ -148,6 +148,8 @@ def test_demographic_breakdowns_by_date_for_officers_only(hall, client, dispatch
     ]  # fmt: skip
     classes = opened(client, "C-10", "breakdown-by-date", "?by=class_gender&variant=C-10")
     assert [r[1] for r in table(classes)] == ["Female", "Male", "Not recorded"]
+    # A variant's link carries no days: the last 365, 7 Dec 2025 to today
+    assert ("From", "2025-12-07") in classes.context["filters_text"]
     sheet = openpyxl.load_workbook(io.BytesIO(export(client, "breakdown-by-date", "xlsx", by="age"))).worksheets[0]
     assert [c.value for c in sheet[3]] == ["55–64", None, 1]
     _, text = pdf_text(export(client, "breakdown-by-date", "pdf", by="gender"))
@@ -166,6 +168,7 @@ def test_web_bid_history_by_member_and_book(hall, client, dispatcher):
     assert groups(response) == [("Baker, Pat", 1), ("Davis, Pat", 1)]
     seattle = opened(client, "C-44", "web-bid-history", "?classification=inside_wireperson&region=seattle&variant=C-44")
     assert seattle.context["count"] == 2
+    assert dict(seattle.context["filters_text"])["From"] == "2026-11-07"  # the last 30 days
     assert (
         opened(client, "C-43", "web-bid-history", "?classification=inside_wireperson&variant=C-43").context["count"]
         == 2
