@@ -308,6 +308,27 @@ class JobRequestAddForm(forms.ModelForm):
             add_refusal(self, refused)
 
 
+class JobRequestChangeForm(JobRequestAddForm):
+    """Correct an open request until its first offer: the service (`job_request_change`) checks
+    every rule again; a refusal shows on the form and nothing changes."""
+
+    def full_clean(self):
+        forms.ModelForm.full_clean(self)
+        if not self.is_bound or self.errors:
+            return
+        data = self.cleaned_data
+        try:
+            self.job_request = services.job_request_change(
+                job_request_id=self.instance.pk, by=self.by,
+                special_skill_ids=[s.pk for s in data["special_skills"]] if "special_skills" in data else None,
+                by_name_member_ids=[m.pk for m in data["by_name_members"]] if "by_name_members" in data else None,
+                override_reason=data.get("override_reason", ""),
+                **{name: data[name] for name in services.EDITABLE_REQUEST_FIELDS if name in data},
+            )  # fmt: skip
+        except (RuleViolation, ValidationError) as refused:
+            add_refusal(self, refused)
+
+
 class CancelForm(forms.Form):
     reason = forms.CharField(max_length=200, help_text="Why the employer called it off")
 
@@ -474,7 +495,28 @@ class JobRequestAdmin(ServiceAddMixin, ActionsOnlyMixin, HistoryAdmin):
         return admin_desk.urls(self.admin_site) + super().get_urls()
 
     def get_readonly_fields(self, request, obj=None):
-        return () if obj is None else ("filled_display", "employer_order")
+        if obj is None:
+            return ()
+        if not self.has_change_permission(request, obj):
+            return ("filled_display", "employer_order")  # the page is read-only anyway
+        fixed = ("employer", "status", "filled_display", "employer_order", "taken_at", "taken_by", "refer_at")
+        fixed += ("bidding_opens_at", "bidding_closes_at", "created_at", "updated_at")
+        return fixed if request.user.has_perm("dispatch.emergency_referral") else (*fixed, "override_reason")
+
+    # --- Editable until the first offer (rule L2d) ---
+
+    def _editable(self, job_request: JobRequest) -> bool:
+        if not hasattr(job_request, "_offered"):
+            job_request._offered = job_request.dispatches.exists()
+        return job_request.status == JobRequestStatus.OPEN and not job_request.is_history and not job_request._offered
+
+    def has_change_permission(self, request, obj=None):
+        if obj is None:
+            return super().has_change_permission(request)
+        return self._editable(obj) and super().has_change_permission(request)
+
+    def save_form(self, request, form, change):
+        return form.job_request  # taken or changed by the service in form.full_clean()
 
     # --- Employers' orders from the portal (decision 0044) ---
 
@@ -485,6 +527,10 @@ class JobRequestAdmin(ServiceAddMixin, ActionsOnlyMixin, HistoryAdmin):
         return JobRequest.objects.filter(pk=order_id, status=JobRequestStatus.SUBMITTED).first()
 
     def get_form(self, request, obj=None, change=False, **kwargs):
+        if obj is not None and self.has_change_permission(request, obj):
+            editing = super(ServiceAddMixin, self).get_form  # the model admin's, with the service's form
+            form = editing(request, obj, change=change, form=JobRequestChangeForm, **kwargs)
+            return type(form.__name__, (form,), {"by": request.user})
         form = super().get_form(request, obj, change=change, **kwargs)
         order = self._order_to_correct(request) if obj is None else None
         return type(form.__name__, (form,), {"corrects": order.pk}) if order else form
@@ -527,7 +573,8 @@ class JobRequestAdmin(ServiceAddMixin, ActionsOnlyMixin, HistoryAdmin):
         )  # fmt: skip
 
     def get_inlines(self, request, obj):
-        return self.inlines if obj is not None else []
+        # The runs and dispatches are read-only: nothing of theirs is posted with a correction.
+        return self.inlines if obj is not None and request.method != "POST" else []
 
     @admin.display(description="Request", ordering="id")
     def number(self, job_request):

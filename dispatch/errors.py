@@ -12,6 +12,7 @@ class DispatchError(ErrorCode):
     START_IN_PAST = "start_in_past", HTTPStatus.BAD_REQUEST, "L2c"
     START_BEFORE_REFERRAL = "start_before_referral", HTTPStatus.BAD_REQUEST, "L2c"
     BIDDING_AFTER_START = "bidding_after_start", HTTPStatus.BAD_REQUEST, "L2c"
+    REQUEST_OFFERED = "request_offered", HTTPStatus.CONFLICT, "L2d"
     NO_BOOK = "no_book", HTTPStatus.BAD_REQUEST, "L2"
     SHORT_CALL_TOO_LONG = "short_call_too_long", HTTPStatus.BAD_REQUEST, "L8"
     PRIORITY_AREA_REQUIRED = "priority_area_required", HTTPStatus.BAD_REQUEST, "R10"

@@ -269,6 +269,60 @@ def job_request_create(
     return request
 
 
+# What a dispatcher may still change on a request (not the employer, not when the call was taken).
+EDITABLE_REQUEST_FIELDS = (
+    "book_classification", "region", "job_class", "workers_wanted", "start_date", "report_time", "worksite",
+    "expected_days", "is_short_call", "category", "priority_zip_codes", "by_name_attested", "mou_jobsite",
+    "under_scale_recovery", "various_locations", "is_turnaround", "wage_rate", "notes",
+)  # fmt: skip
+
+
+@transaction.atomic
+def job_request_change(
+    *, job_request_id: int, by: User, special_skill_ids=None, by_name_member_ids=None, override_reason: str = "",
+    **fields,
+) -> JobRequest:  # fmt: skip
+    """A dispatcher corrects an open request until its first offer (rule L2d): every rule of a
+    call again (`_check_terms`, the start checks), its referral time and bidding window counted
+    again from when the call was taken. After an offer the members were told its terms: a
+    change is a cancellation and a new call. An officer's override stays while the start, the
+    book and the by-name list stay."""
+    _ensure_dispatcher(by)
+    unknown = set(fields) - set(EDITABLE_REQUEST_FIELDS)
+    if unknown:
+        raise TypeError(f"job_request_change() cannot change {sorted(unknown)}")
+    request = lock_request(job_request_id)
+    if request.status != JobRequestStatus.OPEN:
+        raise RuleViolation(
+            DispatchError.REQUEST_NOT_OPEN, f"Request {request.pk} is {request.get_status_display().lower()}."
+        )
+    if request.dispatches.exists():
+        raise RuleViolation(
+            DispatchError.REQUEST_OFFERED,
+            f"Request {request.pk} has been offered: cancel it and take a new call to change its terms.",
+        )
+    named = list(request.by_name_members.values_list("pk", flat=True))
+    by_name_member_ids = named if by_name_member_ids is None else list(by_name_member_ids)
+
+    def schedule_facts(by_name):  # what the referral time, the window and the start checks read
+        return request.start_date, request.report_time, request.book_classification, request.region, sorted(by_name)
+
+    before = schedule_facts(named)
+    for name, value in fields.items():
+        setattr(request, name, value)
+    _check_terms(request, by_name=bool(by_name_member_ids))
+    kept = request.override_reason if schedule_facts(by_name_member_ids) == before else ""
+    _schedule(request, by=by, by_name=bool(by_name_member_ids), override_reason=override_reason, kept=kept)
+    request.full_clean(exclude=["status"])
+    request._history_user = by
+    request._change_reason = "Corrected before the first offer"
+    request.save()
+    if special_skill_ids is not None:
+        request.special_skills.set(special_skill_ids)
+    request.by_name_members.set(by_name_member_ids)
+    return request
+
+
 def lock_request(job_request_id: int) -> JobRequest:
     return JobRequest.objects.select_for_update(of=("self",)).select_related("employer").get(pk=job_request_id)
 
