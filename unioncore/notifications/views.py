@@ -11,7 +11,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
-from unioncore.notifications import services
+from unioncore.notifications import services, sms
 from unioncore.notifications.enums import OptOutVia
 from unioncore.notifications.models import SmsOptOut
 from unioncore.portal.access import portal_login_required
@@ -23,13 +23,17 @@ EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
 @require_POST
 def sms_inbound(request):
     """Twilio's "a message comes in" webhook (form fields `From`, `Body`), at
-    `/sms/inbound/?key=<SMS_WEBHOOK_SECRET>`. The answer is empty TwiML: the provider itself
-    confirms STOP and START to the sender."""
+    `/sms/inbound/?key=<SMS_WEBHOOK_SECRET>`, signed by Twilio (`X-Twilio-Signature`) when
+    TWILIO_AUTH_TOKEN is set. The answer is empty TwiML: the provider itself confirms STOP and
+    START to the sender."""
     secret = settings.SMS_WEBHOOK_SECRET
     if not secret:
         raise Http404("The SMS webhook is off.")
     if not hmac.compare_digest(request.GET.get("key", "").encode(), secret.encode()):
         return HttpResponseForbidden("Wrong key.")
+    # With the account's auth token configured, the request must also be Twilio's own (signed).
+    if settings.TWILIO_AUTH_TOKEN and not sms.twilio_request_is_signed(request, settings.TWILIO_AUTH_TOKEN):
+        return HttpResponseForbidden("Bad signature.")
     services.sms_inbound(from_number=request.POST.get("From", "").strip(), body=request.POST.get("Body", ""))
     return HttpResponse(EMPTY_TWIML, content_type="text/xml")
 

@@ -5,8 +5,10 @@ console's page of every message text."""
 import pytest
 from django.test import override_settings
 from django.urls import reverse
+from django.utils.datastructures import MultiValueDict
 
 from unioncore.notifications import services as outbox
+from unioncore.notifications import sms
 from unioncore.notifications.enums import OptOutVia
 from unioncore.notifications.models import SmsOptOut
 from unioncore.tests.factories import PASSWORD, UserFactory
@@ -15,6 +17,7 @@ pytestmark = [pytest.mark.django_db]
 
 PHONE = "+12065550199"
 SECRET = "s3cret-hook-key"
+TOKEN = "twilio-auth-token-for-tests"
 
 
 @pytest.fixture
@@ -54,6 +57,32 @@ def test_the_webhook_refuses_a_wrong_key_and_leaves_other_texts_and_strangers_al
     assert inbound(client, "STOP", sender="+12065550100").status_code == 200
     assert client.get(f"/sms/inbound/?key={SECRET}").status_code == 405
     assert opted_out(person) is None
+
+
+def test_the_signature_is_twilio_s_documented_example():
+    """Twilio's published vectors (auth token 12345), one with a repeated parameter."""
+    url = "https://mycompany.com/myapp.php?foo=1&bar=2"
+    params = {"CallSid": "CA1234567890ABCDE", "Caller": "+14158675309", "Digits": "1234", "From": "+14158675309",
+              "To": "+18005551212"}  # fmt: skip
+    assert sms.twilio_signature("12345", url, params) == "RSOYDt4T1cUTdK1PDd93/VVr8B8="
+    repeated = MultiValueDict({"Sid": ["CA123"], "SidAccount": ["AC123"], "Digits": ["5678", "1234", "1234"]})
+    assert sms.twilio_signature("12345", url, repeated) == "IK+Dwps556ElfBT0I3Rgjkr1wJU="
+
+
+@override_settings(SMS_WEBHOOK_SECRET=SECRET, TWILIO_AUTH_TOKEN=TOKEN)
+def test_with_an_auth_token_only_a_request_twilio_signed_is_taken(client, person):
+    url = f"http://testserver/sms/inbound/?key={SECRET}"
+    form = {"From": PHONE, "Body": "STOP"}
+
+    def post(signature):
+        return client.post(f"/sms/inbound/?key={SECRET}", form, headers={"X-Twilio-Signature": signature})
+
+    assert inbound(client, "STOP").status_code == 403  # no signature
+    assert post(sms.twilio_signature("another-token", url, form)).status_code == 403
+    assert post(sms.twilio_signature(TOKEN, url, {**form, "Body": "START"})).status_code == 403
+    assert opted_out(person) is None  # nothing changed
+    assert post(sms.twilio_signature(TOKEN, url, form)).status_code == 200
+    assert opted_out(person) is True
 
 
 @override_settings(SMS_WEBHOOK_SECRET="")
