@@ -158,3 +158,40 @@ def test_a_report_saved_with_demographic_filters_is_not_shown_to_those_without_t
     saved.shared_with.set([Group.objects.get(name="dispatcher")])
     assert saved_reports_for(officer) == [saved]
     assert saved_reports_for(dispatcher) == []
+
+
+def test_a_large_export_of_chosen_columns_is_built_in_the_background_with_them(
+    hall, client, officer, settings, django_capture_on_commit_callbacks, monkeypatch, tmp_path
+):
+    from reports import tasks
+    from reports.models import ExportJob
+
+    settings.MEDIA_ROOT = tmp_path
+    settings.REPORTS_SYNC_MAX_ROWS = 2  # 9 rows: built in the background
+    monkeypatch.setattr(tasks.build_export, "delay", lambda job_id: None)
+    client.force_login(officer)
+    export = reverse("admin:reports_export", args=["out-of-work-list", "xlsx"])
+    with django_capture_on_commit_callbacks(execute=True):
+        assert client.get(f"{export}?{QUERY}&columns=name&columns=apn").status_code == 302
+    job = ExportJob.objects.get()
+    assert job.run.filters == {"book": "WIRE SEATTLE", "_sort": "-apn", "_columns": ["tier", "name", "apn"]}
+    assert tasks.build_export(job.pk) == "done"
+    job.refresh_from_db()
+    with job.file.open("rb") as built:
+        sheet = openpyxl.load_workbook(io.BytesIO(built.read())).worksheets[0]
+    assert [c.value for c in sheet[1]] == ["BOOK", "NAME", "APN"]
+    assert sheet.cell(2, 2).value == "IRWIN, PAT"
+    assert "columns=name" in job.run_again_query
+    assert "columns=apn" in job.run_again_query
+
+
+def test_a_zip_password_set_under_another_key_fails_its_run_with_a_message(settings):
+    from reports import zip_passwords
+
+    settings.REPORTS_ZIP_PASSWORD_KEY = "the key of last year"
+    sealed = zip_passwords.seal("copper-wire-1946")
+    assert "copper" not in sealed
+    assert zip_passwords.unseal(sealed) == "copper-wire-1946"
+    settings.REPORTS_ZIP_PASSWORD_KEY = "a new key"
+    with pytest.raises(zip_passwords.PasswordUnreadable, match="set it again"):
+        zip_passwords.unseal(sealed)

@@ -204,7 +204,10 @@ def test_the_beat_runs_the_schedules_every_five_minutes():
 def test_an_officer_schedules_it_in_the_console_and_reads_its_runs(saved, client, officer, clock):
     client.force_login(officer)
     add = reverse("admin:reports_reportschedule_add")
-    assert client.get(add).status_code == 200
+    assert f"{add}?saved_report={saved.pk}" in client.get(reverse("admin:reports_index")).content.decode()
+    assert client.get(f"{add}?saved_report={saved.pk}").context["adminform"].form.initial["saved_report"] == str(
+        saved.pk
+    )
     form = {"saved_report": saved.pk, "frequency": "weekly", "weekday": "1", "at_time": "07:00",
             "recipients": "dispatch@ibew46.example", "format": "xlsx", "password": "copper-wire-1946",
             "active": "on"}  # fmt: skip
