@@ -35,9 +35,9 @@ from bench import harness
 from dispatch.enums import EmployerRole
 from dispatch.models import Dispatch
 from dispatch.tests.factories import EmployerFactory
-from fulfillment import services
 from fulfillment.enums import FundsState, TimeLogStatus, VerifiedBy
 from fulfillment.models import TimeLog
+from fulfillment.services import timelogs
 from fulfillment.services.timelogs import AUTO_APPROVED
 from fulfillment.tests.factories import ReachableStaffFactory, SiteUserFactory, WorkerFactory, on_the_job
 from unioncore.audit import system_user
@@ -227,7 +227,7 @@ def use_case(schema: str | None) -> None:
 
 
 def sweep(world: World) -> int:
-    return services.auto_approve_due(now=world.now, by=system_user())
+    return timelogs.auto_approve_due(now=world.now, by=system_user())
 
 
 def timed_sweep(world: World, schema: str | None) -> float:

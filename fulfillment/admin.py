@@ -11,7 +11,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
-from fulfillment import selectors, services
+from fulfillment import selectors
 from fulfillment.enums import SyncStatus, TimeLogStatus
 from fulfillment.models import (
     ClockInAcknowledgement,
@@ -22,6 +22,7 @@ from fulfillment.models import (
     TimeLogOfflineSync,
     TimeSegment,
 )
+from fulfillment.services import sync, timelogs
 from fulfillment.services.notifications import MESSAGES
 from unioncore.admin_actions import HistoryAdmin, ReadOnlyMixin, apply_each, with_form
 from unioncore.errors import RuleViolation
@@ -164,26 +165,26 @@ class TimeLogAdmin(ReadOnlyMixin, HistoryAdmin):
     @admin.action(description="Approve the worker's times (as lending admin)", permissions=["lending_admin"])
     def verify(self, request, queryset):
         def verify_one(time_log):
-            services.timelog_verify(timelog_id=time_log.pk, by=request.user)
+            timelogs.timelog_verify(timelog_id=time_log.pk, by=request.user)
 
         apply_each(self, request, queryset, verify_one, done="{n} time log(s) verified.")
 
     @admin.action(description="File a dispute (as lending admin)", permissions=["lending_admin"])
     @with_form(ReasonForm, done="{n} dispute(s) filed.")
     def dispute(self, request, time_log, data):
-        services.timelog_dispute(timelog_id=time_log.pk, by=request.user, reason=data["reason"])
+        timelogs.timelog_dispute(timelog_id=time_log.pk, by=request.user, reason=data["reason"])
 
     @admin.action(description="Force clock-out of a forgotten shift (as lending admin)", permissions=["lending_admin"])
     @with_form(ClockOutForm, done="{n} shift(s) clocked out; the 4-hour timer runs.")
     def force_clock_out(self, request, time_log, data):
-        services.timelog_force_clock_out(
+        timelogs.timelog_force_clock_out(
             timelog_id=time_log.pk, by=request.user, at=data["clock_out"], reason=data["reason"]
         )
 
     @admin.action(description="Resolve the dispute with final times", permissions=["resolve"])
     @with_form(ResolveForm, done="{n} dispute(s) resolved; funds released.")
     def resolve_dispute(self, request, time_log, data):
-        services.timelog_resolve_dispute(timelog_id=time_log.pk, by=request.user, **data)
+        timelogs.timelog_resolve_dispute(timelog_id=time_log.pk, by=request.user, **data)
 
     def get_urls(self):
         view = self.admin_site.admin_view(self.manual_entry_view)
@@ -192,13 +193,13 @@ class TimeLogAdmin(ReadOnlyMixin, HistoryAdmin):
     def manual_entry_view(self, request):
         """An officer enters a member's hours by hand (longer than the hall's limit, if need be):
         the same service as the member's, the supervisor verifies it as any manual entry."""
-        if not request.user.has_perm(services.LONG_ENTRY_PERMISSION):
+        if not request.user.has_perm(timelogs.LONG_ENTRY_PERMISSION):
             raise PermissionDenied
         form = ManualEntryForm(request.POST or None)
         if request.method == "POST" and form.is_valid():
             data = form.cleaned_data
             try:
-                time_log = services.timelog_retroactive_submit(
+                time_log = timelogs.timelog_retroactive_submit(
                     dispatch_id=data["dispatch"], by=request.user, clock_in=data["clock_in"],
                     clock_out=data["clock_out"], break_minutes=data["break_minutes"],
                     lunch_minutes=data["lunch_minutes"], note=data["note"],
@@ -295,7 +296,7 @@ class OfflineSyncAdmin(ReadOnlyMixin, HistoryAdmin):
 
     def _settle(self, request, queryset, *, accept_worker: bool):
         def settle(row):
-            services.sync_conflict_resolve(sync_id=row.pk, by=request.user, accept_worker=accept_worker)
+            sync.sync_conflict_resolve(sync_id=row.pk, by=request.user, accept_worker=accept_worker)
 
         apply_each(self, request, queryset, settle, done="{n} conflict(s) settled; the worker is told.")
 
@@ -337,7 +338,7 @@ class EjectionAdmin(ReadOnlyMixin, HistoryAdmin):
     @admin.action(description="Taken up by the hall", permissions=["take_up"])
     @with_form(EjectionSeenForm, done="{n} ejection(s) taken up.")
     def mark_seen(self, request, ejection, data):
-        services.ejection_mark_seen(ejection_id=ejection.pk, by=request.user, note=data["note"])
+        timelogs.ejection_mark_seen(ejection_id=ejection.pk, by=request.user, note=data["note"])
 
     def has_take_up_permission(self, request):
         return request.user.has_perm("fulfillment.change_ejection")

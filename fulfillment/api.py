@@ -21,12 +21,12 @@ from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
 from dispatch.models import Dispatch
-from fulfillment import rules, selectors, services
+from fulfillment import rules, selectors
 from fulfillment.enums import OPEN_STATUSES, AcknowledgementMethod, SyncStatus, TimeLogStatus
 from fulfillment.errors import FulfillmentError
 from fulfillment.models import TimeLog, TimeLogOfflineSync, Times, open_sync_conflict
 from fulfillment.selectors import Conflict
-from fulfillment.services import idempotency, sync, timelogs
+from fulfillment.services import idempotency, notifications, photos, sync, timelogs
 from fulfillment.services.sync import EVENT_TYPES, SEGMENT_EVENTS
 from unioncore.api.base import (
     ApiView,
@@ -785,7 +785,7 @@ def _events_well_formed(events: list[dict]) -> None:
 def _photo_checked(value) -> None:
     """A photo the service would refuse, refused as the input's own 400 (its field named)."""
     try:
-        services.read_photo(value)
+        photos.read_photo(value)
     except RuleViolation as refused:
         raise serializers.ValidationError(refused.message, code=refused.code) from None
 
@@ -822,7 +822,7 @@ class SyncApi(ApiView):
         data = validated(self.Input, request.data)
         _events_well_formed(data["events"])
         _photos_readable(data["events"])
-        results = services.sync_events(worker=request.user, events=data["events"], sent_at=data.get("sent_at"))
+        results = sync.sync_events(worker=request.user, events=data["events"], sent_at=data.get("sent_at"))
         reused = [r for r in results if r.get("reused")]
         if reused:
             body = error_body(
@@ -845,7 +845,7 @@ class TimeLogDraftEditApi(ApiView):
     def patch(self, request, pk: int):
         data = validated(TimesInput, request.data)
         visible_or_404(visible_timelogs(request.user), pk)
-        services.timelog_draft_edit(timelog_id=pk, by=request.user, **_partial_times(data))
+        timelogs.timelog_draft_edit(timelog_id=pk, by=request.user, **_partial_times(data))
         return _answer(pk, request)
 
 
@@ -855,7 +855,7 @@ class TimeLogSubmitApi(ApiView):
     @extend_schema(request=None, responses={200: TimeLogOutput, 403: Error, 404: Error, 409: Error})
     def post(self, request, pk: int):
         visible_or_404(visible_timelogs(request.user), pk)
-        services.timelog_submit(timelog_id=pk, by=request.user)
+        timelogs.timelog_submit(timelog_id=pk, by=request.user)
         return _answer(pk, request)
 
 
@@ -876,10 +876,10 @@ class RetroactiveApi(ApiView):
         with `Idempotent-Replayed: true` (decision 0036). An officer enters one on a member's
         dispatch, longer than the hall's limit if need be."""
         data = validated(self.Input, request.data)
-        officer = request.user.has_perm(services.LONG_ENTRY_PERMISSION)
+        officer = request.user.has_perm(timelogs.LONG_ENTRY_PERMISSION)
         visible_or_404(Dispatch.objects.all() if officer else _my_dispatches(request.user), data["dispatch"])
         try:
-            time_log = services.timelog_retroactive_submit(
+            time_log = timelogs.timelog_retroactive_submit(
                 dispatch_id=data["dispatch"], by=request.user, clock_in=data["start"], clock_out=data["end"],
                 break_minutes=data["breaks"], lunch_minutes=data["lunch"], note=data["note"],
             )  # fmt: skip
@@ -900,7 +900,7 @@ class TimeLogAcceptApi(ApiView):
     @extend_schema(request=None, responses={200: TimeLogOutput, 403: Error, 404: Error, 409: Error})
     def post(self, request, pk: int):
         visible_or_404(visible_timelogs(request.user), pk)
-        services.timelog_accept_edit(timelog_id=pk, by=request.user)
+        timelogs.timelog_accept_edit(timelog_id=pk, by=request.user)
         return _answer(pk, request)
 
 
@@ -914,7 +914,7 @@ class TimeLogRejectApi(ApiView):
     def post(self, request, pk: int):
         data = validated(self.Input, request.data)
         visible_or_404(visible_timelogs(request.user), pk)
-        services.timelog_reject_edit(timelog_id=pk, by=request.user, comment=data["comment"])
+        timelogs.timelog_reject_edit(timelog_id=pk, by=request.user, comment=data["comment"])
         return _answer(pk, request)
 
 
@@ -927,7 +927,7 @@ class TimeLogVerifyApi(ApiView):
     @extend_schema(request=None, responses={200: TimeLogOutput, 403: Error, 404: Error, 409: Error})
     def post(self, request, pk: int):
         visible_or_404(visible_timelogs(request.user), pk)
-        services.timelog_verify(timelog_id=pk, by=request.user)
+        timelogs.timelog_verify(timelog_id=pk, by=request.user)
         return _answer(pk, request)
 
 
@@ -942,7 +942,7 @@ class TimeLogEditApi(ApiView):
     def post(self, request, pk: int):
         data = validated(self.Input, request.data)
         visible_or_404(visible_timelogs(request.user), pk)
-        services.timelog_edit(timelog_id=pk, by=request.user, note=data["note"], **_partial_times(data))
+        timelogs.timelog_edit(timelog_id=pk, by=request.user, note=data["note"], **_partial_times(data))
         return _answer(pk, request)
 
 
@@ -956,7 +956,7 @@ class TimeLogDisputeApi(ApiView):
     def post(self, request, pk: int):
         data = validated(self.Input, request.data)
         visible_or_404(visible_timelogs(request.user), pk)
-        services.timelog_dispute(timelog_id=pk, by=request.user, reason=data["reason"])
+        timelogs.timelog_dispute(timelog_id=pk, by=request.user, reason=data["reason"])
         return _answer(pk, request)
 
 
@@ -970,7 +970,7 @@ class TimeLogEjectApi(ApiView):
     def post(self, request, pk: int):
         data = validated(self.Input, request.data)
         visible_or_404(visible_timelogs(request.user), pk)
-        services.timelog_eject(timelog_id=pk, by=request.user, reason=data["reason"])
+        timelogs.timelog_eject(timelog_id=pk, by=request.user, reason=data["reason"])
         return _answer(pk, request)
 
 
@@ -985,7 +985,7 @@ class TimeLogForceClockOutApi(ApiView):
     def post(self, request, pk: int):
         data = validated(self.Input, request.data)
         visible_or_404(visible_timelogs(request.user), pk)
-        services.timelog_force_clock_out(timelog_id=pk, by=request.user, at=data["clock_out"], reason=data["reason"])
+        timelogs.timelog_force_clock_out(timelog_id=pk, by=request.user, at=data["clock_out"], reason=data["reason"])
         return _answer(pk, request)
 
 
@@ -1008,7 +1008,7 @@ class TimeLogAcknowledgeApi(ApiView):
     def post(self, request, pk: int):
         data = validated(self.Input, request.data)
         visible_or_404(visible_timelogs(request.user), pk)
-        acknowledgement = services.timelog_acknowledge(timelog_id=pk, by=request.user, method=data["method"])
+        acknowledgement = notifications.timelog_acknowledge(timelog_id=pk, by=request.user, method=data["method"])
         return Response(self.Output(acknowledgement).data, status=201)
 
 
@@ -1088,6 +1088,6 @@ class SyncConflictResolveApi(ApiView):
     def post(self, request, pk: int):
         data = validated(self.Input, request.data)
         visible_or_404(visible_conflicts(request.user), pk)
-        services.sync_conflict_resolve(sync_id=pk, by=request.user, accept_worker=data["accept_worker"])
+        sync.sync_conflict_resolve(sync_id=pk, by=request.user, accept_worker=data["accept_worker"])
         [conflict] = selectors.conflicts(TimeLogOfflineSync.objects.filter(pk=pk))
         return Response(SyncConflictOutput(conflict).data)

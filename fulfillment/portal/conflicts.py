@@ -7,8 +7,8 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from fulfillment import services
 from fulfillment.models import TimeLogOfflineSync
+from fulfillment.services import sync
 from unioncore.errors import RuleViolation
 from unioncore.portal.access import employer_user_required
 
@@ -42,7 +42,7 @@ def _resolve(request, row: TimeLogOfflineSync, *, back: str):
         messages.error(request, "Choose which clock-out stands: keep the recorded one, or take the worker's.")
         return redirect(back)
     try:
-        row = services.sync_conflict_resolve(sync_id=row.pk, by=request.user, accept_worker=CHOICES[choice])
+        row = sync.sync_conflict_resolve(sync_id=row.pk, by=request.user, accept_worker=CHOICES[choice])
     except RuleViolation as refused:
         messages.error(request, refused.message)
     else:

@@ -11,11 +11,11 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
 from fulfillment import selectors as fulfillment_selectors
-from fulfillment import services
 from fulfillment.enums import FROZEN_STATUSES, ON_SHIFT, OPEN_STATUSES, SegmentKind, TimeLogStatus
 from fulfillment.portal import member_selectors as selectors
 from fulfillment.portal.member_forms import CorrectionForm, DisputeMessageForm, RejectForm, RetroactiveForm, TimesForm
 from fulfillment.selectors import member_hours, standing_minutes
+from fulfillment.services import timelogs as timelogs_services
 from unioncore.errors import RuleViolation
 from unioncore.portal.access import member_required
 from unioncore.portal.actions import run_action, run_form_action
@@ -82,7 +82,7 @@ def clock_in(request):
     done = {}
 
     def act():
-        done["log"] = services.timelog_clock_in(dispatch_id=dispatch_id, by=request.user)
+        done["log"] = timelogs_services.timelog_clock_in(dispatch_id=dispatch_id, by=request.user)
 
     response = run_action(request, act, success="You are clocked in.", back=reverse("portal:member-timelogs"))
     if "log" in done:
@@ -139,16 +139,18 @@ def segment(request, pk: int, edge: str):
         kind = SegmentKind.BREAK
     label = SegmentKind(kind).label.lower()
     if edge == "start":
-        service, success = services.timelog_segment_start, f"{label.capitalize()} started."
+        service, success = timelogs_services.timelog_segment_start, f"{label.capitalize()} started."
     else:
-        service, success = services.timelog_segment_end, f"Back to work: {label} ended."
+        service, success = timelogs_services.timelog_segment_end, f"Back to work: {label} ended."
     return _timelog_action(request, pk, service, success, kind=kind)
 
 
 @require_POST
 @member_required
 def stop(request, pk: int):
-    return _timelog_action(request, pk, services.timelog_stop_work, "Work stopped. Check your times, then submit them.")
+    return _timelog_action(
+        request, pk, timelogs_services.timelog_stop_work, "Work stopped. Check your times, then submit them."
+    )
 
 
 @require_POST
@@ -157,7 +159,7 @@ def draft_edit(request, pk: int):
     form = TimesForm(request.POST)
     return _timelog_form(
         request, pk, "draft_form", form,
-        lambda data: services.timelog_draft_edit(timelog_id=pk, by=request.user, **form.times()),
+        lambda data: timelogs_services.timelog_draft_edit(timelog_id=pk, by=request.user, **form.times()),
         "Times saved. Submit them when they are right.",
     )  # fmt: skip
 
@@ -166,7 +168,10 @@ def draft_edit(request, pk: int):
 @member_required
 def submit(request, pk: int):
     return _timelog_action(
-        request, pk, services.timelog_submit, "Submitted. Your supervisor has 4 hours to verify, or your times stand."
+        request,
+        pk,
+        timelogs_services.timelog_submit,
+        "Submitted. Your supervisor has 4 hours to verify, or your times stand.",
     )
 
 
@@ -174,7 +179,7 @@ def submit(request, pk: int):
 @member_required
 def accept_edit(request, pk: int):
     return _timelog_action(
-        request, pk, services.timelog_accept_edit, "You accepted the supervisor's times. They are final."
+        request, pk, timelogs_services.timelog_accept_edit, "You accepted the supervisor's times. They are final."
     )
 
 
@@ -183,7 +188,7 @@ def accept_edit(request, pk: int):
 def reject_edit(request, pk: int):
     return _timelog_form(
         request, pk, "reject_form", RejectForm(request.POST),
-        lambda data: services.timelog_reject_edit(timelog_id=pk, by=request.user, comment=data["comment"]),
+        lambda data: timelogs_services.timelog_reject_edit(timelog_id=pk, by=request.user, comment=data["comment"]),
         "You rejected the change. Your supervisor will look at it again.",
     )  # fmt: skip
 
@@ -193,7 +198,7 @@ def reject_edit(request, pk: int):
 def dispute_message(request, pk: int):
     return _timelog_form(
         request, pk, "message_form", DisputeMessageForm(request.POST),
-        lambda data: services.dispute_message_add(timelog_id=pk, by=request.user, body=data["body"]),
+        lambda data: timelogs_services.dispute_message_add(timelog_id=pk, by=request.user, body=data["body"]),
         "Message posted.", anchor="#thread",
     )  # fmt: skip
 
@@ -206,7 +211,7 @@ def correction(request, pk: int):
     form = CorrectionForm(request.POST)
     if form.is_valid():
         try:
-            corrected = services.timelog_correction_submit(
+            corrected = timelogs_services.timelog_correction_submit(
                 timelog_id=pk, by=request.user, note=form.cleaned_data["note"], **form.times()
             )
         except RuleViolation as refused:
@@ -225,7 +230,7 @@ def retroactive(request):
     form = RetroactiveForm(request.POST or None, dispatches=dispatches)
     if request.method == "POST" and form.is_valid():
         try:
-            time_log = services.timelog_retroactive_submit(
+            time_log = timelogs_services.timelog_retroactive_submit(
                 dispatch_id=form.cleaned_data["dispatch"], by=request.user, note=form.cleaned_data["note"],
                 **form.times(),
             )  # fmt: skip

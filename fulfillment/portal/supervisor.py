@@ -20,7 +20,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from dispatch import selectors as dispatch_selectors
 from dispatch import services as dispatch_services
 from dispatch.models import Dispatch
-from fulfillment import rules, services
+from fulfillment import rules
 from fulfillment import selectors as fulfillment_selectors
 from fulfillment.enums import (
     ON_SHIFT,
@@ -42,6 +42,7 @@ from fulfillment.portal.supervisor_forms import (
     add_violation,
 )
 from fulfillment.selectors import as_hours
+from fulfillment.services import notifications, timelogs
 from unioncore.errors import RuleViolation
 from unioncore.portal.access import employer_user_required, portal_login_required
 from unioncore.portal.actions import run_form_action
@@ -62,7 +63,7 @@ def timelog_card(request, token: str):
     """The SMS deep link. The token only names the time log (signed, 14 days); the session says
     who is looking, and only someone who may verify that dispatch's time logs sees it."""
     try:
-        timelog_id = services.card_link_timelog_id(token)
+        timelog_id = notifications.card_link_timelog_id(token)
     except signing.SignatureExpired:
         return render(request, "portal/supervisor/link_problem.html", {"expired": True}, status=410)
     except (signing.BadSignature, ValueError):
@@ -74,11 +75,11 @@ def timelog_card(request, token: str):
 @require_http_methods(["GET", "HEAD", "POST"])
 def _card(request, *, timelog_id: int):
     time_log = selectors.card_timelog(timelog_id=timelog_id)
-    if time_log is None or not services.can_verify(request.user, time_log.dispatch):
+    if time_log is None or not timelogs.can_verify(request.user, time_log.dispatch):
         return _not_found(request)
     if request.method != "POST":
         if not selectors.has_acknowledged(timelog_id=time_log.pk, user=request.user):
-            services.timelog_acknowledge(
+            notifications.timelog_acknowledge(
                 timelog_id=time_log.pk, by=request.user, method=AcknowledgementMethod.DEEP_LINK_CLICKED
             )
         return _render_card(request, time_log)
@@ -122,7 +123,7 @@ def _render_card(request, time_log, *, forms=None, open_form: str = "", status: 
 
 def _approve(request, time_log):
     try:
-        time_log = services.timelog_verify(timelog_id=time_log.pk, by=request.user)
+        time_log = timelogs.timelog_verify(timelog_id=time_log.pk, by=request.user)
     except RuleViolation as refused:
         messages.error(request, refused.message)
     else:
@@ -143,7 +144,7 @@ def _edit(request, time_log):
     form = EditForm(request.POST)
     return _card_form(
         request, time_log, "edit", form,
-        lambda data: services.timelog_edit(timelog_id=time_log.pk, by=request.user, note=data["note"], **form.times()),
+        lambda data: timelogs.timelog_edit(timelog_id=time_log.pk, by=request.user, note=data["note"], **form.times()),
         _edited,
     )  # fmt: skip
 
@@ -157,7 +158,7 @@ def _edited(time_log) -> str:
 def _dispute(request, time_log):
     return _card_form(
         request, time_log, "dispute", DisputeForm(request.POST),
-        lambda data: services.timelog_dispute(timelog_id=time_log.pk, by=request.user, reason=data["reason"]),
+        lambda data: timelogs.timelog_dispute(timelog_id=time_log.pk, by=request.user, reason=data["reason"]),
         "Dispute filed. The hours are frozen until the union settles it.",
     )  # fmt: skip
 
@@ -165,7 +166,7 @@ def _dispute(request, time_log):
 def _message(request, time_log):
     return _card_form(
         request, time_log, "message", MessageForm(request.POST),
-        lambda data: services.dispute_message_add(timelog_id=time_log.pk, by=request.user, body=data["body"]),
+        lambda data: timelogs.dispute_message_add(timelog_id=time_log.pk, by=request.user, body=data["body"]),
         "Message added to the dispute.",
     )  # fmt: skip
 
@@ -256,7 +257,7 @@ def kiosk_stop(request, pk: int):
     if time_log is None:
         return _not_found(request)
     try:
-        time_log = services.timelog_kiosk_stop(
+        time_log = timelogs.timelog_kiosk_stop(
             timelog_id=pk, by=request.user, confirm_short=request.POST.get("confirm_short") == "1"
         )
     except RuleViolation as refused:
@@ -291,7 +292,7 @@ def kiosk_stop_edit(request, pk: int):
     form = KioskStopForm(request.POST, timelog_id=pk)
     return run_form_action(
         request, form,
-        lambda data: services.timelog_kiosk_stop(
+        lambda data: timelogs.timelog_kiosk_stop(
             timelog_id=pk, by=request.user, at=form.stop_at(), times=Times(**form.times()), note=data["note"],
             confirm_short=True,  # the supervisor saw and sent these times
         ),
@@ -355,7 +356,7 @@ def shift_eject(request, pk: int):
     """Send a clocked-in worker off the site, within 25 minutes of the clock-in."""
     return _end_shift(
         request, pk, EjectForm, allowed=ON_SHIFT, title="Send {name} off the site",
-        act=lambda data: services.timelog_eject(timelog_id=pk, by=request.user, reason=data["reason"]),
+        act=lambda data: timelogs.timelog_eject(timelog_id=pk, by=request.user, reason=data["reason"]),
         success=lambda t: f"{_name(t)} was sent off the site; the shift ended and the hall is told.",
     )  # fmt: skip
 
@@ -366,7 +367,7 @@ def shift_clock_out(request, pk: int):
     """End a shift the worker forgot to stop, at the time it really ended, saying why."""
     return _end_shift(
         request, pk, ForceClockOutForm, allowed=OPEN_STATUSES, title="Clock {name} out",
-        act=lambda data: services.timelog_force_clock_out(
+        act=lambda data: timelogs.timelog_force_clock_out(
             timelog_id=pk, by=request.user, at=data["clock_out"], reason=data["reason"]
         ),
         success=lambda t: f"{_name(t)} is clocked out; the hours wait for your approval.",
@@ -436,7 +437,7 @@ def photo(request, pk: int):
     if row is None:
         return _not_found(request)
     time_log = row.time_log
-    if request.user.pk != time_log.worker_id and not services.can_verify(request.user, time_log.dispatch):
+    if request.user.pk != time_log.worker_id and not timelogs.can_verify(request.user, time_log.dispatch):
         return _not_found(request)
     response = FileResponse(row.image.open("rb"), content_type=row.content_type)
     response["Cache-Control"] = "private, max-age=3600"

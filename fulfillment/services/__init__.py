@@ -1,7 +1,4 @@
-"""Every write of the Fulfillment part. `timelogs` holds the shift and its verification,
-`notifications` the outbox and the escalation ladders, `sync` the offline events, `photos` the project photos."""
-
-from fulfillment.services.notifications import *  # noqa: F403
-from fulfillment.services.photos import *  # noqa: F403
-from fulfillment.services.sync import *  # noqa: F403
-from fulfillment.services.timelogs import *  # noqa: F403
+"""Every write of the Fulfillment part, one module each, imported by module
+(`from fulfillment.services import timelogs`; decision 0051): `timelogs` the shift and its
+verification, `notifications` the outbox and the escalation ladders, `idempotency` a phone's
+write applied once, `sync` the offline events, `photos` the project photos."""

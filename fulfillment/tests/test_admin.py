@@ -4,9 +4,9 @@ import pytest
 from django.contrib.auth.models import Permission
 from django.urls import reverse
 
-from fulfillment import services
 from fulfillment.enums import TimeLogStatus, VerifiedBy
 from fulfillment.models import TimeLog
+from fulfillment.services import timelogs
 from unioncore.testing import at
 from unioncore.tests.factories import StaffFactory
 
@@ -22,11 +22,11 @@ def t(hour, minute=0):
 
 @pytest.fixture
 def submitted(shift, clock):
-    time_log = services.timelog_clock_in(dispatch_id=shift.dispatch.pk, by=shift.worker, at=t(7))
-    services.timelog_stop_work(timelog_id=time_log.pk, by=shift.worker, at=t(15))
-    services.timelog_draft_edit(timelog_id=time_log.pk, by=shift.worker, clock_in=t(6, 30), clock_out=t(15))
+    time_log = timelogs.timelog_clock_in(dispatch_id=shift.dispatch.pk, by=shift.worker, at=t(7))
+    timelogs.timelog_stop_work(timelog_id=time_log.pk, by=shift.worker, at=t(15))
+    timelogs.timelog_draft_edit(timelog_id=time_log.pk, by=shift.worker, clock_in=t(6, 30), clock_out=t(15))
     clock.move_to(t(15, 5))
-    return services.timelog_submit(timelog_id=time_log.pk, by=shift.worker)
+    return timelogs.timelog_submit(timelog_id=time_log.pk, by=shift.worker)
 
 
 def lending_admin():
@@ -61,7 +61,7 @@ def test_a_time_log_union_staff_verified_says_so_and_not_supervisor(client, subm
     """Issue 20, finding 13: a dispatcher or an officer may verify any employer's time log as the
     lending admin (decision 0018); the record says union staff did, on the console and to the worker."""
     staff = lending_admin()
-    services.timelog_verify(timelog_id=submitted.pk, by=staff)
+    timelogs.timelog_verify(timelog_id=submitted.pk, by=staff)
     time_log = TimeLog.objects.get(pk=submitted.pk)
     assert (time_log.verified_how, time_log.verified_by) == (VerifiedBy.STAFF, staff)
     client.force_login(staff)
@@ -97,7 +97,7 @@ def test_staff_without_the_lending_admin_permission_get_no_time_log_actions(clie
 
 
 def test_a_refused_action_is_a_message_and_changes_nothing(client, submitted):
-    services.timelog_verify(timelog_id=submitted.pk, by=lending_admin())
+    timelogs.timelog_verify(timelog_id=submitted.pk, by=lending_admin())
     client.force_login(lending_admin())
     response = client.post(
         reverse("admin:fulfillment_timelog_changelist"),

@@ -5,8 +5,8 @@ import uuid
 
 import pytest
 
-from fulfillment import services
 from fulfillment.models import TimeLog, TimeLogOfflineSync
+from fulfillment.services import timelogs
 from unioncore.api.testing import count_queries
 from unioncore.testing import at
 
@@ -151,7 +151,7 @@ def test_a_second_clock_in_on_an_open_shift_is_a_409(shift, api_as):
 def test_another_members_time_log_and_dispatch_are_404(shift, api_as):
     from unioncore.tests.factories import UserFactory
 
-    log = services.timelog_clock_in(dispatch_id=shift.dispatch.pk, by=shift.worker)
+    log = timelogs.timelog_clock_in(dispatch_id=shift.dispatch.pk, by=shift.worker)
     stranger = api_as(UserFactory())
     assert stranger.get("/api/v1/timelogs/").json()["count"] == 0
     for path in ("submit", "accept", "verify", "acknowledge"):
@@ -165,7 +165,7 @@ def test_another_members_time_log_and_dispatch_are_404(shift, api_as):
 
 
 def test_another_employers_supervisor_sees_nothing(shift, api_as):
-    log = services.timelog_clock_in(dispatch_id=shift.dispatch.pk, by=shift.worker)
+    log = timelogs.timelog_clock_in(dispatch_id=shift.dispatch.pk, by=shift.worker)
     outsider = api_as(shift.other_employer_supervisor)
     assert outsider.get("/api/v1/timelogs/").json()["count"] == 0
     assert outsider.post(f"/api/v1/timelogs/{log.pk}/verify/").status_code == 404
@@ -221,10 +221,10 @@ def test_the_time_log_list_runs_a_constant_number_of_queries(shift, api_as, cloc
 
     def shifts(n):
         for _ in range(n):
-            log = services.timelog_clock_in(dispatch_id=shift.dispatch.pk, by=shift.worker)
+            log = timelogs.timelog_clock_in(dispatch_id=shift.dispatch.pk, by=shift.worker)
             clock.shift(datetime.timedelta(hours=1))
-            services.timelog_stop_work(timelog_id=log.pk, by=shift.worker)
-            services.timelog_submit(timelog_id=log.pk, by=shift.worker)
+            timelogs.timelog_stop_work(timelog_id=log.pk, by=shift.worker)
+            timelogs.timelog_submit(timelog_id=log.pk, by=shift.worker)
             clock.shift(datetime.timedelta(hours=1))
 
     shifts(1)
@@ -251,7 +251,7 @@ def test_a_bad_time_log_filter_is_a_400_naming_the_field(shift, api_as, query, f
 
 
 def test_time_logs_filter_by_status_dispatch_and_local_date(shift, api_as, clock):
-    log = services.timelog_clock_in(dispatch_id=shift.dispatch.pk, by=shift.worker)
+    log = timelogs.timelog_clock_in(dispatch_id=shift.dispatch.pk, by=shift.worker)
     supervisor = api_as(shift.supervisor)
 
     def ids(**query):
@@ -272,7 +272,7 @@ def test_filtering_by_another_partys_dispatch_is_an_empty_page_not_a_400(shift, 
     from unioncore.models import UserKind
     from unioncore.tests.factories import UserFactory
 
-    services.timelog_clock_in(dispatch_id=shift.dispatch.pk, by=shift.worker)
+    timelogs.timelog_clock_in(dispatch_id=shift.dispatch.pk, by=shift.worker)
     stranger = UserFactory(kind=UserKind.MEMBER)
     MemberFactory(user=stranger)
     response = api_as(stranger).get("/api/v1/timelogs/", {"dispatch": shift.dispatch.pk})
@@ -302,23 +302,23 @@ def roles(shift):
 
 
 def _open(shift, clock):
-    return services.timelog_clock_in(dispatch_id=shift.dispatch.pk, by=shift.worker)
+    return timelogs.timelog_clock_in(dispatch_id=shift.dispatch.pk, by=shift.worker)
 
 
 def _draft(shift, clock):
     log = _open(shift, clock)
     clock.move_to(at(MONDAY, 15))
-    return services.timelog_stop_work(timelog_id=log.pk, by=shift.worker)
+    return timelogs.timelog_stop_work(timelog_id=log.pk, by=shift.worker)
 
 
 def _pending(shift, clock):
     log = _draft(shift, clock)
-    return services.timelog_submit(timelog_id=log.pk, by=shift.worker)
+    return timelogs.timelog_submit(timelog_id=log.pk, by=shift.worker)
 
 
 def _in_review(shift, clock):
     log = _pending(shift, clock)
-    return services.timelog_edit(
+    return timelogs.timelog_edit(
         timelog_id=log.pk, by=shift.supervisor, clock_in=at(MONDAY, 7), clock_out=at(MONDAY, 14), note="Left at 2"
     )
 
@@ -424,7 +424,7 @@ def test_an_offline_clock_out_after_a_force_clock_out_is_a_conflict_with_the_com
 
     log = _open(shift, clock)
     clock.move_to(at(MONDAY, 17))
-    forced = services.timelog_force_clock_out(
+    forced = timelogs.timelog_force_clock_out(
         timelog_id=log.pk, by=shift.supervisor, at=at(MONDAY, 16), reason="Left at four"
     )
     clock.move_to(at(MONDAY, 18))
@@ -495,10 +495,10 @@ def test_the_time_log_list_runs_the_same_queries_for_1_and_5_rows(shift, api_as,
 
     def shifts(n):
         for _ in range(n):
-            log = services.timelog_clock_in(dispatch_id=shift.dispatch.pk, by=shift.worker)
+            log = timelogs.timelog_clock_in(dispatch_id=shift.dispatch.pk, by=shift.worker)
             clock.shift(datetime.timedelta(hours=1))
-            services.timelog_stop_work(timelog_id=log.pk, by=shift.worker)
-            services.timelog_submit(timelog_id=log.pk, by=shift.worker)
+            timelogs.timelog_stop_work(timelog_id=log.pk, by=shift.worker)
+            timelogs.timelog_submit(timelog_id=log.pk, by=shift.worker)
             clock.shift(datetime.timedelta(hours=1))
 
     query = {"status": "pending_verification"}

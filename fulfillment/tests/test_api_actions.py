@@ -12,8 +12,8 @@ from django.utils import timezone
 
 from dispatch import services as dispatch_services
 from dispatch.rules import DISPATCH_ACTIONS
-from fulfillment import services
 from fulfillment.rules import TIMELOG_ACTIONS
+from fulfillment.services import sync, timelogs
 from members.tests.factories import MemberFactory
 from referral import services as referral_services
 from referral.models import ReferralBook
@@ -56,7 +56,7 @@ TIMELOG_CALLS = {
 
 
 def _working(shift, clock):
-    time_log = services.timelog_clock_in(dispatch_id=shift.dispatch.pk, by=shift.worker, at=t(7))
+    time_log = timelogs.timelog_clock_in(dispatch_id=shift.dispatch.pk, by=shift.worker, at=t(7))
     clock.move_to(t(7, 10))
     return time_log
 
@@ -64,7 +64,7 @@ def _working(shift, clock):
 def _segment(kind):
     def build(shift, clock):
         time_log = _working(shift, clock)
-        return services.timelog_segment_start(timelog_id=time_log.pk, by=shift.worker, kind=kind, at=t(7, 5))
+        return timelogs.timelog_segment_start(timelog_id=time_log.pk, by=shift.worker, kind=kind, at=t(7, 5))
 
     return build
 
@@ -78,48 +78,48 @@ def _working_late(shift, clock):
 def _draft(shift, clock):
     time_log = _working(shift, clock)
     clock.move_to(t(15, 10))
-    return services.timelog_stop_work(timelog_id=time_log.pk, by=shift.worker, at=t(15))
+    return timelogs.timelog_stop_work(timelog_id=time_log.pk, by=shift.worker, at=t(15))
 
 
 def _pending(shift, clock):
-    return services.timelog_submit(timelog_id=_draft(shift, clock).pk, by=shift.worker)
+    return timelogs.timelog_submit(timelog_id=_draft(shift, clock).pk, by=shift.worker)
 
 
 def _in_review(shift, clock):
     time_log = _pending(shift, clock)
-    return services.timelog_edit(
+    return timelogs.timelog_edit(
         timelog_id=time_log.pk, by=shift.supervisor, clock_in=t(7), clock_out=t(14), note="Left at 2"
     )
 
 
 def _reevaluation(shift, clock):
-    return services.timelog_reject_edit(timelog_id=_in_review(shift, clock).pk, by=shift.worker, comment="No")
+    return timelogs.timelog_reject_edit(timelog_id=_in_review(shift, clock).pk, by=shift.worker, comment="No")
 
 
 def _manual_entry(shift, clock):
     clock.move_to(t(16))
-    return services.timelog_retroactive_submit(
+    return timelogs.timelog_retroactive_submit(
         dispatch_id=shift.dispatch.pk, by=shift.worker, clock_in=t(7), clock_out=t(15), note="Paper"
     )
 
 
 def _verified(shift, clock):
-    return services.timelog_verify(timelog_id=_pending(shift, clock).pk, by=shift.supervisor)
+    return timelogs.timelog_verify(timelog_id=_pending(shift, clock).pk, by=shift.supervisor)
 
 
 def _disputed(shift, clock):
     time_log = _pending(shift, clock)
-    return services.timelog_dispute(timelog_id=time_log.pk, by=shift.supervisor, reason="No-show")
+    return timelogs.timelog_dispute(timelog_id=time_log.pk, by=shift.supervisor, reason="No-show")
 
 
 def _conflict_open(shift, clock):
     """Forced out by the supervisor at 15:00; the phone's offline clock-out at 15:30 then waits."""
     time_log = _working(shift, clock)
     clock.move_to(t(16))
-    services.timelog_force_clock_out(timelog_id=time_log.pk, by=shift.supervisor, at=t(15), reason="Gone")
+    timelogs.timelog_force_clock_out(timelog_id=time_log.pk, by=shift.supervisor, at=t(15), reason="Gone")
     event = {"type": "clock_out", "client_uuid": str(uuid.uuid4()), "device_time": t(15, 30).isoformat(),
              "timelog": time_log.pk}  # fmt: skip
-    [result] = services.sync_events(worker=shift.worker, events=[event])
+    [result] = sync.sync_events(worker=shift.worker, events=[event])
     assert result["status"] == "conflict", result
     return time_log
 
@@ -240,10 +240,10 @@ def test_a_dispatch_lists_exactly_the_actions_the_server_then_allows(shift, api_
 
 def test_a_draft_edit_of_the_clock_out_alone_keeps_the_breaks(shift, api_as, clock):
     time_log = _working(shift, clock)
-    services.timelog_segment_start(timelog_id=time_log.pk, by=shift.worker, kind="break", at=t(10))
-    services.timelog_segment_end(timelog_id=time_log.pk, by=shift.worker, kind="break", at=t(10, 15))
+    timelogs.timelog_segment_start(timelog_id=time_log.pk, by=shift.worker, kind="break", at=t(10))
+    timelogs.timelog_segment_end(timelog_id=time_log.pk, by=shift.worker, kind="break", at=t(10, 15))
     clock.move_to(t(15, 10))
-    services.timelog_stop_work(timelog_id=time_log.pk, by=shift.worker, at=t(15))
+    timelogs.timelog_stop_work(timelog_id=time_log.pk, by=shift.worker, at=t(15))
     worker = api_as(shift.worker)
     response = worker.patch(f"/api/v1/timelogs/{time_log.pk}/", {"clock_out": t(15, 30).isoformat()}, format="json")
     assert response.status_code == 200, response.content
@@ -257,10 +257,10 @@ def test_a_draft_edit_of_the_clock_out_alone_keeps_the_breaks(shift, api_as, clo
 def test_a_supervisor_edit_of_the_clock_out_alone_keeps_the_workers_breaks(shift, api_as, clock):
     time_log = _working(shift, clock)
     clock.move_to(t(15, 10))
-    services.timelog_stop_work(timelog_id=time_log.pk, by=shift.worker, at=t(15))
-    services.timelog_draft_edit(timelog_id=time_log.pk, by=shift.worker, clock_in=t(7),
+    timelogs.timelog_stop_work(timelog_id=time_log.pk, by=shift.worker, at=t(15))
+    timelogs.timelog_draft_edit(timelog_id=time_log.pk, by=shift.worker, clock_in=t(7),
                                 clock_out=t(15), break_minutes=15, lunch_minutes=30)  # fmt: skip
-    services.timelog_submit(timelog_id=time_log.pk, by=shift.worker)
+    timelogs.timelog_submit(timelog_id=time_log.pk, by=shift.worker)
     response = api_as(shift.supervisor).post(
         f"/api/v1/timelogs/{time_log.pk}/edit/",
         {"clock_out": t(14).isoformat(), "note": "Left at 2"},

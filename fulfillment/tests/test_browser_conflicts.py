@@ -9,9 +9,9 @@ from django.utils import timezone
 
 from dispatch.models import EmployerUser
 from dispatch.tests.factories import EmployerFactory
-from fulfillment import services
 from fulfillment.enums import SyncStatus, TimeLogStatus
 from fulfillment.models import TimeLog, TimeLogOfflineSync
+from fulfillment.services import sync, timelogs
 from fulfillment.tests.factories import ReachableStaffFactory, SiteUserFactory, WorkerFactory, on_the_job
 from unioncore.tests.factories import PASSWORD
 
@@ -31,11 +31,11 @@ def conflict():
     dispatch.primary_site_contact = EmployerUser.objects.get(user=supervisor)
     dispatch.save()
     now = timezone.now().replace(second=0, microsecond=0)
-    time_log = services.timelog_clock_in(dispatch_id=dispatch.pk, by=worker.user, at=now - 540 * MIN)
-    services.timelog_force_clock_out(timelog_id=time_log.pk, by=supervisor, at=now - 60 * MIN, reason="Gone at 3")
+    time_log = timelogs.timelog_clock_in(dispatch_id=dispatch.pk, by=worker.user, at=now - 540 * MIN)
+    timelogs.timelog_force_clock_out(timelog_id=time_log.pk, by=supervisor, at=now - 60 * MIN, reason="Gone at 3")
     event = {"client_uuid": str(uuid.uuid4()), "type": "clock_out", "device_time": now - 40 * MIN,
              "timelog": time_log.pk}  # fmt: skip
-    services.sync_events(worker=worker.user, events=[event])
+    sync.sync_events(worker=worker.user, events=[event])
     return TimeLogOfflineSync.objects.get(client_uuid=event["client_uuid"]), supervisor, now - 40 * MIN
 
 

@@ -15,8 +15,8 @@ from django.utils import timezone
 from dispatch import services as dispatch_services
 from dispatch.models import JobRequest
 from dispatch.tests.factories import EmployerFactory, EmployerUserFactory
-from fulfillment import services
 from fulfillment.models import Dispute, TimeLog
+from fulfillment.services import timelogs
 from fulfillment.tests.test_browser_form_errors import PHONE, the_error_is_in_view_and_focused
 from fulfillment.tests.test_browser_member import (
     shift,  # noqa: F401 (a fixture)
@@ -33,10 +33,10 @@ REQUIRED = "This field is required."
 
 def _worked(dispatch, worker, *, submit=True):
     now = timezone.now().replace(second=0, microsecond=0)
-    log = services.timelog_clock_in(dispatch_id=dispatch.pk, by=worker, at=now - 9 * H)
-    services.timelog_stop_work(timelog_id=log.pk, by=worker, at=now - H)
+    log = timelogs.timelog_clock_in(dispatch_id=dispatch.pk, by=worker, at=now - 9 * H)
+    timelogs.timelog_stop_work(timelog_id=log.pk, by=worker, at=now - H)
     if submit:
-        services.timelog_submit(timelog_id=log.pk, by=worker)
+        timelogs.timelog_submit(timelog_id=log.pk, by=worker)
     return log
 
 
@@ -60,7 +60,7 @@ def members_draft_without_a_start(page, live_server, fixture):
 def members_correction_without_a_note(page, live_server, fixture):
     dispatch, worker, supervisor = fixture("shift")
     log = _worked(dispatch, worker)
-    services.timelog_verify(timelog_id=log.pk, by=supervisor)
+    timelogs.timelog_verify(timelog_id=log.pk, by=supervisor)
     sign_in(page, "worker1")
     page.goto(f"/portal/me/timelogs/{log.pk}/")
     page.click("summary:has-text('Send a correction')")
@@ -71,7 +71,7 @@ def members_correction_without_a_note(page, live_server, fixture):
 def members_dispute_message_left_empty(page, live_server, fixture):
     dispatch, worker, supervisor = fixture("shift")
     log = _worked(dispatch, worker)
-    services.timelog_dispute(timelog_id=log.pk, by=supervisor, reason="Left before noon")
+    timelogs.timelog_dispute(timelog_id=log.pk, by=supervisor, reason="Left before noon")
     sign_in(page, "worker1")
     page.goto(f"/portal/me/timelogs/{log.pk}/")
     page.get_by_role("button", name="Post").click()
@@ -89,7 +89,7 @@ def supervisors_dispute_without_a_reason(page, live_server, fixture):
 
 def supervisors_dispute_message_left_empty(page, live_server, fixture):
     time_log, supervisor = fixture("submitted_day")
-    services.timelog_dispute(timelog_id=time_log.pk, by=supervisor, reason="Not on site after 2 PM")
+    timelogs.timelog_dispute(timelog_id=time_log.pk, by=supervisor, reason="Not on site after 2 PM")
     _sign_in(page, live_server, supervisor)
     page.goto(_path(time_log))
     page.get_by_role("button", name="Add to the dispute").click()
@@ -98,7 +98,7 @@ def supervisors_dispute_message_left_empty(page, live_server, fixture):
 
 def supervisors_clock_out_without_a_reason(page, live_server, fixture):
     dispatch, worker, supervisor = fixture("shift")
-    log = services.timelog_clock_in(dispatch_id=dispatch.pk, by=worker, at=timezone.now() - 2 * H)
+    log = timelogs.timelog_clock_in(dispatch_id=dispatch.pk, by=worker, at=timezone.now() - 2 * H)
     _sign_in(page, live_server, supervisor)
     page.goto(f"/portal/crew/shifts/{log.pk}/clock-out/")
     page.get_by_role("button", name="Clock out").click()
@@ -107,7 +107,7 @@ def supervisors_clock_out_without_a_reason(page, live_server, fixture):
 
 def supervisors_send_off_without_a_reason(page, live_server, fixture):
     dispatch, worker, supervisor = fixture("shift")
-    log = services.timelog_clock_in(
+    log = timelogs.timelog_clock_in(
         dispatch_id=dispatch.pk, by=worker, at=timezone.now() - datetime.timedelta(minutes=5)
     )
     _sign_in(page, live_server, supervisor)

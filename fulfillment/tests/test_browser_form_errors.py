@@ -8,9 +8,9 @@ import pytest
 from django.utils import timezone
 
 from dispatch.tests.factories import EmployerFactory
-from fulfillment import services
 from fulfillment.enums import TimeLogStatus as S
 from fulfillment.models import TimeLog
+from fulfillment.services import timelogs
 from fulfillment.tests.factories import ReachableStaffFactory, SiteUserFactory, WorkerFactory, on_the_job
 from fulfillment.tests.test_browser_member import (
     shift,  # noqa: F401 (a fixture)
@@ -65,10 +65,10 @@ def test_a_wrong_password_is_summarized_at_the_top(phone, shift):  # noqa: F811
 def test_a_rejection_without_a_comment_is_in_view_and_focused(phone, shift):  # noqa: F811
     dispatch, worker, supervisor = shift
     now = timezone.now()
-    log = services.timelog_clock_in(dispatch_id=dispatch.pk, by=worker, at=now - 9 * H)
-    services.timelog_stop_work(timelog_id=log.pk, by=worker, at=now - H)
-    services.timelog_submit(timelog_id=log.pk, by=worker)
-    services.timelog_edit(
+    log = timelogs.timelog_clock_in(dispatch_id=dispatch.pk, by=worker, at=now - 9 * H)
+    timelogs.timelog_stop_work(timelog_id=log.pk, by=worker, at=now - H)
+    timelogs.timelog_submit(timelog_id=log.pk, by=worker)
+    timelogs.timelog_edit(
         timelog_id=log.pk, by=supervisor, clock_in=now - 9 * H, clock_out=now - 2 * H, note="Crew left early"
     )
     sign_in(phone, "worker1")
@@ -108,7 +108,7 @@ def test_the_kiosks_stop_with_changes_without_a_note_is_in_view_and_focused(phon
     worker = WorkerFactory(first_name="Sam", last_name="Lee")
     dispatch = on_the_job(worker=worker, employer=employer, by=ReachableStaffFactory(), day=timezone.localdate())
     clock_in = timezone.now().replace(second=0, microsecond=0) - 8 * H
-    time_log = services.timelog_clock_in(dispatch_id=dispatch.pk, by=worker.user, at=clock_in)
+    time_log = timelogs.timelog_clock_in(dispatch_id=dispatch.pk, by=worker.user, at=clock_in)
     _sign_in(phone, live_server, supervisor)
     phone.goto(f"/portal/crew/kiosk/{time_log.pk}/stop-with-changes/")
     phone.fill("input[name=clock_out]", timezone.localtime(clock_in + 7 * H).strftime("%Y-%m-%dT%H:%M"))

@@ -7,9 +7,9 @@ import pytest
 from django.utils import timezone
 
 from dispatch.tests.factories import EmployerFactory, EmployerUserFactory
-from fulfillment import services
 from fulfillment.enums import TimeLogStatus as S
 from fulfillment.models import TimeLog
+from fulfillment.services import timelogs
 from fulfillment.tests.factories import on_the_job
 from members.tests.factories import MemberFactory
 from unioncore.models import UserKind
@@ -90,10 +90,10 @@ def test_a_member_clocks_in_takes_a_break_stops_edits_the_draft_and_submits(page
 def test_a_member_shown_a_supervisors_edit_rejects_it_with_a_comment(page, shift, artifacts_dir):
     dispatch, worker, supervisor = shift
     now = timezone.now()
-    log = services.timelog_clock_in(dispatch_id=dispatch.pk, by=worker, at=now - 9 * H)
-    services.timelog_stop_work(timelog_id=log.pk, by=worker, at=now - H)
-    services.timelog_submit(timelog_id=log.pk, by=worker)
-    services.timelog_edit(
+    log = timelogs.timelog_clock_in(dispatch_id=dispatch.pk, by=worker, at=now - 9 * H)
+    timelogs.timelog_stop_work(timelog_id=log.pk, by=worker, at=now - H)
+    timelogs.timelog_submit(timelog_id=log.pk, by=worker)
+    timelogs.timelog_edit(
         timelog_id=log.pk, by=supervisor, clock_in=now - 9 * H, clock_out=now - 2 * H, note="Crew left early"
     )
 
@@ -121,10 +121,10 @@ def test_a_member_shown_a_supervisors_edit_rejects_it_with_a_comment(page, shift
 def test_a_member_sends_a_correction_of_a_verified_shift(page, shift, artifacts_dir):
     dispatch, worker, supervisor = shift
     now = timezone.now()
-    log = services.timelog_clock_in(dispatch_id=dispatch.pk, by=worker, at=now - 9 * H)
-    services.timelog_stop_work(timelog_id=log.pk, by=worker, at=now - 2 * H)
-    services.timelog_submit(timelog_id=log.pk, by=worker)
-    services.timelog_verify(timelog_id=log.pk, by=supervisor)
+    log = timelogs.timelog_clock_in(dispatch_id=dispatch.pk, by=worker, at=now - 9 * H)
+    timelogs.timelog_stop_work(timelog_id=log.pk, by=worker, at=now - 2 * H)
+    timelogs.timelog_submit(timelog_id=log.pk, by=worker)
+    timelogs.timelog_verify(timelog_id=log.pk, by=supervisor)
 
     sign_in(page, "worker1")
     page.goto(f"/portal/me/timelogs/{log.pk}/")

@@ -8,9 +8,9 @@ from django.utils import timezone
 
 from dispatch.models import EmployerUser
 from dispatch.tests.factories import EmployerFactory
-from fulfillment import services
 from fulfillment.enums import SegmentKind, TimeLogStatus
 from fulfillment.models import ClockInAcknowledgement, TimeLog
+from fulfillment.services import timelogs
 from fulfillment.services.notifications import card_link
 from fulfillment.tests.factories import ReachableStaffFactory, SiteUserFactory, WorkerFactory, on_the_job
 from unioncore.tests.factories import PASSWORD
@@ -39,14 +39,14 @@ def submitted_day():
     now = timezone.now().replace(second=0, microsecond=0)
     start, end = now - 9 * 60 * MIN, now - 30 * MIN
     user = worker.user
-    time_log = services.timelog_clock_in(dispatch_id=dispatch.pk, by=user, at=start)
-    services.timelog_segment_start(timelog_id=time_log.pk, by=user, kind=SegmentKind.LUNCH, at=start + 240 * MIN)
-    services.timelog_segment_end(timelog_id=time_log.pk, by=user, kind=SegmentKind.LUNCH, at=start + 270 * MIN)
-    services.timelog_stop_work(timelog_id=time_log.pk, by=user, at=end)
-    services.timelog_draft_edit(
+    time_log = timelogs.timelog_clock_in(dispatch_id=dispatch.pk, by=user, at=start)
+    timelogs.timelog_segment_start(timelog_id=time_log.pk, by=user, kind=SegmentKind.LUNCH, at=start + 240 * MIN)
+    timelogs.timelog_segment_end(timelog_id=time_log.pk, by=user, kind=SegmentKind.LUNCH, at=start + 270 * MIN)
+    timelogs.timelog_stop_work(timelog_id=time_log.pk, by=user, at=end)
+    timelogs.timelog_draft_edit(
         timelog_id=time_log.pk, by=user, clock_in=start - 15 * MIN, clock_out=end, lunch_minutes=30
     )
-    services.timelog_submit(timelog_id=time_log.pk, by=user)
+    timelogs.timelog_submit(timelog_id=time_log.pk, by=user)
     return TimeLog.objects.get(pk=time_log.pk), supervisor
 
 
@@ -93,7 +93,7 @@ def test_the_supervisor_opens_the_link_edits_with_a_note_then_disputes(page, sub
     assert time_log.supervisor_note == "Gate log: left 30 minutes early."
 
     # The worker rejects (on their own pages; here through the service) — the supervisor disputes.
-    services.timelog_reject_edit(timelog_id=time_log.pk, by=worker, comment="I stayed to lock the gang box.")
+    timelogs.timelog_reject_edit(timelog_id=time_log.pk, by=worker, comment="I stayed to lock the gang box.")
     page.reload()
     assert page.get_by_test_id("status").inner_text() == "Waiting for the supervisor (worker rejected)"
     assert "I stayed to lock the gang box." in page.get_by_test_id("worker-comment").inner_text()
@@ -168,7 +168,7 @@ def test_the_site_kiosk_stops_a_running_shift_and_it_is_verified(page, live_serv
     supervisor = SiteUserFactory(employer=employer).user
     worker = WorkerFactory(first_name="Sam", last_name="Lee")
     dispatch = on_the_job(worker=worker, employer=employer, by=ReachableStaffFactory(), day=timezone.localdate())
-    time_log = services.timelog_clock_in(
+    time_log = timelogs.timelog_clock_in(
         dispatch_id=dispatch.pk, by=worker.user, at=timezone.now() - 8 * 60 * MIN - 5 * MIN
     )
     _sign_in(page, live_server, supervisor)

@@ -6,9 +6,9 @@ import datetime
 import pytest
 from django.urls import reverse
 
-from fulfillment import services
 from fulfillment.enums import TimeLogStatus as S
 from fulfillment.models import TimeLog
+from fulfillment.services import timelogs
 from fulfillment.tests.conftest import MONDAY
 from unioncore.errors import RuleViolation
 from unioncore.testing import at
@@ -21,7 +21,7 @@ def t(hour, minute=0, day=MONDAY):
 
 
 def test_stop_shift_under_15_minutes_asks_first_and_changes_nothing_until_confirmed(client, shift, clock):
-    log = services.timelog_clock_in(dispatch_id=shift.dispatch.pk, by=shift.worker)
+    log = timelogs.timelog_clock_in(dispatch_id=shift.dispatch.pk, by=shift.worker)
     client.force_login(shift.supervisor)
     clock.move_to(t(7, 7))
     url = reverse("portal:supervisor-kiosk-stop", args=[log.pk])
@@ -38,7 +38,7 @@ def test_stop_shift_under_15_minutes_asks_first_and_changes_nothing_until_confir
 
 
 def test_stop_shift_of_15_minutes_or_more_verifies_at_once(client, shift, clock):
-    log = services.timelog_clock_in(dispatch_id=shift.dispatch.pk, by=shift.worker)
+    log = timelogs.timelog_clock_in(dispatch_id=shift.dispatch.pk, by=shift.worker)
     client.force_login(shift.supervisor)
     clock.move_to(t(7, 15))
     client.post(reverse("portal:supervisor-kiosk-stop", args=[log.pk]))
@@ -47,21 +47,21 @@ def test_stop_shift_of_15_minutes_or_more_verifies_at_once(client, shift, clock)
 
 
 def test_a_0_h_00_shift_is_never_verified_without_a_confirmation(shift, clock):
-    log = services.timelog_clock_in(dispatch_id=shift.dispatch.pk, by=shift.worker)
+    log = timelogs.timelog_clock_in(dispatch_id=shift.dispatch.pk, by=shift.worker)
     with pytest.raises(RuleViolation) as refused:
-        services.timelog_kiosk_stop(timelog_id=log.pk, by=shift.supervisor, at=t(7) + datetime.timedelta(seconds=20))
+        timelogs.timelog_kiosk_stop(timelog_id=log.pk, by=shift.supervisor, at=t(7) + datetime.timedelta(seconds=20))
     assert refused.value.code == "short_shift_unconfirmed"
     assert TimeLog.objects.get().status == S.WORKING
 
 
 def _day(shift, clock, day, start, end, *, verify: bool):
     clock.move_to(t(start, day=day))
-    log = services.timelog_clock_in(dispatch_id=shift.dispatch.pk, by=shift.worker)
+    log = timelogs.timelog_clock_in(dispatch_id=shift.dispatch.pk, by=shift.worker)
     clock.move_to(t(end, day=day))
-    services.timelog_stop_work(timelog_id=log.pk, by=shift.worker)
-    log = services.timelog_submit(timelog_id=log.pk, by=shift.worker)
+    timelogs.timelog_stop_work(timelog_id=log.pk, by=shift.worker)
+    log = timelogs.timelog_submit(timelog_id=log.pk, by=shift.worker)
     if verify:
-        log = services.timelog_verify(timelog_id=log.pk, by=shift.supervisor)
+        log = timelogs.timelog_verify(timelog_id=log.pk, by=shift.supervisor)
     return log
 
 

@@ -8,9 +8,9 @@ import datetime
 import pytest
 from django.urls import reverse
 
-from fulfillment import services
 from fulfillment.enums import TimeLogStatus as S
 from fulfillment.models import TimeLog
+from fulfillment.services import timelogs
 from fulfillment.tests.conftest import MONDAY
 from unioncore.errors import RuleViolation
 from unioncore.notifications.models import Notification
@@ -65,7 +65,7 @@ def test_the_sweep_pays_nothing_for_a_refused_entry_of_1900(shift, api_as, clock
     start, end = OUT_OF_BOUNDS["1900"][:2]
     api_as(shift.worker).post("/api/v1/timelogs/retroactive/", entry(shift, start, end), format="json")
     clock.move_to(at(TUESDAY, 12))
-    assert services.auto_approve_due(by=system_user) == 0
+    assert timelogs.auto_approve_due(by=system_user) == 0
 
 
 def test_a_manual_entry_on_the_first_day_from_midnight_and_of_16_hours_is_taken(shift, api_as, clock):
@@ -83,12 +83,12 @@ def test_a_manual_entry_after_the_dispatch_ended_is_refused(shift, clock, dispat
     clock.move_to(at(TUESDAY + datetime.timedelta(days=2), 9))
     dispatch_services.dispatch_end(dispatch_id=shift.dispatch.pk, by=dispatcher, end_reason="laid_off", end_date=MONDAY)
     with pytest.raises(RuleViolation) as refused:
-        services.timelog_retroactive_submit(
+        timelogs.timelog_retroactive_submit(
             dispatch_id=shift.dispatch.pk, by=shift.worker, clock_in=at(TUESDAY, 7), clock_out=at(TUESDAY, 15)
         )
     assert refused.value.code == "after_dispatch_end"
     # The last day itself is inside.
-    services.timelog_retroactive_submit(
+    timelogs.timelog_retroactive_submit(
         dispatch_id=shift.dispatch.pk, by=shift.worker, clock_in=at(MONDAY, 7), clock_out=at(MONDAY, 15)
     )
 
@@ -130,11 +130,11 @@ def test_another_entry_over_one_waiting_for_the_supervisor_is_a_409(shift, api_a
 
 
 def test_a_manual_entry_that_took_over_an_open_shift_answers_the_same_when_sent_again(shift, clock):
-    services.timelog_clock_in(dispatch_id=shift.dispatch.pk, by=shift.worker)
+    timelogs.timelog_clock_in(dispatch_id=shift.dispatch.pk, by=shift.worker)
     clock.move_to(at(MONDAY, 18))
     send = dict(dispatch_id=shift.dispatch.pk, by=shift.worker, clock_in=at(MONDAY, 7), clock_out=at(MONDAY, 15))
-    first = services.timelog_retroactive_submit(**send)
-    again = services.timelog_retroactive_submit(**send)
+    first = timelogs.timelog_retroactive_submit(**send)
+    again = timelogs.timelog_retroactive_submit(**send)
     assert again.pk == first.pk
     assert TimeLog.objects.get().status == S.PENDING_SUPERVISOR_VERIFICATION
 
@@ -162,17 +162,17 @@ def test_a_manual_entry_outside_the_dispatch_is_refused_beside_its_field_in_the_
 
 
 def test_a_correction_sent_twice_is_one_correction(shift, clock):
-    log = services.timelog_clock_in(dispatch_id=shift.dispatch.pk, by=shift.worker)
+    log = timelogs.timelog_clock_in(dispatch_id=shift.dispatch.pk, by=shift.worker)
     clock.move_to(at(MONDAY, 15))
-    services.timelog_kiosk_stop(timelog_id=log.pk, by=shift.supervisor)
+    timelogs.timelog_kiosk_stop(timelog_id=log.pk, by=shift.supervisor)
     clock.move_to(at(MONDAY, 18))
     send = dict(timelog_id=log.pk, by=shift.worker, clock_in=at(MONDAY, 7), clock_out=at(MONDAY, 16), note="Stayed")
-    first = services.timelog_correction_submit(**send)
-    again = services.timelog_correction_submit(**send)
+    first = timelogs.timelog_correction_submit(**send)
+    again = timelogs.timelog_correction_submit(**send)
     assert again.pk == first.pk
     assert log.corrections.count() == 1
     with pytest.raises(RuleViolation) as refused:
-        services.timelog_correction_submit(**{**send, "clock_out": at(MONDAY, 17)})
+        timelogs.timelog_correction_submit(**{**send, "clock_out": at(MONDAY, 17)})
     assert refused.value.code == "correction_pending"
 
 

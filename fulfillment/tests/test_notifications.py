@@ -16,10 +16,11 @@ from django.test.utils import CaptureQueriesContext
 from dispatch.enums import EmployerRole
 from dispatch.models import Dispatch
 from dispatch.tests.factories import EmployerFactory
-from fulfillment import services, tasks
+from fulfillment import tasks
 from fulfillment.enums import AcknowledgementMethod, TimeLogStatus
 from fulfillment.models import AUTO_APPROVAL_SETTLE, ClockInAcknowledgement, TimeLog
-from fulfillment.services import notifications
+from fulfillment.services import notifications, timelogs
+from fulfillment.services import notifications as notifications_services
 from fulfillment.tests.factories import (
     ReachableStaffFactory,
     SiteUserFactory,
@@ -75,20 +76,20 @@ def world(hall_clock) -> World:
 
 def clock_in(world, hall_clock, when=None) -> TimeLog:
     hall_clock.move_to(when or t(7))
-    return services.timelog_clock_in(dispatch_id=world.dispatch.pk, by=world.worker)
+    return timelogs.timelog_clock_in(dispatch_id=world.dispatch.pk, by=world.worker)
 
 
 def submit(world, hall_clock, when=SUBMITTED) -> TimeLog:
     """Clock in at 7:00, stop at 15:30 (8 h 30), submit at `when`: the 4-hour timer starts."""
     time_log = clock_in(world, hall_clock)
-    services.timelog_stop_work(timelog_id=time_log.pk, by=world.worker, at=t(15, 30))
+    timelogs.timelog_stop_work(timelog_id=time_log.pk, by=world.worker, at=t(15, 30))
     hall_clock.move_to(when)
-    return services.timelog_submit(timelog_id=time_log.pk, by=world.worker)
+    return timelogs.timelog_submit(timelog_id=time_log.pk, by=world.worker)
 
 
 def escalate(hall_clock, when) -> int:
     hall_clock.move_to(when)
-    return services.run_escalations()
+    return notifications_services.run_escalations()
 
 
 def written(**filters) -> list[tuple]:
@@ -134,7 +135,7 @@ def test_the_clock_in_ladder_goes_to_the_site_contact_then_the_borrowing_then_th
 def test_an_acknowledgement_stops_the_clock_in_ladder(world, hall_clock):
     time_log = clock_in(world, hall_clock)
     hall_clock.move_to(t(7, 10))
-    services.timelog_acknowledge(
+    notifications_services.timelog_acknowledge(
         timelog_id=time_log.pk, by=world.site_contact, method=AcknowledgementMethod.DEEP_LINK_CLICKED
     )
     assert escalate(hall_clock, t(7, 15)) == 0
@@ -151,7 +152,7 @@ def test_an_acknowledgement_after_the_first_escalation_cancels_what_is_left(worl
     deliver()
     escalate(hall_clock, t(7, 15))  # written, not yet sent
     hall_clock.move_to(t(7, 16))
-    services.timelog_acknowledge(timelog_id=time_log.pk, by=world.borrowing_admin, method="app_opened")
+    notifications_services.timelog_acknowledge(timelog_id=time_log.pk, by=world.borrowing_admin, method="app_opened")
     deliver()
     t15 = Notification.objects.get(kind="clock_in_t15")
     assert t15.status == NotificationStatus.CANCELLED
@@ -163,7 +164,7 @@ def test_an_acknowledgement_after_the_first_escalation_cancels_what_is_left(worl
 def test_the_clock_in_ladder_stops_when_the_shift_ends(world, hall_clock):
     time_log = clock_in(world, hall_clock)
     hall_clock.move_to(t(7, 10))
-    services.timelog_stop_work(timelog_id=time_log.pk, by=world.worker)
+    timelogs.timelog_stop_work(timelog_id=time_log.pk, by=world.worker)
     assert escalate(hall_clock, t(7, 30)) == 0
 
 
@@ -172,13 +173,15 @@ def test_only_the_employers_users_and_union_staff_acknowledge_a_clock_in(world, 
     outsider = SiteUserFactory().user  # a supervisor of another employer
     for user in (world.worker, outsider):
         with pytest.raises(RuleViolation) as refused:
-            services.timelog_acknowledge(timelog_id=time_log.pk, by=user, method="app_opened")
+            notifications_services.timelog_acknowledge(timelog_id=time_log.pk, by=user, method="app_opened")
         assert refused.value.code == "not_allowed"
     with pytest.raises(RuleViolation) as refused:
-        services.timelog_acknowledge(timelog_id=time_log.pk, by=world.site_contact, method="phoned")
+        notifications_services.timelog_acknowledge(timelog_id=time_log.pk, by=world.site_contact, method="phoned")
     assert refused.value.code == "bad_method"
-    services.timelog_acknowledge(timelog_id=time_log.pk, by=world.lending_admin, method="deep_link_clicked")
-    services.timelog_acknowledge(timelog_id=time_log.pk, by=world.site_contact, method="app_opened")
+    notifications_services.timelog_acknowledge(
+        timelog_id=time_log.pk, by=world.lending_admin, method="deep_link_clicked"
+    )
+    notifications_services.timelog_acknowledge(timelog_id=time_log.pk, by=world.site_contact, method="app_opened")
     assert ClockInAcknowledgement.objects.count() == 2, "every acknowledgement is kept"
 
 
@@ -226,7 +229,7 @@ def test_verification_cancels_the_rest_of_the_ladder(world, hall_clock, sms_outb
     deliver()
     escalate(hall_clock, SUBMITTED + 60 * M)  # the reminders are written, not yet sent
     hall_clock.move_to(SUBMITTED + 61 * M)
-    services.timelog_verify(timelog_id=time_log.pk, by=world.borrowing_admin)
+    timelogs.timelog_verify(timelog_id=time_log.pk, by=world.borrowing_admin)
     deliver()
     reminders = Notification.objects.filter(kind="verify_t60")
     assert {n.status for n in reminders} == {NotificationStatus.CANCELLED}
@@ -242,9 +245,9 @@ def test_running_the_ladders_twice_writes_each_step_once(world, hall_clock):
     time_log = clock_in(world, hall_clock)
     for _ in range(2):
         escalate(hall_clock, t(7, 25))
-    services.timelog_stop_work(timelog_id=time_log.pk, by=world.worker, at=t(15, 30))
+    timelogs.timelog_stop_work(timelog_id=time_log.pk, by=world.worker, at=t(15, 30))
     hall_clock.move_to(SUBMITTED)
-    services.timelog_submit(timelog_id=time_log.pk, by=world.worker)
+    timelogs.timelog_submit(timelog_id=time_log.pk, by=world.worker)
     counts = [escalate(hall_clock, SUBMITTED + 60 * M) for _ in range(2)]
     counts += [escalate(hall_clock, SUBMITTED + 3 * H) for _ in range(2)]
     assert counts == [2, 0, 2, 0]
@@ -259,7 +262,7 @@ def test_a_new_timer_cycle_restarts_the_ladder(world, hall_clock, sms_outbox):
     escalate(hall_clock, SUBMITTED + 60 * M)
     edited = SUBMITTED + 70 * M
     hall_clock.move_to(edited)
-    services.timelog_edit(
+    timelogs.timelog_edit(
         timelog_id=time_log.pk, by=w.site_contact, clock_in=t(7), clock_out=t(15), note="Left at three."
     )
     assert written()[-1] == ("review_t0", w.worker, Channel.SMS)
@@ -268,7 +271,7 @@ def test_a_new_timer_cycle_restarts_the_ladder(world, hall_clock, sms_outbox):
     assert written()[-1] == ("review_t60", w.worker, Channel.SMS), "the worker is the one the timer waits on"
     rejected = edited + 90 * M
     hall_clock.move_to(rejected)
-    services.timelog_reject_edit(timelog_id=time_log.pk, by=w.worker, comment="I was there until 3:30.")
+    timelogs.timelog_reject_edit(timelog_id=time_log.pk, by=w.worker, comment="I was there until 3:30.")
     assert written()[-1] == ("reevaluate_t0", w.site_contact, Channel.SMS)
     assert escalate(hall_clock, rejected + 60 * M) == 2
     cycles = sorted(set(Notification.objects.filter(kind="verify_t60").values_list("cycle", flat=True)))
@@ -293,7 +296,7 @@ def test_two_runs_at_once_write_each_step_once(monkeypatch):
         w = make_world()
         time_log = submit(w, hall_clock)
         hall_clock.move_to(SUBMITTED + 60 * M)
-        results = run_concurrently(*[services.run_escalations for _ in range(4)])
+        results = run_concurrently(*[notifications_services.run_escalations for _ in range(4)])
     assert all(isinstance(r, int) for r in results), results
     assert sum(results) == 2, f"{sum(results)} reminders written by four runs"
     assert Notification.objects.filter(about_id=time_log.pk, kind="verify_t60").count() == 2
@@ -306,10 +309,10 @@ def test_the_ladders_take_a_constant_number_of_queries_per_batch(hall_clock):
         submit(w, hall_clock, when=SUBMITTED + 10 * M)
     hall_clock.move_to(SUBMITTED + 60 * M)
     with CaptureQueriesContext(connection) as one:
-        assert services.run_escalations() == 2
+        assert notifications_services.run_escalations() == 2
     hall_clock.move_to(SUBMITTED + 70 * M)
     with CaptureQueriesContext(connection) as three:
-        assert services.run_escalations() == 6
+        assert notifications_services.run_escalations() == 6
     assert len(three) == len(one), f"{len(one)} queries for one time log, {len(three)} for three"
 
 
@@ -353,7 +356,7 @@ def test_no_phone_means_email_and_neither_means_no_message(hall_clock, sms_outbo
     time_log = submit(w, hall_clock)
     assert written() == [("clock_in_t0", w.site_contact, Channel.EMAIL), ("verify_t0", w.site_contact, Channel.EMAIL)]
     hall_clock.move_to(SUBMITTED + 5 * M)
-    services.timelog_verify(timelog_id=time_log.pk, by=w.site_contact)
+    timelogs.timelog_verify(timelog_id=time_log.pk, by=w.site_contact)
     assert not Notification.objects.filter(recipient=w.worker).exists(), "the worker has no phone and no email"
     deliver()
     assert [m.subject for m in mail.outbox] == ["UnionCore: Clock-in"]  # the verify request is moot by now
@@ -415,9 +418,9 @@ def test_a_wave_of_messages_is_one_task_which_sends_them_all(
 
     cache.delete(outbox.WAVE_KEY)  # the wave's second is over
     time_log = TimeLog.objects.get(worker=world.worker)
-    services.timelog_stop_work(timelog_id=time_log.pk, by=world.worker, at=t(15, 30))
+    timelogs.timelog_stop_work(timelog_id=time_log.pk, by=world.worker, at=t(15, 30))
     with django_capture_on_commit_callbacks(execute=True):
-        services.timelog_submit(timelog_id=time_log.pk, by=world.worker)
+        timelogs.timelog_submit(timelog_id=time_log.pk, by=world.worker)
     assert len(waves) == 2, "the next message opens the next wave"
 
 
@@ -467,7 +470,7 @@ def test_auto_approval_tells_the_worker_and_the_site_contact(world, hall_clock, 
     submit(world, hall_clock)
     deliver()
     hall_clock.move_to(SUBMITTED + 4 * H + AUTO_APPROVAL_SETTLE)
-    assert services.auto_approve_due(by=system_user()) == 1
+    assert timelogs.auto_approve_due(by=system_user()) == 1
     assert written(kind="auto_approved") == [
         ("auto_approved", world.worker, Channel.SMS), ("auto_approved", world.site_contact, Channel.SMS),
     ]  # fmt: skip
@@ -479,7 +482,7 @@ def test_auto_approval_tells_the_worker_and_the_site_contact(world, hall_clock, 
 
 def test_a_manual_entry_asks_the_supervisor_to_verify(world, hall_clock, sms_outbox):
     hall_clock.move_to(t(18))
-    services.timelog_retroactive_submit(
+    timelogs.timelog_retroactive_submit(
         dispatch_id=world.dispatch.pk, by=world.worker, clock_in=t(7), clock_out=t(15), note="Phone died."
     )
     assert written() == [("retroactive_t0", world.site_contact, Channel.SMS)]
@@ -492,12 +495,12 @@ def test_the_deep_link_is_signed_and_names_the_time_log(world, hall_clock):
     link = Notification.objects.get().link
     assert link.startswith("http://127.0.0.1:8000/portal/timelogs/")
     token = urllib.parse.unquote(link.rstrip("/").rsplit("/", 1)[1])
-    assert services.card_link_timelog_id(token) == time_log.pk
+    assert notifications_services.card_link_timelog_id(token) == time_log.pk
     with pytest.raises(signing.BadSignature):
-        services.card_link_timelog_id(token.replace(str(time_log.pk), str(time_log.pk + 1), 1))
+        notifications_services.card_link_timelog_id(token.replace(str(time_log.pk), str(time_log.pk + 1), 1))
     hall_clock.move_to(t(7) + datetime.timedelta(days=15))
     with pytest.raises(signing.SignatureExpired):
-        services.card_link_timelog_id(token)
+        notifications_services.card_link_timelog_id(token)
 
 
 def test_the_links_of_a_batch_are_the_tokens_djangos_signer_makes(hall_clock):
@@ -506,7 +509,7 @@ def test_the_links_of_a_batch_are_the_tokens_djangos_signer_makes(hall_clock):
     for pk in (7, 12345):
         token = signing.TimestampSigner(salt=notifications.LINK_SALT).sign(str(pk))
         assert links[pk] == f"http://127.0.0.1:8000/portal/timelogs/{token}/"
-        assert services.card_link_timelog_id(token) == pk
+        assert notifications_services.card_link_timelog_id(token) == pk
 
 
 def test_the_escalation_task_runs_the_ladders(world, hall_clock):
@@ -538,13 +541,13 @@ def test_in_the_quiet_hours_the_ladder_still_goes_at_once_and_an_outcome_waits_u
     step of a ladder on a timer is); "your hours are verified" is not, and waits until 07:00."""
     late = t(22)
     time_log = clock_in(world, hall_clock, t(14))
-    services.timelog_stop_work(timelog_id=time_log.pk, by=world.worker, at=t(21, 30))
+    timelogs.timelog_stop_work(timelog_id=time_log.pk, by=world.worker, at=t(21, 30))
     hall_clock.move_to(late)
-    services.timelog_submit(timelog_id=time_log.pk, by=world.worker)
+    timelogs.timelog_submit(timelog_id=time_log.pk, by=world.worker)
     deliver()
     assert Notification.objects.get(kind="verify_t0").status == NotificationStatus.SENT
     hall_clock.move_to(late + 10 * M)
-    services.timelog_verify(timelog_id=time_log.pk, by=world.site_contact)
+    timelogs.timelog_verify(timelog_id=time_log.pk, by=world.site_contact)
     verified = Notification.objects.get(kind="verified")
     assert verified.not_before == at(MONDAY + datetime.timedelta(days=1), 7)
     deliver()

@@ -11,10 +11,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from dispatch.tests.factories import EmployerFactory
-from fulfillment import services
 from fulfillment.enums import SegmentKind, TimeLogStatus, VerifiedBy
 from fulfillment.models import TimeLog, Times
 from fulfillment.portal.supervisor_forms import KioskStopForm
+from fulfillment.services import timelogs
 from fulfillment.tests.factories import ReachableStaffFactory, SiteUserFactory, WorkerFactory, on_the_job
 from fulfillment.tests.test_browser_supervisor import _sign_in
 from unioncore.notifications.enums import Channel
@@ -43,10 +43,10 @@ def url(time_log):
 
 def on_shift(shift, *, lunch=True):
     """Clocked in at 7:00, lunch 11:00–11:30 (when `lunch`), still working."""
-    time_log = services.timelog_clock_in(dispatch_id=shift.dispatch.pk, by=shift.worker, at=t(7))
+    time_log = timelogs.timelog_clock_in(dispatch_id=shift.dispatch.pk, by=shift.worker, at=t(7))
     if lunch:
-        services.timelog_segment_start(timelog_id=time_log.pk, by=shift.worker, kind=SegmentKind.LUNCH, at=t(11))
-        services.timelog_segment_end(timelog_id=time_log.pk, by=shift.worker, kind=SegmentKind.LUNCH, at=t(11, 30))
+        timelogs.timelog_segment_start(timelog_id=time_log.pk, by=shift.worker, kind=SegmentKind.LUNCH, at=t(11))
+        timelogs.timelog_segment_end(timelog_id=time_log.pk, by=shift.worker, kind=SegmentKind.LUNCH, at=t(11, 30))
     return time_log
 
 
@@ -80,7 +80,7 @@ def test_the_form_is_prefilled_with_the_clocks_times_ending_now(client, shift, c
 
 def test_a_running_lunch_is_counted_until_now(client, shift, clock):
     time_log = on_shift(shift, lunch=False)
-    services.timelog_segment_start(timelog_id=time_log.pk, by=shift.worker, kind=SegmentKind.LUNCH, at=t(11))
+    timelogs.timelog_segment_start(timelog_id=time_log.pk, by=shift.worker, kind=SegmentKind.LUNCH, at=t(11))
     clock.move_to(t(11, 20))
     client.force_login(shift.supervisor)
     data = opened(client, time_log)
@@ -189,7 +189,7 @@ def test_an_edit_without_a_note_is_refused_beside_the_note_and_changes_nothing(c
 
 def test_times_the_service_refuses_are_shown_on_the_form_and_change_nothing(client, shift, clock):
     time_log = on_shift(shift, lunch=False)
-    services.timelog_segment_start(timelog_id=time_log.pk, by=shift.worker, kind=SegmentKind.BREAK, at=t(10))
+    timelogs.timelog_segment_start(timelog_id=time_log.pk, by=shift.worker, kind=SegmentKind.BREAK, at=t(10))
     clock.move_to(t(10, 10))
     client.force_login(shift.supervisor)
     data = opened(client, time_log)
@@ -208,7 +208,7 @@ def test_a_shift_stopped_meanwhile_is_a_clear_refusal_that_changes_nothing(clien
     clock.move_to(t(15, 30))
     client.force_login(shift.supervisor)
     data = opened(client, time_log)
-    services.timelog_kiosk_stop(timelog_id=time_log.pk, by=shift.manager)  # another tablet, "Stop shift"
+    timelogs.timelog_kiosk_stop(timelog_id=time_log.pk, by=shift.manager)  # another tablet, "Stop shift"
     clock.move_to(t(15, 32))
     response = client.post(url(time_log), data | {"clock_out": "2026-12-07T15:00", "note": "Left at 3."})
     assert response.status_code == 400
@@ -226,7 +226,7 @@ def test_a_shift_stopped_meanwhile_is_a_clear_refusal_that_changes_nothing(clien
 def test_opening_the_page_of_a_stopped_shift_goes_back_to_the_kiosk(client, shift, clock):
     time_log = on_shift(shift)
     clock.move_to(t(15, 30))
-    services.timelog_kiosk_stop(timelog_id=time_log.pk, by=shift.manager)
+    timelogs.timelog_kiosk_stop(timelog_id=time_log.pk, by=shift.manager)
     client.force_login(shift.supervisor)
     response = client.get(url(time_log), follow=True)
     assert response.redirect_chain == [(reverse("portal:supervisor-kiosk"), 302)]
@@ -235,7 +235,7 @@ def test_opening_the_page_of_a_stopped_shift_goes_back_to_the_kiosk(client, shif
 
 def test_a_draft_is_prefilled_with_its_clock_out_not_now(client, shift, clock):
     time_log = on_shift(shift)
-    services.timelog_stop_work(timelog_id=time_log.pk, by=shift.worker, at=t(15, 30))
+    timelogs.timelog_stop_work(timelog_id=time_log.pk, by=shift.worker, at=t(15, 30))
     clock.move_to(t(16))
     client.force_login(shift.supervisor)
     data = opened(client, time_log)
@@ -302,7 +302,7 @@ def test_the_supervisor_stops_a_shift_with_changes_at_the_kiosk(page, live_serve
     worker = WorkerFactory(first_name="Sam", last_name="Lee", user__first_name="Sam", user__last_name="Lee")
     dispatch = on_the_job(worker=worker, employer=employer, by=ReachableStaffFactory(), day=timezone.localdate())
     clock_in = timezone.now().replace(second=0, microsecond=0) - 8 * H
-    time_log = services.timelog_clock_in(dispatch_id=dispatch.pk, by=worker.user, at=clock_in)
+    time_log = timelogs.timelog_clock_in(dispatch_id=dispatch.pk, by=worker.user, at=clock_in)
     _sign_in(page, live_server, supervisor)
 
     page.goto("/portal/crew/kiosk/")
@@ -332,8 +332,8 @@ def test_the_supervisor_stops_a_shift_with_changes_at_the_kiosk(page, live_serve
 
 def test_a_draft_the_worker_corrected_shows_the_badge_and_opens_with_the_workers_times(client, shift, clock):
     time_log = on_shift(shift)
-    services.timelog_stop_work(timelog_id=time_log.pk, by=shift.worker, at=t(15))
-    services.timelog_draft_edit(
+    timelogs.timelog_stop_work(timelog_id=time_log.pk, by=shift.worker, at=t(15))
+    timelogs.timelog_draft_edit(
         timelog_id=time_log.pk, by=shift.worker, clock_in=t(6, 30), clock_out=t(15), lunch_minutes=30
     )
     clock.move_to(t(15, 20))

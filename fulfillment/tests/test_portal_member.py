@@ -7,9 +7,9 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from fulfillment import services
 from fulfillment.enums import TimeLogStatus as S
 from fulfillment.models import DisputeMessage, TimeLog
+from fulfillment.services import timelogs
 from fulfillment.tests.conftest import MONDAY
 from members.tests.factories import MemberFactory
 from unioncore.models import UserKind
@@ -37,16 +37,16 @@ def worker_client(client, shift):
 
 @pytest.fixture
 def submitted(shift, clock):
-    log = services.timelog_clock_in(dispatch_id=shift.dispatch.pk, by=shift.worker)
+    log = timelogs.timelog_clock_in(dispatch_id=shift.dispatch.pk, by=shift.worker)
     clock.move_to(local(15, 30))
-    services.timelog_stop_work(timelog_id=log.pk, by=shift.worker)
-    return services.timelog_submit(timelog_id=log.pk, by=shift.worker)
+    timelogs.timelog_stop_work(timelog_id=log.pk, by=shift.worker)
+    return timelogs.timelog_submit(timelog_id=log.pk, by=shift.worker)
 
 
 @pytest.fixture
 def edited(submitted, shift, clock):
     clock.move_to(local(16))
-    return services.timelog_edit(
+    return timelogs.timelog_edit(
         timelog_id=submitted.pk, by=shift.supervisor, clock_in=local(7), clock_out=local(15),
         break_minutes=30, note="Left at three",
     )  # fmt: skip
@@ -82,9 +82,9 @@ def test_a_member_clocks_in_takes_a_break_stops_edits_and_submits(worker_client,
 
 
 def test_a_draft_whose_end_is_before_its_start_shows_the_error_beside_the_end(worker_client, shift, clock):
-    log = services.timelog_clock_in(dispatch_id=shift.dispatch.pk, by=shift.worker)
+    log = timelogs.timelog_clock_in(dispatch_id=shift.dispatch.pk, by=shift.worker)
     clock.move_to(local(15))
-    services.timelog_stop_work(timelog_id=log.pk, by=shift.worker)
+    timelogs.timelog_stop_work(timelog_id=log.pk, by=shift.worker)
     response = worker_client.post(
         reverse("portal:member-timelog-draft", args=[log.pk]),
         {"clock_in": "2026-12-07T07:00", "clock_out": "2026-12-07T06:00", "break_minutes": "0", "lunch_minutes": "0"},
@@ -97,9 +97,9 @@ def test_a_draft_whose_end_is_before_its_start_shows_the_error_beside_the_end(wo
 
 
 def test_breaks_longer_than_the_shift_are_shown_beside_the_breaks(worker_client, shift, clock):
-    log = services.timelog_clock_in(dispatch_id=shift.dispatch.pk, by=shift.worker)
+    log = timelogs.timelog_clock_in(dispatch_id=shift.dispatch.pk, by=shift.worker)
     clock.move_to(local(8))
-    services.timelog_stop_work(timelog_id=log.pk, by=shift.worker)
+    timelogs.timelog_stop_work(timelog_id=log.pk, by=shift.worker)
     page = worker_client.post(
         reverse("portal:member-timelog-draft", args=[log.pk]),
         {"clock_in": "2026-12-07T07:00", "clock_out": "2026-12-07T08:00", "break_minutes": "90", "lunch_minutes": "0"},
@@ -132,8 +132,8 @@ def test_rejecting_needs_a_comment_shown_in_place(worker_client, edited):
 
 
 def test_the_member_reads_and_posts_in_the_dispute_thread(worker_client, submitted, shift):
-    services.timelog_dispute(timelog_id=submitted.pk, by=shift.supervisor, reason="Not on site after noon")
-    services.dispute_message_add(timelog_id=submitted.pk, by=shift.supervisor, body="Gate log shows 12:05")
+    timelogs.timelog_dispute(timelog_id=submitted.pk, by=shift.supervisor, reason="Not on site after noon")
+    timelogs.dispute_message_add(timelog_id=submitted.pk, by=shift.supervisor, body="Gate log shows 12:05")
     page = worker_client.get(reverse("portal:member-timelog", args=[submitted.pk])).content.decode()
     assert "Not on site after noon" in page
     assert "Gate log shows 12:05" in page
@@ -185,7 +185,7 @@ def test_a_manual_entry_on_someone_elses_dispatch_is_not_offered(client, shift, 
 @pytest.fixture
 def verified(submitted, shift, clock):
     clock.move_to(local(16))
-    return services.timelog_verify(timelog_id=submitted.pk, by=shift.supervisor)
+    return timelogs.timelog_verify(timelog_id=submitted.pk, by=shift.supervisor)
 
 
 def correction(hour_out=16, note="I stayed until four to finish the panel"):
@@ -251,9 +251,9 @@ def test_anonymous_visitors_go_to_the_login(client, submitted):
 
 
 def test_submit_needs_its_csrf_token(shift, clock):
-    log = services.timelog_clock_in(dispatch_id=shift.dispatch.pk, by=shift.worker)
+    log = timelogs.timelog_clock_in(dispatch_id=shift.dispatch.pk, by=shift.worker)
     clock.move_to(local(15))
-    services.timelog_stop_work(timelog_id=log.pk, by=shift.worker)
+    timelogs.timelog_stop_work(timelog_id=log.pk, by=shift.worker)
     client = Client(enforce_csrf_checks=True)
     client.force_login(shift.worker)
     assert client.post(reverse("portal:member-timelog-submit", args=[log.pk])).status_code == 403

@@ -11,10 +11,10 @@ from django.urls import reverse
 
 from dispatch.models import EmployerUser
 from dispatch.tests.factories import EmployerUserFactory
-from fulfillment import services
 from fulfillment.enums import FundsState, SegmentKind, TimeLogStatus, VerifiedBy
 from fulfillment.models import ClockInAcknowledgement, Dispute, DisputeMessage, TimeLog, Times
 from fulfillment.portal.supervisor_selectors import card_path
+from fulfillment.services import timelogs
 from fulfillment.services.notifications import LINK_MAX_AGE, card_link
 from fulfillment.tests.factories import WorkerFactory, on_the_job
 from unioncore.models import UserKind
@@ -38,14 +38,14 @@ def get(time_log):
 
 def worked_day(shift, clock, *, edit_to=None):
     """Clock in 7:00, lunch 11:00–11:30, stop at 15:30 (the worker may edit the draft), submit."""
-    time_log = services.timelog_clock_in(dispatch_id=shift.dispatch.pk, by=shift.worker, at=t(7))
-    services.timelog_segment_start(timelog_id=time_log.pk, by=shift.worker, kind=SegmentKind.LUNCH, at=t(11))
-    services.timelog_segment_end(timelog_id=time_log.pk, by=shift.worker, kind=SegmentKind.LUNCH, at=t(11, 30))
-    services.timelog_stop_work(timelog_id=time_log.pk, by=shift.worker, at=t(15, 30))
+    time_log = timelogs.timelog_clock_in(dispatch_id=shift.dispatch.pk, by=shift.worker, at=t(7))
+    timelogs.timelog_segment_start(timelog_id=time_log.pk, by=shift.worker, kind=SegmentKind.LUNCH, at=t(11))
+    timelogs.timelog_segment_end(timelog_id=time_log.pk, by=shift.worker, kind=SegmentKind.LUNCH, at=t(11, 30))
+    timelogs.timelog_stop_work(timelog_id=time_log.pk, by=shift.worker, at=t(15, 30))
     if edit_to is not None:
-        services.timelog_draft_edit(timelog_id=time_log.pk, by=shift.worker, **edit_to)
+        timelogs.timelog_draft_edit(timelog_id=time_log.pk, by=shift.worker, **edit_to)
     clock.move_to(t(15, 35))
-    return services.timelog_submit(timelog_id=time_log.pk, by=shift.worker)
+    return timelogs.timelog_submit(timelog_id=time_log.pk, by=shift.worker)
 
 
 def path_of(time_log):
@@ -156,7 +156,7 @@ def test_an_expired_link_says_so_with_a_410(client, shift, clock):
 
 
 def test_opening_the_card_records_the_acknowledgement_once(client, shift, clock):
-    time_log = services.timelog_clock_in(dispatch_id=shift.dispatch.pk, by=shift.worker, at=t(7))
+    time_log = timelogs.timelog_clock_in(dispatch_id=shift.dispatch.pk, by=shift.worker, at=t(7))
     client.force_login(shift.supervisor)
     assert client.get(path_of(time_log)).status_code == 200
     assert client.get(path_of(time_log)).status_code == 200
@@ -171,7 +171,7 @@ def test_opening_the_card_records_the_acknowledgement_once(client, shift, clock)
 
 
 def test_a_card_still_on_shift_shows_no_answer_buttons(client, shift, clock):
-    time_log = services.timelog_clock_in(dispatch_id=shift.dispatch.pk, by=shift.worker, at=t(7))
+    time_log = timelogs.timelog_clock_in(dispatch_id=shift.dispatch.pk, by=shift.worker, at=t(7))
     client.force_login(shift.supervisor)
     page = client.get(path_of(time_log)).content.decode()
     assert "On shift since 7:00 AM" in page
@@ -326,7 +326,7 @@ def test_after_the_worker_rejects_the_supervisor_sees_the_comment_and_disputes(c
     time_log = worked_day(shift, clock)
     client.force_login(shift.supervisor)
     client.post(path_of(time_log), edit_post())
-    services.timelog_reject_edit(timelog_id=time_log.pk, by=shift.worker, comment="I stayed to lock up.")
+    timelogs.timelog_reject_edit(timelog_id=time_log.pk, by=shift.worker, comment="I stayed to lock up.")
     page = client.get(path_of(time_log)).content.decode()
     assert "Waiting for the supervisor (worker rejected)" in page
     assert "I stayed to lock up." in page
@@ -340,7 +340,7 @@ def test_after_the_worker_rejects_the_supervisor_sees_the_comment_and_disputes(c
 def test_a_stale_card_reports_the_services_refusal(client, shift, clock):
     """Two supervisors with the card open: the second approval is told why nothing happened."""
     time_log = worked_day(shift, clock)
-    services.timelog_verify(timelog_id=time_log.pk, by=shift.manager)
+    timelogs.timelog_verify(timelog_id=time_log.pk, by=shift.manager)
     client.force_login(shift.supervisor)
     response = client.post(path_of(time_log), {"action": "approve"}, follow=True)
     assert "verified and final" in response.content.decode()
@@ -364,10 +364,10 @@ def _second_worker_day(shift, dispatcher, clock, *, employer=None, start=8):
         worker=WorkerFactory(), employer=employer or shift.dispatch.employer, by=dispatcher, day=MONDAY
     )
     worker = dispatch.member.user
-    time_log = services.timelog_clock_in(dispatch_id=dispatch.pk, by=worker, at=t(start))
-    services.timelog_stop_work(timelog_id=time_log.pk, by=worker, at=t(16))
+    time_log = timelogs.timelog_clock_in(dispatch_id=dispatch.pk, by=worker, at=t(start))
+    timelogs.timelog_stop_work(timelog_id=time_log.pk, by=worker, at=t(16))
     clock.move_to(t(16, 5))
-    return services.timelog_submit(timelog_id=time_log.pk, by=worker)
+    return timelogs.timelog_submit(timelog_id=time_log.pk, by=worker)
 
 
 def test_the_list_orders_my_employers_time_logs_by_deadline(client, shift, clock, dispatcher):
@@ -388,7 +388,7 @@ def test_the_list_orders_my_employers_time_logs_by_deadline(client, shift, clock
 
 def test_the_list_shows_time_logs_waiting_on_the_worker_apart(client, shift, clock):
     time_log = worked_day(shift, clock)
-    services.timelog_edit(timelog_id=time_log.pk, by=shift.supervisor, clock_in=t(7), clock_out=t(15),
+    timelogs.timelog_edit(timelog_id=time_log.pk, by=shift.supervisor, clock_in=t(7), clock_out=t(15),
                           lunch_minutes=30, note="3 pm")  # fmt: skip
     client.force_login(shift.supervisor)
     page = client.get(reverse("portal:supervisor-list")).content.decode()
@@ -431,12 +431,12 @@ def test_the_list_and_kiosk_are_for_employer_users(client, shift, clock):
 
 
 def test_the_kiosk_lists_my_crews_open_shifts_only(client, shift, clock, dispatcher):
-    on_shift = services.timelog_clock_in(dispatch_id=shift.dispatch.pk, by=shift.worker, at=t(7))
+    on_shift = timelogs.timelog_clock_in(dispatch_id=shift.dispatch.pk, by=shift.worker, at=t(7))
     _second_worker_day(shift, dispatcher, clock)  # submitted: not open
     outsider_employer = EmployerUser.objects.get(user=shift.other_employer_supervisor).employer
     clock.move_to(t(6))
     other = on_the_job(worker=WorkerFactory(), employer=outsider_employer, by=dispatcher, day=MONDAY)
-    services.timelog_clock_in(dispatch_id=other.pk, by=other.member.user, at=t(7))
+    timelogs.timelog_clock_in(dispatch_id=other.pk, by=other.member.user, at=t(7))
     clock.move_to(t(12))
     client.force_login(shift.supervisor)
     page = client.get(reverse("portal:supervisor-kiosk")).content.decode()
@@ -447,7 +447,7 @@ def test_the_kiosk_lists_my_crews_open_shifts_only(client, shift, clock, dispatc
 
 
 def test_stop_shift_with_no_edit_verifies_at_once(client, shift, clock):
-    time_log = services.timelog_clock_in(dispatch_id=shift.dispatch.pk, by=shift.worker, at=t(7))
+    time_log = timelogs.timelog_clock_in(dispatch_id=shift.dispatch.pk, by=shift.worker, at=t(7))
     clock.move_to(t(15, 30))
     client.force_login(shift.supervisor)
     response = client.post(reverse("portal:supervisor-kiosk-stop", args=[time_log.pk]), follow=True)
@@ -461,21 +461,21 @@ def test_stop_shift_with_no_edit_verifies_at_once(client, shift, clock):
 
 
 def test_stop_shift_of_another_employers_worker_is_a_404(client, shift, clock):
-    time_log = services.timelog_clock_in(dispatch_id=shift.dispatch.pk, by=shift.worker, at=t(7))
+    time_log = timelogs.timelog_clock_in(dispatch_id=shift.dispatch.pk, by=shift.worker, at=t(7))
     client.force_login(shift.other_employer_supervisor)
     assert client.post(reverse("portal:supervisor-kiosk-stop", args=[time_log.pk])).status_code == 404
     assert get(time_log).status == S.WORKING
 
 
 def test_stop_shift_is_post_only(client, shift, clock):
-    time_log = services.timelog_clock_in(dispatch_id=shift.dispatch.pk, by=shift.worker, at=t(7))
+    time_log = timelogs.timelog_clock_in(dispatch_id=shift.dispatch.pk, by=shift.worker, at=t(7))
     client.force_login(shift.supervisor)
     assert client.get(reverse("portal:supervisor-kiosk-stop", args=[time_log.pk])).status_code == 405
     assert get(time_log).status == S.WORKING
 
 
 def test_stopping_a_shift_twice_explains_the_second_time(client, shift, clock):
-    time_log = services.timelog_clock_in(dispatch_id=shift.dispatch.pk, by=shift.worker, at=t(7))
+    time_log = timelogs.timelog_clock_in(dispatch_id=shift.dispatch.pk, by=shift.worker, at=t(7))
     clock.move_to(t(15))
     client.force_login(shift.supervisor)
     url = reverse("portal:supervisor-kiosk-stop", args=[time_log.pk])
@@ -487,7 +487,7 @@ def test_stopping_a_shift_twice_explains_the_second_time(client, shift, clock):
 def test_a_supervisor_of_a_second_employer_site_only_sees_their_own(client, shift, clock):
     """Any role of the employer counts; a user of another employer never does."""
     other_supervisor = EmployerUserFactory(role="admin").user
-    time_log = services.timelog_clock_in(dispatch_id=shift.dispatch.pk, by=shift.worker, at=t(7))
+    time_log = timelogs.timelog_clock_in(dispatch_id=shift.dispatch.pk, by=shift.worker, at=t(7))
     client.force_login(other_supervisor)
     assert "No one is on shift." in client.get(reverse("portal:supervisor-kiosk")).content.decode()
     assert client.get(path_of(time_log)).status_code == 404

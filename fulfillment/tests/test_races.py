@@ -5,9 +5,9 @@ import datetime
 import pytest
 import time_machine
 
-from fulfillment import services
 from fulfillment.enums import TimeLogStatus, VerifiedBy
 from fulfillment.models import AUTO_APPROVAL_DELAY, AUTO_APPROVAL_SETTLE, TimeLog
+from fulfillment.services import timelogs
 from unioncore.errors import RuleViolation
 from unioncore.notifications.models import Notification
 from unioncore.testing import at, run_concurrently
@@ -50,8 +50,8 @@ def test_a_dispute_filed_at_the_deadline_always_wins_over_the_sweep(shift, syste
         for _ in range(ROUNDS):
             time_log = pending_log(shift)
             results = run_concurrently(
-                lambda t=time_log: services.timelog_dispute(timelog_id=t.pk, by=shift.supervisor, reason="no-show"),
-                lambda: services.auto_approve_due(by=system_user),
+                lambda t=time_log: timelogs.timelog_dispute(timelog_id=t.pk, by=shift.supervisor, reason="no-show"),
+                lambda: timelogs.auto_approve_due(by=system_user),
             )
             outcomes["errors"] += sum(isinstance(r, Exception) for r in results)
             outcomes["disputed"] += TimeLog.objects.get(pk=time_log.pk).status == S.DISPUTED
@@ -60,7 +60,7 @@ def test_a_dispute_filed_at_the_deadline_always_wins_over_the_sweep(shift, syste
                 about_id=time_log.pk, kind="auto_approved"
             ).count()
     with time_machine.travel(SETTLED, tick=False):
-        assert services.auto_approve_due(by=system_user) == 0, "a disputed log was approved after all"
+        assert timelogs.auto_approve_due(by=system_user) == 0, "a disputed log was approved after all"
     assert outcomes == {"disputed": ROUNDS, "ever verified": 0, "auto-approved messages": 0, "errors": 0}, outcomes
 
 
@@ -68,8 +68,8 @@ def test_two_sweeps_at_once_approve_each_time_log_once(shift, system_user):
     logs = [pending_log(shift) for _ in range(500)]
     with time_machine.travel(SETTLED, tick=False):
         counts = run_concurrently(
-            lambda: services.auto_approve_due(by=system_user, batch=50),
-            lambda: services.auto_approve_due(by=system_user, batch=50),
+            lambda: timelogs.auto_approve_due(by=system_user, batch=50),
+            lambda: timelogs.auto_approve_due(by=system_user, batch=50),
         )
     assert not [c for c in counts if isinstance(c, Exception)], counts
     assert sum(counts) == len(logs), f"{sum(counts)} approvals for {len(logs)} time logs"
@@ -87,8 +87,8 @@ def test_a_supervisor_and_the_sweep_at_the_deadline_verify_once(shift, system_us
     time_log = pending_log(shift)
     with time_machine.travel(SETTLED, tick=False):
         results = run_concurrently(
-            lambda: services.timelog_verify(timelog_id=time_log.pk, by=shift.supervisor),
-            lambda: services.auto_approve_due(by=system_user),
+            lambda: timelogs.timelog_verify(timelog_id=time_log.pk, by=shift.supervisor),
+            lambda: timelogs.auto_approve_due(by=system_user),
         )
     verified = [r for r in results if isinstance(r, TimeLog)] + [r for r in results if r == 1]
     refused = [r for r in results if isinstance(r, RuleViolation)]
@@ -101,7 +101,7 @@ def test_two_clock_ins_on_one_dispatch_at_once_open_one_shift(shift):
     constraint refuses the second, which the service answers as `already_clocked_in`."""
     for _ in range(20):
         results = run_concurrently(
-            *[lambda: services.timelog_clock_in(dispatch_id=shift.dispatch.pk, by=shift.worker)] * 2
+            *[lambda: timelogs.timelog_clock_in(dispatch_id=shift.dispatch.pk, by=shift.worker)] * 2
         )
         opened = [r for r in results if isinstance(r, TimeLog)]
         refused = [r.code for r in results if isinstance(r, RuleViolation)]

@@ -9,10 +9,10 @@ import datetime
 import pytest
 from django.urls import reverse
 
-from fulfillment import services
 from fulfillment.enums import TimeLogStatus as S
 from fulfillment.models import Ejection, TimeLog
 from fulfillment.portal.supervisor_selectors import card_path
+from fulfillment.services import timelogs
 from fulfillment.tests.conftest import MONDAY
 from fulfillment.tests.factories import ReachableStaffFactory
 from unioncore.errors import RuleViolation
@@ -31,7 +31,7 @@ def t(hour, minute=0):
 @pytest.fixture
 def on_shift(shift, clock):
     """Clocked in at 7:00 on MONDAY (the clock stands there)."""
-    return services.timelog_clock_in(dispatch_id=shift.dispatch.pk, by=shift.worker)
+    return timelogs.timelog_clock_in(dispatch_id=shift.dispatch.pk, by=shift.worker)
 
 
 @pytest.fixture
@@ -46,7 +46,7 @@ def test_an_ejection_ends_the_shift_flags_the_dispatch_and_tells_the_worker_and_
     shift, on_shift, clock, lending_admin
 ):
     clock.move_to(t(7, 12))
-    log = services.timelog_eject(timelog_id=on_shift.pk, by=shift.supervisor, reason="  Not on my crew list  ")
+    log = timelogs.timelog_eject(timelog_id=on_shift.pk, by=shift.supervisor, reason="  Not on my crew list  ")
     assert (log.status, log.clock_out_at, log.ended_by, log.end_reason) == (
         S.PENDING_VERIFICATION, t(7, 12), shift.supervisor, "Not on my crew list",
     )  # fmt: skip
@@ -66,17 +66,17 @@ def test_an_ejection_ends_the_shift_flags_the_dispatch_and_tells_the_worker_and_
 
 def test_after_25_minutes_the_attendance_stands_and_ejecting_is_refused(shift, on_shift, clock):
     clock.move_to(t(7, 25))
-    services.timelog_eject(timelog_id=on_shift.pk, by=shift.supervisor, reason="At the limit")  # still inside
-    second = services.timelog_clock_in(dispatch_id=shift.dispatch.pk, by=shift.worker, at=t(7, 30))
+    timelogs.timelog_eject(timelog_id=on_shift.pk, by=shift.supervisor, reason="At the limit")  # still inside
+    second = timelogs.timelog_clock_in(dispatch_id=shift.dispatch.pk, by=shift.worker, at=t(7, 30))
     clock.move_to(t(7, 55) + M)
     with pytest.raises(RuleViolation) as refused:
-        services.timelog_eject(timelog_id=second.pk, by=shift.supervisor, reason="Too late")
+        timelogs.timelog_eject(timelog_id=second.pk, by=shift.supervisor, reason="Too late")
     assert refused.value.code == "eject_window_closed"
     assert TimeLog.objects.get(pk=second.pk).status == S.WORKING
 
 
 def test_eject_and_force_clock_out_need_a_reason(shift, on_shift, clock):
-    for service, extra in ((services.timelog_eject, {}), (services.timelog_force_clock_out, {"at": t(7, 5)})):
+    for service, extra in ((timelogs.timelog_eject, {}), (timelogs.timelog_force_clock_out, {"at": t(7, 5)})):
         with pytest.raises(RuleViolation) as refused:
             service(timelog_id=on_shift.pk, by=shift.supervisor, reason=" ", **extra)
         assert refused.value.code == "reason_required"
@@ -198,7 +198,7 @@ def test_the_card_of_a_running_shift_offers_both_actions(client, shift, on_shift
 
 
 def test_the_hall_takes_up_an_ejection_in_the_console(client, shift, on_shift, clock):
-    services.timelog_eject(timelog_id=on_shift.pk, by=shift.supervisor, reason="Not on my crew")
+    timelogs.timelog_eject(timelog_id=on_shift.pk, by=shift.supervisor, reason="Not on my crew")
     dispatcher = ReachableStaffFactory(groups=["dispatcher"])
     client.force_login(dispatcher)
     url = reverse("admin:fulfillment_ejection_changelist")
@@ -216,7 +216,7 @@ def test_the_hall_takes_up_an_ejection_in_the_console(client, shift, on_shift, c
 
 def test_the_worker_reads_why_the_shift_was_ended_on_their_page(client, shift, on_shift, clock):
     clock.move_to(t(7, 10))
-    services.timelog_eject(timelog_id=on_shift.pk, by=shift.supervisor, reason="Not on my crew")
+    timelogs.timelog_eject(timelog_id=on_shift.pk, by=shift.supervisor, reason="Not on my crew")
     client.force_login(shift.worker)
     page = client.get(reverse("portal:member-timelog", args=[on_shift.pk])).content.decode()
     assert "Sent off the site at 7:10 AM: “Not on my crew”" in page

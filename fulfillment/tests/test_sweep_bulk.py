@@ -13,9 +13,9 @@ from django_fsm import can_proceed
 from dispatch.enums import EmployerRole
 from dispatch.models import Dispatch
 from dispatch.tests.factories import EmployerFactory
-from fulfillment import services
 from fulfillment.enums import TIMED_STATUSES, FundsState, TimeLogStatus, VerifiedBy
 from fulfillment.models import AUTO_APPROVAL_SETTLE, TimeLog, Times, amount_for
+from fulfillment.services import notifications, timelogs
 from fulfillment.services.timelogs import AUTO_APPROVED
 from fulfillment.tests.factories import ReachableStaffFactory, SiteUserFactory, WorkerFactory, on_the_job
 from unioncore.models import User
@@ -64,21 +64,21 @@ def submitted(dispatch: Dispatch, hall_clock, *, clock_out=STOPPED, at_=SUBMITTE
     """Clocked in at 7:00, stopped at `clock_out`, submitted at `at_`: the 4-hour timer runs."""
     worker = dispatch.member.user
     hall_clock.move_to(t(7))
-    time_log = services.timelog_clock_in(dispatch_id=dispatch.pk, by=worker)
-    services.timelog_stop_work(timelog_id=time_log.pk, by=worker, at=clock_out)
+    time_log = timelogs.timelog_clock_in(dispatch_id=dispatch.pk, by=worker)
+    timelogs.timelog_stop_work(timelog_id=time_log.pk, by=worker, at=clock_out)
     hall_clock.move_to(at_)
-    return services.timelog_submit(timelog_id=time_log.pk, by=worker)
+    return timelogs.timelog_submit(timelog_id=time_log.pk, by=worker)
 
 
 def sweep(by: User) -> int:
-    return services.auto_approve_due(by=by)
+    return timelogs.auto_approve_due(by=by)
 
 
 def test_each_time_log_of_a_batch_gets_the_silent_partys_version_its_amount_and_its_history(hall_clock, system_user):
     team = crew(2)
     waiting_on_supervisor = submitted(team.dispatches[0], hall_clock)
     edited = submitted(team.dispatches[1], hall_clock)
-    edited = services.timelog_edit(timelog_id=edited.pk, by=team.site_contact, clock_in=t(7), clock_out=t(14),
+    edited = timelogs.timelog_edit(timelog_id=edited.pk, by=team.site_contact, clock_in=t(7), clock_out=t(14),
                                    lunch_minutes=30, note="left at 2")  # fmt: skip
     hall_clock.move_to(edited.auto_approval_time + AUTO_APPROVAL_SETTLE)
     assert sweep(system_user) == 2
@@ -113,8 +113,8 @@ def test_a_sweep_over_several_batches_approves_each_once(hall_clock, system_user
     team = crew(3)
     logs = [submitted(d, hall_clock, at_=t(15, 35 + i)) for i, d in enumerate(team.dispatches)]
     hall_clock.move_to(t(20))
-    assert services.auto_approve_due(by=system_user, batch=2) == 3
-    assert services.auto_approve_due(by=system_user, batch=2) == 0
+    assert timelogs.auto_approve_due(by=system_user, batch=2) == 3
+    assert timelogs.auto_approve_due(by=system_user, batch=2) == 0
     approvals = TimeLog.history.filter(id__in=[x.pk for x in logs], history_change_reason=AUTO_APPROVED).count()
     assert approvals == 3, f"{approvals} approval history rows for 3 time logs"
 
@@ -158,8 +158,8 @@ def test_a_step_already_written_is_neither_written_again_nor_queued(hall_clock, 
         cycle=time_log.timer_cycle, body="written before",
     )  # fmt: skip
     hall_clock.move_to(time_log.auto_approval_time + AUTO_APPROVAL_SETTLE)
-    time_log = services.lock_timelog(time_log.pk)
-    ids = services.announce_many(time_logs=[time_log], event="auto_approved")
+    time_log = timelogs.lock_timelog(time_log.pk)
+    ids = notifications.announce_many(time_logs=[time_log], event="auto_approved")
     assert earlier.pk not in ids
     assert len(ids) == 1  # the site contact's
     assert Notification.objects.filter(kind="auto_approved", recipient=time_log.worker).count() == 1

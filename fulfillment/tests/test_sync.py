@@ -8,9 +8,10 @@ import time_machine
 
 from dispatch import services as dispatch_services
 from dispatch.tests.factories import EmployerFactory, EmployerUserFactory
-from fulfillment import services
 from fulfillment.enums import SegmentKind, SyncStatus, TimeLogStatus
 from fulfillment.models import TimeLog, TimeLogOfflineSync, Times, TimeSegment
+from fulfillment.services import sync as sync_services
+from fulfillment.services import timelogs
 from members.tests.factories import MemberFactory
 from unioncore.errors import RuleViolation
 from unioncore.notifications.models import Notification
@@ -112,7 +113,7 @@ def statuses(results) -> list[str]:
 def test_a_shift_synced_out_of_order_is_applied_in_the_phones_order(dispatch, worker, clock):
     clock_in, break_start, break_end, clock_out = offline_shift(dispatch)
     clock.move_to(tue(17))
-    results = services.sync_events(worker=worker, events=[clock_out, break_end, clock_in, break_start])
+    results = sync_services.sync_events(worker=worker, events=[clock_out, break_end, clock_in, break_start])
 
     assert statuses(results) == ["synced"] * 4
     sent = (clock_out, break_end, clock_in, break_start)
@@ -136,10 +137,10 @@ def test_a_batch_replayed_three_times_answers_duplicate_with_the_first_results_a
 ):
     batch = offline_shift(dispatch)
     clock.move_to(tue(17))
-    first = services.sync_events(worker=worker, events=batch)
+    first = sync_services.sync_events(worker=worker, events=batch)
     before = counts()
 
-    replies = [services.sync_events(worker=worker, events=batch) for _ in range(3)]
+    replies = [sync_services.sync_events(worker=worker, events=batch) for _ in range(3)]
 
     for reply in replies:
         assert statuses(reply) == ["duplicate"] * 4
@@ -156,11 +157,11 @@ def test_a_clock_in_retried_after_its_shift_ended_opens_no_second_shift(dispatch
     rolled back. The phone gets its first answer."""
     clock_in, *rest = offline_shift(dispatch)
     clock.move_to(tue(17))
-    first = services.sync_events(worker=worker, events=[clock_in, *rest])
+    first = sync_services.sync_events(worker=worker, events=[clock_in, *rest])
     assert TimeLog.objects.get().status == S.PENDING_VERIFICATION
     before, messages = counts(), Notification.objects.count()
 
-    [retry] = services.sync_events(worker=worker, events=[clock_in])
+    [retry] = sync_services.sync_events(worker=worker, events=[clock_in])
 
     assert retry["status"] == "duplicate"
     assert retry["first_result"] == first[0]
@@ -171,21 +172,21 @@ def test_a_clock_in_retried_after_its_shift_ended_opens_no_second_shift(dispatch
 def test_the_same_instant_written_in_another_offset_is_the_same_event(dispatch, worker, clock):
     clock_in = event("clock_in", tue(7), dispatch)
     clock.move_to(tue(8))
-    services.sync_events(worker=worker, events=[clock_in])
+    sync_services.sync_events(worker=worker, events=[clock_in])
     in_utc = {**clock_in, "device_time": tue(7).astimezone(datetime.UTC).isoformat()}
-    [result] = services.sync_events(worker=worker, events=[in_utc])
+    [result] = sync_services.sync_events(worker=worker, events=[in_utc])
     assert result["status"] == "duplicate"
 
 
 def test_a_client_uuid_reused_with_another_body_fails_that_event_only(dispatch, worker, clock):
     clock_in, break_start, *_ = offline_shift(dispatch)
     clock.move_to(tue(11))
-    services.sync_events(worker=worker, events=[clock_in])
+    sync_services.sync_events(worker=worker, events=[clock_in])
     row = TimeLogOfflineSync.objects.get()
     history = TimeLogOfflineSync.history.count()
 
     reused = {**clock_in, "device_time": tue(7, 5)}
-    results = services.sync_events(worker=worker, events=[reused, break_start])
+    results = sync_services.sync_events(worker=worker, events=[reused, break_start])
 
     assert results[0]["status"] == "failed"
     assert results[0]["error"]["code"] == "idempotency_key_reused"
@@ -203,7 +204,7 @@ def test_a_failed_event_does_not_lose_the_events_around_it(dispatch, worker, clo
         event("break_start", tue(10), dispatch),
     ]
     clock.move_to(tue(11))
-    results = services.sync_events(worker=worker, events=batch)
+    results = sync_services.sync_events(worker=worker, events=batch)
 
     assert statuses(results) == ["synced", "failed", "synced"]
     assert results[1]["error"]["code"] == "wrong_status"
@@ -213,7 +214,7 @@ def test_a_failed_event_does_not_lose_the_events_around_it(dispatch, worker, clo
     failed = TimeLogOfflineSync.objects.get(client_uuid=batch[1]["client_uuid"])
     assert failed.status == SyncStatus.FAILED
     assert failed.result == results[1]
-    [again] = services.sync_events(worker=worker, events=[batch[1]])
+    [again] = sync_services.sync_events(worker=worker, events=[batch[1]])
     assert again["status"] == "duplicate"
     assert again["first_result"] == results[1], "a replay gives the same answer, failure included"
 
@@ -221,9 +222,9 @@ def test_a_failed_event_does_not_lose_the_events_around_it(dispatch, worker, clo
 def test_a_connection_cut_mid_batch_loses_nothing_and_doubles_nothing(dispatch, worker, clock):
     batch = offline_shift(dispatch)
     clock.move_to(tue(17))
-    services.sync_events(worker=worker, events=batch[:2])  # the response never reached the phone
+    sync_services.sync_events(worker=worker, events=batch[:2])  # the response never reached the phone
 
-    results = services.sync_events(worker=worker, events=batch)
+    results = sync_services.sync_events(worker=worker, events=batch)
 
     assert statuses(results) == ["duplicate", "duplicate", "synced", "synced"]
     assert TimeLog.objects.count() == 1, f"{TimeLog.objects.count()} time logs"
@@ -237,7 +238,7 @@ def test_a_draft_edited_offline_is_submitted_with_the_workers_times(dispatch, wo
     clock_in, break_start, break_end, clock_out = offline_shift(dispatch)
     clock_out["payload"] = {"times": {"clock_out": tue(15, 45).isoformat(), "break_minutes": 30}}
     clock.move_to(tue(17))
-    results = services.sync_events(worker=worker, events=[clock_in, break_start, break_end, clock_out])
+    results = sync_services.sync_events(worker=worker, events=[clock_in, break_start, break_end, clock_out])
 
     assert statuses(results) == ["synced"] * 4
     time_log = TimeLog.objects.get()
@@ -248,7 +249,7 @@ def test_a_draft_edited_offline_is_submitted_with_the_workers_times(dispatch, wo
 
 def test_each_event_is_stored_once_with_its_answer(dispatch, worker, clock):
     clock.move_to(tue(17))
-    services.sync_events(worker=worker, events=offline_shift(dispatch))
+    sync_services.sync_events(worker=worker, events=offline_shift(dispatch))
     history = TimeLogOfflineSync.history.order_by("history_id")
     assert [(h.history_type, h.status, h.history_user_id) for h in history] == [("+", SyncStatus.SYNCED, worker.pk)] * 4
 
@@ -256,7 +257,7 @@ def test_each_event_is_stored_once_with_its_answer(dispatch, worker, clock):
 def test_a_clock_in_on_a_dispatch_that_is_not_the_workers_is_not_found(dispatch, worker, clock):
     clock.move_to(tue(8))
     stranger = UserFactory()
-    results = services.sync_events(
+    results = sync_services.sync_events(
         worker=stranger,
         events=[event("clock_in", tue(7), dispatch), {**event("clock_in", tue(7), dispatch), "dispatch": 10**9}],
     )
@@ -267,9 +268,9 @@ def test_a_clock_in_on_a_dispatch_that_is_not_the_workers_is_not_found(dispatch,
 
 def test_an_event_on_another_workers_time_log_is_not_found(dispatch, worker, clock):
     clock.move_to(tue(8))
-    [clock_in] = services.sync_events(worker=worker, events=[event("clock_in", tue(7), dispatch)])
+    [clock_in] = sync_services.sync_events(worker=worker, events=[event("clock_in", tue(7), dispatch)])
     stranger = UserFactory()
-    [result] = services.sync_events(
+    [result] = sync_services.sync_events(
         worker=stranger, events=[event("break_start", tue(7, 30), dispatch, timelog=clock_in["time_log"])]
     )
     assert result["error"]["code"] == "not_found"
@@ -280,7 +281,7 @@ def test_an_event_without_a_key_or_a_time_fails_and_is_not_stored(dispatch, work
     clock.move_to(tue(8))
     naive = event("clock_in", datetime.datetime(2026, 12, 8, 7), dispatch)
     keyless = {**event("clock_in", tue(7), dispatch), "client_uuid": "not-a-uuid"}
-    results = services.sync_events(worker=worker, events=[naive, keyless])
+    results = sync_services.sync_events(worker=worker, events=[naive, keyless])
     assert [r["error"]["code"] for r in results] == ["invalid_event", "invalid_event"]
     assert not TimeLogOfflineSync.objects.exists()
     assert not TimeLog.objects.exists()
@@ -294,9 +295,9 @@ def force_clocked_out(dispatch, worker, supervisor, clock):
     """The phone clocked in (and synced), then went dark; at 16:00 the supervisor ended the
     forgotten shift at 15:00. The phone's own clock-out, at 15:30, arrives at 17:00."""
     clock.move_to(tue(7, 1))
-    [clock_in] = services.sync_events(worker=worker, events=[event("clock_in", tue(7), dispatch)])
+    [clock_in] = sync_services.sync_events(worker=worker, events=[event("clock_in", tue(7), dispatch)])
     clock.move_to(tue(16))
-    time_log = services.timelog_force_clock_out(
+    time_log = timelogs.timelog_force_clock_out(
         timelog_id=clock_in["time_log"], by=supervisor, at=tue(15), reason="Left at three"
     )
     clock.move_to(tue(17))
@@ -308,7 +309,7 @@ def test_an_offline_clock_out_after_a_force_clock_out_is_a_conflict_keeping_both
 ):
     history = force_clocked_out.history.count()
     clock_out = event("clock_out", tue(15, 30), dispatch, payload={"lat": 47.6, "lng": -122.3})
-    [result] = services.sync_events(worker=worker, events=[clock_out])
+    [result] = sync_services.sync_events(worker=worker, events=[clock_out])
 
     assert result["status"] == "conflict"
     conflict = result["conflict"]
@@ -327,8 +328,8 @@ def test_an_offline_clock_out_after_a_force_clock_out_is_a_conflict_keeping_both
 def test_a_supervisor_resolving_for_the_worker_applies_the_offline_clock_out_as_an_edit(
     force_clocked_out, dispatch, worker, supervisor
 ):
-    services.sync_events(worker=worker, events=[event("clock_out", tue(15, 30), dispatch)])
-    row = services.sync_conflict_resolve(sync_id=TimeLogOfflineSync.objects.get(status="conflict").pk,
+    sync_services.sync_events(worker=worker, events=[event("clock_out", tue(15, 30), dispatch)])
+    row = sync_services.sync_conflict_resolve(sync_id=TimeLogOfflineSync.objects.get(status="conflict").pk,
                                          by=supervisor, accept_worker=True)  # fmt: skip
 
     time_log = TimeLog.objects.get(pk=force_clocked_out.pk)
@@ -340,14 +341,14 @@ def test_a_supervisor_resolving_for_the_worker_applies_the_offline_clock_out_as_
     assert row.result["resolution"]["accepted_worker"] is True
     assert row.result["resolution"]["by"] == supervisor.pk
     assert row.history.latest().history_user == supervisor
-    services.timelog_accept_edit(timelog_id=time_log.pk, by=worker)
+    timelogs.timelog_accept_edit(timelog_id=time_log.pk, by=worker)
     assert TimeLog.objects.get(pk=time_log.pk).final_clock_out == tue(15, 30)
 
 
 def test_a_supervisor_resolving_for_the_force_clock_out_keeps_it(force_clocked_out, dispatch, worker, supervisor):
-    services.sync_events(worker=worker, events=[event("clock_out", tue(15, 30), dispatch)])
+    sync_services.sync_events(worker=worker, events=[event("clock_out", tue(15, 30), dispatch)])
     history = force_clocked_out.history.count()
-    row = services.sync_conflict_resolve(sync_id=TimeLogOfflineSync.objects.get(status="conflict").pk,
+    row = sync_services.sync_conflict_resolve(sync_id=TimeLogOfflineSync.objects.get(status="conflict").pk,
                                          by=supervisor, accept_worker=False)  # fmt: skip
 
     time_log = TimeLog.objects.get(pk=force_clocked_out.pk)
@@ -363,43 +364,43 @@ def test_a_supervisor_resolving_for_the_force_clock_out_keeps_it(force_clocked_o
 def test_only_a_supervisor_of_the_employer_resolves_a_conflict_and_only_once(
     force_clocked_out, dispatch, worker, supervisor
 ):
-    services.sync_events(worker=worker, events=[event("clock_out", tue(15, 30), dispatch)])
+    sync_services.sync_events(worker=worker, events=[event("clock_out", tue(15, 30), dispatch)])
     sync_id = TimeLogOfflineSync.objects.get(status="conflict").pk
     outsider = EmployerUserFactory(employer=EmployerFactory()).user
     for user in (worker, outsider):
         with pytest.raises(RuleViolation) as refused:
-            services.sync_conflict_resolve(sync_id=sync_id, by=user, accept_worker=True)
+            sync_services.sync_conflict_resolve(sync_id=sync_id, by=user, accept_worker=True)
         assert refused.value.code == "not_allowed"
-    services.sync_conflict_resolve(sync_id=sync_id, by=supervisor, accept_worker=False)
+    sync_services.sync_conflict_resolve(sync_id=sync_id, by=supervisor, accept_worker=False)
     with pytest.raises(RuleViolation) as again:
-        services.sync_conflict_resolve(sync_id=sync_id, by=supervisor, accept_worker=True)
+        sync_services.sync_conflict_resolve(sync_id=sync_id, by=supervisor, accept_worker=True)
     assert again.value.code == "not_in_conflict"
 
 
 def test_a_kiosk_stop_is_a_conflict_too_and_being_verified_it_can_only_be_kept(dispatch, worker, supervisor, clock):
     clock.move_to(tue(7, 1))
-    [clock_in] = services.sync_events(worker=worker, events=[event("clock_in", tue(7), dispatch)])
+    [clock_in] = sync_services.sync_events(worker=worker, events=[event("clock_in", tue(7), dispatch)])
     clock.move_to(tue(15))
-    services.timelog_kiosk_stop(timelog_id=clock_in["time_log"], by=supervisor)
+    timelogs.timelog_kiosk_stop(timelog_id=clock_in["time_log"], by=supervisor)
     clock.move_to(tue(17))
-    [result] = services.sync_events(worker=worker, events=[event("clock_out", tue(15, 30), dispatch)])
+    [result] = sync_services.sync_events(worker=worker, events=[event("clock_out", tue(15, 30), dispatch)])
     assert result["status"] == "conflict"
     assert (result["conflict"]["status"], result["conflict"]["by"]) == (S.VERIFIED, supervisor.pk)
 
     sync_id = TimeLogOfflineSync.objects.get(status="conflict").pk
     with pytest.raises(RuleViolation) as refused:
-        services.sync_conflict_resolve(sync_id=sync_id, by=supervisor, accept_worker=True)
+        sync_services.sync_conflict_resolve(sync_id=sync_id, by=supervisor, accept_worker=True)
     assert refused.value.code == "verified_locked"
     assert TimeLogOfflineSync.objects.get(pk=sync_id).status == SyncStatus.CONFLICT, "a refusal changed the row"
-    services.sync_conflict_resolve(sync_id=sync_id, by=supervisor, accept_worker=False)
+    sync_services.sync_conflict_resolve(sync_id=sync_id, by=supervisor, accept_worker=False)
     assert TimeLogOfflineSync.objects.get(pk=sync_id).status == SyncStatus.SYNCED
 
 
 def test_a_shift_the_worker_closed_is_no_conflict_for_a_stray_clock_out(dispatch, worker, clock):
     batch = offline_shift(dispatch)
     clock.move_to(tue(17))
-    services.sync_events(worker=worker, events=batch)
-    [stray] = services.sync_events(worker=worker, events=[event("clock_out", tue(15, 40), dispatch)])
+    sync_services.sync_events(worker=worker, events=batch)
+    [stray] = sync_services.sync_events(worker=worker, events=[event("clock_out", tue(15, 40), dispatch)])
     assert stray["status"] == "failed"
     assert stray["error"]["code"] == "wrong_status"
 
@@ -410,7 +411,7 @@ def test_a_shift_the_worker_closed_is_no_conflict_for_a_stray_clock_out(dispatch
 def test_a_device_clock_ten_minutes_fast_is_flagged(dispatch, worker, clock):
     clock.move_to(tue(17))
     fast = datetime.timedelta(minutes=10)
-    [result] = services.sync_events(
+    [result] = sync_services.sync_events(
         worker=worker, events=[event("clock_in", tue(7) + fast, dispatch)], sent_at=tue(17) + fast
     )
     assert result["status"] == "synced"
@@ -422,7 +423,7 @@ def test_a_device_clock_ten_minutes_fast_is_flagged(dispatch, worker, clock):
 
 def test_a_right_clock_syncing_hours_late_is_not_flagged_when_the_batch_says_when_it_was_sent(dispatch, worker, clock):
     clock.move_to(tue(17))
-    services.sync_events(worker=worker, events=[event("clock_in", tue(7), dispatch)], sent_at=tue(17))
+    sync_services.sync_events(worker=worker, events=[event("clock_in", tue(7), dispatch)], sent_at=tue(17))
     row = TimeLogOfflineSync.objects.get()
     assert not row.clock_suspect
     assert row.clock_offset_seconds == 10 * 3600
@@ -431,16 +432,16 @@ def test_a_right_clock_syncing_hours_late_is_not_flagged_when_the_batch_says_whe
 def test_without_the_sending_time_an_event_more_than_five_minutes_from_receipt_is_flagged(dispatch, worker, clock):
     clock.move_to(tue(7, 4))
     on_time, late = event("clock_in", tue(7), dispatch), event("break_start", tue(6, 58), dispatch)
-    services.sync_events(worker=worker, events=[on_time])
+    sync_services.sync_events(worker=worker, events=[on_time])
     clock.move_to(tue(7, 10))
-    services.sync_events(worker=worker, events=[late])
+    sync_services.sync_events(worker=worker, events=[late])
     suspect = dict(TimeLogOfflineSync.objects.values_list("event_type", "clock_suspect"))
     assert suspect == {"clock_in": False, "break_start": True}
 
 
 def test_an_event_ten_minutes_in_the_future_is_refused(dispatch, worker, clock):
     clock.move_to(tue(7))
-    [result] = services.sync_events(worker=worker, events=[event("clock_in", tue(7, 10), dispatch)])
+    [result] = sync_services.sync_events(worker=worker, events=[event("clock_in", tue(7, 10), dispatch)])
 
     assert result["status"] == "failed"
     assert result["error"]["code"] == "device_time_in_future"
@@ -451,7 +452,7 @@ def test_an_event_ten_minutes_in_the_future_is_refused(dispatch, worker, clock):
 
 def test_an_event_four_minutes_ahead_is_within_the_tolerance(dispatch, worker, clock):
     clock.move_to(tue(7))
-    [result] = services.sync_events(worker=worker, events=[event("clock_in", tue(7, 4), dispatch)])
+    [result] = sync_services.sync_events(worker=worker, events=[event("clock_in", tue(7, 4), dispatch)])
     assert result["status"] == "synced"
     assert not TimeLogOfflineSync.objects.get().clock_suspect
 
@@ -466,7 +467,7 @@ def test_an_event_four_minutes_ahead_is_within_the_tolerance(dispatch, worker, c
 def test_the_same_batch_delivered_four_times_at_once_is_applied_once(dispatch, worker, clock):
     batch = offline_shift(dispatch)
     clock.move_to(tue(17))
-    replies = run_concurrently(*[lambda: services.sync_events(worker=worker, events=batch)] * 4)
+    replies = run_concurrently(*[lambda: sync_services.sync_events(worker=worker, events=batch)] * 4)
 
     errors = [r for r in replies if not isinstance(r, list)]
     assert not errors, errors

@@ -10,10 +10,10 @@ from django.contrib.auth.models import Permission
 from django.urls import reverse
 
 from dispatch.tests.factories import EmployerUserFactory
-from fulfillment import services
 from fulfillment.enums import SyncStatus, TimeLogStatus
 from fulfillment.models import AUTO_APPROVAL_SETTLE, TimeLog, TimeLogOfflineSync, Times
 from fulfillment.portal.supervisor_selectors import card_path
+from fulfillment.services import notifications, sync, timelogs
 from unioncore.errors import RuleViolation
 from unioncore.models import User
 from unioncore.notifications.models import Notification
@@ -36,12 +36,12 @@ def conflict(shift, clock) -> TimeLogOfflineSync:
     """Clocked in at 7:00; the supervisor forced the clock-out at 16:00 for 15:00 (the timer runs
     to 20:00); at 17:00 the worker's phone, back in signal, sent its clock-out of 15:20."""
     User.objects.filter(pk=shift.supervisor.pk).update(phone="+12065550122")  # the site contact, reachable
-    time_log = services.timelog_clock_in(dispatch_id=shift.dispatch.pk, by=shift.worker, at=t(7))
+    time_log = timelogs.timelog_clock_in(dispatch_id=shift.dispatch.pk, by=shift.worker, at=t(7))
     clock.move_to(t(16))
-    services.timelog_force_clock_out(timelog_id=time_log.pk, by=shift.supervisor, at=t(15), reason="Left the site")
+    timelogs.timelog_force_clock_out(timelog_id=time_log.pk, by=shift.supervisor, at=t(15), reason="Left the site")
     clock.move_to(t(17))
     event = {"client_uuid": str(uuid.uuid4()), "type": "clock_out", "device_time": t(15, 20), "timelog": time_log.pk}
-    [result] = services.sync_events(worker=shift.worker, events=[event])
+    [result] = sync.sync_events(worker=shift.worker, events=[event])
     assert result["status"] == "conflict"
     return TimeLogOfflineSync.objects.get(client_uuid=event["client_uuid"])
 
@@ -57,10 +57,10 @@ def log_of(row) -> TimeLog:
 def test_an_open_conflict_pauses_the_timer_and_the_reminders(shift, clock, conflict, system_user):
     assert log_of(conflict).auto_approval_time == t(20)
     clock.move_to(t(18))
-    services.run_escalations()
+    notifications.run_escalations()
     clock.move_to(t(23))
-    services.run_escalations()
-    assert services.auto_approve_due(by=system_user) == 0, "the sweep approved a log with an open conflict"
+    notifications.run_escalations()
+    assert timelogs.auto_approve_due(by=system_user) == 0, "the sweep approved a log with an open conflict"
     time_log = log_of(conflict)
     assert (time_log.status, time_log.final_times) == (S.PENDING_VERIFICATION, None)
     reminders = Notification.objects.filter(about_id=time_log.pk, kind__in=["verify_t60", "verify_t3h"]).count()
@@ -70,31 +70,31 @@ def test_an_open_conflict_pauses_the_timer_and_the_reminders(shift, clock, confl
 @pytest.mark.sqlite  # make run
 def test_kept_the_timer_starts_again_in_full_from_the_choice(shift, clock, conflict, system_user):
     clock.move_to(t(23))
-    services.sync_conflict_resolve(sync_id=conflict.pk, by=shift.supervisor, accept_worker=False)
+    sync.sync_conflict_resolve(sync_id=conflict.pk, by=shift.supervisor, accept_worker=False)
     time_log = log_of(conflict)
     assert time_log.auto_approval_time == t(23) + 4 * H
     clock.move_to(t(23) + 4 * H + AUTO_APPROVAL_SETTLE - datetime.timedelta(seconds=1))
-    assert services.auto_approve_due(by=system_user) == 0
+    assert timelogs.auto_approve_due(by=system_user) == 0
     clock.move_to(t(23) + 4 * H + AUTO_APPROVAL_SETTLE)
-    assert services.auto_approve_due(by=system_user) == 1
+    assert timelogs.auto_approve_due(by=system_user) == 1
     assert log_of(conflict).final_times == Times(t(7), t(15)), "the recorded clock-out stood"
 
 
 def test_taken_the_workers_clock_out_goes_to_them_with_a_fresh_timer(shift, clock, conflict, system_user):
     clock.move_to(t(23))
-    services.sync_conflict_resolve(sync_id=conflict.pk, by=shift.supervisor, accept_worker=True)
+    sync.sync_conflict_resolve(sync_id=conflict.pk, by=shift.supervisor, accept_worker=True)
     time_log = log_of(conflict)
     assert (time_log.status, time_log.supervisor_times) == (S.PENDING_WORKER_REVIEW, Times(t(7), t(15, 20)))
     assert time_log.auto_approval_time == t(23) + 4 * H
     clock.move_to(t(23) + 4 * H + AUTO_APPROVAL_SETTLE)
-    assert services.auto_approve_due(by=system_user) == 1
+    assert timelogs.auto_approve_due(by=system_user) == 1
     assert log_of(conflict).final_clock_out == t(15, 20)
 
 
 def test_approving_or_editing_waits_for_the_choice(shift, conflict):
     for act in (
-        lambda: services.timelog_verify(timelog_id=conflict.conflict_with_id, by=shift.supervisor),
-        lambda: services.timelog_edit(
+        lambda: timelogs.timelog_verify(timelog_id=conflict.conflict_with_id, by=shift.supervisor),
+        lambda: timelogs.timelog_edit(
             timelog_id=conflict.conflict_with_id, by=shift.supervisor, clock_in=t(7), clock_out=t(14), note="left at 2"
         ),
     ):
@@ -109,7 +109,7 @@ def test_the_supervisor_is_asked_and_the_worker_told_the_outcome(shift, clock, c
     assert asked.recipient_id == shift.supervisor.pk
     assert "ended at 3:00 PM" in asked.body
     assert "/portal/timelogs/" in asked.body
-    services.sync_conflict_resolve(sync_id=conflict.pk, by=shift.supervisor, accept_worker=False)
+    sync.sync_conflict_resolve(sync_id=conflict.pk, by=shift.supervisor, accept_worker=False)
     [message] = Notification.objects.filter(kind="sync_conflict_kept")
     assert message.recipient == shift.worker
     assert "kept the clock-out at 3:00 PM" in message.body
@@ -245,7 +245,7 @@ def test_staff_without_the_lending_admin_permission_cannot_settle(client, shift,
     )
     assert TimeLogOfflineSync.objects.get(pk=conflict.pk).status == SyncStatus.CONFLICT
     with pytest.raises(RuleViolation) as refused:
-        services.sync_conflict_resolve(sync_id=conflict.pk, by=reader, accept_worker=False)
+        sync.sync_conflict_resolve(sync_id=conflict.pk, by=reader, accept_worker=False)
     assert refused.value.code == "not_allowed"
 
 
@@ -256,7 +256,7 @@ def test_the_worker_sees_the_wait_then_the_outcome_on_their_time_log(client, shi
     client.force_login(shift.worker)
     path = reverse("portal:member-timelog", args=[conflict.conflict_with_id])
     assert "Your supervisor chooses which clock-out stands" in client.get(path).content.decode()
-    services.sync_conflict_resolve(sync_id=conflict.pk, by=shift.supervisor, accept_worker=False)
+    sync.sync_conflict_resolve(sync_id=conflict.pk, by=shift.supervisor, accept_worker=False)
     page = client.get(path).content.decode()
     assert "Not taken" in page
     assert "kept the clock-out at 3:00 PM" in page
@@ -264,7 +264,7 @@ def test_the_worker_sees_the_wait_then_the_outcome_on_their_time_log(client, shi
 
 def test_another_supervisor_of_the_same_employer_sees_it_settled(shift, conflict):
     colleague = EmployerUserFactory(employer=shift.dispatch.employer, role="supervisor").user
-    services.sync_conflict_resolve(sync_id=conflict.pk, by=colleague, accept_worker=False)
+    sync.sync_conflict_resolve(sync_id=conflict.pk, by=colleague, accept_worker=False)
     with pytest.raises(RuleViolation) as again:
-        services.sync_conflict_resolve(sync_id=conflict.pk, by=shift.supervisor, accept_worker=True)
+        sync.sync_conflict_resolve(sync_id=conflict.pk, by=shift.supervisor, accept_worker=True)
     assert again.value.code == "not_in_conflict"

@@ -23,7 +23,7 @@ from dispatch import services as dispatch_services
 from dispatch.enums import EndReason
 from dispatch.models import Dispatch
 from dispatch.tests.factories import EmployerFactory
-from fulfillment import services as fulfillment_services
+from fulfillment.services import timelogs as fulfillment_services
 from fulfillment.tests.factories import ReachableStaffFactory, SiteUserFactory, WorkerFactory, on_the_job
 from referral import services as referral_services
 from unioncore.audit import system_user

@@ -14,7 +14,7 @@ import pytest
 import time_machine
 from django.core import mail
 
-from fulfillment import services
+from fulfillment.services import notifications, timelogs
 from fulfillment.tests.test_notifications import SUBMITTED, M, make_world, t
 from unioncore.audit import system_user
 from unioncore.notifications import sms, tasks
@@ -41,19 +41,19 @@ def test_a_day_with_the_sms_provider_down_sends_one_email_per_message_and_no_ste
         with time_machine.travel(t(6), tick=False) as clock:
             worlds = [make_world() for _ in range(SHIFTS)]
             clock.move_to(t(7))
-            logs = [services.timelog_clock_in(dispatch_id=w.dispatch.pk, by=w.worker) for w in worlds]
+            logs = [timelogs.timelog_clock_in(dispatch_id=w.dispatch.pk, by=w.worker) for w in worlds]
             now = t(7)
             while now <= SUBMITTED + 250 * M:
                 clock.move_to(now)
                 if now == t(15, 30):
                     for w, log in zip(worlds, logs, strict=True):
-                        services.timelog_stop_work(timelog_id=log.pk, by=w.worker, at=now)
+                        timelogs.timelog_stop_work(timelog_id=log.pk, by=w.worker, at=now)
                 if now == SUBMITTED:
                     for w, log in zip(worlds, logs, strict=True):
-                        services.timelog_submit(timelog_id=log.pk, by=w.worker)
+                        timelogs.timelog_submit(timelog_id=log.pk, by=w.worker)
                 if now == SUBMITTED + 245 * M:  # the 4-hour timers ran out
-                    assert services.auto_approve_due(now=now, by=system_user()) == SHIFTS
-                services.run_escalations(now=now)
+                    assert timelogs.auto_approve_due(now=now, by=system_user()) == SHIFTS
+                notifications.run_escalations(now=now)
                 deliver_pending_repeatedly()
                 now += 5 * M
     finally:
