@@ -34,7 +34,7 @@ from referral.enums import (
 )
 from referral.models import ReferralBook
 from reports import selectors
-from reports.filters import DispatchFilters, JobRequestFilters, RolledOffFilters
+from reports.filters import DispatchFilters, JobBidFilters, JobRequestFilters, RegistrationFilters, RolledOffFilters
 from reports.framework import (
     FULFILLMENT,
     Breakdown,
@@ -486,9 +486,15 @@ class CheckMarkReport(Report):
 
 
 # 10
-class ShortCallForm(forms.Form):
-    book = book_field()
-    overdue_only = forms.BooleanField(label="Overdue only", required=False)
+class CheckboxFilter(django_filters.Filter):
+    field_class = forms.BooleanField  # ticked or not ("on", as the old form's links say)
+
+
+class ShortCallFilters(RegistrationFilters):
+    """The Basic tab's book (every tier, or one) and whether only the overdue calls are listed."""
+
+    own = frozenset({"overdue_only"})
+    overdue_only = CheckboxFilter(label="Overdue only", method="by_nothing")
 
 
 @register
@@ -503,7 +509,8 @@ class ShortCallReport(Report):
         "Members on a short call. Overdue: the day to re-register has passed, or the call has run past "
         "the short-call limit of working days."
     )
-    filters = ShortCallForm
+    filterset = ShortCallFilters.taking("book", "tier", "overdue_only")
+    selector_takes = ("overdue_only",)
     selector = staticmethod(selectors.short_call_rows)
     columns = (
         BOOK,
@@ -567,10 +574,6 @@ class RegistrationActivityAudit(Report):
 
 
 # 13
-class BidForm(DateRangeForm):
-    status = choice_field(BidStatus)
-
-
 @register
 class OnlineBidReport(Report):
     slug = "online-bid-report"
@@ -579,7 +582,7 @@ class OnlineBidReport(Report):
     laborpower_ids = ("B-18",)
     replaces = "Internet Bidding Report"
     description = "Members' online bids placed on the days chosen, by request."
-    filters = BidForm
+    filterset = JobBidFilters.taking("employer", "book", "status", "date_from", "date_to", max_days=366)
     selector = staticmethod(selectors.bid_rows)
     group_by = "job_request_id"
     columns = (

@@ -28,8 +28,8 @@ from django.core.exceptions import FieldDoesNotExist
 from django.db.models import Q
 from django.utils import timezone
 
-from dispatch.enums import DispatchStatus, JobClass, JobRequestStatus
-from dispatch.models import Dispatch, Employer, JobRequest, ReferralCandidate
+from dispatch.enums import BidStatus, DispatchStatus, JobClass, JobRequestStatus
+from dispatch.models import Dispatch, Employer, JobBid, JobRequest, ReferralCandidate
 from members.enums import Classification, MemberStatus
 from members.models import CopeCheckoff, Member, MemberDemographics, Skill
 from referral.enums import RegistrationStatus
@@ -366,3 +366,22 @@ class CopeCheckoffFilters(LaborPowerFilters):
 
     class Meta(LaborPowerFilters.Meta):
         model = CopeCheckoff
+
+
+class JobBidFilters(LaborPowerFilters):
+    """Rows of members' online bids on job requests."""
+
+    paths = {
+        "employer": "job_request__employer",
+        "book": ("job_request__book_classification", "job_request__region"),
+        "tier": "registration__book__book_number",
+        **MEMBER_PATHS("member__"),
+        "worksite": "job_request__worksite",
+        "status": "status",
+        "job_class": "job_request__job_class",
+        "date": "placed_at__date",
+    }
+    status = django_filters.MultipleChoiceFilter(choices=BidStatus.choices, label="Status", method="by_in")
+
+    class Meta(LaborPowerFilters.Meta):
+        model = JobBid

@@ -251,3 +251,22 @@ def test_the_launch_reports_take_laborpowers_filters(hall, client, dispatcher):
     assert client.get(register, {**friday, "book": "WIRE SEATTLE"}).context["count"] == 3
     assert client.get(register, {**friday, "status": "open", "job_class": "journeyman"}).context["count"] == 1
     assert client.get(register, {**friday, "job_class": "foreman"}).context["count"] == 0
+
+
+def test_short_calls_and_bids_take_the_basic_tab_s_filters(hall, client, dispatcher):
+    """Short calls: Hill (since 16 Nov, overdue) and Irwin (since today), both WIRE SEATTLE : 1.
+    Bids: Baker and Davis on Alpha's open request, placed Monday."""
+    client.force_login(dispatcher)
+    short_calls = reverse("admin:reports_report", args=["short-call-report"])
+    assert names(client.get(short_calls, {"book": "WIRE SEATTLE"})) == ["Hill", "Irwin"]
+    assert names(client.get(short_calls, {"book": "WIRE SEATTLE", "tier": "2"})) == []
+    assert names(client.get(short_calls, {"book": "WIRE SEATTLE", "overdue_only": "on"})) == ["Hill"]
+    index = client.get(reverse("admin:reports_index")).context["groups"]["Basic"]
+    overdue = next(e for e in index if e.lp_id == "B-09")
+    assert names(client.get(overdue.url)) == ["Hill"]  # LaborPower's list: the overdue ones
+
+    bids = reverse("admin:reports_report", args=["online-bid-report"])
+    monday = {"date_from": "2026-12-07", "date_to": "2026-12-07"}
+    assert names(client.get(bids, {**monday, "employer": hall.employers["alpha"].pk})) == ["Baker", "Davis"]
+    assert names(client.get(bids, {**monday, "employer": hall.employers["beta"].pk})) == []
+    assert names(client.get(bids, {**monday, "book": "WIRE SEATTLE"})) == ["Baker", "Davis"]
