@@ -3,18 +3,14 @@ a dispatch (decision 0045). Registered with the kernel's catalogue when the app 
 `tell_member` fills a text in and hands it to the outbox in the caller's transaction (sent
 after commit). The member's roll-offs are Referral's messages (`referral/messages.py`)."""
 
-import datetime
-
 from django.conf import settings
 from django.utils import timezone
 
+from dispatch import rules
 from unioncore.notifications import services as outbox
 from unioncore.notifications.catalogue import MessageKind, register
 
 HALL = "IBEW Local 46"
-# An offer is answered within the hour (the dispatcher records "No answer" after that); the
-# answer-by time is the offer's time plus this, shown in the message.
-OFFER_ANSWER_WITHIN = datetime.timedelta(hours=1)
 
 MESSAGES = {
     m.kind: m
@@ -67,7 +63,7 @@ def tell_member(member, kind: str, *, about_id: int, **fields) -> list:
 def tell_offer(dispatch) -> list:
     """The offer (or the accepted bid) with its answer-by time and the link to answer it."""
     request = dispatch.job_request
-    answer_by = timezone.localtime(dispatch.offered_at + OFFER_ANSWER_WITHIN)
+    answer_by = timezone.localtime(dispatch.offered_at + rules.OFFER_ANSWER_WITHIN)
     return tell_member(
         dispatch.member, "bid_accepted" if dispatch.bid_id else "offer", about_id=dispatch.pk,
         employer=dispatch.employer, worksite=request.worksite, start=_start(request),

@@ -20,6 +20,9 @@ DS = DispatchStatus
 CHECK_IN_BY = datetime.time(15, 0)
 # Rule 9: a job reporting before 6 AM costs no check mark.
 EARLY_START = datetime.time(6, 0)
+# An offer is answered within the hour (the dispatcher records "No answer" after that); the
+# answer-by time in the member's message is the offer's time plus this.
+OFFER_ANSWER_WITHIN = datetime.timedelta(hours=1)
 
 
 def book_classification_of(*, category: str, classification: str) -> str:

@@ -29,6 +29,16 @@ def correction(request, **changes):
     return add_form(request.employer, **{"start_date": request.start_date.isoformat(), "workers_wanted": 1, **changes})
 
 
+def press(client, dispatcher, make_request, book, register, button):
+    """A new request with one member on its book, and its page's button ("run", "offer") pressed
+    by a dispatcher: the request and the page it comes back to."""
+    request = make_request()
+    register(book)
+    client.force_login(dispatcher)
+    url = reverse("admin:dispatch_desk_act", args=[request.pk, button])
+    return request, client.post(url, {"next": page(request)}, follow=True)
+
+
 def test_an_open_request_not_yet_offered_opens_as_a_form_with_the_referral_buttons(
     client, dispatcher, make_request, clock
 ):
@@ -67,12 +77,7 @@ def test_a_correction_the_checks_refuse_shows_on_its_field_and_changes_nothing(c
 def test_after_the_first_offer_the_page_is_read_only_and_a_correction_is_refused(
     client, dispatcher, make_request, book, register, clock
 ):
-    request = make_request()
-    register(book)
-    client.force_login(dispatcher)
-    offered = client.post(
-        reverse("admin:dispatch_desk_act", args=[request.pk, "offer"]), {"next": page(request)}, follow=True
-    )
+    request, offered = press(client, dispatcher, make_request, book, register, "offer")
     assert offered.redirect_chain[-1][0] == page(request)
     assert Dispatch.objects.filter(job_request=request).count() == 1
     assert ReferralRun.objects.filter(job_request=request).count() == 1  # the offer carries its run
@@ -89,12 +94,7 @@ def test_after_the_first_offer_the_page_is_read_only_and_a_correction_is_refused
 def test_run_referral_from_the_request_s_page_stores_the_run_and_keeps_it_editable(
     client, dispatcher, make_request, book, register, clock
 ):
-    request = make_request()
-    register(book)
-    client.force_login(dispatcher)
-    response = client.post(
-        reverse("admin:dispatch_desk_act", args=[request.pk, "run"]), {"next": page(request)}, follow=True
-    )
+    request, response = press(client, dispatcher, make_request, book, register, "run")
     assert ReferralRun.objects.filter(job_request=request).count() == 1
     assert 'name="worksite"' in response.content.decode()  # a run is not an offer
 
