@@ -30,6 +30,17 @@ def open_from_tab(page, tab: str, name: str) -> None:
     page.wait_for_load_state()
 
 
+def day_book_of_today(page, employer: str) -> None:
+    """The Day Book (Basic tab) of today's dispatches of one employer, shown."""
+    today = f"{timezone.localdate():%Y-%m-%d}"
+    open_from_tab(page, "Basic", "Dispatch Report (Day Book)")
+    page.locator("#id_employer").select_option(label=employer)
+    page.locator("#id_date_from").fill(today)
+    page.locator("#id_date_to").fill(today)
+    page.get_by_role("button", name="Show").click()
+    page.wait_for_load_state()
+
+
 def download_excel(page) -> list[tuple]:
     with page.expect_download() as info:
         page.get_by_role("link", name="Excel", exact=True).click()
@@ -43,17 +54,11 @@ def test_one_report_of_each_tab_filtered_and_downloaded(page, live_server):
     other = EmployerFactory(name="Other Electric")
     dispatch = DispatchFactory(job_request=JobRequestFactory(employer=employer))
     DispatchFactory(job_request=JobRequestFactory(employer=other))
-    today = f"{timezone.localdate():%Y-%m-%d}"
     signed_in(page, live_server)
     page.set_viewport_size({"width": 1280, "height": 900})
 
     # Basic: the Day Book of today, one employer
-    open_from_tab(page, "Basic", "Dispatch Report (Day Book)")
-    page.locator("#id_employer").select_option(label="Playwright Electric")
-    page.locator("#id_date_from").fill(today)
-    page.locator("#id_date_to").fill(today)
-    page.get_by_role("button", name="Show").click()
-    page.wait_for_load_state()
+    day_book_of_today(page, "Playwright Electric")
     assert "1 row." in page.content()
     rows = download_excel(page)
     assert [r[3] for r in rows[1:2]] == ["Playwright Electric"]
@@ -93,16 +98,10 @@ def test_an_officer_saves_a_filtered_report_and_runs_it_from_the_index(page, liv
     employer = EmployerFactory(name="Playwright Electric")
     DispatchFactory(job_request=JobRequestFactory(employer=employer))
     DispatchFactory(job_request=JobRequestFactory(employer=EmployerFactory(name="Other Electric")))
-    today = f"{timezone.localdate():%Y-%m-%d}"
     signed_in(page, live_server)
     page.set_viewport_size({"width": 1280, "height": 900})
 
-    open_from_tab(page, "Basic", "Dispatch Report (Day Book)")
-    page.locator("#id_employer").select_option(label="Playwright Electric")
-    page.locator("#id_date_from").fill(today)
-    page.locator("#id_date_to").fill(today)
-    page.get_by_role("button", name="Show").click()
-    page.wait_for_load_state()
+    day_book_of_today(page, "Playwright Electric")
     page.get_by_text("Save this report").click()
     page.locator("#id_save-name").fill("Playwright's day")
     for label in ("Offered", "Request", "Classification", "Type", "Start", "Wage rate"):
