@@ -152,7 +152,8 @@ def actor_of(user) -> Actor:
     from dispatch.enums import EmployerRole
     from dispatch.models import EmployerUser
 
-    if type(user).employer_user.is_cached(user):  # read with the user (the API's token): no query
+    # `__class__`, not type(): a request's user is a lazy object, which answers its user's class.
+    if user.__class__.employer_user.is_cached(user):  # read with the user (the API's token): no query
         link = getattr(user, "employer_user", None)  # None: cached as absent
         roles = [(link.employer_id, link.role)] if link is not None else []
     else:
