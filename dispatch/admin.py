@@ -312,6 +312,12 @@ class JobRequestChangeForm(JobRequestAddForm):
     """Correct an open request until its first offer: the service (`job_request_change`) checks
     every rule again; a refusal shows on the form and nothing changes."""
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The officer's override is not a model form field: shown, and kept on a save, as it stands.
+        if "override_reason" in self.fields:
+            self.fields["override_reason"].initial = self.instance.override_reason
+
     def full_clean(self):
         forms.ModelForm.full_clean(self)
         if not self.is_bound or self.errors:

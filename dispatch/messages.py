@@ -7,6 +7,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from dispatch import rules
+from members import services as member_services
 from unioncore.notifications import services as outbox
 from unioncore.notifications.catalogue import MessageKind, register
 
@@ -52,9 +53,10 @@ def _start(request) -> str:
 
 def tell_member(member, kind: str, *, about_id: int, **fields) -> list:
     """Write `kind`'s message to the member: by text, or by email when they have no phone or
-    texted STOP. A member without a login has no address in UnionCore: nothing. Once per
+    texted STOP. A member who never signed in gets a portal account for it (members'
+    `member_portal_account`); one with no phone or email on record: nothing. Once per
     (about_id, kind)."""
-    user = member.user if member.user_id else None
+    user = member_services.member_to_tell(member)
     if user is None:
         return []
     return outbox.notify(user=user, kind=kind, body=MESSAGES[kind].text.format(**fields), about_id=about_id)

@@ -10,8 +10,9 @@ from django.utils import timezone
 from members.enums import TransactionKind, TransactionSource
 from members.errors import MembersError
 from members.models import CopeCheckoff, Member, MemberTransaction, Traveler, TravelLetter
+from unioncore.audit import system_user
 from unioncore.errors import CommonError, RuleViolation
-from unioncore.models import User
+from unioncore.models import User, UserKind
 from unioncore.records import record_save
 
 MEMBER_FIELDS = (
@@ -39,6 +40,40 @@ def member_create(*, by: User, **fields) -> Member:
     member._history_user = by
     member.save()
     return member
+
+
+@transaction.atomic
+def member_portal_account(*, member_id: int, by: User) -> User | None:
+    """The member's portal account, made when the hall first has something to tell a member who
+    never signed in (a job offer, a roll-off): without it the member could neither get the text
+    nor open its link. It has no password — the member signs in by a one-time link sent to the
+    phone or email on their record. None when the record has neither, or only a phone another
+    account already has (a shared phone): there is then nowhere of their own to send to."""
+    member = Member.objects.select_for_update().get(pk=member_id)
+    if member.user_id:
+        return member.user
+    phone = member.phone if member.phone and not User.objects.filter(phone=member.phone).exists() else None
+    if phone is None and not member.email:
+        return None
+    username = f"member-{member.card_number}"
+    if User.objects.filter(username=username).exists():
+        username = f"{username}-{member.pk}"
+    user = User(
+        username=username, kind=UserKind.MEMBER, first_name=member.first_name, last_name=member.last_name,
+        email=member.email, phone=phone,
+    )  # fmt: skip
+    user.set_unusable_password()
+    user._history_user = by
+    user.save()
+    member.user = user
+    member._history_user = by
+    member.save(update_fields=["user", "updated_at"])
+    return user
+
+
+def member_to_tell(member: Member) -> User | None:
+    """The account a message to the member goes to: theirs, or one made now (the hall acting)."""
+    return member.user if member.user_id else member_portal_account(member_id=member.pk, by=system_user())
 
 
 @transaction.atomic

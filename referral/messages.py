@@ -6,6 +6,7 @@ import datetime
 
 from django.conf import settings
 
+from members import services as member_services
 from unioncore.notifications import services as outbox
 from unioncore.notifications.catalogue import MessageKind, register
 
@@ -53,9 +54,10 @@ def portal_link() -> str:
 
 def tell_member(member, kind: str, *, about_id: int | None = None, cycle: int = 0, **fields) -> list:
     """Write `kind`'s message to the member, filled with `fields`: by text, or by email when
-    they have no phone or texted STOP. A member without a login has no address in UnionCore:
-    nothing (the console's lists name them). One message per (about_id, kind, cycle)."""
-    user = member.user if member.user_id else None
+    they have no phone or texted STOP. A member who never signed in gets a portal account for it
+    (members' `member_portal_account`); one with no phone or email on record: nothing (the
+    console's lists name them). One message per (about_id, kind, cycle)."""
+    user = member_services.member_to_tell(member)
     if user is None:
         return []
     body = MESSAGES[kind].text.format(link=portal_link(), **fields)

@@ -16,6 +16,7 @@ from dispatch.tests.test_bids import FRIDAY, MONDAY, SUNDAY
 from fulfillment.tests.factories import SiteUserFactory, WorkerFactory, on_the_job
 from members.tests.factories import MemberFactory
 from referral import services as referral_services
+from unioncore.models import User
 from unioncore.notifications import services as outbox
 from unioncore.notifications.enums import Channel, NotificationStatus
 from unioncore.notifications.models import Notification
@@ -67,13 +68,50 @@ def test_a_member_without_a_phone_gets_the_offer_by_email(book, register, make_r
     assert sms_outbox == []
 
 
-def test_a_member_without_a_login_is_not_reachable_and_the_offer_still_stands(
+def test_a_member_who_never_signed_in_gets_the_offer_and_an_account_to_open_it_with(
+    book, register, make_request, clock, dispatcher, sms_outbox
+):
+    """The hall's members come from LaborPower without logins: the first message makes their
+    portal account (no password; they sign in by a link to the phone on their record)."""
+    member = MemberFactory(user=None, phone=PHONE, email="")
+    registration = register(book, member=member)
+    dispatch = services.dispatch_offer(job_request_id=make_request().pk, registration_id=registration.pk, by=dispatcher)
+    member.refresh_from_db()
+    assert (member.user.phone, member.user.has_usable_password(), member.user.kind) == (PHONE, False, "member")
+    assert member.user.history.get().history_user.username == "system"
+    (offer,) = told(member)
+    assert offer.about_id == dispatch.pk
+    deliver_pending()
+    assert texts(sms_outbox) == [offer.body]
+    # The second message goes to the same account.
+    services.dispatch_decline(dispatch_id=dispatch.pk, by=dispatcher)
+    assert [n.kind for n in told(member)] == ["offer", "check_mark"]
+    assert User.objects.filter(member=member).count() == 1
+
+
+def test_a_member_with_no_phone_or_email_on_record_is_not_reachable_and_the_offer_still_stands(
     book, register, make_request, clock, dispatcher
 ):
-    registration = register(book, member=MemberFactory(user=None))
+    registration = register(book, member=MemberFactory(user=None, phone=None, email=""))
     dispatch = services.dispatch_offer(job_request_id=make_request().pk, registration_id=registration.pk, by=dispatcher)
     assert dispatch.status == "pending"
     assert not Notification.objects.exists()
+    assert registration.member.__class__.objects.get(pk=registration.member_id).user is None
+
+
+def test_a_shared_phone_stays_with_its_account_and_the_member_is_told_by_email(
+    book, register, make_request, clock, dispatcher, sms_outbox
+):
+    """Two members on one phone: the phone's account keeps it, the other member is emailed."""
+    UserFactory(phone=PHONE)
+    member = MemberFactory(user=None, phone=PHONE, email="second@example.org")
+    registration = register(book, member=member)
+    services.dispatch_offer(job_request_id=make_request().pk, registration_id=registration.pk, by=dispatcher)
+    deliver_pending()
+    member.refresh_from_db()
+    assert member.user.phone is None
+    assert [(m.subject, m.to) for m in mail.outbox] == [("A job offer", ["second@example.org"])]
+    assert sms_outbox == []
 
 
 def test_bids_taken_tell_the_winner_their_bid_was_accepted_and_the_other_it_was_not(book, register, make_request):

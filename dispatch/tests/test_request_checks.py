@@ -139,8 +139,9 @@ def test_an_officer_overrides_from_the_add_page_and_the_request_s_page_shows_it(
     assert response.status_code == 302, text(response)[:2000]
     request = JobRequest.objects.get()
     assert request.override_reason == "Hospital outage: the crew by 7"
-    page = text(client.get(reverse("admin:dispatch_jobrequest_change", args=[request.pk])))
-    assert "Hospital outage: the crew by 7" in page
+    # Before the first offer the page is a form: the officer's reason stands in its field.
+    page = client.get(reverse("admin:dispatch_jobrequest_change", args=[request.pk])).content.decode()
+    assert 'value="Hospital outage: the crew by 7"' in page
     desk = text(client.get(reverse("admin:dispatch_desk")))  # referred Tuesday: tomorrow's sheet
     assert "officer's override: Hospital outage: the crew by 7" in desk
 
