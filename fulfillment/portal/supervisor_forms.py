@@ -7,7 +7,7 @@ import datetime
 from django import forms
 from django.core import signing
 
-from fulfillment.portal.forms import LocalDateTimeInput, TimesForm, text_field
+from fulfillment.portal.forms import DayAndTimeField, TimesForm, text_field
 from unioncore.errors import RuleViolation
 
 KIOSK_STOP_SALT = "fulfillment.kiosk-stop"
@@ -57,7 +57,7 @@ class EjectForm(forms.Form):
 class ForceClockOutForm(forms.Form):
     """End a shift the worker forgot to stop, at the time it really ended."""
 
-    clock_out = forms.DateTimeField(label="When the shift ended", widget=LocalDateTimeInput())
+    clock_out = DayAndTimeField(label="When the shift ended")
     reason = text_field("Why you clock the worker out", help_text="The worker reads this.")
 
 

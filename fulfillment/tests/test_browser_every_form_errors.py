@@ -51,7 +51,7 @@ def members_draft_without_a_start(page, live_server, fixture):
     log = _worked(dispatch, worker, submit=False)
     sign_in(page, "worker1")
     page.goto(f"/portal/me/timelogs/{log.pk}/")
-    page.fill("input[name=clock_in]", "")
+    page.fill("input[name=clock_in_1]", "")
     page.get_by_role("button", name="Save my times").click()
     start = TimeLog.objects.get(pk=log.pk).worker_clock_in
     return REQUIRED, lambda: TimeLog.objects.get(pk=log.pk).worker_clock_in == start

@@ -13,6 +13,7 @@ from fulfillment.models import TimeLog
 from fulfillment.services import timelogs
 from fulfillment.tests.factories import ReachableStaffFactory, SiteUserFactory, WorkerFactory, on_the_job
 from fulfillment.tests.test_browser_member import (
+    fill_moment,
     shift,  # noqa: F401 (a fixture)
     sign_in,
 )
@@ -86,7 +87,8 @@ def test_a_manual_entry_without_times_is_in_view_and_focused(phone, shift):  # n
     phone.goto("/portal/me/timelogs/manual/")
     phone.get_by_role("button", name="Send for verification").click()
     the_error_is_in_view_and_focused(phone, says="Start")
-    assert described_by_its_error(phone, "input[name=clock_in]") == "This field is required."
+    assert described_by_its_error(phone, "select[name=clock_in_0]") == "This field is required."
+    assert described_by_its_error(phone, "input[name=clock_in_1]") == "This field is required.", "the time too"
     assert not TimeLog.objects.exists()
 
 
@@ -95,7 +97,7 @@ def test_the_supervisors_edit_without_a_note_is_in_view_and_focused(phone, submi
     _sign_in(phone, live_server, supervisor)
     phone.goto(_path(time_log))
     phone.click("summary:has-text('Edit the times')")
-    phone.fill("input[name=clock_out]", timezone.localtime(time_log.worker_clock_out - H).strftime("%Y-%m-%dT%H:%M"))
+    fill_moment(phone, "clock_out", time_log.worker_clock_out - H)
     phone.click("button:has-text('Send my times to the worker')")
     the_error_is_in_view_and_focused(phone, says="This field is required.")
     assert described_by_its_error(phone, "textarea[name=note]") == "This field is required."
@@ -111,7 +113,7 @@ def test_the_kiosks_stop_with_changes_without_a_note_is_in_view_and_focused(phon
     time_log = timelogs.timelog_clock_in(dispatch_id=dispatch.pk, by=worker.user, at=clock_in)
     _sign_in(phone, live_server, supervisor)
     phone.goto(f"/portal/crew/kiosk/{time_log.pk}/stop-with-changes/")
-    phone.fill("input[name=clock_out]", timezone.localtime(clock_in + 7 * H).strftime("%Y-%m-%dT%H:%M"))
+    fill_moment(phone, "clock_out", clock_in + 7 * H)
     phone.get_by_role("button", name="Stop the shift with these times").click()
     the_error_is_in_view_and_focused(phone, says="This field is required.")
     assert described_by_its_error(phone, "textarea[name=note]") == "This field is required."

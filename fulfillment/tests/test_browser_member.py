@@ -47,6 +47,13 @@ def field_time(moment) -> str:
     return timezone.localtime(moment).strftime("%Y-%m-%dT%H:%M")
 
 
+def fill_moment(page, name: str, moment) -> None:
+    """A date-and-time field (decision 0056): its day chosen from the list, its time typed."""
+    local = timezone.localtime(moment)
+    page.select_option(f"select[name={name}_0]", local.date().isoformat())
+    page.fill(f"input[name={name}_1]", local.strftime("%I:%M %p").lstrip("0"))
+
+
 def status_text(page) -> str:
     return page.locator("#status").inner_text()
 
@@ -72,8 +79,8 @@ def test_a_member_clocks_in_takes_a_break_stops_edits_the_draft_and_submits(page
 
     now = timezone.now()
     start, end = now - 8 * H, now - H / 2
-    page.get_by_label("Start").fill(field_time(start))
-    page.get_by_label("End").fill(field_time(end))
+    fill_moment(page, "clock_in", start)
+    fill_moment(page, "clock_out", end)
     page.get_by_label("Breaks (minutes)").fill("30")
     page.get_by_role("button", name="Save my times").click()
     page.get_by_text("Times saved.").wait_for()
@@ -130,7 +137,7 @@ def test_a_member_sends_a_correction_of_a_verified_shift(page, shift, artifacts_
     page.goto(f"/portal/me/timelogs/{log.pk}/")
     assert status_text(page) == "Verified"
     page.get_by_text("Send a correction").click()
-    page.get_by_label("End").fill(field_time(now - H))
+    fill_moment(page, "clock_out", now - H)
     page.get_by_role("button", name="Send the correction").click()
     page.get_by_text("This field is required.").first.wait_for()  # what was wrong is required
     page.get_by_label("What was wrong").fill("I stayed an hour to load the truck")

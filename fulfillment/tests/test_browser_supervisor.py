@@ -13,16 +13,13 @@ from fulfillment.models import ClockInAcknowledgement, TimeLog
 from fulfillment.services import timelogs
 from fulfillment.services.notifications import card_link
 from fulfillment.tests.factories import ReachableStaffFactory, SiteUserFactory, WorkerFactory, on_the_job
+from fulfillment.tests.test_browser_member import fill_moment
 from unioncore.tests.factories import PASSWORD
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 S = TimeLogStatus
 MIN = datetime.timedelta(minutes=1)
-
-
-def _local_minute(moment: datetime.datetime) -> str:
-    return timezone.localtime(moment).strftime("%Y-%m-%dT%H:%M")
 
 
 @pytest.fixture
@@ -80,7 +77,7 @@ def test_the_supervisor_opens_the_link_edits_with_a_note_then_disputes(page, sub
     # Edit with a note: the end 30 minutes earlier.
     new_end = time_log.worker_clock_out - 30 * MIN
     page.click("summary:has-text('Edit the times')")
-    page.fill("input[name=clock_out]", _local_minute(new_end))
+    fill_moment(page, "clock_out", new_end)
     page.fill("textarea[name=note]", "Gate log: left 30 minutes early.")
     page.click("button:has-text('Send my times to the worker')")
     page.wait_for_load_state()
@@ -114,14 +111,16 @@ def test_an_edit_without_a_note_shows_the_error_beside_the_note(page, submitted_
     _sign_in(page, live_server, supervisor)
     page.goto(_path(time_log))
     page.click("summary:has-text('Edit the times')")
-    page.fill("input[name=clock_out]", _local_minute(time_log.worker_clock_out - 30 * MIN))
+    fill_moment(page, "clock_out", time_log.worker_clock_out - 30 * MIN)
     page.click("button:has-text('Send my times to the worker')")
     page.wait_for_load_state()
     error = page.locator("#id_note_error")
     assert error.is_visible()
     assert error.inner_text() == "This field is required."
     assert page.locator("textarea[name=note]").get_attribute("aria-invalid") == "true"
-    assert page.locator("input[name=clock_out]").input_value() == _local_minute(time_log.worker_clock_out - 30 * MIN)
+    kept = timezone.localtime(time_log.worker_clock_out - 30 * MIN)
+    assert page.locator("select[name=clock_out_0]").input_value() == kept.date().isoformat()
+    assert page.locator("input[name=clock_out_1]").input_value() == kept.strftime("%I:%M %p").lstrip("0")
     assert TimeLog.objects.get(pk=time_log.pk).status == S.PENDING_VERIFICATION
 
 

@@ -13,9 +13,11 @@ from django.utils import timezone
 from dispatch.tests.factories import EmployerFactory
 from fulfillment.enums import SegmentKind, TimeLogStatus, VerifiedBy
 from fulfillment.models import TimeLog, Times
+from fulfillment.portal.forms import parse_wall_time
 from fulfillment.portal.supervisor_forms import KioskStopForm
 from fulfillment.services import timelogs
 from fulfillment.tests.factories import ReachableStaffFactory, SiteUserFactory, WorkerFactory, on_the_job
+from fulfillment.tests.test_browser_member import fill_moment
 from fulfillment.tests.test_browser_supervisor import _sign_in
 from unioncore.notifications.enums import Channel
 from unioncore.notifications.models import Notification
@@ -54,8 +56,15 @@ def opened(client, time_log) -> dict:
     """Open the page; its form as the browser would send it back untouched (note empty)."""
     response = client.get(url(time_log))
     assert response.status_code == 200
-    fields = re.findall(r'<input [^>]*name="(\w+)"[^>]*value="([^"]*)"', response.content.decode())
-    return {name: html.unescape(value) for name, value in fields if name != "csrfmiddlewaretoken"} | {"note": ""}
+    page = response.content.decode()
+    fields = re.findall(r'<input [^>]*name="(\w+)"[^>]*value="([^"]*)"', page)
+    data = {name: html.unescape(value) for name, value in fields if name != "csrfmiddlewaretoken"} | {"note": ""}
+    # A date-and-time field is a day chosen and a time typed (decision 0056): both as the browser
+    # sends them, and the moment as one value (2026-12-07T07:00) for the tests to read and change.
+    for name, day in re.findall(r'<select name="(\w+)_0"[^>]*>.*?<option value="([^"]*)" selected>', page, re.S):
+        data[f"{name}_0"] = day
+        data[name] = f"{day}T{parse_wall_time(data[f'{name}_1']).strftime('%H:%M')}"
+    return data
 
 
 def reviews_requested(time_log) -> list[tuple]:
@@ -181,7 +190,8 @@ def test_an_edit_without_a_note_is_refused_beside_the_note_and_changes_nothing(c
     page = response.content.decode()
     assert 'id="id_note_error"' in page
     assert "This field is required." in page
-    assert 'value="2026-12-07T15:00"' in page, "what the supervisor typed stays in the form"
+    assert '<option value="2026-12-07" selected>' in page, "what the supervisor typed stays in the form"
+    assert 'value="15:00"' in page
     time_log = get(time_log)
     assert (time_log.status, time_log.clock_out_at, time_log.supervisor_times) == (S.WORKING, None, None)
     assert reviews_requested(time_log) == []
@@ -296,6 +306,12 @@ def local_minute(moment: datetime.datetime) -> str:
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def shown_moment(page, name: str) -> str:
+    """A date-and-time field's day and time as the page shows them, as 2026-12-07T15:30."""
+    day = page.locator(f"select[name={name}_0]").input_value()
+    return f"{day}T{parse_wall_time(page.locator(f'input[name={name}_1]').input_value()).strftime('%H:%M')}"
+
+
 def test_the_supervisor_stops_a_shift_with_changes_at_the_kiosk(page, live_server, artifacts_dir):
     employer = EmployerFactory(name="Pier Crew Electric")
     supervisor = SiteUserFactory(employer=employer).user
@@ -310,10 +326,10 @@ def test_the_supervisor_stops_a_shift_with_changes_at_the_kiosk(page, live_serve
     shift.get_by_role("link", name="Stop with changes: Sam Lee").click()
     page.wait_for_url(f"**{url(time_log)}")
     assert page.locator("h1").inner_text() == "Stop Sam Lee's shift with changes"
-    assert page.locator("input[name=clock_in]").input_value() == local_minute(clock_in)
-    assert page.locator("input[name=clock_out]").input_value() >= local_minute(clock_in + 8 * H), "ending now"
+    assert shown_moment(page, "clock_in") == local_minute(clock_in)
+    assert shown_moment(page, "clock_out") >= local_minute(clock_in + 8 * H), "ending now"
     new_end = clock_in + 7 * H
-    page.fill("input[name=clock_out]", local_minute(new_end))
+    fill_moment(page, "clock_out", new_end)
     page.fill("textarea[name=note]", "Sent home at 7 hours: the panel was not delivered.")
     page.locator("textarea[name=note]").blur()
     page.screenshot(path=str(artifacts_dir / "kiosk-stop-with-changes-360.png"), full_page=True)

@@ -68,7 +68,8 @@ def test_a_member_clocks_in_takes_a_break_stops_edits_and_submits(worker_client,
     response = worker_client.post(reverse("portal:member-timelog-stop", args=[log.pk]), follow=True)
     page = response.content.decode()
     assert "Check your times" in page
-    assert 'value="2026-12-07T07:00"' in page, "the draft shows the recorded start, in the hall's time"
+    assert '<option value="2026-12-07" selected>' in page, "the draft shows the recorded start, in the hall's time"
+    assert 'value="7:00 AM"' in page
     assert 'name="break_minutes" value="15"' in page
     response = worker_client.post(
         reverse("portal:member-timelog-draft", args=[log.pk]),
@@ -196,7 +197,9 @@ def correction(hour_out=16, note="I stayed until four to finish the panel"):
 def test_a_member_sends_a_correction_of_verified_hours(worker_client, verified, shift, clock):
     page = worker_client.get(reverse("portal:member-timelog", args=[verified.pk])).content.decode()
     assert "These hours are wrong?" in page
-    assert 'value="' + form_time(verified.final_times.clock_in.astimezone(local(7).tzinfo)) + '"' in page, "prefilled"
+    start = verified.final_times.clock_in.astimezone(local(7).tzinfo)
+    assert f'<option value="{start.date().isoformat()}" selected>' in page, "prefilled: the day"
+    assert 'value="' + start.strftime("%I:%M %p").lstrip("0") + '"' in page, "and the time"
 
     response = worker_client.post(reverse("portal:member-timelog-correction", args=[verified.pk]), correction())
     fixed = TimeLog.objects.get(correction_of=verified)

@@ -255,7 +255,8 @@ def test_an_edit_without_a_note_shows_the_error_beside_the_note(client, shift, c
     assert 'id="id_note_error"' in page
     assert "This field is required." in page
     assert '<details id="edit" open>' in page
-    assert 'value="2026-12-07T15:00"' in page, "what the supervisor typed stays in the form"
+    assert '<option value="2026-12-07" selected>' in page, "what the supervisor typed stays in the form"
+    assert 'value="15:00"' in page
     assert get(time_log).status == S.PENDING_VERIFICATION
 
 
