@@ -305,13 +305,13 @@ def local_minute(moment: datetime.datetime) -> str:
     return timezone.localtime(moment).strftime("%Y-%m-%dT%H:%M")
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def shown_moment(page, name: str) -> str:
     """A date-and-time field's day and time as the page shows them, as 2026-12-07T15:30."""
     day = page.locator(f"select[name={name}_0]").input_value()
     return f"{day}T{parse_wall_time(page.locator(f'input[name={name}_1]').input_value()).strftime('%H:%M')}"
 
 
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_the_supervisor_stops_a_shift_with_changes_at_the_kiosk(page, live_server, artifacts_dir):
     employer = EmployerFactory(name="Pier Crew Electric")
     supervisor = SiteUserFactory(employer=employer).user
