@@ -19,7 +19,7 @@ from reports.catalog import (
     employer_field,
     last_days,
 )
-from reports.framework import DEMOGRAPHIC, Column, DateRangeForm, NoFilters, Report, register, sees_demographics
+from reports.framework import DEMOGRAPHIC, Column, DateRangeForm, NoFilters, Report, register
 
 # A dispatch's employee (A-01, A-02, A-05)
 MEMBER_CLASS = Column("member__classification", "Classification", choices=Classification)
@@ -257,10 +257,6 @@ class EeocReport(Report):
         Column("members", "Members", "int", total=True),
     )
     initial = last_days(365)
-
-    @classmethod
-    def can_run(cls, user) -> bool:
-        return super().can_run(user) and sees_demographics(user)  # and the demographics' own permission
 
 
 # A-10

@@ -363,7 +363,9 @@ class Report:
 
     @classmethod
     def can_run(cls, user) -> bool:
-        return bool(user and user.is_active and user.is_staff and user.has_perm(cls.permission))
+        allowed = bool(user and user.is_active and user.is_staff and user.has_perm(cls.permission))
+        # A demographic report also needs the demographics' own permission (decision 0053).
+        return allowed and (cls.permission != DEMOGRAPHIC or sees_demographics(user))
 
     # --- The rows ---
 
