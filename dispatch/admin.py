@@ -16,7 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
-from dispatch import selectors, services
+from dispatch import rules, selectors, services
 from dispatch.enums import (
     FILLING_DISPATCH_STATUSES,
     OPEN_DISPATCH_STATUSES,
@@ -867,7 +867,11 @@ class NoShowFilter(admin.SimpleListFilter):
     parameter_name = "check_in"
 
     def lookups(self, request, model_admin):
-        return [("no_show", "No-shows (rolled off at 3 PM)"), ("in", "Checked in"), ("waiting", "Not yet checked in")]
+        return [
+            ("no_show", f"No-shows (rolled off at {rules.CHECK_IN_WORDS})"),
+            ("in", "Checked in"),
+            ("waiting", "Not yet checked in"),
+        ]
 
     def queryset(self, request, queryset):
         if self.value() == "no_show":
@@ -900,7 +904,10 @@ class DispatchAdmin(ServiceAddMixin, ActionsOnlyMixin, HistoryAdmin):
         (None, {"fields": ("member", "employer", "request_number", "referral_run_link", "registration", "bid")}),
         ("Offer", {"fields": ("type", "status", "override_reason", "offered_at", "answered_at", "decline_kind")}),
         ("Job", {"fields": ("wage_rate", "primary_site_contact", "lending_admin", ("start_date", "end_date"))}),
-        ("Check-in (by 3 PM of the dispatch day)", {"fields": (("checked_in_at", "checked_in_by"), "no_show_at")}),
+        (
+            f"Check-in (by {rules.CHECK_IN_WORDS} of the dispatch day)",
+            {"fields": (("checked_in_at", "checked_in_by"), "no_show_at")},
+        ),
         ("End", {"fields": ("end_reason",)}),
         ("Record", {"fields": ("statement_401k", "created_by", "created_at", "updated_at")}),
     )
@@ -953,7 +960,10 @@ class DispatchAdmin(ServiceAddMixin, ActionsOnlyMixin, HistoryAdmin):
             done="{n} dispatch(es) accepted.",
         )
 
-    @admin.action(description="Checked in with the employer (due by 3 PM of the dispatch day)", permissions=["change"])
+    @admin.action(
+        description=f"Checked in with the employer (due by {rules.CHECK_IN_WORDS} of the dispatch day)",
+        permissions=["change"],
+    )
     def check_in(self, request, queryset):
         apply_each(
             self,

@@ -128,7 +128,7 @@ class SkipReason(models.TextChoices):
     OUTSIDE_PRIORITY_AREA = "outside_priority_area", "PLA/CWA: home ZIP code outside the priority-hire area"
     BARRED_BY_EMPLOYER = "barred_by_employer", "Barred from this employer"
     ALREADY_OFFERED = "already_offered", "Already offered this request"
-    RECENT_QUIT_OR_DISCHARGE = "recent_quit_or_discharge", "By name: quit or discharged within 14 days"
+    RECENT_QUIT_OR_DISCHARGE = "recent_quit_or_discharge", "By name: quit or discharged within the hall's by-name bar"
     NOT_ON_BOOK = "not_on_book", "By name: not out of work on a book of this request"
     NO_BID = "no_bid", "Internet-bid request: no bid placed"
     RE_SIGN_OVERDUE = "re_sign_overdue", "Re-sign overdue (rolled off at the next nightly run)"

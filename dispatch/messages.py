@@ -31,9 +31,9 @@ MESSAGES = {
             "on the book.",
         ),
         MessageKind(
-            "no_show_warning", "Check in by 3 PM",
-            HALL + ": you have not checked in with {employer} today. Check in by 3 PM or you are rolled off "
-            "every book you are on.",
+            "no_show_warning", f"Check in by {rules.CHECK_IN_WORDS}",
+            HALL + ": you have not checked in with {employer} today. Check in by " + rules.CHECK_IN_WORDS
+            + " or you are rolled off every book you are on.",
         ),
     ]
 }  # fmt: skip

@@ -18,6 +18,14 @@ DS = DispatchStatus
 # The 2024 procedure, rule 7: the member checks in with the employer by 3 PM of the dispatch
 # day, or comes off the books (the beat's roll-off runs then: a test holds CELERY_BEAT_SCHEDULE to it).
 CHECK_IN_BY = datetime.time(15, 0)
+
+
+def clock_words(at: datetime.time) -> str:
+    """A time of day as the hall writes it: 3 PM, 7:30 AM."""
+    return f"{at:%-I %p}" if at.minute == 0 else f"{at:%-I:%M %p}"
+
+
+CHECK_IN_WORDS = clock_words(CHECK_IN_BY)  # what the pages and messages say: the rule's own value
 # Rule 9: a job reporting before 6 AM costs no check mark.
 EARLY_START = datetime.time(6, 0)
 # An offer is answered within the hour (the dispatcher records "No answer" after that); the

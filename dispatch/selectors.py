@@ -104,15 +104,21 @@ class _HallFacts:
             )
             for member_id, code in qualified.values_list("member_id", "skill__code"):
                 self.class_members.setdefault(code, set()).add(member_id)
-        since = today - datetime.timedelta(days=HallSettings.current().by_name_bar_days)
+        bar_days = HallSettings.current().by_name_bar_days
+        since = today - datetime.timedelta(days=bar_days)
         # The 2024 procedure (rule 10): after a quit or a discharge, no by-name request of any
-        # employer for two weeks — not only the one the member left.
-        self.recently_left = set(
-            Dispatch.objects.filter(
-                end_reason__in=[EndReason.QUIT, EndReason.DISCHARGED],
-                end_date__gte=since,
-            ).values_list("member_id", flat=True)
-        )
+        # employer for the hall's bar (two weeks) — not only the one the member left. The skip's
+        # detail says the bar in force, and to when (the ranked list keeps it as the run saw it).
+        self.recently_left: dict[int, str] = {}
+        left = Dispatch.objects.filter(end_reason__in=[EndReason.QUIT, EndReason.DISCHARGED], end_date__gte=since)
+        for member_id, end_reason, end_date in left.order_by("end_date", "id").values_list(
+            "member_id", "end_reason", "end_date"
+        ):
+            until = end_date + datetime.timedelta(days=bar_days)
+            self.recently_left[member_id] = (
+                f"{'quit' if end_reason == EndReason.QUIT else 'discharged'} {end_date:%-m/%-d/%Y}; "
+                f"the hall's bar is {bar_days} days, to {until:%-m/%-d}"
+            )
 
 
 class _Eligibility:
@@ -255,7 +261,7 @@ def _in_order(eligibility: _Eligibility, *, named: set[int], named_rows, section
                     Candidate(member_id, None, None, None, True, CandidateOutcome.SKIPPED, SkipReason.NOT_ON_BOOK)
                 )
             elif member_id in eligibility.recently_left:
-                consider(row, True, (SkipReason.RECENT_QUIT_OR_DISCHARGE, ""))
+                consider(row, True, (SkipReason.RECENT_QUIT_OR_DISCHARGE, eligibility.recently_left[member_id]))
             else:
                 consider(row, True)
 

@@ -404,7 +404,9 @@ def dispatch_offer(
         raise RuleViolation(DispatchError.NOT_ELIGIBLE, f"{registration.member} is not on the list for this request.")
     if verdict.skip_reason:
         raise RuleViolation(
-            DispatchError.NOT_ELIGIBLE, f"{registration.member} is not eligible: {verdict.skip_reason.label}."
+            DispatchError.NOT_ELIGIBLE,
+            f"{registration.member} is not eligible: {verdict.skip_reason.label}"
+            + (f" ({verdict.detail})." if verdict.detail else "."),
         )
     if run is None and not override_reason:
         run = referral_run(job_request_id=request.pk, by=by)
@@ -526,7 +528,8 @@ def dispatch_check_in(*, dispatch_id: int, by: User) -> Dispatch:
         raise RuleViolation(CommonError.WRONG_STATUS, f"This dispatch is {dispatch.get_status_display().lower()}.")
     if dispatch.no_show_at is not None:
         raise RuleViolation(
-            DispatchError.NO_SHOW, "The member was rolled off for not checking in by 3 PM of the dispatch day."
+            DispatchError.NO_SHOW,
+            f"The member was rolled off for not checking in by {rules.CHECK_IN_WORDS} of the dispatch day.",
         )
     if dispatch.checked_in_at is None:
         dispatch.checked_in_at, dispatch.checked_in_by = timezone.now(), by
@@ -545,7 +548,7 @@ def dispatch_roll_off_no_shows(*, day: datetime.date, by: User) -> list[Dispatch
                 continue  # checked in (or handled) since the list was read
             dispatch.no_show_at = timezone.now()
             _save(dispatch, by)
-            reason = f"No check-in with {dispatch.employer} by 3 PM on {day:%m/%d/%Y}"
+            reason = f"No check-in with {dispatch.employer} by {rules.CHECK_IN_WORDS} on {day:%m/%d/%Y}"
             # The member is told by the roll-off itself (Referral's message, with this reason).
             referral_services.member_roll_off_all_books(
                 member_id=dispatch.member_id, by=by, cause=RollOffReason.NO_CHECK_IN, reason=reason

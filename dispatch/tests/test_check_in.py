@@ -182,3 +182,11 @@ def test_a_member_who_checked_in_is_not_told_anything(api_as, supervisor, dispat
         api_as(supervisor.user).post(f"/api/v1/dispatches/{dispatched.pk}/check-in/")
     assert three_pm() == 0
     assert roll_off_notices(worker) == []
+
+
+def test_the_crew_page_says_the_check_in_time_of_the_rule(client, supervisor, dispatched, worker, monkeypatch):
+    monkeypatch.setattr("dispatch.rules.CHECK_IN_BY", datetime.time(14, 30))
+    client.force_login(supervisor.user)
+    with time_machine.travel(at(DAY, 7), tick=False):
+        page = client.get(reverse("portal:supervisor-list")).content.decode()
+    assert "check in by 2:30 PM, or the hall takes them off its books" in page

@@ -6,6 +6,7 @@ with the same permission checks, as the API — and redirect: every action is a 
 works with JavaScript off. See docs/decisions/0018-supervisor-card-links.md for how the signed
 link and the login work together."""
 
+import datetime
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -17,6 +18,7 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 
+from dispatch import rules as dispatch_rules
 from dispatch import selectors as dispatch_selectors
 from dispatch import services as dispatch_services
 from dispatch.models import Dispatch
@@ -64,10 +66,10 @@ def timelog_card(request, token: str):
     who is looking, and only someone who may verify that dispatch's time logs sees it."""
     try:
         timelog_id = notifications.card_link_timelog_id(token)
-    except signing.SignatureExpired:
-        return render(request, "portal/supervisor/link_problem.html", {"expired": True}, status=410)
-    except (signing.BadSignature, ValueError):
-        return render(request, "portal/supervisor/link_problem.html", {"expired": False}, status=404)
+    except (signing.BadSignature, ValueError) as bad:
+        expired = isinstance(bad, signing.SignatureExpired)
+        context = {"expired": expired, "link_days": notifications.LINK_MAX_AGE.days}
+        return render(request, "portal/supervisor/link_problem.html", context, status=410 if expired else 404)
     return _card(request, timelog_id=timelog_id)
 
 
@@ -204,6 +206,9 @@ def waiting_list(request):
             employer_id=request.employer_user.employer_id, day=timezone.localdate()
         ),
         "on_the_clock": _with_shift_actions(selectors.open_shifts(employer_id=request.employer_user.employer_id)),
+        # The rules' own values, not their numbers written into the page.
+        "check_in_by": dispatch_rules.CHECK_IN_BY,
+        "eject_minutes": rules.EJECT_WINDOW // datetime.timedelta(minutes=1),
     }
     return render(request, "portal/supervisor/list.html", context)
 
@@ -385,7 +390,8 @@ def _end_shift(request, pk: int, form_class, *, allowed, title: str, act, succes
     back = _next(request)
     context = {"time_log": time_log, "member": time_log.dispatch.member, "back": back,
                "title": title.format(name=_name(time_log)), "eject": form_class is EjectForm,
-               "eject_until": time_log.created_at + rules.EJECT_WINDOW}  # fmt: skip
+               "eject_until": time_log.created_at + rules.EJECT_WINDOW,
+               "eject_minutes": rules.EJECT_WINDOW // datetime.timedelta(minutes=1)}  # fmt: skip
     if request.method != "POST":
         if time_log.status not in allowed:
             messages.error(request, f"The shift of {_name(time_log)} is {time_log.get_status_display().lower()}.")

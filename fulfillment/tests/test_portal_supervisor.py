@@ -149,6 +149,7 @@ def test_an_expired_link_says_so_with_a_410(client, shift, clock):
     response = client.get(path)
     assert response.status_code == 410
     assert "This link has expired" in response.content.decode()
+    assert f"Links in text messages work for {LINK_MAX_AGE.days} days." in response.content.decode()
     assert reverse("portal:supervisor-list") in response.content.decode()
 
 

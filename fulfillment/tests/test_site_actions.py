@@ -220,3 +220,15 @@ def test_the_worker_reads_why_the_shift_was_ended_on_their_page(client, shift, o
     client.force_login(shift.worker)
     page = client.get(reverse("portal:member-timelog", args=[on_shift.pk])).content.decode()
     assert "Sent off the site at 7:10 AM: “Not on my crew”" in page
+
+
+def test_the_crew_list_says_the_eject_window_in_force_not_a_number_written_in(
+    client, shift, on_shift, clock, monkeypatch
+):
+    monkeypatch.setattr("fulfillment.rules.EJECT_WINDOW", datetime.timedelta(minutes=20))
+    client.force_login(shift.supervisor)
+    clock.move_to(t(7, 5))
+    page = client.get(reverse("portal:supervisor-list")).content.decode()
+    assert "Send a worker off within 20 minutes of the clock-in" in page
+    form = client.get(reverse("portal:supervisor-shift-eject", args=[on_shift.pk])).content.decode()
+    assert "(20 minutes after the clock-in)" in form

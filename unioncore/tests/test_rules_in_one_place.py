@@ -86,3 +86,17 @@ def test_a_dispatchs_answers_leave_from_exactly_the_statuses_its_rules_allow():
     sources = _fsm_sources(Dispatch)
     for action in ("accept", "decline"):
         assert sources[action] == set(dispatch_rules.DISPATCH_RULES[action].statuses), action
+
+
+# A rule's value written into a page as text (decision 0059): the page renders the rule's own.
+WRITTEN_IN_PAGES = re.compile(r"\b25 minutes\b|\b3(:00)? ?PM\b|\b14 days\b")
+
+
+def test_no_page_writes_a_rule_s_value_as_text():
+    base = Path(settings.BASE_DIR) / "templates"
+    found = [
+        f"{page.relative_to(base)}: {match[0]}"
+        for page in sorted(base.rglob("*.html"))
+        for match in WRITTEN_IN_PAGES.finditer(re.sub(r"\{#.*?#\}", "", page.read_text(), flags=re.S))
+    ]
+    assert found == [], found
