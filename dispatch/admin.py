@@ -335,6 +335,14 @@ class JobRequestChangeForm(JobRequestAddForm):
             add_refusal(self, refused)
 
 
+class OrderOverrideForm(forms.Form):
+    override_reason = forms.CharField(
+        label="Officer's override", max_length=200,
+        help_text="Why the order is accepted though its start is past, before its referral time or before its "
+        "bidding could open. Kept on the request.",
+    )  # fmt: skip
+
+
 class CancelForm(forms.Form):
     reason = forms.CharField(max_length=200, help_text="Why the employer called it off")
 
@@ -437,7 +445,7 @@ class JobRequestAdmin(ServiceAddMixin, ActionsOnlyMixin, HistoryAdmin):
     date_hierarchy = "refer_at"
     autocomplete_fields = ("employer", "by_name_members")
     inlines = [ReferralRunInline, RequestDispatchInline]
-    actions = ["accept_orders", "run_referral", "offer_next", "take_bids", "cancel_request"]
+    actions = ["accept_orders", "accept_orders_overridden", "run_referral", "offer_next", "take_bids", "cancel_request"]
     add_fieldsets = (
         (None, {"fields": ("employer", ("book_classification", "region"), "job_class", "workers_wanted")}),
         ("When and where", {"fields": (("start_date", "report_time"), "worksite", "expected_days", "is_short_call")}),
@@ -577,6 +585,20 @@ class JobRequestAdmin(ServiceAddMixin, ActionsOnlyMixin, HistoryAdmin):
             lambda job_request: services.job_order_accept(job_request_id=job_request.pk, by=request.user),
             done="{n} employer order(s) accepted: referred at their time.",
         )  # fmt: skip
+
+    @admin.action(
+        description="Accept the employer's order on an officer's override (a start the checks refuse)",
+        permissions=["override"],
+    )
+    @with_form(OrderOverrideForm, done="{n} employer order(s) accepted on an officer's override.", submit="Accept")
+    def accept_orders_overridden(self, request, job_request, data):
+        services.job_order_accept(
+            job_request_id=job_request.pk, by=request.user, override_reason=data["override_reason"]
+        )
+
+    def has_override_permission(self, request):
+        """The officer's override of the request checks (rule L2c, decision 0050)."""
+        return request.user.has_perm("dispatch.emergency_referral")
 
     def get_inlines(self, request, obj):
         # The runs and dispatches are read-only: nothing of theirs is posted with a correction.

@@ -279,7 +279,9 @@ def schedule_preview(data) -> dict:
         start = None  # not chosen yet (or not a date): nothing to check
     if start is not None:
         refusals = [r.message for r in services.request_refusals(schedule=schedule, start=start, taken_at=now)]
-    return {"book": book, "schedule": schedule, "refusals": refusals, "taken_at": now}
+    # Taken on an officer's override, a start before the book's referral time is referred at once (decision 0059).
+    at_once = bool(refusals) and start < schedule.refer_at
+    return {"book": book, "schedule": schedule, "refusals": refusals, "taken_at": now, "at_once": at_once}
 
 
 def schedule(request, admin_site):

@@ -194,23 +194,41 @@ def _check_terms(request: JobRequest, *, by_name: bool) -> None:
         )  # fmt: skip
 
 
-def _schedule(request: JobRequest, *, by: User, by_name: bool, override_reason: str, kept: str = "") -> None:
+def _schedule(
+    request: JobRequest, *, by: User, by_name: bool, override_reason: str, kept: str = "",
+    accepted_at: datetime.datetime | None = None,
+) -> None:  # fmt: skip
     """Set the request's referral time and bidding window (its book's, counted from when the
     call was taken) after the start checks (rule L2c); `kept`, an officer's reason already on
-    the request that still covers an unchanged start."""
+    the request that still covers an unchanged start. `accepted_at`: when the hall accepts an
+    employer's order, as sent or corrected (decision 0059): the start is checked against it,
+    not against the order's time, and members bid from then only (an order waiting for the
+    hall takes no bids); the referral time still counts from the order (its cut-off)."""
     schedule = referral_schedule(
         book=_request_book(request.book_classification, request.region), taken_at=request.taken_at, by_name=by_name
     )
+    hall_takes_at = max(accepted_at or request.taken_at, request.taken_at)
+    opens, closes = schedule.bidding_opens_at, schedule.bidding_closes_at
+    if opens is not None and hall_takes_at > opens:
+        # The order waited for the hall into its window: bids from now, none if the window is over.
+        opens, closes = (hall_takes_at, closes) if hall_takes_at < closes else (None, None)
+        schedule = ReferralSchedule(schedule.refer_at, opens, closes)
     start = _local(request.start_date, request.report_time)
-    refusals = request_refusals(schedule=schedule, start=start, taken_at=request.taken_at)
+    refusals = request_refusals(schedule=schedule, start=start, taken_at=hall_takes_at)
     if refusals and kept and not (override_reason or "").strip():
         request.override_reason = kept
     else:
         request.override_reason = _override_checks(refusals, override_reason=override_reason, by=by)
-    opens, closes = schedule.bidding_opens_at, schedule.bidding_closes_at
-    if opens is not None and opens >= start:
+    refer_at = schedule.refer_at
+    if request.override_reason and start < refer_at:
+        # Taken on an officer's word though the job starts before the book's referral time: it
+        # is referred at once (decision 0059), not after the start; a correction keeps an
+        # earlier "at once", and there is no bidding on a request already referred.
+        refer_at = min(refer_at, max(timezone.now(), hall_takes_at), request.refer_at or refer_at)
+        opens = closes = None
+    elif opens is not None and opens >= start:
         opens = closes = None  # an officer took it anyway: no bidding that would open after the start
-    request.refer_at, request.bidding_opens_at, request.bidding_closes_at = schedule.refer_at, opens, closes
+    request.refer_at, request.bidding_opens_at, request.bidding_closes_at = refer_at, opens, closes
 
 
 @transaction.atomic
@@ -241,11 +259,13 @@ def job_request_create(
     notes: str = "",
     submitted_by_employer: bool = False,
     override_reason: str = "",
+    accepted_at: datetime.datetime | None = None,
 ) -> JobRequest:
     """Take an employer's call for labor (or, `submitted_by_employer`, an employer's order from
     the portal, which waits for a dispatcher to accept it: decision 0044). A start in the past,
     before the book's referral time or before its bidding could open is refused unless an
-    officer gives `override_reason`, kept on the request (decision 0050)."""
+    officer gives `override_reason`, kept on the request (decision 0050); an employer's order
+    the hall corrects is checked as of `accepted_at`, the moment the hall takes it (0059)."""
     taken_at = taken_at or timezone.now()
     employer = Employer.objects.get(pk=employer_id)
     if employer.status != "active":
@@ -260,7 +280,9 @@ def job_request_create(
         status=JobRequestStatus.SUBMITTED if submitted_by_employer else JobRequestStatus.OPEN,
     )  # fmt: skip
     _check_terms(request, by_name=bool(by_name_member_ids))
-    _schedule(request, by=by, by_name=bool(by_name_member_ids), override_reason=override_reason)
+    _schedule(
+        request, by=by, by_name=bool(by_name_member_ids), override_reason=override_reason, accepted_at=accepted_at
+    )
     request.full_clean(exclude=["status"])  # a protected FSM field cannot be re-assigned by clean
     request._history_user = by
     request.save()
@@ -308,6 +330,7 @@ def job_request_change(
         return request.start_date, request.report_time, request.book_classification, request.region, sorted(by_name)
 
     before = schedule_facts(named)
+    book_before = request.book_classification, request.region
     for name, value in fields.items():
         setattr(request, name, value)
     _check_terms(request, by_name=bool(by_name_member_ids))
@@ -317,10 +340,37 @@ def job_request_change(
     request._history_user = by
     request._change_reason = "Corrected before the first offer"
     request.save()
+    _bids_after_a_correction(request, by, book_moved=(request.book_classification, request.region) != book_before)
     if special_skill_ids is not None:
         request.special_skills.set(special_skill_ids)
     request.by_name_members.set(by_name_member_ids)
     return request
+
+
+def _bids_after_a_correction(request: JobRequest, by: User, *, book_moved: bool) -> None:
+    """The pending bids a correction leaves without ground are withdrawn and each bidder told why
+    (decision 0059): all of them when the request moved to another book (they bid from the old
+    one), else those its bidding window (new, or none) would not have taken when they were
+    placed. A correction that touches neither keeps them; a bidder's place on the book is theirs."""
+    opens, closes = request.bidding_opens_at, request.bidding_closes_at
+    if book_moved:
+        reason = "the hall moved the request to another book"
+    elif opens is None:
+        reason = "the request no longer takes online bids"
+    else:
+        local_opens, local_closes = timezone.localtime(opens), timezone.localtime(closes)
+        reason = (
+            f"the hall changed its bidding window to {local_opens:%a %b %-d %-I:%M %p} – "
+            f"{local_closes:%a %b %-d %-I:%M %p}" + ("; bid again inside it" if closes > timezone.now() else "")
+        )
+    for bid in JobBid.objects.select_for_update().filter(job_request=request, status=BidStatus.PENDING):
+        if not book_moved and opens is not None and opens <= bid.placed_at < closes:
+            continue  # the window as corrected takes this bid too
+        bid.withdraw()
+        bid._history_user = by
+        bid._change_reason = f"Withdrawn by the hall: {reason}"[:100]
+        bid.save()
+        messages.tell_bid_not_taken(bid, reason)
 
 
 def lock_request(job_request_id: int) -> JobRequest:
@@ -1006,6 +1056,7 @@ def job_order_submit(*, by: User, **fields) -> JobRequest:
     `job_request_create`'s, less the employer (the sender's) and the time (now)."""
     employer_user = ordering_employer_user(by)
     fields.pop("taken_at", None)
+    fields.pop("accepted_at", None)
     fields.pop("employer_id", None)
     return job_request_create(by=by, employer_id=employer_user.employer_id, submitted_by_employer=True, **fields)
 
@@ -1021,13 +1072,18 @@ def _lock_order(job_request_id: int) -> JobRequest:
 
 
 @transaction.atomic
-def job_order_accept(*, job_request_id: int, by: User) -> JobRequest:
-    """A dispatcher accepts an employer's order as sent: it is open and referred at its time."""
+def job_order_accept(*, job_request_id: int, by: User, override_reason: str = "") -> JobRequest:
+    """A dispatcher accepts an employer's order as sent: it is open and referred at its time.
+    The start is checked again as of now (rule L2c: the order may have waited past it, or past
+    its bidding window), with the codes of a call; an officer's `override_reason` takes it
+    anyway, kept on the request (decisions 0050, 0059)."""
     _ensure_dispatcher(by)
     order = _lock_order(job_request_id)
+    by_name = order.by_name_members.exists()
+    _schedule(order, by=by, by_name=by_name, override_reason=override_reason, accepted_at=timezone.now())
     order.accept_order()
     order._history_user = by
-    order._change_reason = "Employer's order accepted"
+    order._change_reason = "Employer's order accepted" + (" on an officer's override" if order.override_reason else "")
     order.save()
     return order
 
@@ -1050,10 +1106,11 @@ def job_order_correct(*, job_request_id: int, by: User, reason: str, **fields) -
             fields={"employer": "The employer who sent the order."},
         )  # fmt: skip
     fields.pop("taken_at", None)
+    fields.pop("accepted_at", None)
     fields.pop("submitted_by_employer", None)
     notes = fields.pop("notes", "") or ""
     corrected = job_request_create(
-        by=by, employer_id=order.employer_id, taken_at=order.taken_at,
+        by=by, employer_id=order.employer_id, taken_at=order.taken_at, accepted_at=timezone.now(),
         notes=f"Corrected from the employer's order #{order.pk}: {reason.strip()}\n{notes}".strip(), **fields,
     )  # fmt: skip
     order.cancel()

@@ -283,3 +283,68 @@ def test_an_order_nobody_accepted_expires_after_its_start_without_check_marks(
     assert JobRequest.objects.get(pk=order.pk).status == JobRequestStatus.EXPIRED
     registration.refresh_from_db()
     assert registration.check_marks == 0
+
+
+# --- An order accepted late is checked as a call (rule L2c; decision 0059) ---
+
+CHANGELIST = reverse("admin:dispatch_jobrequest_changelist")
+
+
+def test_an_order_accepted_after_its_start_is_refused_and_an_officer_accepts_it_with_a_reason(
+    client, supervisor, morning, dispatcher, officer
+):
+    order = _order(supervisor)  # Wednesday at 7:00, sent Monday 10:00
+    morning.move_to(at(WEDNESDAY, 8))  # nobody accepted it in time
+    client.force_login(dispatcher)
+    response = client.post(
+        CHANGELIST, {"action": "accept_orders", "_selected_action": [order.pk], "index": 0}, follow=True
+    )
+    assert "The start (Wed 9 Dec 07:00) is in the past." in response.content.decode()
+    assert JobRequest.objects.get(pk=order.pk).status == JobRequestStatus.SUBMITTED
+    with pytest.raises(RuleViolation) as refused:
+        services.job_order_accept(job_request_id=order.pk, by=dispatcher, override_reason="They are waiting")
+    assert refused.value.code == "officer_only"
+    assert "accept_orders_overridden" not in client.get(CHANGELIST).content.decode(), "an officer's action"
+
+    client.force_login(officer)
+    chosen = {"action": "accept_orders_overridden", "_selected_action": [order.pk], "index": 0}
+    asked = client.post(CHANGELIST, chosen)
+    assert "Officer&#x27;s override" in asked.content.decode() or "Officer's override" in asked.content.decode()
+    client.post(CHANGELIST, {**chosen, "_apply_action": "yes", "override_reason": "The crew is on site already"})
+    accepted = JobRequest.objects.get(pk=order.pk)
+    assert (accepted.status, accepted.override_reason) == (JobRequestStatus.OPEN, "The crew is on site already")
+    assert accepted.history.first().history_user == officer
+
+
+def test_an_order_accepted_late_is_refused_with_the_codes_of_a_call(supervisor, dispatcher):
+    with time_machine.travel(at(MONDAY, 10), tick=False) as clock:
+        order = services.job_order_submit(by=supervisor, **{**_service_fields(), "start_date": WEDNESDAY})
+        clock.move_to(at(WEDNESDAY, 7).replace(minute=1))
+        with pytest.raises(RuleViolation) as refused:
+            services.job_order_accept(job_request_id=order.pk, by=dispatcher)
+    assert (refused.value.code, refused.value.error.rule) == ("start_in_past", "L2c")
+    assert JobRequest.objects.get(pk=order.pk).status == JobRequestStatus.SUBMITTED
+
+
+def test_an_order_accepted_in_its_bidding_window_takes_bids_from_then(supervisor, dispatcher):
+    with time_machine.travel(at(MONDAY, 10), tick=False) as clock:
+        order = _order(supervisor)  # referred Tuesday 8:30; its book's window Monday 17:30 – Tuesday 7:00
+        clock.move_to(at(MONDAY, 19))
+        accepted = services.job_order_accept(job_request_id=order.pk, by=dispatcher)
+    assert timezone.localtime(accepted.bidding_opens_at) == at(MONDAY, 19), "no bids while it waited for the hall"
+    assert timezone.localtime(accepted.bidding_closes_at) == at(TUESDAY, 7)
+
+
+def test_a_correction_made_after_the_order_s_start_is_refused_on_the_start(client, supervisor, morning, dispatcher):
+    order = _order(supervisor)
+    morning.move_to(at(WEDNESDAY, 8))
+    client.force_login(dispatcher)
+    form = {
+        "employer": order.employer_id, "book_classification": "inside_wireperson", "region": "seattle",
+        "job_class": "journeyman", "workers_wanted": 3, "start_date": WEDNESDAY.isoformat(), "report_time": "07:00",
+        "worksite": "Pier 91, gate B", "category": "normal", "correction_reason": "3 workers",
+    }  # fmt: skip
+    response = client.post(reverse("admin:dispatch_jobrequest_add") + f"?corrects={order.pk}", form)
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors["start_date"] == ["The start (Wed 9 Dec 07:00) is in the past."]
+    assert JobRequest.objects.get().status == JobRequestStatus.SUBMITTED

@@ -142,10 +142,37 @@ def test_an_officer_overrides_from_the_add_page_and_the_request_s_page_shows_it(
     # Before the first offer the page is a form: the officer's reason stands in its field.
     page = client.get(reverse("admin:dispatch_jobrequest_change", args=[request.pk])).content.decode()
     assert 'value="Hospital outage: the crew by 7"' in page
-    desk = text(client.get(reverse("admin:dispatch_desk")))  # referred Tuesday: tomorrow's sheet
+    desk = text(client.get(reverse("admin:dispatch_desk")))  # referred at once: today's sheet
     assert "officer's override: Hospital outage: the crew by 7" in desk
 
 
 def test_the_schedule_panel_is_staff_only(client, member_user):
     client.force_login(member_user)
     assert client.get(SCHEDULE).status_code in (302, 403)
+
+
+def test_an_overridden_start_before_the_referral_time_is_referred_at_once_and_the_console_says_so(
+    client, officer, employer, clock
+):
+    client.force_login(officer)
+    form = add_form(employer, start_date=TUESDAY.isoformat())  # Tuesday 7:00; the book refers Tuesday 8:30
+    panel = html.unescape(text(client.get(SCHEDULE, form)))
+    assert "it is referred at once (Mon Dec 7, 09:00), with no online bidding" in panel
+    response = client.post(ADD, {**form, "override_reason": "Hospital outage: the crew by 7"})
+    assert response.status_code == 302, text(response)[:2000]
+    request = JobRequest.objects.get()
+    assert timezone.localtime(request.refer_at) == at(MONDAY, 9), "not Tuesday 8:30, after the start"
+    assert (request.bidding_opens_at, request.bidding_closes_at) == (None, None)
+    desk = text(client.get(reverse("admin:dispatch_desk")))  # on today's sheet, due now
+    assert "officer's override: Hospital outage: the crew by 7 referred Mon 12/7 9:00 AM" in desk
+
+
+def test_a_correction_keeps_an_overridden_request_referred_at_once(employer, officer, dispatcher, clock):
+    request = services.job_request_create(
+        by=officer, employer_id=employer.pk, book_classification="inside_wireperson", region="seattle",
+        workers_wanted=1, start_date=TUESDAY, report_time=datetime.time(7), worksite="Pier 91",
+        override_reason="Outage",
+    )  # fmt: skip
+    clock.move_to(at(MONDAY, 11))
+    kept = services.job_request_change(job_request_id=request.pk, by=dispatcher, worksite="Pier 86")
+    assert timezone.localtime(kept.refer_at) == at(MONDAY, 9)

@@ -6,14 +6,17 @@ read-only and a correction is refused."""
 import datetime
 
 import pytest
+import time_machine
 from django.urls import reverse
 
 from dispatch import services
+from dispatch.enums import BidStatus
 from dispatch.errors import DispatchError
-from dispatch.models import Dispatch, JobRequest, ReferralRun
+from dispatch.models import Dispatch, JobBid, JobRequest, ReferralRun
 from dispatch.tests.conftest import MONDAY
 from dispatch.tests.test_admin import add_form, text
 from unioncore.errors import RuleViolation
+from unioncore.testing import at
 
 pytestmark = [pytest.mark.django_db, pytest.mark.sqlite]
 
@@ -121,3 +124,70 @@ def test_only_the_hall_s_dispatchers_correct_a_request(member_user, make_request
     request = make_request()
     with pytest.raises(RuleViolation):
         services.job_request_change(job_request_id=request.pk, by=member_user, worksite="Pier 86")
+
+
+# --- The bids a correction leaves without ground (decision 0059) ---
+
+
+@pytest.fixture
+def bidder(book, register):
+    """A member on the Seattle book with a phone, to be told."""
+    from members.tests.factories import MemberFactory
+    from unioncore.tests.factories import UserFactory
+
+    return register(book, member=MemberFactory(user=UserFactory(phone="+12065550142"))).member
+
+
+def bid_on(request, member):
+    """A bid placed Sunday evening, inside the request's window (Friday 17:30 – Monday 7:00)."""
+    with time_machine.travel(at(MONDAY - datetime.timedelta(days=1), 20), tick=False):
+        return services.bid_place(job_request_id=request.pk, member_id=member.pk, by=member.user)
+
+
+def told(member):
+    from unioncore.notifications.models import Notification
+
+    return list(Notification.objects.filter(recipient=member.user, kind="bid_not_accepted"))
+
+
+def test_a_correction_to_another_book_withdraws_the_bids_and_tells_each_bidder(
+    client, dispatcher, make_request, bidder, clock
+):
+    request = make_request()
+    bid = bid_on(request, bidder)
+    client.force_login(dispatcher)
+    response = client.post(page(request), correction(request, region="bremerton"))
+    assert response.status_code == 302, text(response)[:3000]
+    bid = JobBid.objects.get(pk=bid.pk)
+    assert bid.status == BidStatus.WITHDRAWN
+    assert (
+        bid.history.first().history_change_reason == "Withdrawn by the hall: the hall moved the request to another book"
+    )
+    (message,) = told(bidder)
+    assert f"your bid on request {request.pk}" in message.body
+    assert "the hall moved the request to another book. You keep your place on the book." in message.body
+
+
+def test_naming_members_withdraws_the_bids_since_the_request_takes_none(
+    client, dispatcher, make_request, bidder, register, book, clock
+):
+    request = make_request()
+    bid = bid_on(request, bidder)
+    named = register(book).member
+    client.force_login(dispatcher)
+    form = correction(request, by_name_members=[named.pk], by_name_attested="on")
+    assert client.post(page(request), form).status_code == 302
+    assert JobBid.objects.get(pk=bid.pk).status == BidStatus.WITHDRAWN
+    assert "the request no longer takes online bids" in told(bidder)[0].body
+
+
+def test_a_correction_that_touches_neither_book_nor_window_keeps_the_bids(
+    client, dispatcher, make_request, bidder, clock
+):
+    request = make_request()
+    bid = bid_on(request, bidder)
+    client.force_login(dispatcher)
+    later = (request.start_date + datetime.timedelta(days=1)).isoformat()
+    assert client.post(page(request), correction(request, worksite="Pier 86", start_date=later)).status_code == 302
+    assert JobBid.objects.get(pk=bid.pk).status == BidStatus.PENDING
+    assert told(bidder) == []
