@@ -7,8 +7,8 @@ from unioncore.errors import ErrorCode
 
 
 class ReportsError(ErrorCode):
-    BAD_FILTERS = "bad_filters", HTTPStatus.BAD_REQUEST, "S5"
-    TOO_LARGE = "too_large", HTTPStatus.BAD_REQUEST, "S3"
+    BAD_FILTERS = "bad_filters", HTTPStatus.BAD_REQUEST, "SR5"
+    TOO_LARGE = "too_large", HTTPStatus.BAD_REQUEST, "SR3"
     # Saved and scheduled reports (decision 0055)
     SAVED_NAME_TAKEN = "saved_name_taken", HTTPStatus.CONFLICT, "S5d"
     BAD_COLUMNS = "bad_columns", HTTPStatus.BAD_REQUEST, "S5d"

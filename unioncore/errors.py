@@ -62,7 +62,7 @@ class AccountError(ErrorCode):
 class ImportFileError(ErrorCode):
     """LaborPower and spreadsheet imports (unioncore/imports)."""
 
-    UNKNOWN_KIND = "unknown_kind", HTTPStatus.BAD_REQUEST, "S1"
+    UNKNOWN_KIND = "unknown_kind", HTTPStatus.BAD_REQUEST, "SR1"
     FILE_HAS_ERRORS = "file_has_errors", HTTPStatus.BAD_REQUEST, "P22"
 
 

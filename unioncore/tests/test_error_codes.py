@@ -16,7 +16,16 @@ from unioncore.api.errors import ApiError, status_for
 from unioncore.errors import CommonError, RuleViolation, error_enums
 
 APPS = ("unioncore", "members", "referral", "dispatch", "fulfillment", "reports")
-RULE_IDS = set(re.findall(r"^\| ([A-Z][0-9]+[a-z]?) \|", (Path(settings.BASE_DIR) / "docs/rules.md").read_text(), re.M))
+RULE_ID = re.compile(r"[A-Z]{1,3}[0-9]+[a-z]?")  # R1, P3a, LP4, WC8
+
+
+def rule_ids(text: str) -> list[str]:
+    """The first cell of every table row of docs/rules.md (headers and rulers left out), in order."""
+    cells = re.findall(r"^\|([^|\n]*)\|", text, re.M)
+    return [cell.strip() for cell in cells if cell.strip() not in {"#", ""} and set(cell.strip()) != {"-"}]
+
+
+RULE_IDS = set(rule_ids((Path(settings.BASE_DIR) / "docs/rules.md").read_text()))
 
 
 def _enums():
@@ -40,6 +49,28 @@ def test_each_code_has_a_real_http_status_and_names_a_rule_that_exists():
         for member in enum_class:
             assert 400 <= HTTPStatus(member.status) < 500 or member is ApiError.ERROR, member
             assert not member.rule or member.rule in RULE_IDS, f"{member!r} names rule {member.rule}, not in rules.md"
+
+
+def rule_id_problems(ids: list[str]) -> list[str]:
+    malformed = [f"{rule_id!r} is no rule id" for rule_id in ids if not RULE_ID.fullmatch(rule_id)]
+    twice = [
+        f"{rule_id} is written {ids.count(rule_id)} times" for rule_id in sorted(set(ids)) if ids.count(rule_id) > 1
+    ]
+    return malformed + twice
+
+
+def test_every_rule_in_rules_md_has_an_id_of_its_own():
+    """An error code names its rule by id: an id written twice names two rules (A1–A8 and S1–S6
+    once did; decision 0061)."""
+    ids = rule_ids((Path(settings.BASE_DIR) / "docs/rules.md").read_text())
+    assert len(ids) > 150, f"only {len(ids)} rule ids read: rules.md's tables were not parsed"
+    assert not rule_id_problems(ids), rule_id_problems(ids)
+
+
+def test_an_id_written_twice_in_another_section_is_found():
+    table = "| # | rule |\n| --- | --- |\n"
+    text = f"## One\n\n{table}| A1 | one |\n| A2 | two |\n\n## Two\n\n{table}| A1 | three |\n"
+    assert rule_id_problems(rule_ids(text)) == ["A1 is written 2 times"]
 
 
 def test_a_violation_answers_with_its_codes_status_and_refuses_a_bare_string():
