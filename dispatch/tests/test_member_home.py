@@ -110,3 +110,43 @@ def test_the_job_page_has_no_heading_jump(client, member_user, world):
     assert "<h3" not in page.split("<main")[1]
     card = client.post(reverse("portal:member-bid", args=[job.pk]), {"from": "job"}, HTTP_HX_REQUEST="true")
     assert f'<h2 id="job-{job.pk}-title">' in card.content.decode(), "and after a bid swapped the card in"
+
+
+def test_the_running_shift_comes_after_the_offers_and_before_the_re_sign(client, member_user, dispatcher, employer):
+    """The member's last day of a one-day call: on the clock since 7, the hall has recorded the
+    layoff (their Book 1 place is held until they re-register), and a Tradeshow job for tomorrow is
+    offered — the offer first, then the shift they are working, then the re-registration due."""
+    from fulfillment.services import timelogs
+    from fulfillment.tests.factories import on_the_job
+    from referral import services as referral_services
+    from referral.models import ReferralBook
+
+    tradeshow = ReferralBook.objects.get(code="TRADE_SEA_3")
+    with time_machine.travel(at(FRIDAY, 10), tick=False) as clock:
+        on_tradeshow = referral_services.registration_register(
+            member_id=member_user.member.pk, book_id=tradeshow.pk, by=dispatcher
+        )
+        tomorrow = services.job_request_create(
+            by=dispatcher, employer_id=employer.pk, book_classification="tradeshow", region="seattle",
+            workers_wanted=1, start_date=MONDAY + datetime.timedelta(days=1), report_time=datetime.time(7),
+            worksite="Convention Center", wage_rate="58.50", taken_at=at(FRIDAY, 10),
+        )  # fmt: skip
+        clock.move_to(at(MONDAY, 6))
+        call = on_the_job(worker=member_user.member, employer=employer, by=dispatcher, day=MONDAY, worksite="Pier 66")
+        clock.move_to(at(MONDAY, 7))
+        shift = timelogs.timelog_clock_in(dispatch_id=call.pk, by=member_user)
+        clock.move_to(at(MONDAY, 8))
+        services.dispatch_end(dispatch_id=call.pk, by=dispatcher, end_reason="laid_off", end_date=MONDAY)
+        clock.move_to(at(MONDAY, 10))
+        offer = services.dispatch_offer(job_request_id=tomorrow.pk, registration_id=on_tradeshow.pk, by=dispatcher)
+        client.force_login(member_user)
+        page = client.get(reverse("portal:member-home")).content.decode()
+    order = positions(page, 'data-testid="home-offers"', 'data-testid="home-hours"', 'data-testid="home-re-sign"')
+    assert order == sorted(order), "offers, then the running shift, then re-sign due"
+    offers, hours = page.split('data-testid="home-offers"')[1].split('data-testid="home-hours"')
+    assert f'id="dispatch-{offer.pk}"' in offers
+    hours, due = hours.split('data-testid="home-re-sign"')
+    assert f"Shift at {employer.name}: <strong>{shift.get_status_display()}</strong>" in hours
+    assert reverse("portal:member-timelog", args=[shift.pk]) in hours
+    assert f'id="book-{call.registration_id}"' in due
+    assert "Re-register by the end of" in due
