@@ -236,6 +236,7 @@ class ReportSchedule(models.Model):
 
 
 class ScheduledRunStatus(models.TextChoices):
+    SENDING = "sending", "Sending (recorded; the email goes after it)"
     SENT = "sent", "Sent"
     FAILED = "failed", "Failed"
 
@@ -243,7 +244,8 @@ class ScheduledRunStatus(models.TextChoices):
 class ScheduledRun(models.Model):
     """One run of a schedule: for which of its times, as whom, to whom, how many rows, sent or
     failed and why. One per schedule and time (the constraint makes a second run of the same
-    time impossible); append-only."""
+    time impossible). Recorded `sending` before its email goes, its outcome written once after
+    (decision 0061); otherwise append-only, and its history is."""
 
     schedule = models.ForeignKey(ReportSchedule, on_delete=models.PROTECT, related_name="runs")
     slot = models.DateTimeField(help_text="The scheduled time this run is for")
@@ -260,7 +262,7 @@ class ScheduledRun(models.Model):
     error = models.CharField(max_length=300, blank=True)
     report_run = models.OneToOneField(ReportRun, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     started_at = models.DateTimeField()
-    finished_at = models.DateTimeField()
+    finished_at = models.DateTimeField(null=True, blank=True)
 
     history = HistoricalRecords(get_user=history_user)
 

@@ -569,69 +569,111 @@ def _schedule_file(schedule, report, form, rows, count) -> tuple[str, bytes, str
     return name, content, mimetype
 
 
-def _schedule_run(schedule, *, slot, by: User | None):
-    """Make one run of a due schedule, as its saved report's owner (their rights, their filters);
-    email the file; record the run, sent or failed. A failure is recorded, never raised."""
+class _Mail:
+    """A run's email and the report audit row it earns once sent (written after the send)."""
+
+    def __init__(self, message, report, filters: dict, count: int):
+        self.message, self.report, self.filters, self.count = message, report, filters, count
+
+
+def _schedule_mail(schedule, *, slot) -> _Mail:
+    """The run's email, made as the saved report's owner (their rights, their filters); raises
+    ScheduleFailed (or a RuleViolation) when it cannot be made. Sends nothing."""
     from django.core.mail import EmailMessage
 
+    saved, owner = schedule.saved_report, schedule.saved_report.owner
+    report = framework.get(saved.report)
+    if report is None:
+        raise ScheduleFailed(f"The report {saved.report!r} no longer exists.")
+    if not report.can_run(owner):
+        raise ScheduleFailed(f"{owner} (who saved it) may no longer run {report.title}.")
+    report = report.with_columns(saved.columns)
+    _check_personal_recipients(report, saved, schedule.recipient_list)
+    form = report.form(saved.filters, user=owner)
+    if not form.is_valid():
+        errors = "; ".join(f"{form.fields[f].label if f in form.fields else f}: {' '.join(e)}"
+                           for f, e in form.errors.items())  # fmt: skip
+        raise ScheduleFailed(f"Its filters no longer hold ({errors}): run it and save it again.")
+    rows = report.rows(form.cleaned_data, saved.sort)
+    count = report.count(rows)
+    if count > framework.max_export_rows():
+        raise ScheduleFailed(f"{count:,} rows is more than an export may hold: narrow the filters.")
+    name, content, mimetype = _schedule_file(schedule, report, form, rows, count)
+    filters = {**framework.filters_json(form), **({"_sort": saved.sort} if saved.sort else {})}
+    if saved.columns:
+        filters["_columns"] = list(saved.columns)
+    printed = timezone.localtime(slot)
+    body = (
+        f"{saved.name} — {report.title}, {count:,} row{'s' if count != 1 else ''}, as of "
+        f"{timezone.localtime():%Y-%m-%d %H:%M}.\n\nSent {schedule.when} for {owner.get_full_name() or owner}."
+    )
+    if schedule.zip_password:
+        body += "\n\nThe file is in a zip with a password; the password is not in this email: ask the sender."
+    message = EmailMessage(
+        subject=f"{saved.name} ({report.title}) — {printed:%Y-%m-%d}", body=body, to=schedule.recipient_list
+    )
+    message.attach(name, content, mimetype)
+    return _Mail(message, report, filters, count)
+
+
+def _schedule_run_begin(schedule, *, slot, by: User | None):
+    """Record one run of a schedule before anything is sent, inside the caller's transaction (the
+    one that holds the schedule's lock): `sending` with its email ready, or `failed` and why when
+    the email cannot be made. Returns the run and its email (None when it failed). A failure is
+    recorded, never raised."""
     from reports.models import ScheduledRun, ScheduledRunStatus
 
     saved, started = schedule.saved_report, timezone.now()
-    owner, count, report_run = saved.owner, None, None
+    mail, count, status, error = None, None, ScheduledRunStatus.SENDING, ""
     try:
-        with transaction.atomic():  # a savepoint: a failure leaves no audit row of a file not sent
-            report = framework.get(saved.report)
-            if report is None:
-                raise ScheduleFailed(f"The report {saved.report!r} no longer exists.")
-            if not report.can_run(owner):
-                raise ScheduleFailed(f"{owner} (who saved it) may no longer run {report.title}.")
-            report = report.with_columns(saved.columns)
-            _check_personal_recipients(report, saved, schedule.recipient_list)
-            form = report.form(saved.filters, user=owner)
-            if not form.is_valid():
-                errors = "; ".join(f"{form.fields[f].label if f in form.fields else f}: {' '.join(e)}"
-                                   for f, e in form.errors.items())  # fmt: skip
-                raise ScheduleFailed(f"Its filters no longer hold ({errors}): run it and save it again.")
-            rows = report.rows(form.cleaned_data, saved.sort)
-            count = report.count(rows)
-            if count > framework.max_export_rows():
-                raise ScheduleFailed(f"{count:,} rows is more than an export may hold: narrow the filters.")
-            name, content, mimetype = _schedule_file(schedule, report, form, rows, count)
-            filters = {**framework.filters_json(form), **({"_sort": saved.sort} if saved.sort else {})}
-            if saved.columns:
-                filters["_columns"] = list(saved.columns)
-            report_run = report_run_record(
-                report=report, by=owner, filters=filters, format=schedule.format, row_count=count, background=True
-            )
-            printed = timezone.localtime(slot)
-            body = (
-                f"{saved.name} — {report.title}, {count:,} row{'s' if count != 1 else ''}, as of "
-                f"{timezone.localtime():%Y-%m-%d %H:%M}.\n\nSent {schedule.when} for {owner.get_full_name() or owner}."
-            )
-            if schedule.zip_password:
-                body += "\n\nThe file is in a zip with a password; the password is not in this email: ask the sender."
-            message = EmailMessage(
-                subject=f"{saved.name} ({report.title}) — {printed:%Y-%m-%d}", body=body, to=schedule.recipient_list
-            )
-            message.attach(name, content, mimetype)
-            message.send()
-        status, error = ScheduledRunStatus.SENT, ""
+        with transaction.atomic():  # a savepoint: what a failed report wrote is undone
+            mail = _schedule_mail(schedule, slot=slot)
+        count = mail.count
     except Exception as failure:  # recorded on the run; the next schedule still runs
         log.warning("schedule %s for %s failed: %s", schedule.pk, slot, failure, exc_info=not isinstance(
             failure, ScheduleFailed | RuleViolation))  # fmt: skip
-        status, error, report_run = ScheduledRunStatus.FAILED, str(getattr(failure, "message", failure))[:300], None
+        status, error = ScheduledRunStatus.FAILED, str(getattr(failure, "message", failure))[:300]
     run = ScheduledRun(
-        schedule=schedule, slot=slot, report=saved.report, name=saved.name, user=owner, format=schedule.format,
-        zipped=schedule.zipped, recipients=schedule.recipients, row_count=count, status=status, error=error,
-        report_run=report_run, started_at=started, finished_at=timezone.now(),
+        schedule=schedule, slot=slot, report=saved.report, name=saved.name, user=saved.owner,
+        format=schedule.format, zipped=schedule.zipped, recipients=schedule.recipients, row_count=count,
+        status=status, error=error, started_at=started,
+        finished_at=timezone.now() if status == ScheduledRunStatus.FAILED else None,
     )  # fmt: skip
     create_with_history(run, by=by)
+    return run, mail
+
+
+def _schedule_run_send(run, mail: _Mail, *, by: User | None):
+    """Send a recorded run's email, after the run's transaction committed (so a failed commit
+    sends nothing, and nothing is sent twice for one time), then write its outcome: `sent`, with
+    the report's audit row, or `failed` and why. Should the process die in between, the run stays
+    `sending`: the console shows it, and its owner can run the schedule now."""
+    from reports.models import ScheduledRun, ScheduledRunStatus
+
+    try:
+        mail.message.send()
+    except Exception as failure:
+        log.warning("schedule run %s was not sent: %s", run.pk, failure, exc_info=True)
+        run.status, run.error = ScheduledRunStatus.FAILED, f"The mail server refused it: {failure}"[:300]
+    else:
+        run.status = ScheduledRunStatus.SENT
+    with transaction.atomic():
+        ScheduledRun.objects.select_for_update().get(pk=run.pk)
+        if run.status == ScheduledRunStatus.SENT:
+            run.report_run = report_run_record(
+                report=mail.report, by=run.user, filters=mail.filters, format=run.format, row_count=mail.count,
+                background=True,
+            )  # fmt: skip
+        run.finished_at = timezone.now()
+        run._history_user = by
+        run.save(update_fields=["status", "error", "report_run", "finished_at"])
     return run
 
 
 def report_schedules_run_due(*, now: datetime.datetime, by: User | None = None) -> dict[str, int]:
     """Run every schedule due at `now` (reports.tasks.run_report_schedules, every 5 minutes), one
-    at a time, each in its own transaction under its row's lock: safe to run twice or at once
+    at a time: under its row's lock the run is recorded and the schedule moved to its next time,
+    committed, and only then the email sent and its outcome written. Safe to run twice or at once
     (a schedule another run holds is skipped — SKIP LOCKED — and is no longer due once it
     commits; one run per schedule and time, by a constraint). A schedule late by more than one
     of its times (the worker was down) runs once, for the latest. Returns how many were sent and
@@ -654,8 +696,26 @@ def report_schedules_run_due(*, now: datetime.datetime, by: User | None = None) 
                 slot, latest = latest, schedule_next_slot(
                     frequency=schedule.frequency, weekday=schedule.weekday, at_time=schedule.at_time, after=latest
                 )  # fmt: skip
-            run = _schedule_run(schedule, slot=slot, by=by)
+            run, mail = _schedule_run_begin(schedule, slot=slot, by=by)
             # No history row a run: the run is its own record.
             ReportSchedule.objects.filter(pk=schedule.pk).update(last_run_for=slot, next_run_at=latest)
+        if mail is not None:
+            run = _schedule_run_send(run, mail, by=by)
         done[run.status] += 1
     return done
+
+
+def report_schedule_run_now(*, schedule_id: int, by: User):
+    """An officer sends a schedule's report now (the console's "Run now"), through the same steps
+    as the beat: recorded as a run for this moment, then sent after commit. Its next time stays."""
+    from reports.models import ReportSchedule
+
+    with transaction.atomic():
+        schedule = (
+            ReportSchedule.objects.select_for_update(of=("self",)).select_related("saved_report__owner")
+            .get(pk=schedule_id)
+        )  # fmt: skip
+        if not by.has_perm(SAVE) or (schedule.saved_report.owner_id != by.pk and not by.is_superuser):
+            raise PermissionDenied("Only its owner runs a schedule now.")
+        run, mail = _schedule_run_begin(schedule, slot=timezone.now(), by=by)
+    return _schedule_run_send(run, mail, by=by) if mail is not None else run

@@ -5,6 +5,7 @@ recorded, a failure too, without stopping the other schedules."""
 
 import datetime
 import io
+import smtplib
 import zipfile
 
 import openpyxl
@@ -12,6 +13,8 @@ import pytest
 import pyzipper
 from django.core import mail
 from django.core.exceptions import PermissionDenied
+from django.core.mail.backends.base import BaseEmailBackend
+from django.db import DatabaseError, transaction
 from django.urls import reverse
 
 from reports import framework, services, tasks
@@ -238,28 +241,64 @@ def test_an_officer_schedules_it_in_the_console_and_reads_its_runs(saved, client
     assert client.get(reverse("admin:reports_reportschedule_change", args=[schedule.pk])).status_code == 302
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
-@pytest.mark.postgresql_only(
-    reason="threads racing on their own connections; SQLite's in-memory test database is one connection, one writer"
-)
-def test_two_tasks_at_once_send_each_due_schedule_once():
-    import time_machine
+class RefusingMailServer(BaseEmailBackend):
+    """A mail server that refuses every message (the test's EMAIL_BACKEND)."""
 
-    from unioncore.testing import run_concurrently
+    def send_messages(self, email_messages):
+        raise smtplib.SMTPRecipientsRefused({"dispatch@ibew46.example": (550, b"Mailbox unavailable")})
 
-    officer = StaffFactory(groups=["officer"])
-    with time_machine.travel(at(MONDAY, 9), tick=False):
-        schedules = []
-        for n in range(4):  # Active Contractors: no filters, no rows needed
-            saved = services.saved_report_save(
-                report=framework.get("active-contractors"), by=officer, name=f"Contractors {n}", filters={}
-            )
-            schedules.append(_schedule(saved, frequency="daily", format="csv", recipients=f"list{n}@ibew46.example"))
-    with time_machine.travel(_minute(TUESDAY, 7, 1), tick=False):
-        first, second = run_concurrently(tasks.run_report_schedules, tasks.run_report_schedules)
-        assert not isinstance(first, BaseException), first
-        assert not isinstance(second, BaseException), second
-        assert first["sent"] + second["sent"] == 4
-        assert tasks.run_report_schedules() == {"sent": 0, "failed": 0}  # and again: nothing left
-    assert sorted(m.to[0] for m in mail.outbox) == [f"list{n}@ibew46.example" for n in range(4)]
-    assert sorted(ScheduledRun.objects.values_list("schedule_id", flat=True)) == sorted(s.pk for s in schedules)
+
+def test_a_mail_server_refusing_is_recorded_on_the_run_with_no_audit_row(saved, clock, settings):
+    settings.EMAIL_BACKEND = f"{__name__}.RefusingMailServer"
+    schedule = _schedule(saved)
+    clock.move_to(_minute(TUESDAY, 7, 2))
+    assert tasks.run_report_schedules() == {"sent": 0, "failed": 1}
+    run = ScheduledRun.objects.get()
+    assert run.status == "failed"
+    assert run.error.startswith("The mail server refused it")
+    assert run.report_run is None
+    assert run.finished_at is not None
+    assert [h.status for h in run.history.order_by("history_id")] == ["sending", "failed"]
+    assert not ReportRun.objects.filter(background=True).exists(), "no audit row of a file not sent"
+    schedule.refresh_from_db()
+    assert schedule.next_run_at == at(TUESDAY + datetime.timedelta(days=7), 7), "not retried every 5 minutes"
+
+
+@pytest.mark.postgresql_only(reason="the append-only trigger is PostgreSQL's")
+def test_a_runs_outcome_is_written_once(saved, clock):
+    _schedule(saved)
+    clock.move_to(_minute(TUESDAY, 7, 2))
+    tasks.run_report_schedules()
+    run = ScheduledRun.objects.get()
+    for change in ({"status": "failed"}, {"recipients": "someone@else.example"}):
+        with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
+            ScheduledRun.objects.filter(pk=run.pk).update(**change)
+    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
+        ScheduledRun.objects.filter(pk=run.pk).delete()
+
+
+def test_an_officer_runs_a_schedule_now_from_the_console(saved, client, officer, clock):
+    schedule = _schedule(saved)  # Monday 9:00; next due Tuesday 7:00
+    client.force_login(officer)
+    changelist = reverse("admin:reports_reportschedule_changelist")
+    assert "Run now" in client.get(changelist).content.decode()
+    clock.move_to(_minute(MONDAY, 10, 15))
+    response = client.post(changelist, {"action": "run_now", "_selected_action": [schedule.pk]}, follow=True)
+    assert "Seattle wiremen: sent to 2 addresses." in response.content.decode()
+    (message,) = mail.outbox
+    assert message.to == ["dispatch@ibew46.example", "Treasurer@ibew46.example"]
+    assert "9 rows" in message.body
+    run = ScheduledRun.objects.get()
+    assert (run.status, run.slot, run.user, run.row_count) == ("sent", _minute(MONDAY, 10, 15), officer, 9)
+    assert run.report_run.user == officer
+    assert run.history.order_by("history_id").last().history_user == officer
+    schedule.refresh_from_db()
+    assert (schedule.next_run_at, schedule.last_run_for) == (at(TUESDAY, 7), None), "its next time stays"
+
+    other = StaffFactory(groups=["officer"])  # not its owner: not in their list, refused by the service
+    client.force_login(other)
+    refused = client.post(changelist, {"action": "run_now", "_selected_action": [schedule.pk]}, follow=True)
+    assert "sent to" not in refused.content.decode()
+    with pytest.raises(PermissionDenied):
+        services.report_schedule_run_now(schedule_id=schedule.pk, by=other)
+    assert len(mail.outbox) == 1
