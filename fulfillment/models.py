@@ -97,10 +97,16 @@ def _times_fields(prefix: str, label: str):
     }
 
 
+# The foreign keys of TimeLog whose history rows need no index (decision 0062).
+HISTORY_UNINDEXED = ["dispatch", "worker", "last_editor", "verified_by", "correction_of", "ended_by"]
+
+
 class TimeLog(FSMModelMixin, models.Model):
     """One shift of a dispatched member, from clock-in to verification."""
 
-    dispatch = models.ForeignKey(Dispatch, on_delete=models.PROTECT, related_name="time_logs")
+    # No index of its own: the (dispatch, status) index leads with it (one index fewer to write on
+    # every shift's change: decision 0062).
+    dispatch = models.ForeignKey(Dispatch, on_delete=models.PROTECT, related_name="time_logs", db_index=False)
     # No index of its own: time_log_worker_newest_first (Meta.indexes) leads with it.
     worker = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="time_logs", db_index=False
@@ -133,13 +139,18 @@ class TimeLog(FSMModelMixin, models.Model):
     is_retroactive = models.BooleanField(default=False)
     note = models.TextField(blank=True, help_text="The worker's note on a manual entry")
     correction_of = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="corrections"
-    )
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="corrections", db_index=False
+    )  # indexed where set (Meta.indexes)
     # Who ended the shift for the worker, and why: a force clock-out or an ejection (decision 0036).
     ended_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
         help_text="The supervisor (or lending admin) who forced the clock-out or ejected the worker",
-    )  # fmt: skip
+    )  # fmt: skip  (indexed where set: Meta.indexes)
     end_reason = models.TextField(
         blank=True, default="", db_default="", help_text="Why the shift was ended for the worker"
     )
@@ -148,7 +159,9 @@ class TimeLog(FSMModelMixin, models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
-    history = HistoricalRecords(get_user=history_user)
+    # The history is read by time log (its `id`) and by date; an index on each of its foreign
+    # keys would only be written, on every change of every shift (decision 0062).
+    history = HistoricalRecords(get_user=history_user, no_db_index=HISTORY_UNINDEXED)
 
     class Meta:
         ordering = ("-clock_in_at", "-id")
@@ -164,6 +177,11 @@ class TimeLog(FSMModelMixin, models.Model):
             models.Index(
                 fields=["auto_approval_time"], condition=Q(status__in=TIMED_STATUSES), name="time_log_running_timers"
             ),
+            # Rarely set: only the rows that have one are in these (a lookup by it still uses them).
+            models.Index(
+                fields=["correction_of"], condition=Q(correction_of__isnull=False), name="time_log_corrections"
+            ),
+            models.Index(fields=["ended_by"], condition=Q(ended_by__isnull=False), name="time_log_ended_by"),
         ]
         constraints = [
             models.UniqueConstraint(

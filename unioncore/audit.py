@@ -2,19 +2,17 @@
 path for rows with their history (`create_with_history`, `update_with_history`) on both
 databases; and the database rule that keeps audit tables append-only."""
 
-import datetime
 import functools
-import json
-import uuid
 from contextlib import contextmanager
 from contextvars import ContextVar
-from decimal import Decimal
 
-from django.db import DatabaseError, connection, migrations, models, transaction
+from django.db import DatabaseError, connection, migrations, transaction
 from django.db.models.expressions import RawSQL
 from django.db.models.sql.subqueries import UpdateQuery
 from django.utils import timezone
 from simple_history.utils import bulk_update_with_history
+
+from unioncore.sql import bound_cursor, json_records
 
 _actor: ContextVar = ContextVar("unioncore_actor", default=None)
 
@@ -165,7 +163,7 @@ def update_locked_with_history(
         f"history AS ({history_insert_sql(model, 'updated')}) "
         f"SELECT {columns} FROM updated"
     )
-    with connection.cursor() as cursor:
+    with bound_cursor(binary_rows=True) as cursor:
         cursor.execute(sql, [*lock_params, *update_params, at, reason, "~", by and by.pk])
         return cursor.fetchall()
 
@@ -201,29 +199,6 @@ def _update_with_history_sql(model, fields: tuple[str, ...]) -> tuple[list, str]
         f"RETURNING t.*) {history_insert_sql(model, 'updated')}"
     )
     return columns, sql
-
-
-def json_records(fields, rows) -> tuple[str, str]:
-    """For `json_to_recordset(%s::json) AS v(<columns>)` (PostgreSQL): the column definitions of
-    `fields`, and `rows` (tuples of their values, in that order) as the JSON parameter. One JSON
-    text costs a tenth of the same values sent as one array per column (psycopg quotes each
-    element of an array in Python). Timestamps keep their microseconds and time zone, decimals
-    their digits: each column's type parses them back exactly."""
-    quote = connection.ops.quote_name
-    names = [f.column for f in fields]
-    columns = ", ".join(f"{quote(f.column)} {f.db_type(connection)}" for f in fields)
-    data = json.dumps([dict(zip(names, row, strict=True)) for row in rows], default=_json_value)
-    return columns, data
-
-
-def _json_value(value):
-    if isinstance(value, datetime.date | datetime.time):
-        return value.isoformat()
-    if isinstance(value, Decimal | uuid.UUID):
-        return str(value)
-    if isinstance(value, models.Model):  # a relation set by instance: its key
-        return value.pk
-    return str(value)  # a phone number and other field values that are text in the database
 
 
 def _trigger_name(table: str) -> str:

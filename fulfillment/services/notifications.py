@@ -386,13 +386,19 @@ def announce_many(*, time_logs, event: str) -> list[int]:
     contacts = _site_contacts({t.dispatch_id for t in time_logs})
     links = card_links([t.pk for t in time_logs])
     hall = timezone.get_current_timezone()  # once: each lookup of it costs as much as the rest of a row
+    days = {}  # a batch's shifts fall on a few days: each day's text is made once
     rows = []
     for time_log in time_logs:
         name, worker_channel = workers[time_log.worker_id]
         minutes, clock_in, bodies = time_log.billable_minutes, time_log.clock_in_at, {}
+        if clock_in:
+            local = clock_in.astimezone(hall)
+            day = days.get(key := (local.year, local.month, local.day))
+            if day is None:
+                day = days[key] = local.strftime("%a %b %-d")  # as FIELDS["day"]
         fields = {
             "worker": name,
-            "day": clock_in.astimezone(hall).strftime("%a %b %-d") if clock_in else "",  # as FIELDS["day"]
+            "day": day if clock_in else "",
             "hours": _standing_hours(time_log) if minutes is None else _minutes(minutes),
             "silent": _silent_party(time_log),
             "link": links[time_log.pk],

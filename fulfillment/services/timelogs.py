@@ -875,13 +875,13 @@ def _approval_changes(*, by: User, now, updated_at) -> dict:
     }
 
 
-def auto_approve_due(*, now=None, by: User, batch: int = 500) -> int:
+def auto_approve_due(*, now=None, by: User, batch: int | None = None) -> int:
     """Approve every time log whose timer ran out (silence = consent). Rows are taken with
     SKIP LOCKED and re-checked inside the transaction, so two sweeps at once, or a sweep and a
     supervisor, never approve one twice; a dispute holding the row wins. Each batch costs the
     same few queries whatever its size: one statement locks, approves and writes the history
     (`update_locked_with_history`), then the messages (`announce_many`)."""
-    now = now or _now()
+    now, batch = now or _now(), batch or settings.AUTO_APPROVAL_BATCH
     approved = 0
     while True:
         with transaction.atomic():

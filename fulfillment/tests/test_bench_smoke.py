@@ -53,10 +53,34 @@ def test_a_wrong_approval_fails_the_benchmark(world, monkeypatch):
 
 
 def test_the_benchmark_runs_end_to_end_at_a_tiny_size():
-    scale, rate = bench.run(size=BIG, small=SMALL, due=DUE, repeat=2, warmup=1)
-    assert (scale.name, rate.name) == (f"{bench.NAME}_scale", f"{bench.NAME}_rate")
+    scale, rate, floor = bench.run(size=BIG, small=SMALL, due=DUE, repeat=2, warmup=1)
+    assert (scale.name, rate.name, floor.name) == (f"{bench.NAME}_scale", f"{bench.NAME}_rate", f"{bench.NAME}_floor")
     assert (scale.notes["rows_small"], scale.notes["rows_big"]) == (SMALL, BIG)
-    assert min(scale.measured_s, scale.baseline_s) > 0
+    assert min(scale.measured_s, scale.baseline_s, floor.baseline_s) > 0
     assert rate.baseline_s == DUE / bench.TARGET_RATE
-    assert all(("PASS" in r.line()) != ("FAIL" in r.line()) for r in (scale, rate))
+    assert all(("PASS" in r.line()) != ("FAIL" in r.line()) for r in (scale, rate, floor))
     assert "approvals/s" in rate.line()
+    # The literal rate is judged unless the rows alone already take longer than its budget.
+    assert rate.notes["floor_ms"] == round(floor.baseline_s * 1000, 3)
+    assert rate.judged == (floor.baseline_s < rate.baseline_s)
+    assert not floor.judged
+    assert floor.measured == rate.measured
+
+
+def test_the_floor_writes_the_rows_a_sweep_writes_and_nothing_else(world):
+    """The floor is what PostgreSQL needs for the sweep's rows alone: as many time-log versions and
+    history rows as due rows, two messages each with their history, in the bare tables only."""
+    from django.db import connection
+
+    from unioncore.notifications.models import Notification
+
+    bench.make_floor()
+    before = (TimeLog.objects.count(), TimeLog.history.count(), Notification.objects.count())
+    bench.floor_writes(world)
+    counts = []
+    with connection.cursor() as cursor:
+        for model in bench.FLOOR_TABLES:
+            cursor.execute(f'SELECT count(*) FROM {bench.FLOOR}."{model._meta.db_table}"')
+            counts.append(cursor.fetchone()[0])
+    assert counts == [DUE, DUE, 2 * DUE, 2 * DUE]
+    assert (TimeLog.objects.count(), TimeLog.history.count(), Notification.objects.count()) == before

@@ -25,7 +25,7 @@ from unioncore.notifications import catalogue
 from unioncore.notifications.enums import Channel, NotificationStatus, OptOutVia
 from unioncore.notifications.models import Notification, SmsOptOut
 from unioncore.notifications.sms import SmsDeliveryError, get_backend
-from unioncore.sql import json_records
+from unioncore.sql import bound_cursor, column_arrays
 
 logger = logging.getLogger(__name__)
 
@@ -244,9 +244,9 @@ def _insert_outbox(rows: list[tuple], *, now, reason, user) -> list[tuple]:
     sql, rest = _outbox_sql()
     defaults = [now if getattr(f, "auto_now_add", False) else f.get_db_prep_save(f.get_default(), connection)
                 for f in rest]  # fmt: skip
-    _records, data = json_records(_batch_fields(), rows)
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [*defaults, data, now, reason, "+", user and user.pk])
+    _placeholders, arrays = column_arrays(_batch_fields(), rows)
+    with bound_cursor() as cursor:
+        cursor.execute(sql, [*defaults, *arrays, now, reason, "+", user and user.pk])
         return cursor.fetchall()
 
 
@@ -257,13 +257,13 @@ def _outbox_sql() -> tuple[str, list]:
     meta, quote = Notification._meta, connection.ops.quote_name
     given = _batch_fields()
     rest = [f for f in meta.concrete_fields if not f.primary_key and f.name not in BATCH_FIELDS]
-    records, _data = json_records(given, [])
+    arrays, _lists = column_arrays(given, [])
     history = _history_model()._meta
     key = [meta.pk.column, *(history.get_field(name).column for name in BATCH_FIELDS[:5])]
     sql = """
         WITH written AS (
             INSERT INTO {table} ({columns})
-            SELECT {values}, {defaults} FROM json_to_recordset(%s::json) AS v({records})
+            SELECT {values}, {defaults} FROM unnest({arrays}) AS v({names})
             ON CONFLICT DO NOTHING
             RETURNING *
         )
@@ -273,7 +273,8 @@ def _outbox_sql() -> tuple[str, list]:
         columns=", ".join(quote(f.column) for f in given + rest),
         values=", ".join(f"v.{quote(f.column)}" for f in given),
         defaults=", ".join(f"%s::{f.db_type(connection)}" for f in rest),
-        records=records,
+        arrays=arrays,
+        names=", ".join(quote(f.column) for f in given),
         history=history_insert_sql(Notification, "written"),
         key=", ".join(quote(column) for column in key),
     )
