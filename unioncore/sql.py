@@ -69,8 +69,8 @@ def bound_cursor(*, binary_rows: bool = False):
 class Compiled:
     """A `values()` queryset that the ORM builds and compiles once, then runs again with other
     values: for a read so frequent that building and compiling its query costs more than
-    running it (a page of the phone API's time-log list: 5 of its 23 ms of Python, against 3
-    for the bare view's simpler query; decision 0063).
+    running it (a page of the phone API's time-log list, whose query the ORM took longer to
+    build and compile than to run; decision 0063, docs/performance.md).
 
     `build(shape, **values)` makes the queryset; `shape` picks its form (e.g. who is asking),
     `values` are the numbers that change between calls (e.g. the caller's id). The queryset is

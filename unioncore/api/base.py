@@ -204,8 +204,8 @@ class _OnePage:
     time and a fifth of its Python (bench/api_throughput.py). The count is a scalar subquery of
     the same filter (`(SELECT COUNT(*) … WHERE …)`, run once: an index-only scan), not
     `COUNT(*) OVER ()`: a window makes the database join and hold every matching row, not just
-    the page's, which was 7 of the list's 8.5 ms in PostgreSQL for a member's 1,000 shifts
-    (decision 0063). A queryset that groups or aggregates keeps the window. A page with no rows
+    the page's — most of the list's time in PostgreSQL (decision 0063, docs/performance.md). A
+    queryset that groups or aggregates keeps the window. A page with no rows
     (past the last, or a page number that is not one) is counted by a count query, so the
     paginator answers it as ever (a 404, or the empty first page)."""
 
