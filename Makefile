@@ -3,6 +3,12 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+## The suite runs in WORKERS pytest-xdist processes (decision 0060): each has its own test database
+## (test_<name>_gw0, _gw1, …) and Redis database (REDIS_URL's number plus its own, so a run with n
+## workers uses n Redis databases from REDIS_URL's on). Tests go out in the collected order (--dist
+## load), so each worker still runs the transactional tests last. WORKERS=0: one process, no xdist.
+WORKERS ?= 2
+PYTEST  := $(BIN)/pytest -n $(WORKERS) --dist load
 
 .PHONY: run test test-postgresql test-sqlite test-shifted lint format migrate seed bench clean
 
@@ -23,21 +29,21 @@ test: test-postgresql test-sqlite
 test-postgresql: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/pytest
+	$(PYTEST)
 
 ## Every service, portal, API, admin, report and import test on SQLite (in memory; Redis as
 ## usual): all but the tests marked `postgresql_only` (skipped, each with its reason) and those
-## that need another process (browser, `real_clock`). SQLITE_REDIS_URL: a Redis database of its
-## own when it runs beside another run (.ci/run).
+## that need another process (browser, `real_clock`). SQLITE_REDIS_URL: Redis databases of its
+## own (WORKERS of them from its number on) when it runs beside another run (.ci/run).
 test-sqlite: $(STAMP)
-	$(if $(SQLITE_REDIS_URL),REDIS_URL='$(SQLITE_REDIS_URL)') $(BIN)/pytest --ds=unioncore.settings.test_sqlite
+	$(if $(SQLITE_REDIS_URL),REDIS_URL='$(SQLITE_REDIS_URL)') $(PYTEST) --ds=unioncore.settings.test_sqlite
 
 ## The suite once more with the clock moved (UC_TEST_CLOCK, read by conftest.py) to 23:00 Pacific
 ## on Dec 31 of next year — already Jan 1 in UTC — or to CLOCK=<moment with its UTC offset> | +Nd.
 ## Leaves out the tests that need another process's clock (browser, gunicorn, Celery worker).
 CLOCK ?= $(shell echo $$(( $$(date -u +%Y) + 1 )))-12-31T23:00:00-08:00
 test-shifted: $(STAMP)
-	UC_TEST_CLOCK='$(CLOCK)' $(BIN)/pytest
+	UC_TEST_CLOCK='$(CLOCK)' $(PYTEST)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
