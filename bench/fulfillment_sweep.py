@@ -229,6 +229,7 @@ def use_case(schema: str | None) -> None:
 
 
 FLOOR = "bench_sweep_floor"  # the schema of the floor's bare tables
+FLOOR_BODY = 200  # characters: about the length of an auto-approval message with its link
 FLOOR_TABLES = (TimeLog, TimeLog.history.model, Notification, Notification.history.model)
 
 
@@ -265,9 +266,6 @@ def floor_writes(world: World) -> None:
         )
         cursor.execute(history_insert_sql(Notification, notification), [world.now, None, "+", None])
         cursor.execute("SET LOCAL search_path = public")
-
-
-FLOOR_BODY = 200  # characters: about the length of an auto-approval message with its link
 
 
 def timed_floor(world: World) -> float:
