@@ -12,7 +12,7 @@ from django.utils.safestring import mark_safe
 
 from members.models import LetterTemplate
 from reports import services, views
-from reports.models import ExportJob, ReportRun, ReportSchedule, SavedReport, ScheduledRun
+from reports.models import ExportJob, ReportRun, ReportSchedule, SavedReport, ScheduledRun, ScheduledRunStatus
 from unioncore.admin_actions import HistoryAdmin, ReadOnlyMixin
 from unioncore.admin_records import RecordAdmin
 
@@ -235,7 +235,7 @@ class ReportScheduleAdmin(HistoryAdmin):
             except PermissionDenied as refused:
                 self.message_user(request, f"{schedule.saved_report}: {refused}", messages.ERROR)
                 continue
-            if run.status == "sent":
+            if run.status == ScheduledRunStatus.SENT:
                 sent_to = len(schedule.recipient_list)
                 self.message_user(request, f"{run.name}: sent to {sent_to} address{'es' if sent_to != 1 else ''}.")
             else:
