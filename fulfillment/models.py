@@ -128,13 +128,15 @@ class TimeLog(FSMModelMixin, models.Model):
     # as short as the number of timers running, however many verified rows pile up.
     auto_approval_time = models.DateTimeField(null=True, blank=True)
     timer_cycle = models.PositiveIntegerField(default=0, help_text="Increases each time the 4-hour timer restarts")
+    # Who last edited, who verified: never looked up by that person (users are never deleted,
+    # PROTECT), so no index, which every approval would only write to (decision 0064).
     last_editor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False
     )
     verified_at = models.DateTimeField(null=True, blank=True)
     verified_how = models.CharField(max_length=24, choices=VerifiedBy, blank=True)
     verified_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False
     )
     is_retroactive = models.BooleanField(default=False)
     note = models.TextField(blank=True, help_text="The worker's note on a manual entry")

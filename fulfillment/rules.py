@@ -22,6 +22,10 @@ CLOCK_IN_TO_LENDING_ADMIN = datetime.timedelta(minutes=25)
 # attendance stands by tacit approval.
 EJECT_WINDOW = CLOCK_IN_TO_LENDING_ADMIN
 
+# The crew page lists the time logs auto-approved this long ago or less: the site contact's text
+# for a crew (decision 0064) links there, and one written at night waits out the quiet hours.
+AUTO_APPROVALS_LISTED_FOR = datetime.timedelta(hours=24)
+
 
 @dataclass(frozen=True)
 class Rule:

@@ -206,6 +206,13 @@ def waiting_list(request):
             employer_id=request.employer_user.employer_id, day=timezone.localdate()
         ),
         "on_the_clock": _with_shift_actions(selectors.open_shifts(employer_id=request.employer_user.employer_id)),
+        "auto_approved": [
+            _row(t)
+            for t in selectors.auto_approved_since(
+                employer_id=request.employer_user.employer_id, since=timezone.now() - rules.AUTO_APPROVALS_LISTED_FOR
+            )
+        ],
+        "auto_approvals_listed_for": rules.AUTO_APPROVALS_LISTED_FOR // datetime.timedelta(hours=1),
         # The rules' own values, not their numbers written into the page.
         "check_in_by": dispatch_rules.CHECK_IN_BY,
         "eject_minutes": rules.EJECT_WINDOW // datetime.timedelta(minutes=1),

@@ -10,7 +10,7 @@ from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
-from fulfillment.enums import OPEN_STATUSES, SUPERVISOR_WAITS, TIMED_STATUSES, TimeLogStatus
+from fulfillment.enums import OPEN_STATUSES, SUPERVISOR_WAITS, TIMED_STATUSES, TimeLogStatus, VerifiedBy
 from fulfillment.models import ClockInAcknowledgement, TimeLog, Times
 from fulfillment.selectors import standing_times  # noqa: F401  (the card and the list read it from here)
 from fulfillment.services.notifications import LINK_SALT
@@ -51,6 +51,15 @@ def waiting_on_employer(*, employer_id: int) -> list[TimeLog]:
     """The employer's time logs whose 4-hour timer runs, soonest deadline first: the ones waiting
     on a supervisor, then (in the same read) the ones waiting on the worker."""
     return list(_employer_logs(employer_id).filter(status__in=TIMED_STATUSES).order_by("auto_approval_time", "id"))
+
+
+def auto_approved_since(*, employer_id: int, since: datetime.datetime) -> list[TimeLog]:
+    """The employer's time logs auto-approved since `since`, the latest first: what the site
+    contact's one text for a crew's auto-approvals links to (decision 0064)."""
+    logs = _employer_logs(employer_id).filter(
+        status=S.VERIFIED, verified_how=VerifiedBy.AUTO_APPROVAL, verified_at__gte=since
+    )
+    return list(logs.order_by("-verified_at", "-id"))
 
 
 def split_waiting(time_logs: list[TimeLog]) -> tuple[list[TimeLog], list[TimeLog]]:

@@ -20,6 +20,7 @@ from django.core import signing
 from django.db import transaction
 from django.db.models import CharField, Exists, OuterRef, Q
 from django.db.models.functions import Cast
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.encoding import force_bytes
 
@@ -148,6 +149,14 @@ MESSAGES = {
             "Timesheet auto-approved after 4 hours. {silent} {worker}, {day}: {hours}. {link}",
             while_status=(S.VERIFIED,),  # only for an approval that stands (decision 0035)
         ),
+        # The site contact's auto-approvals of one sweep batch, when there are several: one text
+        # for the crew, not one per time log (decision 0064). Its `about_id` is the first of them.
+        Message(
+            "auto_approved_crew", "Timesheets auto-approved",
+            "{count} timesheets of your crew auto-approved after 4 hours. {silent} {workers}. "
+            "See them: {link}",
+            while_status=(S.VERIFIED,),
+        ),
         Message(
             "ejected", "Sent off the site",
             "You were sent off the site at {worksite} ({employer}) at {clock_out}: \"{end_reason}\". "
@@ -203,6 +212,11 @@ EVENTS = {
     "sync_conflict_kept": (("worker", "sync_conflict_kept"),),
     "sync_conflict_taken": (("worker", "sync_conflict_taken"),),
 }
+
+# A kind that a site contact would get for several time logs of one batch (`announce_many`),
+# and the one message they get instead, for all of them (decision 0064).
+CREW_DIGESTS = {"auto_approved": "auto_approved_crew"}
+CREW_NAMES_SHOWN = 3  # names in the text; the page behind the link lists them all
 
 # What the ladders and the messages read of a time log, in one query.
 RELATED = (
@@ -372,7 +386,9 @@ def announce_many(*, time_logs, event: str) -> list[int]:
     TimeLog), so the batch needs no model instance: its recipients come in three queries whatever
     its size (the workers, the dispatches with their site contacts, the borrowing admins of those
     without one), as plain values, and each text is one `str.format` of a few parts (building the
-    texts through `_Context` and model instances was nearly half of the sweep's time)."""
+    texts through `_Context` and model instances was nearly half of the sweep's time). A site
+    contact due a kind of CREW_DIGESTS for several time logs of the batch gets one text for them
+    all instead (`_crew_row`, decision 0064); the workers each get their own."""
     if event not in EVENTS:
         raise ValueError(f"Unknown time-log event {event!r}")
     if not time_logs:
@@ -387,7 +403,7 @@ def announce_many(*, time_logs, event: str) -> list[int]:
     links = card_links([t.pk for t in time_logs])
     hall = timezone.get_current_timezone()  # once: each lookup of it costs as much as the rest of a row
     days = {}  # a batch's shifts fall on a few days: each day's text is made once
-    rows = []
+    rows, crews = [], {}
     for time_log in time_logs:
         name, worker_channel = workers[time_log.worker_id]
         minutes, clock_in, bodies = time_log.billable_minutes, time_log.clock_in_at, {}
@@ -408,13 +424,42 @@ def announce_many(*, time_logs, event: str) -> list[int]:
                 reached = [(time_log.worker_id, worker_channel)] if worker_channel else []
             else:
                 reached = contacts[time_log.dispatch_id]
+            if recipient != "worker" and kind in CREW_DIGESTS:
+                for user_id, channel in reached:  # written below, alone or in the crew's one text
+                    crews.setdefault((user_id, channel, kind, fields["silent"]), []).append((time_log, fields))
+                continue
             if reached:
                 if kind not in bodies:
                     bodies[kind] = MESSAGES[kind].text.format_map(fields)
                 body = bodies[kind]
                 for user_id, channel in reached:
                     rows.append((time_log.pk, user_id, channel, kind, time_log.timer_cycle, body, fields["link"]))
+    for (user_id, channel, kind, silent), logs in crews.items():
+        rows.append(_crew_row(user_id, channel, kind, silent, logs))
     return outbox.write_batch(rows)
+
+
+def _crew_row(user_id: int, channel: str, kind: str, silent: str, logs: list) -> tuple:
+    """The outbox row telling one site contact of `logs` ((time log, its fields) of one batch, one
+    silent party): the message of `kind` for a single time log, else the crew's one text, about
+    the first of them, linking to the crew page where they are all listed (decision 0064)."""
+    time_log, fields = min(logs, key=lambda log: log[0].pk)
+    if len(logs) == 1:
+        body, link = MESSAGES[kind].text.format_map(fields), fields["link"]
+        return (time_log.pk, user_id, channel, kind, time_log.timer_cycle, body, link)
+    names = list(dict.fromkeys(f["worker"] for _t, f in sorted(logs, key=lambda log: log[0].pk)))
+    shown = ", ".join(names[:CREW_NAMES_SHOWN])
+    more = len(names) - CREW_NAMES_SHOWN
+    workers = f"{shown} and {more} more" if more > 0 else shown
+    link = crew_link()
+    digest = CREW_DIGESTS[kind]
+    body = MESSAGES[digest].text.format_map({"count": len(logs), "silent": silent, "workers": workers, "link": link})
+    return (time_log.pk, user_id, channel, digest, time_log.timer_cycle, body, link)
+
+
+def crew_link() -> str:
+    """The absolute link to the supervisor's crew page, at its list of recent auto-approvals."""
+    return f"{settings.SITE_URL.rstrip('/')}{reverse('portal:supervisor-list')}#auto-approved"
 
 
 def _text(field: str) -> Cast:

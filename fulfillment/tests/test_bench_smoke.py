@@ -22,7 +22,7 @@ DUE, SMALL, BIG = 12, 40, 120
 
 @pytest.fixture
 def world():
-    world = bench.make_world()
+    world = bench.make_world(dispatches=4)
     bench.add_due(world, DUE)
     bench.add_history(world, SMALL - DUE)
     return world
@@ -53,7 +53,7 @@ def test_a_wrong_approval_fails_the_benchmark(world, monkeypatch):
 
 
 def test_the_benchmark_runs_end_to_end_at_a_tiny_size():
-    scale, rate, floor = bench.run(size=BIG, small=SMALL, due=DUE, repeat=2, warmup=1)
+    scale, rate, floor = bench.run(size=BIG, small=SMALL, due=DUE, repeat=2, warmup=1, dispatches=4)
     assert (scale.name, rate.name, floor.name) == (f"{bench.NAME}_scale", f"{bench.NAME}_rate", f"{bench.NAME}_floor")
     assert (scale.notes["rows_small"], scale.notes["rows_big"]) == (SMALL, BIG)
     assert min(scale.measured_s, scale.baseline_s, floor.baseline_s) > 0
@@ -69,7 +69,8 @@ def test_the_benchmark_runs_end_to_end_at_a_tiny_size():
 
 def test_the_floor_writes_the_rows_a_sweep_writes_and_nothing_else(world):
     """The floor is what PostgreSQL needs for the sweep's rows alone: as many time-log versions and
-    history rows as due rows, two messages each with their history, in the bare tables only."""
+    history rows as due rows, a message each to the worker and one to each dispatch's site contact
+    (decision 0064), with their history, in the bare tables only."""
     from django.db import connection
 
     from unioncore.notifications.models import Notification
@@ -82,5 +83,6 @@ def test_the_floor_writes_the_rows_a_sweep_writes_and_nothing_else(world):
         for model in bench.FLOOR_TABLES:
             cursor.execute(f'SELECT count(*) FROM {bench.FLOOR}."{model._meta.db_table}"')
             counts.append(cursor.fetchone()[0])
-    assert counts == [DUE, DUE, 2 * DUE, 2 * DUE]
+    messages = DUE + 4  # the workers', and one for each of the four crews
+    assert counts == [DUE, DUE, messages, messages]
     assert (TimeLog.objects.count(), TimeLog.history.count(), Notification.objects.count()) == before

@@ -15,6 +15,7 @@ from dispatch.models import Dispatch
 from dispatch.tests.factories import EmployerFactory
 from fulfillment.enums import TIMED_STATUSES, FundsState, TimeLogStatus, VerifiedBy
 from fulfillment.models import AUTO_APPROVAL_SETTLE, TimeLog, Times, amount_for
+from fulfillment.portal.supervisor_selectors import card_path
 from fulfillment.services import notifications, timelogs
 from fulfillment.services.timelogs import AUTO_APPROVED
 from fulfillment.tests.factories import ReachableStaffFactory, SiteUserFactory, WorkerFactory, on_the_job
@@ -131,13 +132,15 @@ def test_a_batch_tells_every_worker_and_site_contact_and_queues_one_task(
     single_tasks.clear()
     with django_capture_on_commit_callbacks(execute=True):
         assert sweep(system_user) == 3
-    written = Notification.objects.filter(kind="auto_approved").order_by("pk")
-    assert sorted((n.about_id, n.recipient_id) for n in written) == sorted(
-        [(x.pk, x.worker_id) for x in logs] + [(x.pk, team.site_contact.pk) for x in logs]
-    )
-    assert batch_tasks == [[n.pk for n in written]]
+    to_workers = Notification.objects.filter(kind="auto_approved").order_by("pk")
+    assert sorted((n.about_id, n.recipient_id) for n in to_workers) == sorted((x.pk, x.worker_id) for x in logs)
+    # The site contact: one text for the three (decision 0064), about the first.
+    (to_site,) = Notification.objects.filter(kind="auto_approved_crew")
+    assert (to_site.about_id, to_site.recipient_id) == (min(x.pk for x in logs), team.site_contact.pk)
+    assert not Notification.objects.filter(kind="auto_approved", recipient=team.site_contact).exists()
+    assert batch_tasks == [sorted([n.pk for n in to_workers] + [to_site.pk])]
     assert single_tasks == []
-    assert Notification.history.filter(kind="auto_approved", history_type="+").count() == 6
+    assert Notification.history.filter(kind__startswith="auto_approved", history_type="+").count() == 4
 
 
 def test_a_dispatch_without_a_site_contact_tells_the_employers_admins(hall_clock, system_user):
@@ -148,6 +151,55 @@ def test_a_dispatch_without_a_site_contact_tells_the_employers_admins(hall_clock
     sweep(system_user)
     recipients = set(Notification.objects.filter(kind="auto_approved").values_list("recipient_id", flat=True))
     assert recipients == {time_log.worker_id, team.admin.pk}
+
+
+def test_the_site_contact_gets_one_text_naming_the_crew_and_linking_to_its_list(hall_clock, system_user, client):
+    team = crew(5)
+    logs = [submitted(d, hall_clock) for d in team.dispatches]
+    hall_clock.move_to(t(19, 35) + AUTO_APPROVAL_SETTLE)
+    assert sweep(system_user) == 5
+
+    (text,) = Notification.objects.filter(recipient=team.site_contact, kind__startswith="auto_approved")
+    names = [x.worker.get_full_name() for x in sorted(logs, key=lambda x: x.pk)]
+    link = notifications.crew_link()
+    assert text.kind == "auto_approved_crew"
+    assert text.body == (
+        "5 timesheets of your crew auto-approved after 4 hours. Supervisor did not verify within required "
+        f"timeframe. {names[0]}, {names[1]}, {names[2]} and 2 more. See them: {link}"
+    )
+    assert text.link == link
+    assert link.endswith("/portal/crew/#auto-approved")
+    # Each worker still has a text of their own, with the link to their card.
+    assert Notification.objects.filter(kind="auto_approved", recipient__in=[x.worker for x in logs]).count() == 5
+
+    # The crew page lists the five, each opening its card.
+    client.force_login(team.site_contact)
+    page = client.get("/portal/crew/").content.decode()
+    listed = page[page.index('data-testid="auto-approved"') :]
+    for time_log in logs:
+        member = time_log.dispatch.member
+        assert f'<a class="open" href="{card_path(time_log)}">{member.first_name} {member.last_name}</a>' in listed
+    # A day later the list has moved on: the texts were read or held by the quiet hours.
+    hall_clock.move_to(t(19, 35) + AUTO_APPROVAL_SETTLE + datetime.timedelta(hours=24, minutes=1))
+    assert 'data-testid="auto-approved"' not in client.get("/portal/crew/").content.decode()
+
+
+def test_the_crews_text_comes_apart_by_who_did_not_answer(hall_clock, system_user):
+    team = crew(3)
+    waiting = [submitted(d, hall_clock) for d in team.dispatches[:2]]
+    edited = submitted(team.dispatches[2], hall_clock)
+    timelogs.timelog_edit(timelog_id=edited.pk, by=team.site_contact, clock_in=t(7), clock_out=t(14),
+                          lunch_minutes=30, note="left at 2")  # fmt: skip
+    hall_clock.move_to(t(20) + AUTO_APPROVAL_SETTLE)
+    assert sweep(system_user) == 3
+    texts = {n.kind: n for n in Notification.objects.filter(recipient=team.site_contact, kind__startswith="auto")}
+    assert texts["auto_approved_crew"].body.startswith("2 timesheets of your crew auto-approved after 4 hours. "
+                                                       "Supervisor did not verify")  # fmt: skip
+    assert texts["auto_approved_crew"].about_id == min(x.pk for x in waiting)
+    # Alone in its group, the edited one is the single time log's text, with its card link.
+    assert texts["auto_approved"].about_id == edited.pk
+    assert texts["auto_approved"].body.startswith("Timesheet auto-approved after 4 hours. Worker did not respond")
+    assert "/portal/timelogs/" in texts["auto_approved"].link
 
 
 def test_a_step_already_written_is_neither_written_again_nor_queued(hall_clock, system_user):
@@ -171,9 +223,13 @@ def test_the_batch_task_sends_each_message(hall_clock, system_user, sms_outbox):
     logs = [submitted(d, hall_clock) for d in team.dispatches]
     hall_clock.move_to(logs[-1].auto_approval_time + AUTO_APPROVAL_SETTLE)
     sweep(system_user)
-    ids = list(Notification.objects.filter(kind="auto_approved").order_by("pk").values_list("pk", flat=True))
-    assert tasks.send_notifications.apply(args=[ids]).get() == [NotificationStatus.SENT] * 4
-    assert [m.body.split(".")[0] for m in sms_outbox[-4:]] == ["Timesheet auto-approved after 4 hours"] * 4
+    ids = list(
+        Notification.objects.filter(kind__startswith="auto_approved").order_by("pk").values_list("pk", flat=True)
+    )
+    assert tasks.send_notifications.apply(args=[ids]).get() == [NotificationStatus.SENT] * 3
+    assert [m.body.split(".")[0] for m in sms_outbox[-3:]] == ["Timesheet auto-approved after 4 hours"] * 2 + [
+        "2 timesheets of your crew auto-approved after 4 hours"
+    ]
 
 
 @pytest.mark.postgresql_only(reason="counts the statements of the set-based sweep")
