@@ -1,6 +1,7 @@
 """Helpers for the fast paths: the few hand-written PostgreSQL statements, and ORM queries
 compiled once and run again with other values (`Compiled`)."""
 
+import datetime
 from collections.abc import Callable, Hashable
 from contextlib import contextmanager
 from decimal import Decimal
@@ -139,3 +140,47 @@ class _Template:
             rows = self.compiler.apply_converters(rows, self.converters)
         names = self.names
         return [dict(zip(names, row, strict=True)) for row in rows]
+
+
+class Statement:
+    """A statement the ORM builds and compiles once per shape, then sent again with other values:
+    for a write so frequent that compiling it costs a noticeable share of running it (the
+    auto-approval sweep's one statement: decision 0064). `build(shape, **values)` returns the
+    statement's (sql, params); it is called once per shape with a stand-in for each value (an
+    int or an aware datetime no real call passes), and each call after sends that SQL with the
+    parameters equal to a stand-in replaced by the call's values. A stand-in written into the SQL
+    as text, or found in no parameter, refuses the template: its value could not be replaced."""
+
+    EPOCH = datetime.datetime(1900, 1, 1, tzinfo=datetime.UTC)  # no time log is that old
+
+    def __init__(self, build: Callable[..., tuple[str, list]]):
+        self.build = build
+        self._templates: dict = {}
+
+    def sql(self, shape: Hashable, /, **values) -> tuple[str, list]:
+        key = (shape, tuple(sorted(values)))
+        template = self._templates.get(key)
+        if template is None:
+            template = self._templates[key] = self._compile(shape, sorted(values), values)
+        sql, params = template
+        return sql, [values[name] if name is not None else param for name, param in params]
+
+    def _compile(self, shape: Hashable, names: list[str], values: dict) -> tuple[str, list]:
+        stand_ins = {name: self._stand_in(n, values[name]) for n, name in enumerate(names)}
+        sql, params = self.build(shape, **stand_ins)
+        by_stand_in = {(type(v), v): name for name, v in stand_ins.items()}
+        named = [(by_stand_in.get((type(p), p)), p) for p in params]
+        for name, stand_in in stand_ins.items():
+            if str(stand_in) in sql or (isinstance(stand_in, datetime.datetime) and "1900-01-01" in sql):
+                raise ValueError(f"{name} is written into the SQL, not passed as a parameter: it cannot be replaced")
+            if all(used != name for used, _p in named):
+                raise ValueError(f"{name}: given, but not a parameter of this statement")
+        return sql, named
+
+    @classmethod
+    def _stand_in(cls, n: int, value):
+        if isinstance(value, datetime.datetime):
+            return cls.EPOCH + datetime.timedelta(seconds=n + 1)
+        if isinstance(value, int) and not isinstance(value, bool):
+            return Compiled.STAND_IN - n
+        raise TypeError(f"Statement replaces ints and datetimes, not {type(value).__name__}")

@@ -434,27 +434,39 @@ def announce_many(*, time_logs, event: str) -> list[int]:
                 body = bodies[kind]
                 for user_id, channel in reached:
                     rows.append((time_log.pk, user_id, channel, kind, time_log.timer_cycle, body, fields["link"]))
+    link = crew_link() if crews else ""
     for (user_id, channel, kind, silent), logs in crews.items():
-        rows.append(_crew_row(user_id, channel, kind, silent, logs))
+        rows.append(_crew_row(user_id, channel, kind, silent, logs, link=link))
     return outbox.write_batch(rows)
 
 
-def _crew_row(user_id: int, channel: str, kind: str, silent: str, logs: list) -> tuple:
+def _crew_row(user_id: int, channel: str, kind: str, silent: str, logs: list, *, link: str) -> tuple:
     """The outbox row telling one site contact of `logs` ((time log, its fields) of one batch, one
     silent party): the message of `kind` for a single time log, else the crew's one text, about
-    the first of them, linking to the crew page where they are all listed (decision 0064)."""
-    time_log, fields = min(logs, key=lambda log: log[0].pk)
+    the first of them, with `link` to the crew page where they are all listed (decision 0064)."""
     if len(logs) == 1:
-        body, link = MESSAGES[kind].text.format_map(fields), fields["link"]
-        return (time_log.pk, user_id, channel, kind, time_log.timer_cycle, body, link)
-    names = list(dict.fromkeys(f["worker"] for _t, f in sorted(logs, key=lambda log: log[0].pk)))
-    shown = ", ".join(names[:CREW_NAMES_SHOWN])
-    more = len(names) - CREW_NAMES_SHOWN
-    workers = f"{shown} and {more} more" if more > 0 else shown
-    link = crew_link()
-    digest = CREW_DIGESTS[kind]
-    body = MESSAGES[digest].text.format_map({"count": len(logs), "silent": silent, "workers": workers, "link": link})
-    return (time_log.pk, user_id, channel, digest, time_log.timer_cycle, body, link)
+        ((time_log, fields),) = logs
+        body = MESSAGES[kind].text.format_map(fields)
+        return (time_log.pk, user_id, channel, kind, time_log.timer_cycle, body, fields["link"])
+    logs = sorted(logs, key=lambda log: log[0].pk)
+    names = list(dict.fromkeys(fields["worker"] for _time_log, fields in logs))
+    shown, more = ", ".join(names[:CREW_NAMES_SHOWN]), len(names) - CREW_NAMES_SHOWN
+    fields = {
+        "count": len(logs),
+        "silent": silent,
+        "workers": f"{shown} and {more} more" if more > 0 else shown,
+        "link": link,
+    }
+    first = logs[0][0]
+    return (
+        first.pk,
+        user_id,
+        channel,
+        CREW_DIGESTS[kind],
+        first.timer_cycle,
+        MESSAGES[CREW_DIGESTS[kind]].text.format_map(fields),
+        link,
+    )
 
 
 def crew_link() -> str:

@@ -2,8 +2,8 @@
 retroactive entries, disputes, and the 4-hour auto-approval sweep."""
 
 import datetime
-from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
+from typing import NamedTuple
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -832,9 +832,8 @@ AUTO_APPROVED = "Auto-approved after 4 hours"
 SWEEP_RETURNS = ("pk", "worker_id", "dispatch_id", "timer_cycle", "last_editor_id", "clock_in_at", "billable_minutes")
 
 
-@dataclass(frozen=True)
-class Approved:
-    """An approved time log as its messages need it."""
+class Approved(NamedTuple):
+    """An approved time log as its messages need it (a tuple: a batch makes a thousand)."""
 
     pk: int
     worker_id: int
@@ -851,7 +850,7 @@ def _standing(part: str):
     return Case(When(status=S.PENDING_WORKER_REVIEW, then=F(f"supervisor_{part}")), default=F(f"worker_{part}"))
 
 
-def _approval_changes(*, by: User, now, updated_at) -> dict:
+def _approval_changes(*, by_id: int, now, updated_at) -> dict:
     """`_finalise` of an auto-approval as SQL of the row itself (the set-based sweep, PostgreSQL):
     the standing version becomes final, its billable minutes and amount (the same rules as
     `Times.billable_minutes` and `amount_for`), verified, funds released. The deadline stays."""
@@ -870,7 +869,7 @@ def _approval_changes(*, by: User, now, updated_at) -> dict:
         "funds_state": Value(FundsState.RELEASED),
         "verified_at": Value(now),
         "verified_how": Value(VerifiedBy.AUTO_APPROVAL),
-        "verified_by": by,
+        "verified_by": by_id,
         "updated_at": Value(updated_at),
     }
 
@@ -885,15 +884,21 @@ def auto_approve_due(*, now=None, by: User, batch: int | None = None) -> int:
     approved = 0
     while True:
         with transaction.atomic():
-            done = _auto_approve(_due(now)[:batch], by=by, now=now)
+            done = _auto_approve(batch, by=by, now=now)
             approved += len(done)
         if len(done) < batch:
             return approved
 
 
-def _due(now):
-    """The running timers that ran out at least AUTO_APPROVAL_SETTLE ago, to be locked, oldest
-    deadline first. The settle interval orders a dispute "at the deadline" before the sweep
+def _approval(batch: int, *, cutoff, now, updated_at, by_id: int):
+    """The sweep's batch as `update_locked_with_history` builds it: the next `batch` due rows to
+    lock (settled by `cutoff`), and what their approval sets."""
+    return _due(cutoff)[:batch], _approval_changes(by_id=by_id, now=now, updated_at=updated_at)
+
+
+def _due(cutoff):
+    """The running timers that ran out by `cutoff` (AUTO_APPROVAL_SETTLE before now), to be
+    locked, oldest deadline first. The settle interval orders a dispute "at the deadline" before the sweep
     (decision 0035): filed by the deadline, it has had that long to take the row's lock, and a
     row held by it (or a supervisor, or another sweep) is skipped. The filter on the timed
     statuses is the partial index's condition (`time_log_running_timers`), so the scan reads
@@ -906,7 +911,7 @@ def _due(now):
         TimeLog.objects.select_for_update(skip_locked=True, of=("self",))
         .select_related("dispatch")
         .only(*SWEEP_READS)
-        .filter(status__in=TIMED_STATUSES, auto_approval_time__lte=now - AUTO_APPROVAL_SETTLE)
+        .filter(status__in=TIMED_STATUSES, auto_approval_time__lte=cutoff)
         # Seed: a row changed after its deadline had its timer reset; never approve it here.
         .filter(updated_at__lte=F("auto_approval_time"))
         .filter(~open_sync_conflict())
@@ -922,7 +927,7 @@ SWEEP_READS = [
 ]  # fmt: skip
 
 
-def _auto_approve(locking, *, by: User, now) -> list[Approved]:
+def _auto_approve(batch: int, *, by: User, now) -> list[Approved]:
     """Verify a batch: on PostgreSQL one statement locks the rows, sets what `_finalise` would set
     (`_approval_changes`: the status from a timed one, the locking read's filter, to verified —
     `verify`'s source rule, which test_sweep_bulk checks against the FSM) and writes their
@@ -937,8 +942,8 @@ def _auto_approve(locking, *, by: User, now) -> list[Approved]:
         time_log.updated_at = updated_at  # auto_now: only save() sets it
 
     rows = update_locked_with_history(
-        locking, changes=_approval_changes(by=by, now=now, updated_at=updated_at), apply=approve,
-        by=by, reason=AUTO_APPROVED, at=updated_at, returning=SWEEP_RETURNS,
+        _approval, shape=(batch,), apply=approve, by=by, reason=AUTO_APPROVED, at=updated_at, returning=SWEEP_RETURNS,
+        values={"cutoff": now - AUTO_APPROVAL_SETTLE, "now": now, "updated_at": updated_at, "by_id": by.pk},
     )  # fmt: skip
     approved = [Approved(*row) for row in rows]
     announce_many(time_logs=approved, event="auto_approved")
