@@ -149,7 +149,8 @@ class Statement:
     statement's (sql, params); it is called once per shape with a stand-in for each value (an
     int or an aware datetime no real call passes), and each call after sends that SQL with the
     parameters equal to a stand-in replaced by the call's values. A stand-in written into the SQL
-    as text, or found in no parameter, refuses the template: its value could not be replaced."""
+    as text, or found in no parameter, refuses the template: its value could not be replaced.
+    PostgreSQL's statements (Django passes their datetimes as they are; SQLite's go as text)."""
 
     EPOCH = datetime.datetime(1900, 1, 1, tzinfo=datetime.UTC)  # no time log is that old
 
