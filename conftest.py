@@ -98,6 +98,57 @@ def pytest_collection_modifyitems(config, items):
         items[:] = kept
 
 
+@pytest.fixture(scope="session")
+def django_db_setup(
+    request,
+    django_test_environment,
+    django_db_blocker,
+    django_db_use_migrations,
+    django_db_keepdb,
+    django_db_createdb,
+    django_db_modify_db_settings,
+):
+    """pytest-django's, except that in pytest-xdist workers the run migrates one template database
+    and each worker takes a copy of it (decision 0065: unioncore/tests/template_database.py)."""
+    from django.test.utils import setup_databases, teardown_databases
+    from pytest_django.fixtures import _disable_migrations, _get_databases_for_setup
+
+    from unioncore.tests import template_database
+
+    keepdb = django_db_keepdb and not django_db_createdb
+    if not django_db_use_migrations:
+        _disable_migrations()
+    aliases, serialized_aliases = _get_databases_for_setup(request.session.items)
+    worker = getattr(request.config, "workerinput", None)
+    verbosity = request.config.option.verbose
+    with django_db_blocker.unblock():
+        if (
+            worker
+            and django_db_use_migrations
+            and not keepdb
+            and aliases == {"default"}
+            and template_database.can_copy("default")
+        ):
+            db_cfg = template_database.setup_worker_database(
+                alias="default", run=worker["testrunuid"], workers=worker["workercount"], verbosity=verbosity
+            )
+            for connection, _, _ in db_cfg:
+                if connection.alias in serialized_aliases:
+                    connection._test_serialized_contents = connection.creation.serialize_db_to_string()
+        else:
+            db_cfg = setup_databases(
+                verbosity=verbosity,
+                interactive=False,
+                aliases=aliases,
+                serialized_aliases=serialized_aliases,
+                keepdb=keepdb,
+            )
+    yield
+    if not keepdb:
+        with django_db_blocker.unblock():
+            teardown_databases(db_cfg, verbosity=verbosity)
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _empty_the_test_broker():
     """Transactional tests enqueue real tasks on commit (notifications); leave Redis clean."""
