@@ -124,6 +124,8 @@ def django_db_setup(
     with django_db_blocker.unblock():
         if (
             worker
+            # A worker that replaces a crashed one (gw2 of two) migrates its own, as before.
+            and int(worker["workerid"].removeprefix("gw")) < worker["workercount"]
             and django_db_use_migrations
             and not keepdb
             and aliases == {"default"}
