@@ -98,6 +98,30 @@ def pytest_collection_modifyitems(config, items):
         items[:] = kept
 
 
+def _copies_a_template(config) -> bool:
+    """A pytest-xdist run whose workers copy one migrated template database (decision 0065)."""
+    from unioncore.tests import template_database
+
+    return (
+        hasattr(config, "workerinput")
+        and not config.getvalue("reuse_db")
+        and not config.getvalue("nomigrations")
+        and template_database.can_copy("default")
+    )
+
+
+def pytest_sessionfinish(session):
+    """Every worker says it is done; the last one drops the run's template (decision 0065)."""
+    if _copies_a_template(session.config):
+        from pytest_django.plugin import blocking_manager_key
+
+        from unioncore.tests import template_database
+
+        worker = session.config.workerinput
+        with session.config.stash[blocking_manager_key].unblock():
+            template_database.worker_finished(alias="default", run=worker["testrunuid"], workers=worker["workercount"])
+
+
 @pytest.fixture(scope="session")
 def django_db_setup(
     request,
@@ -126,13 +150,11 @@ def django_db_setup(
             worker
             # A worker that replaces a crashed one (gw2 of two) migrates its own, as before.
             and int(worker["workerid"].removeprefix("gw")) < worker["workercount"]
-            and django_db_use_migrations
-            and not keepdb
             and aliases == {"default"}
-            and template_database.can_copy("default")
+            and _copies_a_template(request.config)
         ):
             db_cfg = template_database.setup_worker_database(
-                alias="default", run=worker["testrunuid"], workers=worker["workercount"], verbosity=verbosity
+                alias="default", run=worker["testrunuid"], verbosity=verbosity
             )
             for connection, _, _ in db_cfg:
                 if connection.alias in serialized_aliases:
@@ -148,7 +170,10 @@ def django_db_setup(
     yield
     if not keepdb:
         with django_db_blocker.unblock():
-            teardown_databases(db_cfg, verbosity=verbosity)
+            try:
+                teardown_databases(db_cfg, verbosity=verbosity)
+            except Exception as exc:  # as pytest-django: a warning (a session still open), the next run drops it
+                request.node.warn(pytest.PytestWarning(f"Error when trying to teardown test databases: {exc!r}"))
 
 
 @pytest.fixture(scope="session", autouse=True)

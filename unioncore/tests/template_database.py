@@ -57,16 +57,58 @@ def can_copy(alias: str) -> bool:
     )
 
 
-def setup_worker_database(*, alias: str, run: str, workers: int, verbosity: int):
+def setup_worker_database(*, alias: str, run: str, verbosity: int):
     """This worker's test database, a copy of the run's migrated template; returns what
     `django.test.utils.teardown_databases` takes."""
     connection = connections[alias]
     old_name = connection.settings_dict["NAME"]
     if connection.vendor == "postgresql":
-        _postgresql(connection, run=run, workers=workers, verbosity=verbosity)
+        _postgresql(connection, run=run, verbosity=verbosity)
     else:
-        _sqlite(connection, run=run, workers=workers, verbosity=verbosity)
+        _sqlite(connection, run=run, verbosity=verbosity)
     return [(connection, old_name, True)]
+
+
+def worker_finished(*, alias: str, run: str, workers: int) -> None:
+    """Counted at the end of every worker, one with no database test too: the last one drops the
+    template (or deletes the file)."""
+    connection = connections[alias]
+    name = _lock_name(connection, run)
+    with _run_lock(name) as state:
+        _this_run(state, run)
+        state["finished"] += 1
+        if state["finished"] < workers:
+            return
+        if state["built"]:
+            if connection.vendor == "postgresql":
+                with connection.creation._nodb_cursor() as cursor:
+                    cursor.execute(f"DROP DATABASE IF EXISTS {connection.ops.quote_name(_template(connection))}")
+            else:
+                _sqlite_file(run).unlink(missing_ok=True)
+        state.clear()
+        if connection.vendor != "postgresql":  # nobody of this run opens it again
+            (LOCKS / f"{name}.lock").unlink(missing_ok=True)
+
+
+def _this_run(state: dict, run: str) -> None:
+    if state.get("run") != run:  # a new run (a template a stopped run left is dropped when built)
+        state.clear()
+        state.update(run=run, built=False, finished=0)
+
+
+def _template(connection) -> str:
+    test = connection.settings_dict["TEST"].get("NAME") or f"test_{connection.settings_dict['NAME']}"
+    return re.sub(r"_gw\d+$", "", test) + "_template"
+
+
+def _sqlite_file(run: str) -> Path:
+    return LOCKS / f"unioncore-sqlite-template-{run}.sqlite3"
+
+
+def _lock_name(connection, run: str) -> str:
+    if connection.vendor == "postgresql":
+        return f"unioncore-{_template(connection)}"
+    return f"unioncore-sqlite-{run}"
 
 
 def _use(connection, name: str) -> None:
@@ -75,47 +117,38 @@ def _use(connection, name: str) -> None:
     connection.settings_dict["NAME"] = name
 
 
-def _postgresql(connection, *, run: str, workers: int, verbosity: int) -> None:
+def _postgresql(connection, *, run: str, verbosity: int) -> None:
     test = connection.settings_dict["TEST"]
     own = test["NAME"]  # test_<name>_gwN, set by pytest-django
-    template = re.sub(r"_gw\d+$", "", own) + "_template"
+    template = _template(connection)
     quote = connection.ops.quote_name
-    with _run_lock(f"unioncore-{template}") as state:
-        if state.get("run") != run:
-            # Migrated once; a template left by a run that stopped half-way is dropped first.
-            test["NAME"] = template
+    with _run_lock(_lock_name(connection, run)) as state:
+        _this_run(state, run)
+        if not state["built"]:
+            test["NAME"] = template  # migrated once; one a stopped run left is dropped first
             connection.creation.create_test_db(verbosity=verbosity, autoclobber=True, serialize=False)
-            state.clear()
-            state.update(run=run, copies=0)
+            state["built"] = True
         _use(connection, template)  # no session may be open on a template while it is copied
         with connection.creation._nodb_cursor() as cursor:
             cursor.execute(f"DROP DATABASE IF EXISTS {quote(own)}")
             cursor.execute(f"CREATE DATABASE {quote(own)} WITH TEMPLATE {quote(template)}")
-            state["copies"] += 1
-            if state["copies"] >= workers:
-                cursor.execute(f"DROP DATABASE {quote(template)}")
-                state.clear()
     test["NAME"] = own
     _use(connection, own)
     connection.ensure_connection()
 
 
-def _sqlite(connection, *, run: str, workers: int, verbosity: int) -> None:
-    template = LOCKS / f"unioncore-sqlite-template-{run}.sqlite3"
-    with _run_lock(f"unioncore-sqlite-{run}") as state:
-        if not state:
+def _sqlite(connection, *, run: str, verbosity: int) -> None:
+    template = _sqlite_file(run)
+    with _run_lock(_lock_name(connection, run)) as state:
+        _this_run(state, run)
+        if not state["built"]:
             # Migrated in this worker's own in-memory database, then written to the file.
             connection.creation.create_test_db(verbosity=verbosity, autoclobber=True, serialize=False)
             with contextlib.closing(sqlite3.connect(template)) as copy:
                 connection.connection.backup(copy)
-            state.update(run=run, copies=1)
+            state["built"] = True
         else:
             _use(connection, connection.creation._get_test_db_name())
             connection.ensure_connection()
             with contextlib.closing(sqlite3.connect(f"file:{template}?mode=ro", uri=True)) as source:
                 source.backup(connection.connection)
-            state["copies"] += 1
-        if state["copies"] >= workers:  # every worker has its copy: nobody opens these again
-            template.unlink(missing_ok=True)
-            (LOCKS / f"unioncore-sqlite-{run}.lock").unlink(missing_ok=True)
-            state.clear()
