@@ -4,7 +4,7 @@ The migrations cost about a minute of CPU (rendering the model states, not the S
 worker paid it for its own test database. Now the first worker to get the run's lock migrates a
 template and every worker (the first too) takes a copy of it: PostgreSQL's `CREATE DATABASE …
 TEMPLATE` (`test_<name>_gw0`, `_gw1`, … as before; the template `test_<name>_template`, dropped
-once the last worker has its copy), or for SQLite's in-memory test database, sqlite3's backup
+by the last worker to finish), or for SQLite's in-memory test database, sqlite3's backup
 from a file the first worker wrote (deleted by the last). The copy is the migrated database byte
 for byte: the books, groups and system user the migrations make, the triggers, the cache table.
 
