@@ -78,30 +78,37 @@ class Compiled:
     built once per shape with stand-in numbers and compiled; each call sends that SQL with the
     stand-ins in its parameters replaced by the call's values, plus its LIMIT/OFFSET, and turns
     the rows into the dicts `values()` would give (the database's converters applied, as the ORM
-    does). A stand-in the SQL carries as text instead of a parameter refuses the template (its
+    does). Values named in `text` are strings (a token's key) and get string stand-ins that no
+    real value contains. A stand-in the SQL carries as text instead of a parameter refuses the template (its
     value could not be replaced). Kept per database connection (one per thread), since the
     converters belong to the connection that compiled them."""
 
     STAND_IN = -7_340_019_000  # no id or count is negative; each value gets its own below this
 
-    def __init__(self, build: Callable[..., QuerySet]):
+    def __init__(self, build: Callable[..., QuerySet], *, text: tuple[str, ...] = ()):
         self.build = build
+        self.text = frozenset(text)  # the values that are strings (a token's key), not numbers
 
-    def rows(self, shape: Hashable, low: int, high: int, /, **values: int | None) -> list[dict]:
-        """Rows `low` to `high` (a slice's bounds) of the queryset of `shape` and `values`."""
+    def rows(self, shape: Hashable, low: int, high: int | None, /, **values: int | str | None) -> list[dict]:
+        """Rows `low` to `high` (a slice's bounds; None: to the end) of the queryset of `shape`
+        and `values`."""
         database = connections[DEFAULT_DB_ALIAS]  # this thread's
         templates = database.__dict__.setdefault("_compiled_templates", {})
         key = (id(self), shape, tuple(sorted(values)))
         template = templates.get(key)
         if template is None:
-            template = templates[key] = _Template(database, self.build, shape, sorted(values))
+            template = templates[key] = _Template(database, self.build, shape, sorted(values), self.text)
         return template.run(values, low, high)
 
 
 class _Template:
-    def __init__(self, database, build: Callable[..., QuerySet], shape: Hashable, names: list[str]):
+    def __init__(
+        self, database, build: Callable[..., QuerySet], shape: Hashable, names: list[str], text: frozenset = frozenset()
+    ):
         self.database = database
-        stand_ins = {name: Compiled.STAND_IN - n for n, name in enumerate(names)}
+        stand_ins = {
+            name: f"\x1fstand-in {n}\x1f" if name in text else Compiled.STAND_IN - n for n, name in enumerate(names)
+        }
         queryset = build(shape, **stand_ins)
         query = queryset.query
         if query.is_sliced:
@@ -113,7 +120,7 @@ class _Template:
                 raise ValueError(f"{name} is written into the SQL, not passed as a parameter: it cannot be replaced")
         by_stand_in = {stand_in: name for name, stand_in in stand_ins.items()}
         # Each parameter: a constant of the query, or the name of the value that replaces it.
-        self.params = [(by_stand_in.get(p), p) if type(p) is int else (None, p) for p in params]
+        self.params = [(by_stand_in.get(p), p) if type(p) in (int, str) else (None, p) for p in params]
         self.used = {name for name, _ in self.params if name is not None}
         # The row's names, as ValuesIterable gives them.
         self.names = list(query.selected or [*query.extra_select, *query.values_select, *query.annotation_select])
